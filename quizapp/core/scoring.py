@@ -1,0 +1,194 @@
+"""Marking rules: single-best answer, select-all partial credit, certainty-based marks.
+
+Everything works on option *indices* in the order the deck defines them (``Question.options``);
+shuffling for display is the session's business, and the store records option letters.
+
+Certainty-based marking (CBM, after Gardner-Medwin, UCL): the student rates their confidence
+1 (low), 2 (mid) or 3 (high) before seeing the answer::
+
+    confidence        1     2     3
+    correct          +1    +2    +3
+    wrong             0    -2    -6
+
+For a select-all question "correct" means every option judged right (full marks); partial
+credit without CBM is the fraction of options judged right.
+
+:func:`rating_for` turns a result and a confidence into the FSRS rating that schedules the next
+review of the question: wrong -> Again, right but unsure -> Hard, right -> Good,
+right and sure -> Easy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from quizapp.core.model import LETTERS, Question
+from quizapp.core.scheduling import Rating
+
+__all__ = [
+    "CBM_MARKS",
+    "CONFIDENCE_LEVELS",
+    "Mark",
+    "cbm_mark",
+    "indices_from_letters",
+    "letters_for",
+    "mark_multi",
+    "mark_question",
+    "mark_single",
+    "rating_for",
+]
+
+#: Valid confidence levels for certainty-based marking.
+CONFIDENCE_LEVELS = (1, 2, 3)
+
+#: confidence -> (marks if correct, marks if wrong)
+CBM_MARKS: dict[int, tuple[int, int]] = {1: (1, 0), 2: (2, -2), 3: (3, -6)}
+
+#: The most a question can score under CBM (correct at confidence 3).
+CBM_MAX = 3
+
+
+def _check_confidence(confidence: int | None) -> None:
+    if confidence is not None and confidence not in CBM_MARKS:
+        raise ValueError(f"confidence must be 1, 2 or 3 (or None), got {confidence!r}")
+
+
+def cbm_mark(correct: bool, confidence: int) -> int:
+    """The certainty-based mark for a result at a confidence level (table above)."""
+    _check_confidence(confidence)
+    right, wrong = CBM_MARKS[confidence]
+    return right if correct else wrong
+
+
+def rating_for(correct: bool, confidence: int | None) -> Rating:
+    """The scheduling rating for a question's result.
+
+    Wrong -> AGAIN whatever the confidence; right at confidence 1 -> HARD; right at
+    confidence 2 or with no confidence given -> GOOD; right at confidence 3 -> EASY.
+    """
+    _check_confidence(confidence)
+    if not correct:
+        return Rating.AGAIN
+    if confidence == 1:
+        return Rating.HARD
+    if confidence == 3:
+        return Rating.EASY
+    return Rating.GOOD
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """The outcome of marking one answer.
+
+    Attributes:
+        correct: fully correct (single-best: the keyed option chosen; select-all: every
+            option judged right).
+        fraction: credit from 0.0 to 1.0 before CBM (single-best: 1 or 0; select-all: the
+            fraction of options judged right).
+        marks: what the answer scores: the CBM mark when a confidence was given, otherwise
+            ``fraction``.
+        max_marks: the most this question could have scored under the same scheme
+            (3 with CBM, 1 without), for "marks / max" totals.
+        option_right: per option, in deck order, whether the student's judgement of that
+            option was right (chosen and correct, or left out and incorrect); the UI colours
+            options with it.
+        confidence: the confidence given, or ``None``.
+    """
+
+    correct: bool
+    fraction: float
+    marks: float
+    max_marks: float
+    option_right: tuple[bool, ...]
+    confidence: int | None = None
+
+    @property
+    def rating(self) -> Rating:
+        """The scheduling rating this result implies (see :func:`rating_for`)."""
+        return rating_for(self.correct, self.confidence)
+
+
+def _finish(
+    correct: bool, fraction: float, option_right: tuple[bool, ...], confidence: int | None
+) -> Mark:
+    if confidence is None:
+        return Mark(correct, fraction, fraction, 1.0, option_right, None)
+    return Mark(
+        correct, fraction, float(cbm_mark(correct, confidence)), float(CBM_MAX), option_right,
+        confidence,
+    )
+
+
+def _check_indices(selected: Collection[int], n: int) -> frozenset[int]:
+    chosen = frozenset(selected)
+    bad = sorted(i for i in chosen if not 0 <= i < n)
+    if bad:
+        raise ValueError(f"option index out of range 0..{n - 1}: {bad}")
+    return chosen
+
+
+def mark_single(
+    key: Sequence[bool], chosen: int | None, confidence: int | None = None
+) -> Mark:
+    """Mark a single-best-answer question.
+
+    ``key`` says, per option, whether it is the correct one; ``chosen`` is the index picked
+    (``None`` when unanswered, which is wrong).
+    """
+    _check_confidence(confidence)
+    if not key:
+        raise ValueError("a question needs at least one option")
+    picked = _check_indices(() if chosen is None else (chosen,), len(key))
+    correct = chosen is not None and key[chosen]
+    option_right = tuple((i in picked) == is_key for i, is_key in enumerate(key))
+    return _finish(bool(correct), 1.0 if correct else 0.0, option_right, confidence)
+
+
+def mark_multi(
+    key: Sequence[bool], selected: Collection[int], confidence: int | None = None
+) -> Mark:
+    """Mark a select-all-that-apply question: each option is a true/false judgement.
+
+    ``fraction`` is the share of options judged right; ``correct`` only when all are.
+    With a confidence, ``marks`` is the CBM mark for ``correct``.
+    """
+    _check_confidence(confidence)
+    if not key:
+        raise ValueError("a question needs at least one option")
+    picked = _check_indices(selected, len(key))
+    option_right = tuple((i in picked) == is_key for i, is_key in enumerate(key))
+    right = sum(option_right)
+    return _finish(right == len(key), right / len(key), option_right, confidence)
+
+
+def mark_question(
+    question: Question, selected: Collection[int], confidence: int | None = None
+) -> Mark:
+    """Mark an answer to ``question`` by its kind; ``selected`` holds chosen option indices.
+
+    For a single-best question more than one selection is an error; none means unanswered.
+    """
+    key = [o.correct for o in question.options]
+    if question.kind == "single":
+        chosen = list(selected)
+        if len(chosen) > 1:
+            raise ValueError("a single-best-answer question takes at most one option")
+        return mark_single(key, chosen[0] if chosen else None, confidence)
+    return mark_multi(key, selected, confidence)
+
+
+def letters_for(indices: Collection[int]) -> list[str]:
+    """Option indices as sorted letters (``[2, 0] -> ["A", "C"]``), the form the store keeps."""
+    return [LETTERS[i] for i in sorted(indices)]
+
+
+def indices_from_letters(letters: Collection[str]) -> list[int]:
+    """The inverse of :func:`letters_for`; raises :class:`ValueError` on an unknown letter."""
+    out: list[int] = []
+    for letter in letters:
+        index = LETTERS.find(letter.upper()) if len(letter) == 1 else -1
+        if index < 0:
+            raise ValueError(f"not an option letter: {letter!r}")
+        out.append(index)
+    return sorted(out)
