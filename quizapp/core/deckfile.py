@@ -1,4 +1,4 @@
-"""YAML deck text -> :class:`~quizapp.core.model.Deck`, or a :class:`DeckError` listing every problem.
+"""YAML deck text -> :class:`~quizapp.core.model.Deck`, or :class:`DeckError` with every problem.
 
 How a deck is read, safely and fast:
 
@@ -146,7 +146,7 @@ class Node:
     """A YAML node with its position. ``value`` is str for scalars, list for sequences and a
     dict of key -> (key node, value node) for mappings."""
 
-    __slots__ = ("kind", "line", "col", "value", "tag", "weight")
+    __slots__ = ("col", "kind", "line", "tag", "value", "weight")
 
     def __init__(self, kind: str, line: int, col: int, value: Any, tag: str | None) -> None:
         self.kind = kind  # "scalar", "seq", "map"
@@ -258,7 +258,8 @@ def _compose_events(loader: Any) -> Node:
             parent.value[k] = (key, node)
         parent.weight += node.weight
         if parent.weight > MAX_NODES:
-            raise _Fatal(node.line, node.col, "alias expansion too large (a 'billion laughs' file?)")
+            raise _Fatal(node.line, node.col,
+                         "alias expansion too large (a 'billion laughs' file?)")
 
     dups: list[_Dup] = []
     while check():
@@ -405,7 +406,7 @@ class _Checker:
             return self._bad(node, path, "a whole number")
         raise TypeError(rule)  # pragma: no cover
 
-    def _bad(self, node: Node, path: str, expected: str) -> None:
+    def _bad(self, node: Node, path: str, expected: str) -> Any:
         self.p.add(node.line, node.col, f"expected {expected}, got {_describe(node)}", path)
         return None
 
@@ -544,10 +545,10 @@ class _Checker:
         return out
 
 
-class _Rec(dict):  # type: ignore[type-arg]
+class _Rec(dict[str, Any]):
     """A checked record: field -> value, plus where each field's value is."""
 
-    __slots__ = ("line", "col", "pos", "key_pos")
+    __slots__ = ("col", "key_pos", "line", "pos")
 
     def __init__(self, line: int, col: int) -> None:
         super().__init__()
@@ -678,7 +679,7 @@ class _Builder:
 
     def question(self, rec: _Rec, path: str, *, tags: tuple[str, ...] = (),
                  sources: tuple[str, ...] = ()) -> Question | None:
-        kind = rec.get("type")
+        kind: Any = rec.get("type")
         opts = self.options(rec, path, kind)
         img = self.image(rec, path)
         if opts is None or "stem" not in rec:

@@ -192,7 +192,9 @@ _common: dict[str, Field] = {
     "tags": Field(TAGS),
     "source": Field(SOURCE_REF),
     "objective": Field(Text(markdown=True, doc="The learning objective, shown after answering.")),
-    "image": Field(Text(max_len=500, doc="Image path relative to the deck file, inside its folder.")),
+    "image": Field(
+        Text(max_len=500, doc="Image path relative to the deck file, inside its folder.")
+    ),
     "image_alt": Field(Text(doc="A text description of the image.")),
 }
 

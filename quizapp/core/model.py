@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -114,7 +114,7 @@ class Case:
     kind: Literal["case"] = "case"
 
 
-Item = Union[Flashcard, Question, Case]
+Item = Flashcard | Question | Case
 
 
 @dataclass(frozen=True, slots=True)

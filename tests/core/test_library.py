@@ -1,0 +1,88 @@
+"""Deck discovery and the parse cache: used only when fresh, never trusted when stale or bad."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from quizapp.core.library import DeckCache, bundled_decks_dir, find_deck_files, load_deck
+from tests.helpers import VALID_DECK
+
+
+def _write(p: Path, text: str) -> Path:
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_cache_hit_gives_equal_deck(tmp_path: Path) -> None:
+    deck_path = _write(tmp_path / "d.yaml", VALID_DECK)
+    cache = DeckCache(tmp_path / "cache")
+    first = load_deck(deck_path, cache)
+    second = load_deck(deck_path, cache)
+    assert first.ok and not first.from_cache
+    assert second.from_cache and second.deck == first.deck
+    assert second.deck is not None and second.deck.path == deck_path
+
+
+def test_edited_file_is_reparsed(tmp_path: Path) -> None:
+    deck_path = _write(tmp_path / "d.yaml", VALID_DECK)
+    cache = DeckCache(tmp_path / "cache")
+    load_deck(deck_path, cache)
+    _write(deck_path, VALID_DECK.replace("Back", "Changed"))
+    r = load_deck(deck_path, cache)
+    assert not r.from_cache and r.deck is not None and r.deck.items[0].back == "Changed"  # type: ignore[union-attr]
+
+
+def test_same_size_and_mtime_but_new_content_is_caught_by_hash(tmp_path: Path) -> None:
+    deck_path = _write(tmp_path / "d.yaml", VALID_DECK)
+    cache = DeckCache(tmp_path / "cache")
+    load_deck(deck_path, cache)
+    st = deck_path.stat()
+    _write(deck_path, VALID_DECK.replace("Back", "Bock"))
+    os.utime(deck_path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    r = load_deck(deck_path, cache)
+    assert not r.from_cache and r.deck.items[0].back == "Bock"  # type: ignore[union-attr]
+
+
+def test_corrupt_cache_entry_is_ignored(tmp_path: Path) -> None:
+    deck_path = _write(tmp_path / "d.yaml", VALID_DECK)
+    cache = DeckCache(tmp_path / "cache")
+    load_deck(deck_path, cache)
+    for entry in (tmp_path / "cache").iterdir():
+        entry.write_bytes(b'{"version": "x", garbage')
+    r = load_deck(deck_path, cache)
+    assert r.ok and not r.from_cache
+    assert load_deck(deck_path, cache).from_cache  # rewritten after the miss
+
+
+def test_bad_deck_is_not_cached_and_reports_problems(tmp_path: Path) -> None:
+    deck_path = _write(tmp_path / "d.yaml", VALID_DECK.replace("answer: A", "answer: Q"))
+    cache = DeckCache(tmp_path / "cache")
+    r = load_deck(deck_path, cache)
+    assert not r.ok and r.problems and "Q" in r.problems[0].message
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
+def test_unwritable_cache_folder_still_loads(tmp_path: Path) -> None:
+    deck_path = _write(tmp_path / "d.yaml", VALID_DECK)
+    blocker = _write(tmp_path / "not-a-dir", "x")
+    r = load_deck(deck_path, DeckCache(blocker / "cache"))
+    assert r.ok
+
+
+def test_missing_file_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    r = load_deck(tmp_path / "nope.yaml", None)
+    assert not r.ok and "cannot read file" in r.problems[0].message
+
+
+def test_find_deck_files_expands_folders(tmp_path: Path) -> None:
+    _write(tmp_path / "a.yaml", VALID_DECK)
+    (tmp_path / "sub").mkdir()
+    _write(tmp_path / "sub" / "b.YML", VALID_DECK)
+    _write(tmp_path / "notes.txt", "x")
+    assert [p.name for p in find_deck_files([tmp_path])] == ["a.yaml", "b.YML"]
+
+
+def test_bundled_decks_found() -> None:
+    names = {p.name for p in find_deck_files([bundled_decks_dir()])}
+    assert "asps-essentials.yaml" in names
