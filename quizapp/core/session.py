@@ -25,7 +25,7 @@ from typing import Any
 from quizapp.core.model import Case, Deck, Flashcard, Item, Question, Stage, StudyUnit
 from quizapp.core.scheduling import Rating, format_interval
 from quizapp.core.scoring import Mark, letters_for, mark_question
-from quizapp.core.store import Store
+from quizapp.core.store import Mode, Store
 
 MODES = {"flashcards": "Flashcards", "tutor": "Tutor quiz", "exam": "Timed exam"}
 SELECTIONS = {
@@ -43,7 +43,7 @@ STATE_VERSION = 1
 class SessionSettings:
     """What the session builder chose. Saved in the store with the session."""
 
-    mode: str = "tutor"
+    mode: Mode = "tutor"
     deck_ids: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     selection: str = "due_new"

@@ -1,0 +1,109 @@
+"""Start the GUI: QApplication, settings, the score store, the excepthook, the main window."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFont, QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+import quizapp
+from quizapp.core import paths
+from quizapp.core.library import resources_dir
+from quizapp.core.store import Store, StoreLockedError
+from quizapp.ui import theme
+
+
+def make_settings(data_dir: Path, portable: bool) -> QSettings:
+    """Window geometry, theme, zoom and the last session settings. Portable use (a data-dir
+    override) keeps them beside the progress file, so nothing is left on the host."""
+    if portable:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return QSettings(str(data_dir / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "quizapp", "quizapp")
+
+
+def apply_look(app: QApplication, theme_name: str, zoom: float) -> None:
+    app.setPalette(theme.palette(theme_name))
+    font = QFont(app.property("base_font") or app.font())
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * zoom)
+    app.setFont(font)
+    app.setStyleSheet(theme.stylesheet(theme_name, font.pointSizeF() if font.pointSizeF() > 0
+                                       else 10.0))
+
+
+def _install_excepthook(app: QApplication) -> None:
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        sys.stderr.write(text)
+        if QApplication.instance() is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "quizapp: unexpected error",
+                          "Something went wrong inside quizapp. Your answers so far are saved.\n\n"
+                          f"{kind.__name__}: {exc}")
+        box.setDetailedText(text)
+        box.exec()
+
+    sys.excepthook = hook
+
+
+def open_store(data_dir: Path) -> Store | None:
+    """Open the score store, asking the user what to do when another quizapp holds it."""
+    try:
+        return Store.open(data_dir)
+    except StoreLockedError as e:
+        box = QMessageBox(QMessageBox.Icon.Warning, "quizapp is already running",
+                          f"{e}\n\nStudy in the other window, or quit it and start again. "
+                          "You can also open read-only: you can browse, but answers will not "
+                          "be saved.")
+        ro = box.addButton("Open read-only", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is ro:
+            return Store.open(data_dir, read_only=True)
+        return None
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName("quizapp")
+    app.setApplicationDisplayName("quizapp")
+    app.setApplicationVersion(quizapp.__version__)
+    app.setDesktopFileName("quizapp")
+    app.setStyle("Fusion")
+    icon = resources_dir() / "icons" / "quizapp.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    if app.property("base_font") is None:
+        app.setProperty("base_font", QFont(app.font()))
+    return app
+
+
+def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
+    from quizapp.ui.mainwindow import MainWindow
+
+    app = create_app()
+    _install_excepthook(app)
+    folder = paths.data_dir(data_dir)
+    portable = bool(data_dir) or bool(paths.os.environ.get(paths.ENV_DATA_DIR))
+    settings = make_settings(folder, portable)
+    store = open_store(folder)
+    if store is None:
+        return 1
+    win = MainWindow(store=store, data_dir=folder, settings=settings,
+                     cache_dir=paths.cache_dir(data_dir) / "decks", extra_decks=decks or [])
+    win.show()
+    win.start()
+    try:
+        return app.exec()
+    finally:
+        store.close()

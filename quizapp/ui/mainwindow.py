@@ -1,0 +1,704 @@
+"""The main window: pages in a stack, menus and shortcuts, deck loading off the GUI thread."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+import quizapp
+from quizapp.core import deckfile
+from quizapp.core.library import (
+    DeckCache,
+    LoadResult,
+    bundled_decks_dir,
+    find_deck_files,
+    load_deck,
+    resources_dir,
+)
+from quizapp.core.model import Deck
+from quizapp.core.paths import user_decks_dir
+from quizapp.core.session import (
+    MODES,
+    Session,
+    SessionError,
+    SessionSettings,
+    select_entries,
+)
+from quizapp.core.store import Store, StoreError
+from quizapp.ui.pages.builder import BuilderPage
+from quizapp.ui.pages.library import LibraryPage, status_text
+from quizapp.ui.pages.results import ResultsPage
+from quizapp.ui.pages.study import ConfirmDialog, StudyPage
+
+ZOOM_STEPS = [0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0]
+
+
+class DeckLoader(QObject):
+    """Parses deck files on a worker thread; the window stays responsive."""
+
+    progress = Signal(int, int, str)
+    done = Signal(object)  # list[LoadResult]
+
+    def __init__(self, paths: list[Path], cache: DeckCache) -> None:
+        super().__init__()
+        self.paths = paths
+        self.cache = cache
+
+    @Slot()
+    def run(self) -> None:
+        results = []
+        for i, p in enumerate(self.paths):
+            self.progress.emit(i, len(self.paths), p.name)
+            try:
+                results.append(load_deck(p, self.cache))
+            except Exception as e:
+                results.append(LoadResult(p, None, (deckfile.Problem(str(p), 0, 0,
+                                                                     f"could not load: {e}"),)))
+        self.done.emit(results)
+
+
+class MainWindow(QMainWindow):
+    decks_loaded = Signal()
+
+    def __init__(self, *, store: Store, data_dir: Path, settings: QSettings, cache_dir: Path,
+                 extra_decks: list[Path] | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.data_dir = data_dir
+        self.settings = settings
+        self.cache = DeckCache(cache_dir)
+        self.results: dict[str, LoadResult] = {}
+        self.extra = [p.resolve() for p in (extra_decks or [])]
+        self.session: Session | None = None
+        self._threads: list[tuple[QThread, DeckLoader]] = []
+        self._shown_warnings = 0
+        self.setWindowTitle("quizapp")
+        self.setAcceptDrops(True)
+        self.setMinimumSize(900, 600)
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.library = LibraryPage()
+        self.builder = BuilderPage(self._count)
+        self.study = StudyPage(self.decks)
+        self.results_page = ResultsPage()
+        for page in (self.library, self.builder, self.study, self.results_page):
+            self.stack.addWidget(page)
+        self.library.study_due.connect(self.study_due)
+        self.library.build_session.connect(self.show_builder)
+        self.library.open_deck.connect(self.open_deck_dialog)
+        self.library.reload_deck.connect(lambda p: self.load_decks([Path(p)]))
+        self.library.deck_activated.connect(self._study_deck)
+        self.builder.start.connect(self.start_session)
+        self.builder.cancel.connect(self.show_library)
+        self.study.finished.connect(self._session_finished)
+        self.study.status_changed.connect(self.statusBar().showMessage)
+        self.study.store_error.connect(self._store_error)
+        self.results_page.home.connect(self.show_library)
+        self.results_page.retry_missed.connect(self.retry_missed)
+        self.results_page.review.connect(lambda: self.review_session(0))
+        self.results_page.review_item.connect(self.review_session)
+        self.stack.currentChanged.connect(lambda _i: self._update_actions())
+        self._build_actions()
+        self._restore()
+        self.store._on_warning = self._store_warning  # later warnings become banners
+
+    # -- start-up ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show what needs saying, then load the decks (on a worker thread)."""
+        for w in self.store.warnings:
+            self.library.add_banner(w)
+        self._shown_warnings = len(self.store.warnings)
+        if self.store.read_only:
+            self.library.add_banner("Read-only: another quizapp is using this data folder, so "
+                                    "nothing you do here is saved.")
+        elif not self.store.persistent:
+            self._not_saving_banner()
+        self.load_decks()
+
+    def deck_paths(self) -> list[Path]:
+        paths = find_deck_files([bundled_decks_dir()])
+        user = user_decks_dir(self.data_dir)
+        if user.is_dir():
+            paths += find_deck_files([user])
+        opened = self._opened()
+        for p in [*(Path(o) for o in opened), *self.extra]:
+            if p.exists() and p not in paths:
+                paths.append(p)
+        return paths
+
+    def load_decks(self, only: list[Path] | None = None) -> None:
+        paths = only if only is not None else self.deck_paths()
+        if only is None:
+            self.results = {k: v for k, v in self.results.items() if Path(k) in paths}
+        bar = self.library.progress
+        bar.setRange(0, 0)
+        bar.setFormat("Loading decks…")
+        bar.show()
+        thread = QThread(self)
+        loader = DeckLoader(paths, self.cache)
+        loader.moveToThread(thread)
+        thread.started.connect(loader.run)
+        loader.progress.connect(self._on_progress)
+        loader.done.connect(self._on_loaded)
+        loader.done.connect(thread.quit)
+        thread.finished.connect(lambda: self._forget(thread))
+        self._threads.append((thread, loader))
+        thread.start()
+
+    def _forget(self, thread: QThread) -> None:
+        self._threads = [(t, ld) for t, ld in self._threads if t is not thread]
+        thread.deleteLater()
+
+    @Slot(int, int, str)
+    def _on_progress(self, i: int, n: int, name: str) -> None:
+        self.library.progress.setFormat(f"Loading {name} ({i + 1} of {n})…")
+        self.statusBar().showMessage(f"Loading {name}…")
+
+    @Slot(object)
+    def _on_loaded(self, results: list[LoadResult]) -> None:
+        for r in results:
+            self.results[str(r.path)] = r
+        self.library.progress.hide()
+        self.refresh_library()
+        self.statusBar().showMessage(status_text(list(self.results.values())), 5000)
+        if not self._threads[1:]:
+            self._offer_resume()
+        self.decks_loaded.emit()
+
+    def decks(self) -> dict[str, Deck]:
+        out: dict[str, Deck] = {}
+        for r in self.results.values():
+            if r.deck is not None and r.deck.id not in out:
+                out[r.deck.id] = r.deck
+        return out
+
+    def refresh_library(self) -> None:
+        rows = []
+        for r in sorted(self.results.values(), key=lambda r: (not r.ok, r.deck.title if r.deck
+                                                               else r.path.name)):
+            rows.append((r, self._counts(r.deck) if r.deck else {}))
+        self.library.set_rows(rows)
+        self._update_actions()
+
+    def _counts(self, deck: Deck) -> dict[str, object]:
+        units = deck.study_units()
+        seen = sum(1 for u in units if self.store.unit_totals(u)[0])
+        last = ""
+        for s in reversed(self.store.sessions()):
+            if deck.id in s.deck_ids and s.score and s.score.get("questions"):
+                last = f"{s.score.get('percent', 0):.0f}%"
+                break
+        return {"items": len(units), "new": len(self.store.new(units)),
+                "due": len(self.store.due(units)), "seen": seen, "last": last}
+
+    # -- actions and menus -----------------------------------------------------------------
+
+    def _act(self, menu: Any, text: str, fn: Callable[[], object],
+             key: str | QKeySequence | QKeySequence.StandardKey = "",
+             tip: str = "", shown_key: str = "") -> QAction:
+        """A menu action; its shortcut appears in the menu and the tooltip. ``shown_key`` is
+        a key handled by the page itself (shown, not registered, to avoid ambiguity)."""
+        a = QAction(text + (f"\t{shown_key}" if shown_key else ""), self)
+        if key:
+            a.setShortcut(QKeySequence(key))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        k = shown_key or (QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+                          if key else "")
+        a.setToolTip(f"{tip or text} ({k})" if k else (tip or text))
+        a.setStatusTip(tip or text)
+        a.triggered.connect(lambda _=False: fn())
+        menu.addAction(a)
+        self.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self.a_open = self._act(f, "&Open deck…", self.open_deck_dialog, QKeySequence.StandardKey
+                                .Open, "Add a deck file to the library")
+        self.a_reload = self._act(f, "&Reload decks", lambda: self.load_decks(), "F5",
+                                  "Load every deck again")
+        f.addSeparator()
+        self.a_export_csv = self._act(f, "Export attempts as &CSV…", self.export_csv,
+                                      "Ctrl+Shift+C", "Save every recorded answer as CSV")
+        self.a_export = self._act(f, "&Export progress…", self.export_progress, "Ctrl+Shift+E",
+                                  "Save all progress to one file to move to another computer")
+        self.a_import = self._act(f, "&Import progress…", self.import_progress, "Ctrl+Shift+I",
+                                  "Merge progress exported on another computer")
+        f.addSeparator()
+        self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Quit quizapp")
+
+        s = mb.addMenu("&Study")
+        self.a_library = self._act(s, "&Library", self.show_library, "Ctrl+L",
+                                   "Back to the library")
+        self.a_due = self._act(s, "Study what is &due", self.study_due, "Ctrl+D",
+                               "Due and new items from the selected decks")
+        self.a_new = self._act(s, "&New session…", self.show_builder, QKeySequence.StandardKey.New,
+                               "Choose decks, tags, mode and items")
+        s.addSeparator()
+        st = self.study
+        self.a_reveal = self._act(s, "Show answer", st.key_space, tip="Show the back of the "
+                                  "flashcard", shown_key="Space")
+        self.a_rate = []
+        from quizapp.core.scheduling import Rating
+        for r in Rating:
+            self.a_rate.append(self._act(s, f"Rate {r.label}", partial(st.rate, r),
+                                         shown_key=str(int(r))))
+        self.a_undo = self._act(s, "&Undo last rating", st.undo, QKeySequence.StandardKey.Undo,
+                                "Take back the last flashcard rating")
+        self.a_submit = self._act(s, "Submit answer", st.key_enter, tip="Submit the selected "
+                                  "option(s)", shown_key="Enter")
+        self.a_next = self._act(s, "Next item", st.key_next, shown_key="N")
+        self.a_prev = self._act(s, "Previous item (exam)", st.prev, shown_key="P")
+        self.a_flag = self._act(s, "Flag item", st.toggle_flag, shown_key="F")
+        self._act(s, "Select option", lambda: None, tip="Select an option by its letter or "
+                  "number", shown_key="A–J / 1–9")
+        self._act(s, "Strike out option", lambda: None, tip="Strike an option out (also "
+                  "right-click)", shown_key="Shift+A–J")
+        self.a_pause = self._act(s, "&Pause / resume exam", st.pause, "Ctrl+P",
+                                 "Stop or restart the exam clock")
+        self.a_submit_block = self._act(s, "Submit exam &block", st.submit_block,
+                                        "Ctrl+Shift+Return", "End the exam and see results")
+        self.a_end = self._act(s, "&End session", st.end, "Ctrl+E", "End now and see results")
+
+        v = mb.addMenu("&View")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for key, name, sc in (("system", "&System theme", "Ctrl+Shift+0"),
+                              ("light", "&Light theme", "Ctrl+Shift+1"),
+                              ("dark", "&Dark theme", "Ctrl+Shift+2")):
+            a = self._act(v, name, partial(self.set_theme, key), sc, f"Use the {key} theme")
+            a.setCheckable(True)
+            self.theme_group.addAction(a)
+            self.theme_actions[key] = a
+        v.addSeparator()
+        self._act(v, "Zoom &in", lambda: self.zoom(+1), QKeySequence.StandardKey.ZoomIn,
+                  "Larger text")
+        self._act(v, "Zoom in", lambda: self.zoom(+1), "Ctrl+=", "Larger text").setVisible(False)
+        self._act(v, "Zoom &out", lambda: self.zoom(-1), QKeySequence.StandardKey.ZoomOut,
+                  "Smaller text")
+        self._act(v, "&Reset zoom", lambda: self.zoom(0), "Ctrl+0", "Normal text size")
+
+        h = mb.addMenu("&Help")
+        self._act(h, "&Keyboard shortcuts", self.show_shortcuts, "F1", "List every key")
+        self._act(h, "&User guide", self.show_guide, "Shift+F1", "Open the user guide (offline)")
+        self._act(h, "&About quizapp", self.show_about, "", "Version, licences, data folder")
+
+    def _update_actions(self) -> None:
+        page = self.stack.currentWidget()
+        studying = page is self.study and self.study.session is not None
+        sess = self.study.session
+        exam = bool(sess and sess.is_exam)
+        for a in (self.a_reveal, *self.a_rate, self.a_undo, self.a_submit, self.a_next,
+                  self.a_flag, self.a_end):
+            a.setEnabled(studying)
+        self.a_prev.setEnabled(studying and (exam or self.study.review))
+        self.a_pause.setEnabled(studying and exam)
+        self.a_submit_block.setEnabled(studying and exam)
+        has_decks = any(r.ok for r in self.results.values())
+        self.a_due.setEnabled(has_decks)
+        self.a_new.setEnabled(has_decks)
+        self.library.due_button.setEnabled(has_decks)
+        self.library.build_button.setEnabled(has_decks)
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def _leave_study(self) -> bool:
+        """Leaving a running session keeps it resumable; confirm first."""
+        if self.stack.currentWidget() is self.study and self.study.session is not None \
+                and not self.study.session.finished and not self.study.review:
+            if not ConfirmDialog.ask(self, "Leave the session?",
+                                     "Your answers so far are saved. You can resume this "
+                                     "session from the library."):
+                return False
+            self.study.leave()
+        return True
+
+    def show_library(self) -> None:
+        if not self._leave_study():
+            return
+        self.refresh_library()
+        self.stack.setCurrentWidget(self.library)
+        self.library.table.setFocus()
+        self.statusBar().showMessage(status_text(list(self.results.values())))
+        if self.study.session is not None and not self.study.session.finished:
+            self._offer_resume()
+
+    def show_builder(self) -> None:
+        if not self._leave_study():
+            return
+        decks = list(self.decks().values())
+        if not decks:
+            return
+        s = self.last_settings()
+        chosen = [d for d in self._selected_decks()]
+        if chosen:
+            s.deck_ids = tuple(d.id for d in chosen)
+        self.builder.populate(decks, s)
+        self.stack.setCurrentWidget(self.builder)
+
+    def _selected_decks(self) -> list[Deck]:
+        out = []
+        for p in self.library.selected_paths():
+            r = self.results.get(p)
+            if r is not None and r.deck is not None:
+                out.append(r.deck)
+        return out
+
+    def last_settings(self) -> SessionSettings:
+        raw = self.settings.value("session/last", None)
+        if isinstance(raw, dict):
+            with contextlib.suppress(TypeError, ValueError):
+                return SessionSettings.from_dict(raw)
+        return SessionSettings()
+
+    def _count(self, s: SessionSettings) -> int:
+        return len(select_entries(self.decks().values(), s, self.store))
+
+    def study_due(self) -> None:
+        decks = self._selected_decks() or list(self.decks().values())
+        if not decks:
+            return
+        last = self.last_settings()
+        s = SessionSettings(mode="tutor", deck_ids=tuple(d.id for d in decks),
+                            selection="due_new", limit=20, shuffle=True,
+                            confidence=last.confidence)
+        cards = SessionSettings(mode="flashcards", deck_ids=s.deck_ids, selection="due_new",
+                                limit=20)
+        n_q = self._count(s)
+        n_c = self._count(cards)
+        if not n_q and not n_c:
+            QMessageBox.information(self, "Nothing due",
+                                    "Nothing is due and nothing is new in these decks. "
+                                    "Build a session with 'All' or 'Incorrect last time' to "
+                                    "practise anyway.")
+            return
+        self.start_session(cards if n_c >= n_q else s, remember=False)
+
+    def _study_deck(self, path: str) -> None:
+        self.study_due()
+
+    def start_session(self, s: SessionSettings, remember: bool = True) -> None:
+        if remember:
+            self.settings.setValue("session/last", s.to_dict())
+        try:
+            entries = select_entries(self.decks().values(), s, self.store)
+            session = Session(entries, s, self.store)
+        except SessionError as e:
+            QMessageBox.information(self, "Nothing to study", str(e))
+            return
+        self._run(session)
+
+    def _run(self, session: Session, review: bool = False) -> None:
+        self.session = session
+        try:
+            self.study.load(session, review=review)
+        except (StoreError, OSError) as e:
+            self._store_error(str(e))
+            return
+        self.stack.setCurrentWidget(self.study)
+        self._update_actions()
+
+    def _session_finished(self, summary: object) -> None:
+        if self.session is None:
+            return
+        self.results_page.show_summary(self.session, summary)  # type: ignore[arg-type]
+        self.study.review = False
+        self.stack.setCurrentWidget(self.results_page)
+        self.refresh_library()
+        self.statusBar().showMessage("Session finished: every answer is saved.")
+
+    def retry_missed(self) -> None:
+        if self.session is None:
+            return
+        entries = self.session.missed_entries()
+        if not entries:
+            return
+        s = SessionSettings(**{**self.session.settings.to_dict(), "selection": "all"})
+        s.deck_ids = tuple(s.deck_ids)
+        s.tags = tuple(s.tags)
+        self._run(Session(entries, s, self.store))
+
+    def review_session(self, index: int) -> None:
+        if self.session is None:
+            return
+        self.session.index = max(0, min(index, len(self.session) - 1))
+        self._run(self.session, review=True)
+
+    def _offer_resume(self) -> None:
+        pending = self.store.pending()
+        if not pending or self.stack.currentWidget() is self.study:
+            return
+        if getattr(self, "_resume_banner", None) is not None:
+            return
+        mode = MODES.get(str(pending.get("settings", {}).get("mode")), "session")
+        n = len(pending.get("entries", []))
+        done = len(pending.get("responses", [])) + len(pending.get("ratings", {}))
+        self._resume_banner = self.library.add_banner(
+            f"You have an unfinished {mode} ({done} answered, {n} items). Resume where you "
+            "left off?",
+            [("Resume", self.resume_pending), ("Discard", self.discard_pending)])
+        self._resume_banner.destroyed.connect(lambda: setattr(self, "_resume_banner", None))
+
+    def resume_pending(self) -> None:
+        pending = self.store.pending()
+        if not pending:
+            return
+        try:
+            session = Session.resume(pending, self.decks(), self.store)
+        except SessionError as e:
+            QMessageBox.warning(self, "Cannot resume", f"{e}. The paused session is discarded.")
+            self.discard_pending()
+            return
+        self._run(session)
+
+    def discard_pending(self) -> None:
+        try:
+            self.store.save_pending(None)
+        except (StoreError, OSError) as e:
+            self._store_error(str(e))
+
+    # -- decks from files ----------------------------------------------------------------
+
+    def open_deck_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open deck", str(Path.home()),
+                                              "Decks (*.yaml *.yml);;All files (*)")
+        if name:
+            self.open_deck(Path(name))
+
+    def open_deck(self, path: Path) -> None:
+        path = path.resolve()
+        opened = [p for p in self._opened() if p != str(path)]
+        self.settings.setValue("library/opened", [*opened, str(path)])
+        self.load_decks([path])
+        self.decks_loaded.connect(lambda: self.library.select_path(str(path)),
+                                  Qt.ConnectionType.SingleShotConnection)
+        self.show_library()
+
+    def _opened(self) -> list[str]:
+        """Deck files the user opened before (remembered across restarts)."""
+        value = self.settings.value("library/opened", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if any(u.toLocalFile().lower().endswith((".yaml", ".yml")) for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for u in event.mimeData().urls():
+            p = u.toLocalFile()
+            if p.lower().endswith((".yaml", ".yml")):
+                self.open_deck(Path(p))
+        event.acceptProposedAction()
+
+    # -- progress files ------------------------------------------------------------------
+
+    def export_csv(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export attempts", str(Path.home() /
+                                              "quizapp-attempts.csv"), "CSV (*.csv)")
+        if name:
+            self._file_op(lambda: self.store.export_csv(Path(name)), f"Attempts saved to {name}.")
+
+    def export_progress(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export progress", str(Path.home() /
+                                              "quizapp-progress.json"), "JSON (*.json)")
+        if name:
+            self._file_op(lambda: self.store.export_json(Path(name)),
+                          f"Progress saved to {name}. Import it on the other computer with "
+                          "File ▸ Import progress.")
+
+    def import_progress(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import progress", str(Path.home()),
+                                              "JSON (*.json)")
+        if not name:
+            return
+        try:
+            counts = self.store.import_json(Path(name))
+        except (StoreError, OSError, ValueError) as e:
+            QMessageBox.warning(self, "Import failed", f"{name} could not be imported:\n{e}")
+            return
+        QMessageBox.information(self, "Progress imported",
+                                f"{counts.attempts_added} answers added, "
+                                f"{counts.attempts_skipped} already here.")
+        self.refresh_library()
+
+    def _file_op(self, fn: Callable[[], object], ok: str) -> None:
+        try:
+            fn()
+        except (StoreError, OSError, ValueError) as e:
+            QMessageBox.warning(self, "Could not save", str(e))
+            return
+        self.statusBar().showMessage(ok, 8000)
+
+    # -- store problems ------------------------------------------------------------------
+
+    def _store_warning(self, text: str) -> None:
+        self.library.add_banner(text)
+        if not self.store.persistent:
+            self.statusBar().showMessage("Progress is NOT being saved — see the library.")
+
+    def _not_saving_banner(self) -> None:
+        self.library.add_banner(
+            f"Your progress cannot be saved in {self.data_dir} (read-only folder or full disk). "
+            "You can keep studying, but answers are kept only until you quit. Free some space "
+            "or start quizapp with --data-dir pointing to a writable folder.")
+
+    def _store_error(self, text: str) -> None:
+        QMessageBox.warning(self, "Progress not saved",
+                            f"{text}\n\nYou can keep studying; quizapp keeps your answers in "
+                            "memory and tells you when saving works again.")
+
+    # -- look ----------------------------------------------------------------------------
+
+    def set_theme(self, name: str) -> None:
+        from quizapp.ui.app import apply_look
+
+        self.settings.setValue("view/theme", name)
+        self.theme_actions[name].setChecked(True)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_look(app, name, self.zoom_factor())
+
+    def zoom_factor(self) -> float:
+        try:
+            return float(str(self.settings.value("view/zoom", 1.0)))
+        except (TypeError, ValueError):
+            return 1.0
+
+    def zoom(self, step: int) -> None:
+        z = self.zoom_factor()
+        i = min(range(len(ZOOM_STEPS)), key=lambda k: abs(ZOOM_STEPS[k] - z))
+        i = ZOOM_STEPS.index(1.0) if step == 0 else max(0, min(len(ZOOM_STEPS) - 1, i + step))
+        self.settings.setValue("view/zoom", ZOOM_STEPS[i])
+        self.set_theme(str(self.settings.value("view/theme", "system")))
+        self.statusBar().showMessage(f"Text size {ZOOM_STEPS[i]:.0%}", 3000)
+
+    def _restore(self) -> None:
+        geo = self.settings.value("window/geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1280, 800)
+        theme_name = str(self.settings.value("view/theme", "system"))
+        if theme_name not in self.theme_actions:
+            theme_name = "system"
+        self.set_theme(theme_name)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.study.leave()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        for t, _loader in list(self._threads):
+            t.quit()
+            t.wait(5000)
+        super().closeEvent(event)
+
+    # -- help ----------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self, [a for a in self.actions() if a.isVisible() and a.text()]).exec()
+
+    def show_guide(self) -> None:
+        path = resources_dir().parent / "README.md"
+        if not path.is_file():
+            path = resources_dir() / "README.md"
+        text = path.read_text(encoding="utf-8") if path.is_file() else "The user guide is " \
+            "missing from this installation."
+        TextDialog(self, "quizapp user guide", text).exec()
+
+    def show_about(self) -> None:
+        from quizapp.cli import version_text
+
+        text = (f"## quizapp {quizapp.__version__}\n\nOffline flashcards, quizzes and clinical "
+                "vignettes for medicine.\n\n"
+                f"**Your data folder:** `{self.data_dir}`\n\n"
+                f"**Versions:** {version_text().replace(chr(10), ' — ')}\n\n"
+                "**Licences:** quizapp is MIT-licensed. The bundled decks are CC BY 4.0 and cite "
+                "their sources on every card. Qt and PySide6 are used under the LGPL v3; PyYAML "
+                "(MIT), fsrs (MIT) and platformdirs (MIT).\n\n"
+                "Medical content is for study, not for patient care.")
+        TextDialog(self, "About quizapp", text).exec()
+
+
+class TextDialog(QDialog):
+    def __init__(self, parent: QWidget | None, title: str, markdown: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        view = QTextBrowser()
+        view.setOpenExternalLinks(False)
+        view.setOpenLinks(False)
+        view.setMarkdown(markdown)
+        view.setAccessibleName(title)
+        lay.addWidget(view)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+        self.resize(760, 640)
+        self.view = view
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent: QWidget | None, actions: list[QAction]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        lay = QVBoxLayout(self)
+        rows = []
+        for a in actions:
+            text = a.text().replace("&", "")
+            name, _, shown = text.partition("\t")
+            key = shown or a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if key:
+                rows.append((name, key))
+        rows += [("Confidence 1–3 (when rating confidence)", "1 / 2 / 3"),
+                 ("Select option (no confidence rating)", "1–9"),
+                 ("Move between controls", "Tab / Shift+Tab")]
+        table = QTableWidget(len(rows), 2)
+        table.setHorizontalHeaderLabels(["Action", "Key"])
+        table.verticalHeader().hide()
+        for i, (name, key) in enumerate(rows):
+            table.setItem(i, 0, QTableWidgetItem(name))
+            table.setItem(i, 1, QTableWidgetItem(key))
+        table.resizeColumnsToContents()
+        table.setAccessibleName("Keyboard shortcuts")
+        lay.addWidget(table)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+        self.resize(560, 620)
+        self.table = table
+
+
+__all__ = ["MainWindow", "QUrl"]

@@ -1,0 +1,195 @@
+"""The session builder: decks, tags, mode, which items, how many, and options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quizapp.core.model import Deck
+from quizapp.core.session import MODES, SELECTIONS, SessionSettings
+from quizapp.core.store import Mode
+from quizapp.ui.theme import SPACE
+from quizapp.ui.widgets import label
+
+MODE_HELP = {
+    "flashcards": "Space shows the answer, 1–4 rates it; spaced repetition decides what is due.",
+    "tutor": "Questions and cases with the explanation after each answer.",
+    "exam": "A timed block with a navigator; explanations only at the end.",
+}
+
+
+class BuilderPage(QWidget):
+    start = Signal(object)  # SessionSettings
+    cancel = Signal()
+
+    def __init__(self, count: Callable[[SessionSettings], int],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        self._count = count
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(SPACE * 3, SPACE * 3, SPACE * 3, SPACE * 2)
+        outer.setSpacing(SPACE * 2)
+        outer.addWidget(label("New session", "title"))
+        outer.addWidget(label("Choose what to study. The count below updates as you go.",
+                              "muted"))
+        cols = QHBoxLayout()
+        cols.setSpacing(SPACE * 3)
+        left = QVBoxLayout()
+        box = QGroupBox("Decks")
+        bl = QVBoxLayout(box)
+        self.decks = QListWidget()
+        self.decks.setAccessibleName("Decks to include")
+        self.decks.itemChanged.connect(self._changed)
+        bl.addWidget(self.decks)
+        left.addWidget(box, 2)
+        tbox = QGroupBox("Tags (none ticked = all topics)")
+        tl = QVBoxLayout(tbox)
+        self.tags = QListWidget()
+        self.tags.setAccessibleName("Tags to include")
+        self.tags.itemChanged.connect(self._changed)
+        tl.addWidget(self.tags)
+        left.addWidget(tbox, 3)
+        cols.addLayout(left, 1)
+
+        right = QVBoxLayout()
+        mbox = QGroupBox("Mode")
+        ml = QVBoxLayout(mbox)
+        self.mode_group = QButtonGroup(self)
+        self.mode_buttons: dict[str, QRadioButton] = {}
+        for i, (key, name) in enumerate(MODES.items()):
+            rb = QRadioButton(f"&{i + 1} {name}")
+            rb.setToolTip(MODE_HELP[key])
+            self.mode_group.addButton(rb, i)
+            self.mode_buttons[key] = rb
+            ml.addWidget(rb)
+            ml.addWidget(label(MODE_HELP[key], "muted"))
+        self.mode_group.idToggled.connect(lambda *_: self._changed())
+        right.addWidget(mbox)
+        obox = QGroupBox("Items and options")
+        form = QFormLayout(obox)
+        self.selection = QComboBox()
+        for key, name in SELECTIONS.items():
+            self.selection.addItem(name, key)
+        self.selection.currentIndexChanged.connect(self._changed)
+        form.addRow("&Which items", self.selection)
+        self.limit = QSpinBox()
+        self.limit.setRange(0, 10000)
+        self.limit.setSpecialValueText("All")
+        self.limit.setValue(20)
+        self.limit.valueChanged.connect(self._changed)
+        form.addRow("&How many", self.limit)
+        self.shuffle = QCheckBox("&Shuffle items and options")
+        self.shuffle.setChecked(True)
+        form.addRow("", self.shuffle)
+        self.confidence = QCheckBox("Rate &confidence (certainty-based marks)")
+        self.confidence.setToolTip("Before submitting, say how sure you are (1–3): right "
+                                   "+1/+2/+3, wrong 0/−2/−6. Results show your calibration.")
+        form.addRow("", self.confidence)
+        self.seconds = QSpinBox()
+        self.seconds.setRange(10, 600)
+        self.seconds.setValue(90)
+        self.seconds.setSuffix(" s per question")
+        form.addRow("&Exam time", self.seconds)
+        right.addWidget(obox)
+        right.addStretch(1)
+        cols.addLayout(right, 1)
+        outer.addLayout(cols, 1)
+
+        foot = QHBoxLayout()
+        self.summary = label("", "subtitle")
+        self.summary.setAccessibleName("Items in this session")
+        foot.addWidget(self.summary, 1)
+        back = QPushButton("Back")
+        back.setToolTip("Back to the library (Esc)")
+        back.clicked.connect(self.cancel)
+        self.start_button = QPushButton("Start session")
+        self.start_button.setProperty("role", "primary")
+        self.start_button.setToolTip("Start (Ctrl+Enter)")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self._start)
+        foot.addWidget(back)
+        foot.addWidget(self.start_button)
+        outer.addLayout(foot)
+        self._loading = False
+
+    def populate(self, decks: list[Deck], s: SessionSettings) -> None:
+        self._loading = True
+        self.decks.clear()
+        for d in decks:
+            it = QListWidgetItem(f"{d.title}  ({len(d.items)} items)")
+            it.setData(Qt.ItemDataRole.UserRole, d.id)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            on = not s.deck_ids or d.id in s.deck_ids
+            it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            self.decks.addItem(it)
+        self.tags.clear()
+        counts: dict[str, int] = {}
+        for d in decks:
+            for item in d.items:
+                for t in item.tags:
+                    counts[t] = counts.get(t, 0) + 1
+        for t in sorted(counts):
+            it = QListWidgetItem(f"{t}  ({counts[t]})")
+            it.setData(Qt.ItemDataRole.UserRole, t)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            it.setCheckState(Qt.CheckState.Checked if t in s.tags else Qt.CheckState.Unchecked)
+            self.tags.addItem(it)
+        self.mode_buttons.get(s.mode, self.mode_buttons["tutor"]).setChecked(True)
+        self.selection.setCurrentIndex(max(0, self.selection.findData(s.selection)))
+        self.limit.setValue(s.limit)
+        self.shuffle.setChecked(s.shuffle)
+        self.confidence.setChecked(s.confidence)
+        self.seconds.setValue(s.seconds_per_question)
+        self._loading = False
+        self._changed()
+        self.decks.setFocus()
+
+    def settings(self) -> SessionSettings:
+        def checked(w: QListWidget) -> tuple[str, ...]:
+            return tuple(w.item(i).data(Qt.ItemDataRole.UserRole) for i in range(w.count())
+                         if w.item(i).checkState() == Qt.CheckState.Checked)
+
+        mode: Mode = list(MODES)[max(0, self.mode_group.checkedId())]  # type: ignore[assignment]
+        return SessionSettings(
+            mode=mode, deck_ids=checked(self.decks), tags=checked(self.tags),
+            selection=self.selection.currentData(), limit=self.limit.value(),
+            shuffle=self.shuffle.isChecked(), confidence=self.confidence.isChecked(),
+            seconds_per_question=self.seconds.value(),
+        )
+
+    def _changed(self, *_: object) -> None:
+        if self._loading:
+            return
+        s = self.settings()
+        self.seconds.setEnabled(s.mode == "exam")
+        self.confidence.setEnabled(s.mode != "flashcards")
+        if not s.deck_ids:
+            self.summary.setText("Tick at least one deck.")
+            self.start_button.setEnabled(False)
+            return
+        n = self._count(s)
+        kind = "cards" if s.mode == "flashcards" else "questions and cases"
+        self.summary.setText(f"{n} {kind} match." if n else
+                             f"No {kind} match: try another mode, more tags, or 'All'.")
+        self.start_button.setEnabled(n > 0)
+
+    def _start(self) -> None:
+        if self.start_button.isEnabled():
+            self.start.emit(self.settings())

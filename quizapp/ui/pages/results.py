@@ -1,0 +1,165 @@
+"""Results: score, marks, time, per-tag breakdown, calibration, missed items, retry."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quizapp.core.session import MODES, Session, Summary
+from quizapp.ui.theme import SPACE
+from quizapp.ui.widgets import CONFIDENCE_LABELS, label
+
+
+def _duration(ms: int) -> str:
+    s = ms // 1000
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+def _card(title: str, value: str, note: str = "") -> QFrame:
+    f = QFrame()
+    f.setProperty("role", "card")
+    lay = QVBoxLayout(f)
+    lay.setContentsMargins(SPACE * 2, SPACE * 3 // 2, SPACE * 2, SPACE * 3 // 2)
+    lay.addWidget(label(title, "muted"))
+    v = label(value, "title")
+    v.setAccessibleName(f"{title}: {value}")
+    lay.addWidget(v)
+    if note:
+        lay.addWidget(label(note, "muted"))
+    return f
+
+
+class ResultsPage(QWidget):
+    retry_missed = Signal()
+    review = Signal()
+    home = Signal()
+    review_item = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(SPACE * 3, SPACE * 3, SPACE * 3, SPACE * 2)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(self.scroll_area, 1)
+        foot = QHBoxLayout()
+        self.retry_button = QPushButton("Retry missed")
+        self.retry_button.setProperty("role", "primary")
+        self.retry_button.setToolTip("Start a new session with the items you missed (R)")
+        self.retry_button.clicked.connect(self.retry_missed)
+        self.review_button = QPushButton("Review all answers")
+        self.review_button.setToolTip("Go through every item with its explanations (V)")
+        self.review_button.clicked.connect(self.review)
+        self.home_button = QPushButton("Back to library")
+        self.home_button.setToolTip("Back to the library (Esc)")
+        self.home_button.clicked.connect(self.home)
+        foot.addStretch(1)
+        for b in (self.review_button, self.retry_button, self.home_button):
+            foot.addWidget(b)
+        outer.addLayout(foot)
+        self.missed_list: QListWidget | None = None
+
+    def show_summary(self, session: Session, s: Summary) -> None:
+        content = QWidget()
+        lay = QVBoxLayout(content)
+        lay.setSpacing(SPACE * 2)
+        lay.setAlignment(Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(label(f"Results — {MODES[s.mode]}", "title"))
+        cards = QHBoxLayout()
+        if s.questions:
+            cards.addWidget(_card("Score", f"{s.percent:.0f}%",
+                                  f"{s.correct} of {s.questions} fully right"))
+            if s.cbm:
+                cards.addWidget(_card("Certainty-based marks", f"{s.marks:g} / {s.max_marks:g}",
+                                      "right +1/+2/+3 · wrong 0/−2/−6"))
+            else:
+                cards.addWidget(_card("Marks", f"{s.credit:.1f} / {s.questions}",
+                                      "select-all questions give partial credit"))
+        if s.flashcards:
+            total = sum(s.flashcards.values())
+            cards.addWidget(_card("Cards reviewed", str(total), ", ".join(
+                f"{k} {v}" for k, v in s.flashcards.items())))
+        n = max(1, s.questions or sum(s.flashcards.values()))
+        cards.addWidget(_card("Time", _duration(s.time_ms),
+                              f"{_duration(s.time_ms // n)} per item"))
+        cards.addStretch(1)
+        lay.addLayout(cards)
+
+        if s.case_marks:
+            lines = []
+            for idx, marks, best in s.case_marks:
+                lines.append(f"• {session.entries[idx].title}: {marks:g} of {best:g} marks")
+            lay.addWidget(label("Cases", "subtitle"))
+            lay.addWidget(label("\n".join(lines)))
+
+        if s.calibration:
+            lay.addWidget(label("Confidence calibration", "subtitle"))
+            lay.addWidget(label("How often you were right at each confidence level. Well "
+                                "calibrated: about 50% or less when unsure, 67–80% when fairly "
+                                "sure, over 80% when sure.", "muted"))
+            grid = QGridLayout()
+            for r, (level, (ok, total)) in enumerate(s.calibration.items()):
+                pct = 100 * ok / total if total else 0
+                bar = "█" * round(pct / 5) + "░" * (20 - round(pct / 5))
+                grid.addWidget(label(f"{level} · {CONFIDENCE_LABELS[level]}"), r, 0)
+                grid.addWidget(label(bar), r, 1)
+                grid.addWidget(label(f"{pct:.0f}% right ({ok} of {total})"), r, 2)
+            lay.addLayout(grid)
+
+        if s.per_tag:
+            lay.addWidget(label("By topic (weakest first)", "subtitle"))
+            table = QTableWidget(len(s.per_tag), 3)
+            table.setHorizontalHeaderLabels(["Tag", "Right", "Score"])
+            table.verticalHeader().hide()
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.setAccessibleName("Score by tag")
+            for i, t in enumerate(s.per_tag):
+                table.setItem(i, 0, QTableWidgetItem(t.tag))
+                table.setItem(i, 1, QTableWidgetItem(f"{t.correct} of {t.total}"))
+                table.setItem(i, 2, QTableWidgetItem(f"{t.percent:.0f}%"))
+            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            table.setMinimumHeight(min(300, 40 + 30 * len(s.per_tag)))
+            lay.addWidget(table)
+
+        missed = session.missed_entries()
+        lay.addWidget(label(f"Missed ({len(missed)})", "subtitle"))
+        if missed:
+            self.missed_list = QListWidget()
+            self.missed_list.setAccessibleName("Missed items")
+            seen: set[int] = set()
+            for idx, _part in s.missed:
+                if idx in seen:
+                    continue
+                seen.add(idx)
+                self.missed_list.addItem(f"{idx + 1}. {session.entries[idx].title}")
+            for idx, r in session.ratings.items():
+                if r.label == "Again" and idx not in seen:
+                    self.missed_list.addItem(f"{idx + 1}. {session.entries[idx].title}")
+            self.missed_list.setMinimumHeight(min(260, 30 + 28 * self.missed_list.count()))
+            self.missed_list.itemActivated.connect(
+                lambda it: self.review_item.emit(int(it.text().split(".")[0]) - 1))
+            lay.addWidget(self.missed_list)
+        else:
+            lay.addWidget(label("Nothing missed. Well done.", "muted"))
+        old = self.scroll_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.scroll_area.setWidget(content)
+        self.retry_button.setEnabled(bool(missed))
+        self.review_button.setVisible(bool(s.questions))
+        self.home_button.setFocus()

@@ -1,0 +1,672 @@
+"""The study page: flashcard review, tutor questions, cases revealed stage by stage, timed exams,
+and the review of a finished exam. A thin view over :class:`quizapp.core.session.Session`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
+from quizapp.core.scheduling import Rating
+from quizapp.core.session import MODES, Entry, Session, SessionError
+from quizapp.core.store import StoreError
+from quizapp.ui.theme import SPACE, TEXT_WIDTH
+from quizapp.ui.widgets import Markdown, Picture, QuestionView, label, restyle
+
+
+def _clock(seconds: float) -> str:
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class Navigator(QWidget):
+    """Exam navigator: one button per item; shows answered, flagged and current."""
+
+    jump = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setSpacing(SPACE // 2)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.buttons: list[QToolButton] = []
+
+    def build(self, n: int) -> None:
+        for b in self.buttons:
+            b.deleteLater()
+        self.buttons = []
+        for i in range(n):
+            b = QToolButton()
+            b.setProperty("role", "nav")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, i=i: self.jump.emit(i))
+            self.grid.addWidget(b, i // 5, i % 5)
+            self.buttons.append(b)
+
+    def update_state(self, session: Session) -> None:
+        for i, b in enumerate(self.buttons):
+            answered = session.entry_answered(i)
+            flagged = session.flagged(i)
+            b.setText(f"{i + 1}{'⚑' if flagged else ''}")
+            b.setProperty("answered", "true" if answered else "false")
+            b.setProperty("current", "true" if i == session.index else "false")
+            state = ("answered" if answered else "not answered") + (", flagged" if flagged
+                                                                     else "")
+            b.setToolTip(f"Item {i + 1}: {state}")
+            b.setAccessibleName(f"Item {i + 1}, {state}")
+            restyle(b)
+
+
+class StudyPage(QWidget):
+    finished = Signal(object)  # Summary
+    status_changed = Signal(str)
+    store_error = Signal(str)
+
+    def __init__(self, decks: Callable[[], dict[str, Deck]], parent: QWidget | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        self._decks = decks
+        self.session: Session | None = None
+        self.review = False
+        self.revealed = False
+        self.views: list[QuestionView] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
+        outer.setSpacing(SPACE * 3 // 2)
+        head = QHBoxLayout()
+        self.where = label("", "muted")
+        self.where.setAccessibleName("Position in session")
+        self.flag_label = label("", "verdict-incorrect")
+        self.timer_label = label("", "subtitle")
+        self.timer_label.setAccessibleName("Time")
+        head.addWidget(self.where, 1)
+        head.addWidget(self.flag_label)
+        head.addWidget(self.timer_label)
+        outer.addLayout(head)
+
+        body = QHBoxLayout()
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        body.addWidget(self.scroll_area, 1)
+        self.side = QWidget()
+        sl = QVBoxLayout(self.side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(label("Navigator", "subtitle"))
+        self.navigator = Navigator()
+        self.navigator.jump.connect(self.go)
+        sl.addWidget(self.navigator)
+        sl.addWidget(label("Filled: answered · ⚑ flagged · bold border: current", "muted"))
+        sl.addStretch(1)
+        self.side.setFixedWidth(240)
+        body.addWidget(self.side)
+        outer.addLayout(body, 1)
+
+        self.footer = QHBoxLayout()
+        self.footer.setSpacing(SPACE)
+        self.footer.addStretch(1)
+        self.prev_button = self._button("◀ Previous", "Previous item (P)", self.prev)
+        self.reveal_button = self._button("Show answer", "Show the answer (Space)", self.reveal,
+                                          primary=True)
+        self.rate_buttons: dict[Rating, QPushButton] = {}
+        for r in Rating:
+            b = self._button(r.label, f"{r.label} ({int(r)})", lambda _=False, r=r: self.rate(r))
+            self.rate_buttons[r] = b
+        self.flag_button = self._button("⚑ Flag", "Flag this item for later (F)",
+                                        self.toggle_flag)
+        self.pause_button = self._button("Pause", "Pause the exam clock (Ctrl+P)", self.pause)
+        self.next_button = self._button("Next ▶", "Next item (N)", self.next, primary=True)
+        self.submit_block_button = self._button("Submit block", "End the exam and see "
+                                                "results (Ctrl+Shift+Enter)", self.submit_block)
+        self.end_button = self._button("End session", "End now and see results (Ctrl+E)",
+                                       self.end)
+        outer.addLayout(self.footer)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self._tick)
+        self._shortcuts()
+
+    def _button(self, text: str, tip: str, fn: Callable[..., object], primary: bool = False
+                ) -> QPushButton:
+        b = QPushButton(text)
+        b.setToolTip(tip)
+        b.setAccessibleName(text)
+        if primary:
+            b.setProperty("role", "primary")
+        b.clicked.connect(fn)
+        self.footer.addWidget(b)
+        return b
+
+    def _shortcuts(self) -> None:
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+
+        def sc(key: str, fn: Callable[[], object]) -> None:
+            s = QShortcut(QKeySequence(key), self)
+            s.setContext(ctx)
+            s.activated.connect(fn)
+
+        for i, letter in enumerate(LETTERS):
+            if letter not in ("F", "N", "P"):  # F flags (or option F), N next, P previous
+                sc(letter, partial(self.key_option, i))
+            sc(f"Shift+{letter}", partial(self.key_strike, i))
+        for d in range(1, 10):
+            sc(str(d), partial(self.key_digit, d))
+        for key in ("Space",):
+            sc(key, self.key_space)
+        for key in ("Return", "Enter"):
+            sc(key, self.key_enter)
+        sc("N", self.key_next)
+        sc("P", self.prev)
+        sc("F", self.key_f)
+
+    # -- starting ------------------------------------------------------------------------
+
+    def load(self, session: Session, review: bool = False) -> None:
+        self.session = session
+        self.review = review
+        exam = session.is_exam
+        self.side.setVisible(exam)
+        if exam:
+            self.navigator.build(len(session))
+        if not review:
+            if session.session_id is None or session.elapsed_before:
+                session.start()
+            session.unpause()
+            self.timer.start()
+        self.show_current()
+        self.setFocus()
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def _sources(self, entry: Entry) -> str:
+        deck = self._decks().get(entry.deck_id)
+        if deck is None:
+            return ""
+        cites = []
+        for key in entry.item.sources:
+            s = deck.sources.get(key)
+            if s is not None:
+                doi = f" doi:{s.doi}" if s.doi and s.doi not in s.citation else ""
+                cites.append(f"- {s.citation}{doi}")
+        if not cites:
+            return ""
+        return ("*Sources:*\n\n" if len(cites) > 1 else "*Source:*\n\n") + "\n".join(cites)
+
+    def show_current(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        entry = s.current
+        self.revealed = False
+        self.views = []
+        content = QWidget()
+        row = QHBoxLayout(content)  # a centred column of readable width
+        row.setContentsMargins(SPACE * 2, SPACE, SPACE * 2, SPACE * 2)
+        inner = QWidget()
+        inner.setMaximumWidth(TEXT_WIDTH + SPACE * 4)
+        row.addStretch(1)
+        row.addWidget(inner, 100)
+        row.addStretch(1)
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(SPACE * 2)
+        it = entry.item
+        if isinstance(it, Flashcard):
+            self._render_flashcard(lay, entry, it)
+        elif isinstance(it, Question):
+            self._render_question(lay, entry, "", it, number="")
+        elif isinstance(it, Case):
+            self._render_case(lay, entry, it)
+        lay.addStretch(1)
+        old = self.scroll_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.scroll_area.setWidget(content)
+        self._update_chrome()
+        self.setFocus()
+
+    def _render_flashcard(self, lay: QVBoxLayout, entry: Entry, card: Flashcard) -> None:
+        front, back = (card.back, card.front) if entry.reverse else (card.front, card.back)
+        lay.addWidget(label("Flashcard" + (" (reversed)" if entry.reverse else ""), "muted"))
+        f = Markdown(front, "stem")
+        f.setAccessibleName("Front")
+        lay.addWidget(f)
+        if card.image is not None and not entry.reverse:
+            lay.addWidget(Picture(card.image, card.image_alt))
+        self.back_box = QWidget()
+        bl = QVBoxLayout(self.back_box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        bl.addWidget(line)
+        b = Markdown(back, "stem")
+        b.setAccessibleName("Back")
+        bl.addWidget(b)
+        if card.explanation:
+            bl.addWidget(Markdown(card.explanation))
+        if card.objective:
+            bl.addWidget(Markdown(f"**Learning objective:** {card.objective}"))
+        src = self._sources(entry)
+        if src:
+            bl.addWidget(Markdown(src, "muted"))
+        self.back_box.setVisible(self.review)
+        lay.addWidget(self.back_box)
+        self.revealed = self.review
+
+    def _render_question(self, lay: QVBoxLayout, entry: Entry, part: str, q: Question,
+                         number: str) -> QuestionView:
+        s = self.session
+        assert s is not None
+        view = QuestionView(part, q, entry.order(part), confidence=s.settings.confidence,
+                            exam=s.is_exam, number=number)
+        view.submitted.connect(self.submit)
+        key = (s.index, part)
+        for row in view.rows:
+            row.strike_toggled.connect(lambda _d, v=view, k=key: s.struck.__setitem__(
+                k, set(v.struck())))
+        resp = s.responses.get((s.index, part))
+        view.set_struck(s.struck.get((s.index, part), set()))
+        if resp is not None:
+            view.set_selected(resp.selected)
+            if resp.confidence:
+                view.confidence = resp.confidence
+                view.conf_buttons[resp.confidence].setChecked(True)
+            if resp.mark is not None and (not s.is_exam or self.review):
+                # a case names its sources once, at its end
+                sources = "" if isinstance(entry.item, Case) else self._sources(entry)
+                view.show_feedback(resp.mark, resp.selected, sources)
+            elif s.is_exam:
+                view.status.setText("Answer saved — you can change it until you submit "
+                                    "the block.")
+        if self.review:
+            view.lock()
+        lay.addWidget(view)
+        self.views.append(view)
+        return view
+
+    def _render_case(self, lay: QVBoxLayout, entry: Entry, case: Case) -> None:
+        s = self.session
+        assert s is not None
+        lay.addWidget(label(f"Case: {case.title}", "title"))
+        stem = Markdown(case.stem, "stem")
+        stem.setAccessibleName("Case presentation")
+        lay.addWidget(stem)
+        if case.image is not None:
+            lay.addWidget(Picture(case.image, case.image_alt))
+        shown = len(case.stages) if self.review else s.stages_revealed()
+        n_q = sum(len(st.questions) for st in case.stages)
+        k = 0
+        for si, st in enumerate(case.stages[:shown]):
+            box = QFrame()
+            box.setProperty("role", "card")
+            bl = QVBoxLayout(box)
+            bl.setContentsMargins(SPACE * 2, SPACE * 2, SPACE * 2, SPACE * 2)
+            bl.setSpacing(SPACE * 3 // 2)
+            bl.addWidget(label(f"Stage {si + 1} of {len(case.stages)}"
+                               + (f": {st.title}" if st.title else ""), "subtitle"))
+            if st.text:
+                bl.addWidget(Markdown(st.text))
+            if st.image is not None:
+                bl.addWidget(Picture(st.image, st.image_alt))
+            for q in st.questions:
+                k += 1
+                self._render_question(bl, entry, f"{st.id}/{q.id}", q,
+                                      number=f"Question {k} of {n_q}")
+            lay.addWidget(box)
+        if shown < len(case.stages):
+            lay.addWidget(label(f"{len(case.stages) - shown} more stage(s) appear as you answer.",
+                                "muted"))
+        elif self.review or (s.entry_answered(s.index) and not s.is_exam):
+            marks = sum(r.mark.marks for (i, _p), r in s.responses.items()
+                        if i == s.index and r.mark)
+            best = sum(r.mark.max_marks for (i, _p), r in s.responses.items()
+                       if i == s.index and r.mark)
+            lay.addWidget(label(f"Case complete: {marks:g} of {best:g} marks.", "subtitle"))
+            if case.objective:
+                lay.addWidget(Markdown(f"**Learning objective:** {case.objective}"))
+            src = self._sources(entry)
+            if src:
+                lay.addWidget(Markdown(src, "muted"))
+
+    def active_view(self) -> QuestionView | None:
+        """The question that keys act on: the first one still open; in an exam, the first
+        without a saved answer, else the last one (answers may change until the block ends)."""
+        s = self.session
+        if s is None or self.review:
+            return None
+        for v in self.views:
+            if v.answered:
+                continue
+            if not s.is_exam or (s.index, v.part) not in s.responses:
+                return v
+        if s.is_exam and self.views:
+            return self.views[-1]
+        return None
+
+    def _update_chrome(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        entry = s.current
+        fc = isinstance(entry.item, Flashcard)
+        done = s.entry_answered(s.index)
+        exam = s.is_exam
+        deck = self._decks().get(entry.deck_id)
+        title = deck.title if deck else entry.deck_id
+        mode = "Review" if self.review else MODES[s.mode]
+        self.where.setText(f"{mode} · {title} · item {s.index + 1} of {len(s)}")
+        flagged = s.flagged()
+        self.flag_label.setText("⚑ Flagged" if flagged else "")
+        self.flag_button.setText("⚑ Unflag" if flagged else "⚑ Flag")
+        self.prev_button.setVisible(exam or self.review)
+        self.prev_button.setEnabled(s.index > 0)
+        self.reveal_button.setVisible(fc and not self.revealed and not self.review)
+        intervals = s.intervals() if fc and self.revealed and not self.review else {}
+        for r, b in self.rate_buttons.items():
+            b.setVisible(fc and self.revealed and not self.review)
+            if r in intervals:
+                b.setText(f"{int(r)} · {r.label}\n{intervals[r]}")
+                b.setToolTip(f"{r.label} (key {int(r)}): next review in {intervals[r]}")
+        self.pause_button.setVisible(exam and not self.review)
+        self.submit_block_button.setVisible(exam and not self.review)
+        self.end_button.setVisible(not exam and not self.review)
+        self.end_button.setText("Back to results" if self.review else "End session")
+        if self.review:
+            self.end_button.setVisible(True)
+        show_next = (exam or self.review or (not fc and done))
+        self.next_button.setVisible(show_next)
+        last = s.index + 1 >= len(s)
+        self.next_button.setText("Finish ▶" if last and not exam and not self.review
+                                 else "Next ▶")
+        self.next_button.setEnabled(not (last and (exam or self.review)))
+        if exam:
+            self.navigator.update_state(s)
+        self._tick()
+        self.status_changed.emit(self.status_text())
+
+    def status_text(self) -> str:
+        s = self.session
+        if s is None:
+            return ""
+        summ = s.summary()
+        score = ""
+        if summ.questions and not s.is_exam:
+            score = f" · score {summ.correct}/{summ.answered or 0} right"
+        if summ.flashcards:
+            score = " · " + ", ".join(f"{k} {v}" for k, v in summ.flashcards.items())
+        return f"{MODES[s.mode]} · item {s.index + 1} of {len(s)}{score}"
+
+    def _tick(self) -> None:
+        s = self.session
+        if s is None or self.review:
+            self.timer_label.setText("")
+            return
+        if s.is_exam:
+            left = s.time_left()
+            self.timer_label.setText(("Paused · " if s.paused else "") + _clock(left) + " left")
+            if left <= 0 and not s.submitted:
+                self.timer.stop()
+                QMessageBox.information(self, "Time is up",
+                                        "The exam time is over; your answers are submitted.")
+                self.submit_block(confirm=False)
+        else:
+            self.timer_label.setText("Time " + _clock(s.seconds_on(s.index)))
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _guard(self, fn: Callable[[], object]) -> bool:
+        """Run a step that writes to the store; report store trouble instead of crashing."""
+        try:
+            fn()
+            return True
+        except SessionError as e:
+            self.status_changed.emit(str(e))
+            v = self.active_view()
+            if v is not None:
+                v.status.setText(str(e))
+            return False
+        except (StoreError, OSError) as e:
+            self.store_error.emit(str(e))
+            return False
+
+    def key_option(self, i: int) -> None:
+        v = self.active_view()
+        if v is not None and not (self.session and self.session.paused):
+            v.toggle(i)
+
+    def key_f(self) -> None:
+        """F flags the item, except that it picks option F of a question with six or more."""
+        v = self.active_view()
+        if v is not None and len(v.rows) > 5:
+            self.key_option(5)
+        else:
+            self.toggle_flag()
+
+    def key_strike(self, i: int) -> None:
+        v = self.active_view()
+        if v is not None and self.session is not None:
+            v.strike(i)
+            self.session.struck[(self.session.index, v.part)] = set(v.struck())
+
+    def key_digit(self, d: int) -> None:
+        s = self.session
+        if s is None or self.review:
+            return
+        if isinstance(s.current.item, Flashcard):
+            if self.revealed and 1 <= d <= 4:
+                self.rate(Rating(d))
+            return
+        v = self.active_view()
+        if v is None:
+            return
+        if s.settings.confidence and not s.is_exam:
+            if 1 <= d <= 3:
+                v.set_confidence(d)
+        else:
+            v.toggle(d - 1)
+
+    def key_space(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        if isinstance(s.current.item, Flashcard) and not self.revealed and not self.review:
+            self.reveal()
+
+    def key_enter(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        if isinstance(s.current.item, Flashcard):
+            if not self.revealed and not self.review:
+                self.reveal()
+            return
+        v = self.active_view()
+        if v is not None and v.can_submit() and not self.review:
+            self.submit(v.part)
+        elif s.entry_answered(s.index) or self.review:
+            self.next()
+
+    def key_next(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        if s.is_exam or self.review or (not isinstance(s.current.item, Flashcard) and
+                                        s.entry_answered(s.index)):
+            self.next()
+
+    def reveal(self) -> None:
+        if self.session is None or not isinstance(self.session.current.item, Flashcard):
+            return
+        self.revealed = True
+        self.back_box.show()
+        self._update_chrome()
+
+    def rate(self, rating: Rating) -> None:
+        s = self.session
+        if s is None or not self.revealed or self.review:
+            return
+        if self._guard(lambda: s.rate(rating)):
+            self._advance()
+
+    def undo(self) -> None:
+        s = self.session
+        if s is None or self.review:
+            return
+        if self._guard(s.undo):
+            self.show_current()
+            self.status_changed.emit("Last rating undone.")
+
+    def submit(self, part: str) -> None:
+        s = self.session
+        if s is None or self.review:
+            return
+        view = next((v for v in self.views if v.part == part), None)
+        if view is None or not view.can_submit():
+            return
+        if self._guard(lambda: s.answer(part, view.selected(), view.confidence)):
+            if s.is_exam:
+                self.status_changed.emit("Answer saved.")
+                if isinstance(s.current.item, Case):
+                    self.show_current()  # the next stage may open
+                else:
+                    view.status.setText("Answer saved — you can change it until you submit "
+                                        "the block.")
+                    self._update_chrome()
+            else:
+                self.show_current()
+                self._scroll_to_latest()
+
+    def _scroll_to_latest(self) -> None:
+        """After an answer, bring its feedback (or the next stage's question) into view."""
+        target = self.active_view() or (self.views[-1] if self.views else None)
+        if target is not None:
+            QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(target, 0, SPACE * 4))
+
+    def _advance(self) -> None:
+        s = self.session
+        assert s is not None
+        if s.next():
+            self.show_current()
+        else:
+            self._finish()
+
+    def next(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        if self.review or s.is_exam:
+            if s.index + 1 < len(s):
+                self.go(s.index + 1)
+            return
+        if isinstance(s.current.item, Flashcard) or not s.entry_answered(s.index):
+            return
+        self._advance()
+
+    def prev(self) -> None:
+        s = self.session
+        if s is not None and (s.is_exam or self.review) and s.index > 0:
+            self.go(s.index - 1)
+
+    def go(self, index: int) -> None:
+        s = self.session
+        if s is None:
+            return
+        if self._guard(lambda: s.go(index)):
+            self.show_current()
+
+    def toggle_flag(self) -> None:
+        s = self.session
+        if s is not None and self._guard(s.toggle_flag):
+            self._update_chrome()
+
+    def pause(self) -> None:
+        s = self.session
+        if s is None or not s.is_exam or self.review:
+            return
+        if s.paused:
+            s.unpause()
+            self._content_enabled(True)
+            self.pause_button.setText("Pause")
+        else:
+            self._guard(s.pause)
+            self._content_enabled(False)
+            self.pause_button.setText("Resume")
+        self._tick()
+
+    def _content_enabled(self, on: bool) -> None:
+        w = self.scroll_area.widget()
+        if w is not None:
+            w.setEnabled(on)
+
+    def submit_block(self, confirm: bool = True) -> None:
+        s = self.session
+        if s is None or not s.is_exam or self.review:
+            return
+        if confirm:
+            open_items = sum(1 for i in range(len(s)) if not s.entry_answered(i))
+            text = "Submit the block and see your results?"
+            if open_items:
+                text += f"\n\n{open_items} item(s) are not answered and will count as wrong."
+            if not ConfirmDialog.ask(self, "Submit block", text):
+                return
+        self._finish()
+
+    def end(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        if self.review:
+            self.finished.emit(s.summary())
+            return
+        self._finish()
+
+    def _finish(self) -> None:
+        s = self.session
+        assert s is not None
+        self.timer.stop()
+        try:
+            summary = s.finish()
+        except (StoreError, OSError) as e:
+            self.store_error.emit(str(e))
+            summary = s.summary()
+        self.finished.emit(summary)
+
+    def leave(self) -> None:
+        """The window is closing or the user went elsewhere: keep the block resumable."""
+        s = self.session
+        self.timer.stop()
+        if s is not None and not s.finished and not self.review:
+            with contextlib.suppress(StoreError, OSError):
+                s.pause()
+
+
+class ConfirmDialog:
+    """Yes/no questions, as a classmethod so tests can replace it."""
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, text: str) -> bool:
+        answer = QMessageBox.question(parent, title, text,
+                                      QMessageBox.StandardButton.Yes |
+                                      QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,122 @@
+"""Light and dark palettes, the spacing scale and the few colours that carry meaning.
+
+Correct and incorrect use the Okabe-Ito colour-blind-safe pair (bluish green and vermillion)
+and are never shown by colour alone: every mark also has a symbol and a word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+SPACE = 8  # the spacing unit: margins and gaps are multiples of it
+TEXT_WIDTH = 760  # pixels: a readable measure for stems and explanations (about 90 characters)
+
+
+@dataclass(frozen=True)
+class Colors:
+    correct: str
+    incorrect: str
+    correct_bg: str
+    incorrect_bg: str
+    selected_bg: str
+    muted: str
+    card_bg: str
+    border: str
+    accent: str
+    flag: str
+    warning_bg: str
+
+
+LIGHT = Colors(
+    correct="#00795a", incorrect="#b34700", correct_bg="#e3f4ee", incorrect_bg="#fbe9df",
+    selected_bg="#dce8f8", muted="#5f6368", card_bg="#ffffff", border="#c9cdd2",
+    accent="#1f5fbf", flag="#b07d00", warning_bg="#fff4d6",
+)
+DARK = Colors(
+    correct="#4cc9a0", incorrect="#ff9a5c", correct_bg="#143a30", incorrect_bg="#44261a",
+    selected_bg="#233a5a", muted="#a0a6ad", card_bg="#262a30", border="#4a5058",
+    accent="#7fb0ff", flag="#f0c040", warning_bg="#4a3d10",
+)
+
+
+def system_is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def resolve(theme: str) -> str:
+    """'light', 'dark' or 'system' -> 'light' or 'dark'."""
+    if theme in ("light", "dark"):
+        return theme
+    return "dark" if system_is_dark() else "light"
+
+
+def colors(theme: str) -> Colors:
+    return DARK if resolve(theme) == "dark" else LIGHT
+
+
+def palette(theme: str) -> QPalette:
+    dark = resolve(theme) == "dark"
+    p = QPalette()
+    if dark:
+        base, window, text = QColor("#1e2126"), QColor("#181a1e"), QColor("#e8eaed")
+        button, highlight = QColor("#2c3037"), QColor("#3d6fb8")
+        disabled = QColor("#7a8088")
+    else:
+        base, window, text = QColor("#ffffff"), QColor("#f4f5f7"), QColor("#1d1f23")
+        button, highlight = QColor("#eceef1"), QColor("#2f6fd0")
+        disabled = QColor("#9aa0a6")
+    p.setColor(QPalette.ColorRole.Window, window)
+    p.setColor(QPalette.ColorRole.WindowText, text)
+    p.setColor(QPalette.ColorRole.Base, base)
+    p.setColor(QPalette.ColorRole.AlternateBase, window)
+    p.setColor(QPalette.ColorRole.Text, text)
+    p.setColor(QPalette.ColorRole.Button, button)
+    p.setColor(QPalette.ColorRole.ButtonText, text)
+    p.setColor(QPalette.ColorRole.Highlight, highlight)
+    p.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    p.setColor(QPalette.ColorRole.ToolTipBase, base)
+    p.setColor(QPalette.ColorRole.ToolTipText, text)
+    p.setColor(QPalette.ColorRole.PlaceholderText, disabled)
+    p.setColor(QPalette.ColorRole.Link, QColor(colors(theme).accent))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText,
+                 QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return p
+
+
+def stylesheet(theme: str, base_pt: float = 10.0) -> str:
+    """The app style sheet; text sizes scale with ``base_pt`` (the zoomed font size)."""
+    c = colors(theme)
+    return f"""
+    QLabel[role="title"] {{ font-size: {base_pt * 1.5:.1f}pt; font-weight: 600; }}
+    QLabel[role="subtitle"] {{ font-size: {base_pt * 1.15:.1f}pt; font-weight: 600; }}
+    QLabel[role="muted"] {{ color: {c.muted}; }}
+    QLabel[role="stem"] {{ font-size: {base_pt * 1.12:.1f}pt; }}
+    QFrame[role="card"] {{ background: {c.card_bg}; border: 1px solid {c.border};
+                           border-radius: 8px; }}
+    QFrame[role="banner"] {{ background: {c.warning_bg}; border: 1px solid {c.border};
+                             border-radius: 6px; }}
+    QFrame[role="option"] {{ background: {c.card_bg}; border: 1px solid {c.border};
+                             border-radius: 6px; }}
+    QFrame[role="option"][state="selected"] {{ background: {c.selected_bg};
+                             border: 2px solid {c.accent}; }}
+    QFrame[role="option"][state="correct"] {{ background: {c.correct_bg};
+                             border: 2px solid {c.correct}; }}
+    QFrame[role="option"][state="incorrect"] {{ background: {c.incorrect_bg};
+                             border: 2px solid {c.incorrect}; }}
+    QFrame[role="option"][state="missed"] {{ background: {c.card_bg};
+                             border: 2px dashed {c.correct}; }}
+    QLabel[role="verdict-correct"] {{ color: {c.correct}; font-weight: 600; }}
+    QLabel[role="verdict-incorrect"] {{ color: {c.incorrect}; font-weight: 600; }}
+    QLabel[role="letter"] {{ font-weight: 700; min-width: 1.6em; }}
+    QPushButton {{ padding: 6px 14px; }}
+    QPushButton[role="primary"] {{ font-weight: 600; }}
+    QToolButton[role="nav"] {{ min-width: 2.4em; min-height: 2.0em; border: 1px solid {c.border};
+                               border-radius: 4px; }}
+    QToolButton[role="nav"][answered="true"] {{ background: {c.selected_bg}; }}
+    QToolButton[role="nav"][current="true"] {{ border: 2px solid {c.accent}; font-weight: 700; }}
+    """
