@@ -17,6 +17,7 @@ always offers to resume. :meth:`Session.summary` gives the results page its figu
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -126,8 +127,8 @@ class Entry:
         if isinstance(it, Case):
             return it.title
         text = it.front if isinstance(it, Flashcard) else it.stem
-        first = text.strip().splitlines()[0] if text.strip() else it.id
-        return first if len(first) <= 80 else first[:79] + "…"
+        plain = re.sub(r"[*_`#>]+", "", " ".join(text.split()))  # Markdown marks off
+        return plain if len(plain) <= 90 else plain[:89] + "…"
 
 
 @dataclass

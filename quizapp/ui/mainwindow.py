@@ -243,8 +243,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         mb = self.menuBar()
         f = mb.addMenu("&File")
-        self.a_open = self._act(f, "&Open deck…", self.open_deck_dialog, QKeySequence.StandardKey
-                                .Open, "Add a deck file to the library")
+        self.a_open = self._act(f, "&Open deck…", self.open_deck_dialog, "Ctrl+O", "Add a deck file to the library")
         self.a_reload = self._act(f, "&Reload decks", lambda: self.load_decks(), "F5",
                                   "Load every deck again")
         f.addSeparator()
@@ -255,14 +254,14 @@ class MainWindow(QMainWindow):
         self.a_import = self._act(f, "&Import progress…", self.import_progress, "Ctrl+Shift+I",
                                   "Merge progress exported on another computer")
         f.addSeparator()
-        self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Quit quizapp")
+        self._act(f, "&Quit", self.close, "Ctrl+Q", "Quit quizapp")
 
         s = mb.addMenu("&Study")
         self.a_library = self._act(s, "&Library", self.show_library, "Ctrl+L",
                                    "Back to the library")
         self.a_due = self._act(s, "Study what is &due", self.study_due, "Ctrl+D",
                                "Due and new items from the selected decks")
-        self.a_new = self._act(s, "&New session…", self.show_builder, QKeySequence.StandardKey.New,
+        self.a_new = self._act(s, "&New session…", self.show_builder, "Ctrl+N",
                                "Choose decks, tags, mode and items")
         s.addSeparator()
         st = self.study
@@ -273,7 +272,7 @@ class MainWindow(QMainWindow):
         for r in Rating:
             self.a_rate.append(self._act(s, f"Rate {r.label}", partial(st.rate, r),
                                          shown_key=str(int(r))))
-        self.a_undo = self._act(s, "&Undo last rating", st.undo, QKeySequence.StandardKey.Undo,
+        self.a_undo = self._act(s, "&Undo last rating", st.undo, "Ctrl+Z",
                                 "Take back the last flashcard rating")
         self.a_submit = self._act(s, "Submit answer", st.key_enter, tip="Submit the selected "
                                   "option(s)", shown_key="Enter")
@@ -301,10 +300,10 @@ class MainWindow(QMainWindow):
             self.theme_group.addAction(a)
             self.theme_actions[key] = a
         v.addSeparator()
-        self._act(v, "Zoom &in", lambda: self.zoom(+1), QKeySequence.StandardKey.ZoomIn,
+        self._act(v, "Zoom &in", lambda: self.zoom(+1), "Ctrl++",
                   "Larger text")
         self._act(v, "Zoom in", lambda: self.zoom(+1), "Ctrl+=", "Larger text").setVisible(False)
-        self._act(v, "Zoom &out", lambda: self.zoom(-1), QKeySequence.StandardKey.ZoomOut,
+        self._act(v, "Zoom &out", lambda: self.zoom(-1), "Ctrl+-",
                   "Smaller text")
         self._act(v, "&Reset zoom", lambda: self.zoom(0), "Ctrl+0", "Normal text size")
 

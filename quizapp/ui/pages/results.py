@@ -89,7 +89,7 @@ class ResultsPage(QWidget):
                                       "right +1/+2/+3 · wrong 0/−2/−6"))
             else:
                 cards.addWidget(_card("Marks", f"{s.credit:.1f} / {s.questions}",
-                                      "select-all questions give partial credit"))
+                                      "partial credit on select-all"))
         if s.flashcards:
             total = sum(s.flashcards.values())
             cards.addWidget(_card("Cards reviewed", str(total), ", ".join(

@@ -1,0 +1,61 @@
+"""GUI fixtures: a main window on a fresh data folder, with its decks loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from quizapp.core.store import Store
+from quizapp.ui.app import create_app
+from quizapp.ui.mainwindow import MainWindow
+from quizapp.ui.pages import study
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Build a MainWindow like `quizapp` does, on folders inside tmp_path."""
+    made: list[tuple[MainWindow, Store]] = []
+
+    def make(data: Path | None = None, extra: list[Path] | None = None,
+             settings_file: Path | None = None) -> MainWindow:
+        create_app()
+        data = data or tmp_path / "data"
+        settings = QSettings(str(settings_file or tmp_path / "settings.ini"),
+                             QSettings.Format.IniFormat)
+        store = Store.open(data)
+        win = MainWindow(store=store, data_dir=data, settings=settings,
+                         cache_dir=tmp_path / "cache", extra_decks=extra)
+        qtbot.addWidget(win)
+        win.resize(1280, 800)
+        win.show()
+        with qtbot.waitSignal(win.decks_loaded, timeout=20000):
+            win.start()
+        win.activateWindow()
+        made.append((win, store))
+        return win
+
+    yield make
+    for win, store in made:
+        win.study.timer.stop()
+        if not store.closed:
+            store.close()
+
+
+@pytest.fixture
+def window(make_window) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    yield make_window()
+
+
+@pytest.fixture
+def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    asked: list[str] = []
+
+    def ask(cls, parent, title, text):  # type: ignore[no-untyped-def]
+        asked.append(title)
+        return True
+
+    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
+    return asked
