@@ -243,9 +243,12 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         mb = self.menuBar()
         f = mb.addMenu("&File")
-        self.a_open = self._act(f, "&Open deck…", self.open_deck_dialog, "Ctrl+O", "Add a deck file to the library")
+        self.a_open = self._act(f, "&Open deck…", self.open_deck_dialog, "Ctrl+O",
+                                "Add a deck file to the library")
         self.a_reload = self._act(f, "&Reload decks", lambda: self.load_decks(), "F5",
                                   "Load every deck again")
+        self.a_preview = self._act(f, "&Preview deck…", self.preview_deck_dialog, "Ctrl+Shift+P",
+                                   "Open a deck in a live preview that reloads when you save it")
         f.addSeparator()
         self.a_export_csv = self._act(f, "Export attempts as &CSV…", self.export_csv,
                                       "Ctrl+Shift+C", "Save every recorded answer as CSV")
@@ -493,6 +496,21 @@ class MainWindow(QMainWindow):
                                               "Decks (*.yaml *.yml);;All files (*)")
         if name:
             self.open_deck(Path(name))
+
+    def preview_deck_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Preview deck", str(Path.home()),
+                                              "Decks (*.yaml *.yml);;All files (*)")
+        if name:
+            self.preview_deck(Path(name))
+
+    def preview_deck(self, path: Path) -> None:
+        from quizapp.ui.preview import PreviewWindow
+
+        win = PreviewWindow(path, self)
+        win.setWindowFlag(Qt.WindowType.Window)
+        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        self._previews = [*getattr(self, "_previews", []), win]
 
     def open_deck(self, path: Path) -> None:
         path = path.resolve()

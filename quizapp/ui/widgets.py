@@ -183,11 +183,16 @@ class OptionRow(QFrame):
         elif event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.display)
 
-    def show_result(self, correct_option: bool, chosen: bool, explanation: str | None) -> None:
-        """After answering: mark with symbol + word + colour, and show the explanation."""
+    def show_result(self, correct_option: bool, chosen: bool, explanation: str | None,
+                    preview: bool = False) -> None:
+        """After answering: mark with symbol + word + colour, and show the explanation.
+        ``preview`` (for authors) says only which options are correct."""
         self.locked = True
         self.setCursor(Qt.CursorShape.ArrowCursor)
-        if correct_option and chosen:
+        if preview:
+            state, text, role = ("correct", "✔ Correct option", "verdict-correct") \
+                if correct_option else ("", "Incorrect option", "muted")
+        elif correct_option and chosen:
             state, text, role = "correct", "✔ Correct answer — you chose it", "verdict-correct"
         elif correct_option:
             state, text, role = "missed", "✔ Correct answer — you did not choose it", \
@@ -362,13 +367,14 @@ class QuestionView(QWidget):
         self.submit_button.hide()
         self.status.setText(text)
 
-    def show_feedback(self, mark: Mark, selected: tuple[int, ...], sources: str = "") -> None:
+    def show_feedback(self, mark: Mark, selected: tuple[int, ...], sources: str = "",
+                      preview: bool = False) -> None:
         """Mark every option, show every explanation, the objective and the source."""
         self.lock()
         for r in self.rows:
             deck_index = self.order[r.display]
             opt = self.q.options[deck_index]
-            r.show_result(opt.correct, deck_index in selected, opt.explanation)
+            r.show_result(opt.correct, deck_index in selected, opt.explanation, preview)
         while self.feedback_layout.count():
             item = self.feedback_layout.takeAt(0)
             w = item.widget() if item is not None else None
@@ -390,7 +396,7 @@ class QuestionView(QWidget):
         self.verdict.setProperty("role", role)
         self.verdict.setAccessibleName(text)
         restyle(self.verdict)
-        self.verdict.show()
+        self.verdict.setVisible(not preview)
         self.hint.hide()
         if mark.confidence:
             self.feedback_layout.addWidget(label(

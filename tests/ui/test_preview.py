@@ -1,0 +1,61 @@
+"""Live preview: reloads on a real file write, also when an editor replaces the file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtGui import QGuiApplication
+
+from quizapp.ui.app import create_app
+from quizapp.ui.preview import PreviewWindow
+from tests.helpers import VALID_DECK
+
+
+def make(qtbot, path: Path) -> PreviewWindow:  # type: ignore[no-untyped-def]
+    create_app()
+    win = PreviewWindow(path)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_reloads_on_save_and_keeps_current_item(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "d.yaml"
+    deck.write_text(VALID_DECK, encoding="utf-8")
+    win = make(qtbot, deck)
+    assert win.deck() is not None and "valid" in win.header.text()
+    win.items.setCurrentRow(2)
+    assert win.current_id == "m1"
+    with qtbot.waitSignal(win.reloaded, timeout=5000) as blocker:
+        deck.write_text(VALID_DECK.replace("Which ones?", "Which ones now?"), encoding="utf-8")
+    assert blocker.args[0].ok
+    assert win.current_id == "m1" and win.items.currentRow() == 2
+    assert win.deck().item("m1").stem == "Which ones now?"  # type: ignore[union-attr]
+
+
+def test_problems_inline_and_click_copies_location(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "d.yaml"
+    deck.write_text(VALID_DECK, encoding="utf-8")
+    win = make(qtbot, deck)
+    with qtbot.waitSignal(win.reloaded, timeout=5000):
+        deck.write_text(VALID_DECK.replace("answer: A", "answer: D"), encoding="utf-8")
+    assert "1 problem" in win.header.text()
+    item = win.problems.item(0)
+    assert item.text().endswith("answer 'D' is not one of the options (A-B)")
+    win._copy_location(item)
+    assert QGuiApplication.clipboard().text() == f"{deck.resolve()}:18:13"
+    assert win.items.count() == 4  # the last good version stays visible
+
+
+def test_survives_editor_that_replaces_the_file(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    deck = tmp_path / "d.yaml"
+    deck.write_text(VALID_DECK, encoding="utf-8")
+    win = make(qtbot, deck)
+    for n in range(2):  # twice: the watch must be re-established after each replace
+        tmp = tmp_path / f".d.yaml.swp{n}"
+        tmp.write_text(VALID_DECK.replace("Front", f"Front v{n}"), encoding="utf-8")
+        with qtbot.waitSignal(win.reloaded, timeout=5000):
+            os.replace(tmp, deck)
+        qtbot.waitUntil(lambda n=n: win.deck() is not None and  # type: ignore[misc]
+                        win.deck().items[0].front == f"Front v{n}", timeout=5000)
