@@ -50,7 +50,7 @@ CBM_MAX = 3
 
 
 def _check_confidence(confidence: int | None) -> None:
-    if confidence is not None and confidence not in CBM_MARKS:
+    if confidence is not None and (isinstance(confidence, bool) or confidence not in CBM_MARKS):
         raise ValueError(f"confidence must be 1, 2 or 3 (or None), got {confidence!r}")
 
 

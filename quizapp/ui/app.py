@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import traceback
 from pathlib import Path
@@ -57,13 +58,21 @@ def open_store(data_dir: Path) -> Store | None:
     try:
         return Store.open(data_dir)
     except StoreLockedError as e:
-        box = QMessageBox(QMessageBox.Icon.Warning, "quizapp is already running",
-                          f"{e}\n\nStudy in the other window, or quit it and start again. "
-                          "You can also open read-only: you can browse, but answers will not "
-                          "be saved.")
+        other_host = bool(getattr(e, "other_host", False))
+        hint = ("It was left by quizapp on another computer (for example a USB stick that was "
+                "unplugged while quizapp ran). If quizapp is not running there any more, take "
+                "it over." if other_host else
+                "Study in the other window, or quit it and start again.")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Your progress folder is in use",
+                          f"{e}\n\n{hint} You can also open read-only: you can browse, but "
+                          "answers will not be saved.")
+        take = box.addButton("Take over", QMessageBox.ButtonRole.DestructiveRole) \
+            if other_host else None
         ro = box.addButton("Open read-only", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
         box.exec()
+        if take is not None and box.clickedButton() is take:
+            return Store.open(data_dir, break_lock=True)
         if box.clickedButton() is ro:
             return Store.open(data_dir, read_only=True)
         return None
@@ -99,6 +108,7 @@ def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
     store = open_store(folder)
     if store is None:
         return 1
+    gc.freeze()  # the loaded history is long-lived: keep it out of every later GC pass
     win = MainWindow(store=store, data_dir=folder, settings=settings,
                      cache_dir=paths.cache_dir(data_dir) / "decks", extra_decks=decks or [])
     win.show()

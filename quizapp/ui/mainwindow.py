@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         self.stack.currentChanged.connect(lambda _i: self._update_actions())
         self._build_actions()
         self._restore()
-        self.store._on_warning = self._store_warning  # later warnings become banners
+        self.store.on_warning = self._store_warning  # later warnings become banners
 
     # -- start-up ------------------------------------------------------------------------
 

@@ -1,0 +1,192 @@
+"""Aggregates for the dashboard and ``quizapp stats``, computed from the score store.
+
+Nothing here scans the whole attempt history: per-unit totals and scheduler state are kept
+up to date by the store, so the figures for a deck cost time in proportion to its units.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from quizapp.core.model import Deck
+from quizapp.core.store import Session, Store
+
+__all__ = [
+    "DeckStats",
+    "deck_stats",
+    "format_score",
+    "format_stats",
+    "run_stats",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DeckStats:
+    """Progress on one deck.
+
+    ``units`` counts study units (a reversible flashcard is two, a case one per stage
+    question); ``seen`` those with at least one attempt. ``due_today`` includes overdue units;
+    ``due_week`` is due within the next 7 days, today included.
+    """
+
+    deck_id: str
+    title: str
+    units: int
+    seen: int
+    attempts: int
+    correct: int
+    due_today: int
+    due_week: int
+    new: int
+    flagged: int
+    last_session: Session | None
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of attempts that were correct (0..1), or ``None`` with no attempts."""
+        return self.correct / self.attempts if self.attempts else None
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def deck_stats(
+    store: Store, decks: Sequence[Deck], now: datetime | None = None
+) -> list[DeckStats]:
+    """Figures for each deck, in the given order.
+
+    Days ("today", "this week") run midnight to midnight in the time zone of ``now``
+    (default: the computer's local time).
+    """
+    moment = now if now is not None else _local_now()
+    sessions = [s for s in store.sessions() if s.finished]
+    out: list[DeckStats] = []
+    for deck in decks:
+        units = deck.study_units()
+        attempts = correct = seen = 0
+        for unit in units:
+            n, ok = store.unit_totals(unit)
+            attempts += n
+            correct += ok
+            seen += n > 0
+        forecast = store.forecast(units, days=7, now=moment)
+        last = None
+        for s in reversed(sessions):
+            if deck.id in s.deck_ids:
+                last = s
+                break
+        out.append(
+            DeckStats(
+                deck_id=deck.id,
+                title=deck.title,
+                units=len(units),
+                seen=seen,
+                attempts=attempts,
+                correct=correct,
+                due_today=forecast[0],
+                due_week=sum(forecast),
+                new=len(store.new(units)),
+                flagged=len(store.flagged(units)),
+                last_session=last,
+            )
+        )
+    return out
+
+
+def format_score(score: dict[str, Any] | None) -> str:
+    """A session score for people: ``80%``, ``8/10``, plus ``marks 14/30`` under CBM."""
+    if not score:
+        return "-"
+    parts: list[str] = []
+    percent = score.get("percent")
+    correct, total = score.get("correct"), score.get("total")
+    if isinstance(percent, (int, float)) and not isinstance(percent, bool):
+        parts.append(f"{percent:.0f}%")
+    elif isinstance(correct, (int, float)) and isinstance(total, (int, float)) and total:
+        parts.append(f"{correct:g}/{total:g}")
+    marks, max_marks = score.get("marks"), score.get("max_marks")
+    if isinstance(marks, (int, float)) and not isinstance(marks, bool):
+        parts.append(
+            f"marks {marks:g}/{max_marks:g}"
+            if isinstance(max_marks, (int, float)) and not isinstance(max_marks, bool)
+            else f"marks {marks:g}"
+        )
+    return " ".join(parts) if parts else "-"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> str:
+    """A short aligned table, one line per deck, for ``quizapp stats``."""
+    if not stats:
+        return "No decks.\n"
+    moment = now if now is not None else _local_now()
+    header = ("deck", "items", "seen", "accuracy", "due today", "due 7 days", "last session")
+    rows: list[tuple[str, ...]] = []
+    for s in stats:
+        acc = "-" if s.accuracy is None else f"{s.accuracy * 100:.0f}%"
+        if s.last_session is None:
+            last = "-"
+        else:
+            when = (s.last_session.ended or s.last_session.started).astimezone(moment.tzinfo)
+            last = f"{format_score(s.last_session.score)} ({s.last_session.mode}, {when:%Y-%m-%d})"
+        rows.append(
+            (
+                _clip(f"{s.title} [{s.deck_id}]", 44),
+                str(s.units),
+                str(s.seen),
+                acc,
+                str(s.due_today),
+                str(s.due_week),
+                last,
+            )
+        )
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        first = cells[0].ljust(widths[0])
+        middle = [c.rjust(w) for c, w in zip(cells[1:-1], widths[1:-1], strict=True)]
+        return "  ".join([first, *middle, cells[-1]]).rstrip()
+
+    total_units = sum(s.units for s in stats)
+    total_seen = sum(s.seen for s in stats)
+    total_attempts = sum(s.attempts for s in stats)
+    total_correct = sum(s.correct for s in stats)
+    summary = (
+        f"{len(stats)} deck(s): {total_seen} of {total_units} items seen, "
+        f"{total_attempts} answer(s)"
+        + (f", {total_correct / total_attempts * 100:.0f}% correct" if total_attempts else "")
+        + f"; {sum(s.due_today for s in stats)} due today, "
+        f"{sum(s.due_week for s in stats)} within 7 days."
+    )
+    return "\n".join([line(header), *(line(r) for r in rows), "", summary]) + "\n"
+
+
+def run_stats(
+    data_dir: Path, decks: Sequence[Deck], out: TextIO, *, now: datetime | None = None
+) -> int:
+    """``quizapp stats``: print the per-deck summary for the progress in ``data_dir``.
+
+    Opens the store read-only (no lock, no writes), so it works while the GUI is running and
+    never changes anything. Warnings about damaged files are printed first. Returns 0.
+    """
+    store = Store.open(data_dir, read_only=True)
+    try:
+        out.write(f"Progress in {os.fspath(data_dir)}\n")
+        for warning in store.warnings:
+            out.write(f"warning: {warning}\n")
+        if store.attempt_count == 0:
+            out.write("No answers recorded yet.\n")
+        out.write("\n")
+        out.write(format_stats(deck_stats(store, decks, now), now=now))
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,1815 @@
+"""The score store: every answer, rating and session, kept in a local JSON store that is never lost.
+
+On disk (all in the data folder; the format is documented in
+``resources/score-store-format.md``)::
+
+    progress.json          snapshot: {"format": 1, "seq": N, "attempts": [...], "items": {...}, ...}
+    journal.jsonl          append-only JSON Lines, one record per change, seq > snapshot's seq
+    quizapp.lock           pid, host and start time of the process writing the folder
+    backups/progress-YYYY-mm-dd.json   at most one a day, the last 7 kept
+
+Durability: each change is one journal line written with a single ``write`` and ``fsync``
+before the call returns, so recording an answer costs the same with 10 or 100,000 answers of
+history. The journal is compacted into the snapshot (temp file in the same folder, ``fsync``,
+``os.replace``, ``fsync`` of the folder) on close, after an import, and when it grows past half
+the snapshot's size (which keeps the amortised cost flat too). A record carries the state it
+produced (e.g. the new scheduler memory), so replaying is deterministic despite FSRS fuzzing;
+records at or below the snapshot's ``seq`` are skipped, so a crash between the two steps of a
+compaction loses nothing and duplicates nothing. A torn last journal line is ignored.
+
+Damage is never overwritten: a corrupt, truncated, empty, wrong-type or newer-format snapshot
+is kept aside as ``progress.corrupt-<UTC time>.json`` (``progress.newer-<UTC time>.json``),
+the store starts from the newest backup that loads (or empty), and a plain-language message is
+added to :attr:`Store.warnings`. If the folder cannot be written (read-only, disk full), the
+store carries on in memory, :attr:`Store.persistent` turns false and a warning says that
+progress is not being saved; nothing raises into the session.
+
+Not thread-safe: call it from one thread (the GUI thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import csv
+import errno
+import gc
+import json
+import math
+import os
+import re
+import socket
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, cast, get_args
+
+from quizapp import __version__
+from quizapp.core.model import StudyUnit
+from quizapp.core.scheduling import (
+    CardData,
+    Rating,
+    Scheduler,
+    card_due,
+    format_timestamp,
+    parse_timestamp,
+    to_utc,
+    utc_now,
+    validate_card,
+)
+from quizapp.core.scoring import cbm_mark, rating_for
+
+__all__ = [
+    "BACKUPS_KEPT",
+    "FORMAT",
+    "Attempt",
+    "ImportCounts",
+    "LockOwner",
+    "Mode",
+    "Session",
+    "Store",
+    "StoreError",
+    "StoreFormatError",
+    "StoreLockedError",
+    "UnitState",
+]
+
+#: The snapshot format this code writes. Older formats are migrated on load (see _MIGRATIONS).
+FORMAT = 1
+SNAPSHOT_NAME = "progress.json"
+JOURNAL_NAME = "journal.jsonl"
+LOCK_NAME = "quizapp.lock"
+BACKUP_DIR = "backups"
+BACKUPS_KEPT = 7
+#: How many past scheduler states per unit are kept for undo.
+UNDO_DEPTH = 10
+#: The journal is compacted once it exceeds max(this, half the snapshot's size).
+COMPACT_MIN_BYTES = 256 * 1024
+
+Mode = Literal["flashcards", "tutor", "exam"]
+MODES: tuple[str, ...] = get_args(Mode)
+
+Clock = Callable[[], datetime]
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class StoreError(Exception):
+    """Base class of the store's errors."""
+
+
+class StoreFormatError(StoreError):
+    """A progress file (to import) is not a store this version can read; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockOwner:
+    """Who holds the data folder's lock, as written in ``quizapp.lock``."""
+
+    pid: int | None
+    host: str | None
+    started: str | None
+    app: str | None = None
+
+    def describe(self) -> str:
+        who = f"process {self.pid}" if self.pid is not None else "an unknown process"
+        where = f" on computer {self.host!r}" if self.host else ""
+        since = f", running since {self.started}" if self.started else ""
+        return f"{self.app or 'quizapp'} ({who}{where}{since})"
+
+
+class StoreLockedError(StoreError):
+    """Another quizapp process is using the data folder.
+
+    ``owner`` names it; ``other_host`` is true when it ran on another computer, in which case
+    quizapp cannot tell whether it is still running and :meth:`Store.open` takes the lock only
+    with ``break_lock=True`` (after asking the user).
+    """
+
+    def __init__(self, folder: Path, owner: LockOwner, *, other_host: bool = False) -> None:
+        self.folder = folder
+        self.owner = owner
+        self.other_host = other_host
+        if other_host:
+            advice = (
+                "If quizapp is no longer running there (for example the folder is on a USB "
+                "stick that was unplugged without closing quizapp), you can take over."
+            )
+        else:
+            advice = "Close the other quizapp window first, then try again."
+        super().__init__(
+            f"The progress folder {folder} is in use by {owner.describe()}. "
+            f"Two copies of quizapp writing the same progress would overwrite each other. "
+            f"{advice}"
+        )
+
+
+class _Invalid(Exception):
+    """A problem found while validating stored data; the message names the field."""
+
+
+# --------------------------------------------------------------------------------------------
+# Public records
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One recorded answer or rating.
+
+    ``answer`` is whatever JSON value the UI recorded: a list of option letters for a
+    question, the rating name for a flashcard. ``rating`` is the rating that updated the
+    scheduler (``None`` when the attempt was not scheduled).
+    """
+
+    id: str
+    deck_id: str
+    item_id: str
+    part: str
+    answer: Any
+    correct: bool
+    marks: float
+    confidence: int | None
+    mode: Mode
+    time_ms: int
+    timestamp: datetime
+    session_id: str | None = None
+    rating: Rating | None = None
+
+    @property
+    def unit(self) -> StudyUnit:
+        return StudyUnit(self.deck_id, self.item_id, self.part)
+
+    @property
+    def stage(self) -> str | None:
+        """The case stage id, for a question inside a case (``part == "STAGE/QUESTION"``)."""
+        return self.part.split("/", 1)[0] if "/" in self.part else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form stored in the snapshot and the journal."""
+        return {
+            "id": self.id,
+            "deck_id": self.deck_id,
+            "item_id": self.item_id,
+            "part": self.part,
+            "answer": self.answer,
+            "correct": self.correct,
+            "marks": self.marks,
+            "confidence": self.confidence,
+            "mode": self.mode,
+            "time_ms": self.time_ms,
+            "timestamp": format_timestamp(self.timestamp),
+            "session_id": self.session_id,
+            "rating": None if self.rating is None else int(self.rating),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Attempt:
+        """Build from the JSON form; the data must have passed validation."""
+        rating = data.get("rating")
+        answer = data["answer"]
+        return cls(
+            id=data["id"],
+            deck_id=data["deck_id"],
+            item_id=data["item_id"],
+            part=data["part"],
+            answer=copy.deepcopy(answer) if isinstance(answer, (list, dict)) else answer,
+            correct=data["correct"],
+            marks=float(data["marks"]),
+            confidence=data["confidence"],
+            mode=data["mode"],
+            time_ms=data["time_ms"],
+            timestamp=parse_timestamp(data["timestamp"]),
+            session_id=data.get("session_id"),
+            rating=None if rating is None else Rating(rating),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A study session: flashcard review, tutor-mode block or timed exam block."""
+
+    id: str
+    mode: Mode
+    settings: dict[str, Any]
+    deck_ids: tuple[str, ...]
+    started: datetime
+    ended: datetime | None = None
+    score: dict[str, Any] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.ended is not None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitState:
+    """What the store knows about one study unit."""
+
+    unit: StudyUnit
+    due: datetime | None
+    """When the scheduler wants to see it again; ``None`` for a new (never scheduled) unit."""
+    stability: float | None
+    difficulty: float | None
+    flagged: bool
+    last_correct: bool | None
+    """Result of the latest attempt; ``None`` if never answered."""
+    last_seen: datetime | None
+    attempts: int
+    correct: int
+
+    @property
+    def is_new(self) -> bool:
+        return self.due is None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    """What :meth:`Store.import_json` merged."""
+
+    attempts_added: int = 0
+    attempts_skipped: int = 0
+    attempts_undone: int = 0
+    sessions_added: int = 0
+    units_updated: int = 0
+
+
+# --------------------------------------------------------------------------------------------
+# In-memory state
+
+
+@dataclass(slots=True)
+class _Item:
+    card: CardData | None = None
+    due: datetime | None = None
+    flagged: bool = False
+    last_correct: bool | None = None
+    last_seen: str | None = None
+    updated: str | None = None
+    undo: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fsrs": self.card,
+            "flagged": self.flagged,
+            "last_correct": self.last_correct,
+            "last_seen": self.last_seen,
+            "updated": self.updated,
+            "undo": self.undo,
+        }
+
+    def set_card(self, card: CardData | None) -> None:
+        self.card = card
+        self.due = None if card is None else card_due(card)
+
+
+@dataclass(slots=True)
+class _State:
+    """Everything the store holds; snapshots and journal records are applied to this."""
+
+    seq: int = 0
+    attempts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    items: dict[str, _Item] = field(default_factory=dict)
+    undone: set[str] = field(default_factory=set)
+    pending: dict[str, Any] | None = None
+    # derived: unit key -> [attempts, correct]
+    totals: dict[str, list[int]] = field(default_factory=dict)
+
+    def item(self, key: str) -> _Item:
+        it = self.items.get(key)
+        if it is None:
+            it = self.items[key] = _Item()
+        return it
+
+    def count(self, attempt: Mapping[str, Any], sign: int) -> None:
+        key = _unit_key(attempt["deck_id"], attempt["item_id"], attempt["part"])
+        t = self.totals.get(key)
+        if t is None:
+            t = self.totals[key] = [0, 0]
+        t[0] += sign
+        if attempt["correct"]:
+            t[1] += sign
+
+    def recount(self) -> None:
+        self.totals = {}
+        for a in self.attempts.values():
+            self.count(a, 1)
+
+    # -- applying changes (used live and when replaying the journal) -------------------------
+
+    def apply(self, rec: Mapping[str, Any], *, check_only: bool = False) -> None:
+        """Apply one journal record; raises _Invalid for a malformed one, leaving the state
+        unchanged. With ``check_only`` it only validates."""
+        op = rec.get("op")
+        if op == "attempt":
+            attempt = _check_attempt(rec.get("attempt"), "attempt")
+            card = _check_card_or_none(rec.get("fsrs"), "fsrs")
+            key = _unit_key(attempt["deck_id"], attempt["item_id"], attempt["part"])
+            if check_only or attempt["id"] in self.attempts or attempt["id"] in self.undone:
+                return
+            it = self.item(key)
+            it.undo.append(
+                {
+                    "attempt": attempt["id"],
+                    "fsrs": it.card,
+                    "last_correct": it.last_correct,
+                    "last_seen": it.last_seen,
+                }
+            )
+            del it.undo[:-UNDO_DEPTH]
+            it.set_card(card)
+            it.last_correct = attempt["correct"]
+            it.last_seen = it.updated = attempt["timestamp"]
+            self.attempts[attempt["id"]] = attempt
+            self.count(attempt, 1)
+        elif op == "undo":
+            attempt_id = _want(rec, "attempt_id", str, "undo")
+            key = _want(rec, "unit", str, "undo")
+            restore = _want(rec, "restore", dict, "undo")
+            card = _check_card_or_none(restore.get("fsrs"), "undo.restore.fsrs")
+            last_correct = _opt(restore, "last_correct", bool, "undo.restore")
+            last_seen = restore.get("last_seen")
+            if last_seen is not None:
+                _check_ts(last_seen, "undo.restore.last_seen")
+            at = _check_ts(rec.get("at"), "undo.at")
+            if check_only:
+                return
+            it = self.item(key)
+            it.undo = [u for u in it.undo if u.get("attempt") != attempt_id]
+            it.set_card(card)
+            it.last_correct = last_correct
+            it.last_seen = last_seen
+            it.updated = at
+            self.undone.add(attempt_id)
+            removed = self.attempts.pop(attempt_id, None)
+            if removed is not None:
+                self.count(removed, -1)
+        elif op == "flag":
+            key = _want(rec, "unit", str, "flag")
+            flagged = _want(rec, "flagged", bool, "flag")
+            at = _check_ts(rec.get("at"), "flag.at")
+            if check_only:
+                return
+            it = self.item(key)
+            it.flagged = flagged
+            it.updated = at
+        elif op == "session":
+            session = _check_session(rec.get("session"), "session")
+            if not check_only:
+                self.sessions[session["id"]] = session
+        elif op == "session_end":
+            sid = _want(rec, "id", str, "session_end")
+            ended = _check_ts(rec.get("ended"), "session_end.ended")
+            score = _want(rec, "score", dict, "session_end")
+            if sid not in self.sessions:
+                raise _Invalid(f"session_end: unknown session {sid!r}")
+            if not check_only:
+                self.sessions[sid] = {**self.sessions[sid], "ended": ended, "score": score}
+        elif op == "pending":
+            state = rec.get("state")
+            if state is not None and not isinstance(state, dict):
+                raise _Invalid("pending.state: expected an object or null")
+            if not check_only:
+                self.pending = state
+        else:
+            raise _Invalid(f"unknown record type {op!r}")
+
+
+def _unit_key(deck_id: str, item_id: str, part: str) -> str:
+    """``StudyUnit(deck_id, item_id, part).key`` without building the object (hot on load)."""
+    return f"{deck_id}::{item_id}::{part}" if part else f"{deck_id}::{item_id}"
+
+
+# --------------------------------------------------------------------------------------------
+# Validation of stored data (snapshot, journal records, imports)
+
+
+def _want(obj: Mapping[str, Any], key: str, typ: type[Any], where: str) -> Any:
+    value = obj.get(key)
+    if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+        raise _Invalid(f"{where}.{key}: expected {typ.__name__}, got {value!r:.60}")
+    return value
+
+
+def _opt(obj: Mapping[str, Any], key: str, typ: type[Any], where: str) -> Any:
+    return None if obj.get(key) is None else _want(obj, key, typ, where)
+
+
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|z|[+-]\d\d:\d\d)", re.ASCII
+)
+
+
+def _check_ts(value: object, where: str) -> str:
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+        raise _Invalid(f"{where}: expected an ISO 8601 timestamp with a zone, got {value!r:.60}")
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        raise _Invalid(f"{where}: not a valid timestamp: {value!r:.60}") from None
+    return value
+
+
+def _check_attempt_ts(value: object, where: str) -> None:
+    # The hot path on load: the pattern alone (a month 13 would fail later, in from_dict,
+    # only if someone hand-edits the file, and then with a clear ValueError).
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+        raise _Invalid(f"{where}: expected an ISO 8601 timestamp with a zone, got {value!r:.60}")
+
+
+def _check_card_or_none(value: object, where: str) -> CardData | None:
+    if value is None:
+        return None
+    try:
+        return validate_card(value)
+    except ValueError as exc:
+        raise _Invalid(f"{where}: {exc}") from None
+
+
+_ATTEMPT_KEYS = frozenset(
+    (
+        "id", "deck_id", "item_id", "part", "answer", "correct", "marks", "confidence",
+        "mode", "time_ms", "timestamp", "session_id", "rating",
+    )
+)  # fmt: skip
+
+
+_CONFIDENCES = (None, 1, 2, 3)
+_RATINGS = (None, 1, 2, 3, 4)
+
+
+def _attempt_ok(v: object) -> bool:
+    """The fast check used for every attempt on load; :func:`_check_attempt` explains failures.
+
+    ``type(x) is T`` rather than isinstance keeps ``True`` out of the int fields.
+    """
+    if type(v) is not dict or not _ATTEMPT_KEYS.issubset(v):
+        return False
+    marks = v["marks"]
+    ts = v["timestamp"]
+    t = v["time_ms"]
+    return bool(
+        type(v["id"]) is str and v["id"]
+        and type(v["deck_id"]) is str and v["deck_id"]
+        and type(v["item_id"]) is str and v["item_id"]
+        and type(v["part"]) is str
+        and type(v["correct"]) is bool
+        and (type(marks) is float or type(marks) is int) and math.isfinite(marks)
+        and type(v["confidence"]) is not bool and v["confidence"] in _CONFIDENCES
+        and v["mode"] in MODES
+        and type(t) is int and t >= 0
+        and type(ts) is str and _TIMESTAMP.fullmatch(ts)
+        and (v["session_id"] is None or type(v["session_id"]) is str)
+        and type(v["rating"]) is not bool and v["rating"] in _RATINGS
+    )  # fmt: skip
+
+
+def _check_attempt(value: object, where: str) -> dict[str, Any]:
+    """Return ``value`` if it is a valid attempt, else raise _Invalid naming the field."""
+    if _attempt_ok(value):
+        return cast(dict[str, Any], value)
+    if not isinstance(value, dict):
+        raise _Invalid(f"{where}: expected an object, got {type(value).__name__}")
+    missing = _ATTEMPT_KEYS.difference(value)
+    if missing:
+        raise _Invalid(f"{where}: missing {', '.join(sorted(missing))}")
+    for key in ("id", "deck_id", "item_id"):
+        v = value[key]
+        if not isinstance(v, str) or not v:
+            raise _Invalid(f"{where}.{key}: expected a non-empty string, got {v!r:.60}")
+    if not isinstance(value["part"], str):
+        raise _Invalid(f"{where}.part: expected a string")
+    if not isinstance(value["correct"], bool):
+        raise _Invalid(f"{where}.correct: expected true or false")
+    marks = value["marks"]
+    if isinstance(marks, bool) or not isinstance(marks, (int, float)) or not math.isfinite(marks):
+        raise _Invalid(f"{where}.marks: expected a number, got {marks!r:.60}")
+    if value["confidence"] not in (None, 1, 2, 3) or isinstance(value["confidence"], bool):
+        raise _Invalid(f"{where}.confidence: expected 1, 2, 3 or null")
+    if value["mode"] not in MODES:
+        raise _Invalid(f"{where}.mode: expected one of {', '.join(MODES)}")
+    t = value["time_ms"]
+    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+        raise _Invalid(f"{where}.time_ms: expected a whole number >= 0")
+    _check_attempt_ts(value["timestamp"], f"{where}.timestamp")
+    if value["session_id"] is not None and not isinstance(value["session_id"], str):
+        raise _Invalid(f"{where}.session_id: expected a string or null")
+    if value["rating"] not in (None, 1, 2, 3, 4) or isinstance(value["rating"], bool):
+        raise _Invalid(f"{where}.rating: expected 1..4 or null")
+    raise _Invalid(f"{where}: not a valid attempt")
+
+
+def _check_session(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(f"{where}: expected an object")
+    _want(value, "id", str, where)
+    if value.get("mode") not in MODES:
+        raise _Invalid(f"{where}.mode: expected one of {', '.join(MODES)}")
+    _want(value, "settings", dict, where)
+    decks = _want(value, "deck_ids", list, where)
+    if not all(isinstance(d, str) for d in decks):
+        raise _Invalid(f"{where}.deck_ids: expected a list of strings")
+    _check_ts(value.get("started"), f"{where}.started")
+    if value.get("ended") is not None:
+        _check_ts(value["ended"], f"{where}.ended")
+    _opt(value, "score", dict, where)
+    return value
+
+
+def _check_item(value: object, where: str) -> _Item:
+    if not isinstance(value, dict):
+        raise _Invalid(f"{where}: expected an object")
+    it = _Item()
+    it.set_card(_check_card_or_none(value.get("fsrs"), f"{where}.fsrs"))
+    it.flagged = bool(_opt(value, "flagged", bool, where) or False)
+    it.last_correct = _opt(value, "last_correct", bool, where)
+    if value.get("last_seen") is not None:
+        it.last_seen = _check_ts(value["last_seen"], f"{where}.last_seen")
+    if value.get("updated") is not None:
+        it.updated = _check_ts(value["updated"], f"{where}.updated")
+    undo = _opt(value, "undo", list, where) or []
+    for i, u in enumerate(undo):
+        if not isinstance(u, dict) or not isinstance(u.get("attempt"), str):
+            raise _Invalid(f"{where}.undo[{i}]: expected an object with an attempt id")
+        _check_card_or_none(u.get("fsrs"), f"{where}.undo[{i}].fsrs")
+    it.undo = undo[-UNDO_DEPTH:]
+    return it
+
+
+#: format N -> function turning a format-N document into a format-(N+1) one. Format 1 is the
+#: first, so there is nothing to migrate yet; add an entry with every format bump.
+_MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class _NewerFormat(_Invalid):
+    def __init__(self, found: int) -> None:
+        self.found = found
+        super().__init__(
+            f"it was written by a newer quizapp (store format {found}; this version reads "
+            f"up to {FORMAT})"
+        )
+
+
+def _parse_document(raw: bytes) -> tuple[_State, int]:
+    """Parse and validate a snapshot/export; returns the state and the format it was in."""
+    if not raw.strip():
+        raise _Invalid("the file is empty")
+    # Parsing a big history allocates millions of small objects that are all kept: pausing
+    # the cyclic garbage collector meanwhile makes loading about a quarter faster.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_document_gc_off(raw)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _parse_document_gc_off(raw: bytes) -> tuple[_State, int]:
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _Invalid("the file is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _Invalid(f"it is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise _Invalid(f"expected a JSON object at the top, found {type(doc).__name__}")
+    version = doc.get("format")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise _Invalid("it has no valid \"format\" number; is it a quizapp progress file?")
+    if version > FORMAT:
+        raise _NewerFormat(version)
+    found = version
+    while version < FORMAT:
+        migrate = _MIGRATIONS.get(version)
+        if migrate is None:
+            raise _Invalid(f"store format {version} is not one quizapp ever wrote")
+        doc = migrate(doc)
+        version += 1
+    state = _State()
+    seq = doc.get("seq", 0)
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise _Invalid("seq: expected a whole number >= 0")
+    state.seq = seq
+    attempts = doc.get("attempts", [])
+    if not isinstance(attempts, list):
+        raise _Invalid("attempts: expected a list")
+    for i, a in enumerate(attempts):
+        if not _attempt_ok(a):
+            _check_attempt(a, f"attempts[{i}]")
+        state.attempts[a["id"]] = a
+    sessions = doc.get("sessions", {})
+    if not isinstance(sessions, dict):
+        raise _Invalid("sessions: expected an object")
+    for sid, s in sessions.items():
+        _check_session(s, f"sessions[{sid!r}]")
+        state.sessions[sid] = s
+    items = doc.get("items", {})
+    if not isinstance(items, dict):
+        raise _Invalid("items: expected an object")
+    for key, value in items.items():
+        state.items[key] = _check_item(value, f"items[{key!r}]")
+    undone = doc.get("undone", [])
+    if not isinstance(undone, list) or not all(isinstance(u, str) for u in undone):
+        raise _Invalid("undone: expected a list of attempt ids")
+    state.undone = set(undone)
+    pending = doc.get("pending_session")
+    if pending is not None and not isinstance(pending, dict):
+        raise _Invalid("pending_session: expected an object or null")
+    state.pending = pending
+    state.recount()
+    return state, found
+
+
+def _json_bytes(value: object, **options: Any) -> bytes:
+    """``value`` as UTF-8 JSON. Strings that are not valid Unicode (lone surrogates, which
+    JSON ``\\u`` escapes can carry) cannot be UTF-8 encoded; then non-ASCII is escaped."""
+    try:
+        return json.dumps(value, ensure_ascii=False, **options).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, ensure_ascii=True, **options).encode("ascii")
+
+
+def _dump_document(state: _State, now: datetime, *, exported: bool = False) -> bytes:
+    """Serialise ``state`` as a snapshot: valid JSON, one attempt/session/item per line."""
+    try:
+        return _dump_text(state, now, exported=exported, ascii_only=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate somewhere: escape all non-ASCII instead
+        return _dump_text(state, now, exported=exported, ascii_only=True).encode("ascii")
+
+
+def _dump_text(state: _State, now: datetime, *, exported: bool, ascii_only: bool) -> str:
+    def dumps(value: object) -> str:
+        return json.dumps(value, ensure_ascii=ascii_only, separators=(", ", ": "))
+
+    def lines(pairs: Iterable[str]) -> str:
+        body = ",\n".join(pairs)
+        return f"\n{body}\n" if body else ""
+
+    head = {
+        "format": FORMAT,
+        "app": f"quizapp {__version__}",
+        "saved": format_timestamp(now),
+        "seq": state.seq,
+    }
+    if exported:
+        head["exported"] = True
+    parts = [
+        "{\n",
+        ",\n".join(f"{dumps(k)}: {dumps(v)}" for k, v in head.items()),
+        ',\n"attempts": [',
+        lines(dumps(a) for a in state.attempts.values()),
+        '],\n"sessions": {',
+        lines(f"{dumps(k)}: {dumps(v)}" for k, v in state.sessions.items()),
+        '},\n"items": {',
+        lines(f"{dumps(k)}: {dumps(v.to_dict())}" for k, v in state.items.items()),
+        '},\n"undone": ',
+        dumps(sorted(state.undone)),
+        ',\n"pending_session": ',
+        dumps(state.pending),
+        "\n}\n",
+    ]
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Low-level durable file operations
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename/create in ``folder`` durable (no-op where folders cannot be opened)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically and durably; on error ``path`` is untouched."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _stamp(now: datetime) -> str:
+    return to_utc(now).strftime("%Y%m%dT%H%M%S")
+
+
+def _aside_path(folder: Path, stem: str, suffix: str, now: datetime) -> Path:
+    base = f"{stem}-{_stamp(now)}"
+    path = folder / f"{base}{suffix}"
+    n = 1
+    while path.exists():
+        path = folder / f"{base}-{n}{suffix}"
+        n += 1
+    return path
+
+
+def _describe_os_error(exc: OSError, folder: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        why = "the disk is full"
+    elif exc.errno == getattr(errno, "EDQUOT", -1):
+        why = "the disk quota is used up"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "the folder is read-only or you do not have permission to write to it"
+    else:
+        why = exc.strerror or str(exc)
+    return (
+        f"Your progress is NOT being saved: quizapp cannot write to {folder} ({why}). "
+        "You can keep studying; answers are kept in memory until quizapp closes."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The lock file
+
+
+def _this_host() -> str:
+    return socket.gethostname()
+
+
+def _read_owner(raw: bytes) -> LockOwner | None:
+    try:
+        info = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(info, dict):
+        return None
+    pid = info.get("pid")
+    return LockOwner(
+        pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        host=info.get("host") if isinstance(info.get("host"), str) else None,
+        started=info.get("started") if isinstance(info.get("started"), str) else None,
+        app=info.get("app") if isinstance(info.get("app"), str) else None,
+    )
+
+
+def _read_fd(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# Windows locks a byte range mandatorily; lock one far past the text so others can read it.
+_WIN_LOCK_OFFSET = 1 << 20
+
+
+def _os_try_lock(fd: int) -> bool:
+    """Take an exclusive OS lock on ``fd`` without waiting; False if another process holds it.
+
+    The OS drops the lock when its holder dies, however it dies, so a lock file left behind by
+    a crash or a SIGKILL never blocks the next start on the same computer.
+    """
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    return True
+
+
+def _os_unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class _FolderLock:
+    """``quizapp.lock``: an OS lock held for the store's lifetime plus a note naming the owner."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, path: Path, now: datetime, *, break_lock: bool) -> _FolderLock:
+        """Take the lock or raise StoreLockedError (OSError if the folder is not writable)."""
+        for _ in range(10):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            try:
+                if not _os_try_lock(fd):
+                    owner = _read_owner(_read_fd(fd)) or LockOwner(None, None, None)
+                    raise StoreLockedError(path.parent, owner)
+                # The previous holder may have unlinked the file between our open and lock:
+                # then we locked an orphan inode and must start again.
+                try:
+                    same = os.path.samestat(os.fstat(fd), os.stat(path))
+                except FileNotFoundError:
+                    same = False
+                if not same:
+                    os.close(fd)
+                    continue
+                previous = _read_owner(_read_fd(fd))
+                if (
+                    previous is not None
+                    and previous.host is not None
+                    and previous.host != _this_host()
+                    and not break_lock
+                ):
+                    # OS locks are not reliable across computers (network shares), and a
+                    # process elsewhere may still be writing: only the user can decide.
+                    raise StoreLockedError(path.parent, previous, other_host=True)
+                note = {
+                    "pid": os.getpid(),
+                    "host": _this_host(),
+                    "started": format_timestamp(now),
+                    "app": f"quizapp {__version__}",
+                }
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                _write_all(fd, json.dumps(note).encode("utf-8") + b"\n")
+                os.fsync(fd)
+                return cls(path, fd)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                raise
+        raise StoreError(f"could not take the lock {path}: it keeps changing")
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        if sys.platform == "win32":
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            _os_unlock(fd)
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+            return
+        # Unlink while still holding the lock; a waiter that opened the old inode notices
+        # (samestat) and retries on a fresh file.
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        with contextlib.suppress(OSError):
+            _os_unlock(fd)
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+
+
+class Store:
+    """The progress store for one data folder. Create it with :meth:`Store.open`."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        clock: Clock | None,
+        read_only: bool,
+        on_warning: Callable[[str], None] | None,
+        compact_min_bytes: int,
+    ) -> None:
+        self.folder = folder
+        self._clock: Clock = clock or utc_now
+        self._read_only = read_only
+        self._on_warning = on_warning
+        self._compact_min = compact_min_bytes
+        self._scheduler = Scheduler()
+        self._state = _State()
+        self._lock: _FolderLock | None = None
+        self._journal_fd: int | None = None
+        self._journal_bytes = 0
+        self._snapshot_bytes = 0
+        self._closed = False
+        self._persistent = not read_only
+        self._unread_snapshot = False
+        self.warnings: list[str] = []
+        """Messages for the user (damaged files set aside, progress not being saved, ...)."""
+        self.last_error: OSError | None = None
+        """The write error that switched the store to memory-only mode, if any."""
+
+    # -- opening and closing -----------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        read_only: bool = False,
+        break_lock: bool = False,
+        on_warning: Callable[[str], None] | None = None,
+        compact_min_bytes: int = COMPACT_MIN_BYTES,
+    ) -> Store:
+        """Open (creating if needed) the store in ``folder``.
+
+        ``clock`` returns the current aware time (tests inject one). ``read_only`` opens
+        without the lock and never writes (for ``quizapp stats`` while the GUI runs).
+        ``break_lock`` takes over a lock left by quizapp on another computer.
+        ``on_warning`` is called with each message also appended to :attr:`warnings`.
+
+        Raises :class:`StoreLockedError` if another running quizapp holds the folder. Never
+        raises for damaged files or an unwritable folder: see :attr:`warnings` and
+        :attr:`persistent`.
+        """
+        store = cls(
+            Path(folder),
+            clock=clock,
+            read_only=read_only,
+            on_warning=on_warning,
+            compact_min_bytes=compact_min_bytes,
+        )
+        try:
+            store._open(break_lock=break_lock)
+        except BaseException:
+            store._release()
+            raise
+        return store
+
+    def _open(self, *, break_lock: bool) -> None:
+        now = self._now()
+        if not self._read_only:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._lock = _FolderLock.acquire(
+                    self.folder / LOCK_NAME, now, break_lock=break_lock
+                )
+            except StoreLockedError:
+                raise
+            except OSError as exc:
+                self._go_memory_only(exc)
+        if self._persistent:
+            self._remove_stale_temp_files()
+        snapshot_ok, needs_compaction = self._load(now)
+        if not self._persistent:
+            return
+        if snapshot_ok:
+            self._make_daily_backup(now)
+        if needs_compaction or self._journal_bytes > self._compact_threshold():
+            self._compact()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Compact the journal into the snapshot and release the folder. Safe to call twice."""
+        if self._closed:
+            return
+        try:
+            if self._persistent and self._journal_bytes > 0:
+                self._compact()
+        finally:
+            self._closed = True
+            self._release()
+
+    def _release(self) -> None:
+        if self._journal_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._journal_fd)
+            self._journal_fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def persistent(self) -> bool:
+        """True while changes reach the disk; false for read-only opens and after a write
+        error (the store then keeps working in memory)."""
+        return self._persistent
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @property
+    def on_warning(self) -> Callable[[str], None] | None:
+        """Called with every later warning (e.g. the GUI shows a banner); settable."""
+        return self._on_warning
+
+    @on_warning.setter
+    def on_warning(self, callback: Callable[[str], None] | None) -> None:
+        self._on_warning = callback
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def retry_persist(self) -> bool:
+        """After a write error: try again to save everything (e.g. once disk space was freed).
+
+        Only possible while this store still holds the folder's lock (the error came after a
+        good start); a store that could not take the lock or read the snapshot at start-up
+        might overwrite someone else's progress, so it stays in memory until restarted.
+        Returns True if the store is persistent again.
+        """
+        self._check_open()
+        if self._persistent or self._read_only:
+            return self._persistent
+        if self._lock is None or self._unread_snapshot:
+            return False
+        self._persistent = True
+        self._compact()
+        if self._persistent:
+            self._warn(f"Progress is being saved again in {self.folder}.")
+        return self._persistent
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def _load(self, now: datetime) -> tuple[bool, bool]:
+        """Load snapshot (or a backup) and replay the journal.
+
+        Returns (snapshot loaded fine, a compaction is needed to repair something).
+        """
+        snap_path = self.folder / SNAPSHOT_NAME
+        repair = False
+        snapshot_ok = False
+        try:
+            raw = snap_path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        except OSError as exc:
+            # Never write over a snapshot we could not read: carry on in memory.
+            raw = None
+            self._unread_snapshot = True
+            self._warn(f"Could not read {snap_path} ({exc.strerror}); starting without it.")
+            self._go_memory_only(exc)
+        if raw is not None:
+            try:
+                self._state, found = _parse_document(raw)
+                self._snapshot_bytes = len(raw)
+                snapshot_ok = True
+                if found < FORMAT:
+                    self._keep_copy(
+                        raw, self.folder / f"progress.format-{found}.json",
+                        f"Your progress was upgraded from store format {found} to {FORMAT}",
+                    )  # fmt: skip
+                    repair = True
+            except _Invalid as exc:
+                self._set_aside_snapshot(raw, exc, now)
+                repair = True
+        journal_repair = self._replay_journal(now)
+        return snapshot_ok, repair or journal_repair
+
+    def _set_aside_snapshot(self, raw: bytes, problem: _Invalid, now: datetime) -> None:
+        newer = isinstance(problem, _NewerFormat)
+        stem = "progress.newer" if newer else "progress.corrupt"
+        kept = ""
+        if self._persistent:
+            aside = _aside_path(self.folder, stem, ".json", now)
+            try:
+                _atomic_write(aside, raw)
+                kept = f" It was kept unchanged as {aside.name}."
+            except OSError as exc:
+                self._go_memory_only(exc)
+        restored = self._restore_backup()
+        start = f"Restored your progress from the backup {restored}." if restored else (
+            "No usable backup was found, so quizapp starts with empty progress."
+        )
+        if newer:
+            self._warn(
+                f"The progress file {SNAPSHOT_NAME} in {self.folder} could not be used: "
+                f"{problem}. Update quizapp to keep using it.{kept} {start}"
+            )
+        else:
+            self._warn(
+                f"The progress file {SNAPSHOT_NAME} in {self.folder} is damaged: {problem}."
+                f"{kept} {start}"
+            )
+
+    def _restore_backup(self) -> str | None:
+        for path in sorted((self.folder / BACKUP_DIR).glob("progress-*.json"), reverse=True):
+            try:
+                self._state, _found = _parse_document(path.read_bytes())
+            except (OSError, _Invalid):
+                continue
+            return path.name
+        return None
+
+    def _replay_journal(self, now: datetime) -> bool:
+        """Apply journal records newer than the snapshot.
+
+        A bad *last* line is an interrupted write: it is dropped silently (and cut off the
+        file so the next record starts on a fresh line). Bad lines followed by good ones are
+        real damage: the good records are still applied, a copy of the journal is kept aside,
+        and the user is warned. Returns True if a compaction should repair the files.
+        """
+        path = self.folder / JOURNAL_NAME
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            self._warn(f"Could not read {path} ({exc.strerror}); recent answers may be missing.")
+            return False
+        self._journal_bytes = len(raw)
+        good_end = 0  # byte offset just after the last good line
+        damage: list[str] = []  # problems in lines followed by a good line
+        tail: list[str] = []  # problems since the last good line
+        pos = 0
+        lineno = 0
+        while pos < len(raw):
+            nl = raw.find(b"\n", pos)
+            end = len(raw) if nl < 0 else nl + 1
+            line = raw[pos:end]
+            pos = end
+            lineno += 1
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line.decode("utf-8"))
+                if not isinstance(rec, dict):
+                    raise _Invalid("not a JSON object")
+                seq = _want(rec, "seq", int, "record")
+                if seq > self._state.seq:
+                    self._state.apply(rec)
+                    self._state.seq = seq
+            except (UnicodeDecodeError, json.JSONDecodeError, _Invalid) as exc:
+                tail.append(f"line {lineno}: {exc}")
+                continue
+            damage.extend(tail)
+            tail.clear()
+            good_end = end
+        if not damage and len(tail) <= 1:
+            if tail and self._persistent:
+                try:
+                    os.truncate(path, good_end)
+                    self._journal_bytes = good_end
+                except OSError as exc:
+                    self._go_memory_only(exc)
+            return False
+        problems = "; ".join(damage + tail)
+        if len(problems) > 300:
+            problems = problems[:297] + "..."
+        kept = ""
+        if self._persistent:
+            aside = _aside_path(self.folder, "journal.corrupt", ".jsonl", now)
+            try:
+                _atomic_write(aside, raw)
+                kept = f" A copy of the journal was kept as {aside.name}."
+            except OSError as exc:
+                self._go_memory_only(exc)
+        self._warn(
+            f"Some recent progress records in {path} are damaged and were skipped "
+            f"({problems}).{kept}"
+        )
+        return True
+
+    def _keep_copy(self, raw: bytes, path: Path, why: str) -> None:
+        if path.exists():
+            return
+        try:
+            _atomic_write(path, raw)
+        except OSError as exc:
+            self._go_memory_only(exc)
+            return
+        self._warn(f"{why}; the old file was kept as {path.name}.")
+
+    def _remove_stale_temp_files(self) -> None:
+        # Only the lock holder writes here, so any temp file is a leftover from a crash.
+        for folder in (self.folder, self.folder / BACKUP_DIR):
+            for tmp in folder.glob(".*.tmp-*"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return to_utc(self._clock())
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._on_warning is not None:
+            self._on_warning(message)
+
+    def _go_memory_only(self, exc: OSError) -> None:
+        was = self._persistent
+        self._persistent = False
+        self.last_error = exc
+        if self._journal_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._journal_fd)
+            self._journal_fd = None
+        if was:  # one warning per switch to memory-only
+            self._warn(_describe_os_error(exc, self.folder))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the progress store is closed")
+
+    def _commit(self, record: dict[str, Any]) -> None:
+        """Make ``record`` durable (when persistent), then apply it in memory."""
+        self._check_open()
+        seq = self._state.seq + 1
+        record = {"seq": seq, **record}
+        line = _json_bytes(record, separators=(",", ":"), allow_nan=False)
+        # Apply the decoded line, not ``record``: memory then holds exactly what a replay of
+        # the journal would, sharing nothing with the caller's objects. Check it first, so a
+        # record that could not be read back is never written.
+        decoded = json.loads(line)
+        try:
+            self._state.apply(decoded, check_only=True)
+        except _Invalid as exc:
+            raise ValueError(f"cannot record this: {exc}") from None
+        if self._persistent:
+            try:
+                if self._journal_fd is None:
+                    path = self.folder / JOURNAL_NAME
+                    existed = path.exists()
+                    self._journal_fd = os.open(
+                        path,
+                        os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0),
+                        0o644,
+                    )
+                    if not existed:
+                        _fsync_dir(self.folder)
+                # one write per record: a crash leaves a whole line or a torn last line
+                _write_all(self._journal_fd, line + b"\n")
+                os.fsync(self._journal_fd)
+                self._journal_bytes += len(line) + 1
+            except OSError as exc:
+                self._go_memory_only(exc)
+        self._state.apply(decoded)
+        self._state.seq = seq
+        if self._persistent and self._journal_bytes > self._compact_threshold():
+            self._compact()
+
+    def _compact_threshold(self) -> int:
+        return max(self._compact_min, self._snapshot_bytes // 2)
+
+    def _compact(self) -> None:
+        """Write the whole state as the snapshot and empty the journal (atomic, durable)."""
+        if not self._persistent:
+            return
+        data = _dump_document(self._state, self._now())
+        try:
+            _atomic_write(self.folder / SNAPSHOT_NAME, data)
+            self._snapshot_bytes = len(data)
+            # Every journal record now has seq <= the snapshot's, so emptying it is safe even
+            # if this step is lost in a crash: those records would be skipped on load.
+            if self._journal_fd is not None:
+                os.ftruncate(self._journal_fd, 0)
+                os.fsync(self._journal_fd)
+            elif (self.folder / JOURNAL_NAME).exists():
+                os.truncate(self.folder / JOURNAL_NAME, 0)
+            self._journal_bytes = 0
+        except OSError as exc:
+            self._go_memory_only(exc)
+
+    def _make_daily_backup(self, now: datetime) -> None:
+        """Copy the snapshot to backups/progress-<UTC date>.json once a day; keep the last 7."""
+        snap = self.folder / SNAPSHOT_NAME
+        backups = self.folder / BACKUP_DIR
+        target = backups / f"progress-{to_utc(now):%Y-%m-%d}.json"
+        try:
+            if not snap.exists() or target.exists():
+                return
+            backups.mkdir(exist_ok=True)
+            _atomic_write(target, snap.read_bytes())
+            for old in sorted(backups.glob("progress-*.json"), reverse=True)[BACKUPS_KEPT:]:
+                old.unlink()
+        except OSError as exc:
+            self._warn(f"Could not write the daily backup in {backups} ({exc.strerror}).")
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def record_attempt(
+        self,
+        unit: StudyUnit,
+        *,
+        answer: Any,
+        correct: bool,
+        mode: Mode,
+        marks: float | None = None,
+        confidence: int | None = None,
+        rating: Rating | None = None,
+        time_ms: int = 0,
+        session_id: str | None = None,
+        at: datetime | None = None,
+        schedule: bool = True,
+    ) -> Attempt:
+        """Record one answer durably and reschedule the unit; returns the stored attempt.
+
+        ``answer`` is any JSON value (option letters, the flashcard rating name, ...).
+        ``marks`` defaults to the CBM mark when a ``confidence`` (1-3) is given, else 1 or 0.
+        ``rating`` defaults to :func:`quizapp.core.scoring.rating_for` of ``correct`` and
+        ``confidence``; flashcards pass the button the user pressed. With
+        ``schedule=False`` the scheduler state is left alone (e.g. a cram session).
+        When this returns, the attempt is on disk (unless :attr:`persistent` is false).
+        """
+        self._check_open()
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if confidence is not None and (isinstance(confidence, bool) or confidence not in (1, 2, 3)):
+            raise ValueError(f"confidence must be 1, 2, 3 or None, got {confidence!r}")
+        if isinstance(time_ms, bool) or not isinstance(time_ms, int) or time_ms < 0:
+            raise ValueError(f"time_ms must be a whole number >= 0, got {time_ms!r}")
+        if marks is None:
+            marks = float(cbm_mark(correct, confidence)) if confidence else float(bool(correct))
+        elif not math.isfinite(marks):
+            raise ValueError(f"marks must be a finite number, got {marks!r}")
+        try:
+            answer = json.loads(json.dumps(answer, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"answer must be a JSON value: {exc}") from None
+        if not (isinstance(unit.deck_id, str) and unit.deck_id):
+            raise ValueError("unit.deck_id must be a non-empty string")
+        if not (isinstance(unit.item_id, str) and unit.item_id):
+            raise ValueError("unit.item_id must be a non-empty string")
+        if not isinstance(unit.part, str):
+            raise ValueError("unit.part must be a string")
+        if session_id is not None and not isinstance(session_id, str):
+            raise ValueError("session_id must be a string or None")
+        # stored with millisecond precision; schedule with exactly the stored time
+        moment = parse_timestamp(format_timestamp(at if at is not None else self._now()))
+        used: Rating | None = None
+        if schedule:
+            used = Rating(rating) if rating is not None else rating_for(correct, confidence)
+        attempt = Attempt(
+            id=uuid.uuid4().hex,
+            deck_id=unit.deck_id,
+            item_id=unit.item_id,
+            part=unit.part,
+            answer=answer,
+            correct=bool(correct),
+            marks=marks,
+            confidence=confidence,
+            mode=mode,
+            time_ms=time_ms,
+            timestamp=moment,
+            session_id=session_id,
+            rating=used,
+        )
+        item = self._state.items.get(unit.key)
+        card = item.card if item is not None else None
+        if used is not None:
+            card = self._scheduler.review(card, used, moment)
+        self._commit({"op": "attempt", "attempt": attempt.to_dict(), "fsrs": card})
+        return attempt
+
+    def undo_last(self, unit: StudyUnit) -> Attempt | None:
+        """Undo the most recent attempt of ``unit``: the attempt is removed and the unit's
+        scheduler state, last result and last-seen time are restored. Durable like an attempt.
+
+        Repeated calls undo further back (up to the last 10 attempts of the unit). Returns the
+        undone attempt, or ``None`` if there is nothing to undo.
+        """
+        self._check_open()
+        item = self._state.items.get(unit.key)
+        while item is not None and item.undo:
+            entry = item.undo[-1]
+            attempt = self._state.attempts.get(entry["attempt"])
+            if attempt is None:  # already gone (e.g. removed by an import); drop the entry
+                item.undo.pop()
+                continue
+            self._commit(
+                {
+                    "op": "undo",
+                    "attempt_id": entry["attempt"],
+                    "unit": unit.key,
+                    "at": format_timestamp(self._now()),
+                    "restore": {
+                        "fsrs": entry.get("fsrs"),
+                        "last_correct": entry.get("last_correct"),
+                        "last_seen": entry.get("last_seen"),
+                    },
+                }
+            )
+            return Attempt.from_dict(attempt)
+        return None
+
+    def set_flagged(self, unit: StudyUnit, flagged: bool = True) -> None:
+        """Flag (or unflag) a unit for later review."""
+        self._check_open()
+        if self.is_flagged(unit) == bool(flagged):
+            return
+        self._commit(
+            {
+                "op": "flag",
+                "unit": unit.key,
+                "flagged": bool(flagged),
+                "at": format_timestamp(self._now()),
+            }
+        )
+
+    def is_flagged(self, unit: StudyUnit) -> bool:
+        item = self._state.items.get(unit.key)
+        return item is not None and item.flagged
+
+    def start_session(
+        self,
+        mode: Mode,
+        settings: Mapping[str, Any],
+        deck_ids: Sequence[str],
+        *,
+        at: datetime | None = None,
+    ) -> str:
+        """Record the start of a session; returns its id (pass it to record_attempt)."""
+        self._check_open()
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if isinstance(deck_ids, str):
+            raise TypeError("deck_ids must be a sequence of deck ids, not a string")
+        settings = dict(settings)
+        try:
+            json.dumps(settings, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"settings must be JSON values: {exc}") from None
+        session = {
+            "id": uuid.uuid4().hex,
+            "mode": mode,
+            "settings": settings,
+            "deck_ids": [str(d) for d in deck_ids],
+            "started": format_timestamp(to_utc(at) if at is not None else self._now()),
+            "ended": None,
+            "score": None,
+        }
+        self._commit({"op": "session", "session": session})
+        return str(session["id"])
+
+    def finish_session(
+        self, session_id: str, score: Mapping[str, Any], *, at: datetime | None = None
+    ) -> None:
+        """Record the end of a session and its score (any JSON object, e.g.
+        ``{"correct": 8, "total": 10, "marks": 14, "max_marks": 30, "percent": 80.0}``)."""
+        self._check_open()
+        if session_id not in self._state.sessions:
+            raise KeyError(f"no such session: {session_id!r}")
+        score = dict(score)
+        try:
+            json.dumps(score, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"score must be JSON values: {exc}") from None
+        self._commit(
+            {
+                "op": "session_end",
+                "id": session_id,
+                "ended": format_timestamp(to_utc(at) if at is not None else self._now()),
+                "score": score,
+            }
+        )
+
+    def save_pending(self, state: Mapping[str, Any] | None) -> None:
+        """Keep (or with ``None`` clear) a paused exam block to resume after a restart."""
+        self._check_open()
+        value = None if state is None else dict(state)
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"pending state must be JSON values: {exc}") from None
+        self._commit({"op": "pending", "state": value})
+
+    def pending(self) -> dict[str, Any] | None:
+        """The paused block saved with :meth:`save_pending`, or ``None``."""
+        return copy.deepcopy(self._state.pending)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def _due_of(self, unit: StudyUnit) -> datetime | None:
+        item = self._state.items.get(unit.key)
+        return None if item is None else item.due
+
+    def due(self, units: Iterable[StudyUnit], now: datetime | None = None) -> list[StudyUnit]:
+        """Units whose scheduled review time has come, most overdue first (new units are not
+        due: see :meth:`new`)."""
+        moment = to_utc(now) if now is not None else self._now()
+        items = self._state.items
+        found: list[tuple[datetime, int, StudyUnit]] = []
+        for i, unit in enumerate(units):
+            item = items.get(unit.key)
+            if item is not None and item.due is not None and item.due <= moment:
+                found.append((item.due, i, unit))
+        found.sort(key=lambda t: (t[0], t[1]))
+        return [u for _d, _i, u in found]
+
+    def new(self, units: Iterable[StudyUnit]) -> list[StudyUnit]:
+        """Units never scheduled (never answered, or every answer undone), in the given order."""
+        return [u for u in units if self._due_of(u) is None]
+
+    def wrong_last_time(self, units: Iterable[StudyUnit]) -> list[StudyUnit]:
+        """Units whose latest attempt was wrong, in the given order."""
+        items = self._state.items
+        out = []
+        for u in units:
+            item = items.get(u.key)
+            if item is not None and item.last_correct is False:
+                out.append(u)
+        return out
+
+    def flagged(self, units: Iterable[StudyUnit]) -> list[StudyUnit]:
+        """Flagged units, in the given order."""
+        return [u for u in units if self.is_flagged(u)]
+
+    def unused(self, units: Iterable[StudyUnit]) -> list[StudyUnit]:
+        """Units with no attempt at all, in the given order."""
+        totals = self._state.totals
+        return [u for u in units if not totals.get(u.key, (0, 0))[0]]
+
+    def next_intervals(
+        self, unit: StudyUnit, now: datetime | None = None
+    ) -> dict[Rating, timedelta]:
+        """For the flashcard buttons: the interval until the next review for each rating
+        (unfuzzed; the real interval may differ by a few percent)."""
+        item = self._state.items.get(unit.key)
+        moment = to_utc(now) if now is not None else self._now()
+        return self._scheduler.preview(None if item is None else item.card, moment)
+
+    def forecast(
+        self, units: Iterable[StudyUnit], days: int = 30, now: datetime | None = None
+    ) -> list[int]:
+        """How many of ``units`` fall due on each of the next ``days`` days.
+
+        Day 0 is today and includes everything overdue. Days run midnight to midnight in the
+        time zone of ``now`` (pass a local aware time for local days; the default is UTC).
+        """
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        moment = now if now is not None else self._now()
+        if moment.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        zone = moment.tzinfo
+        today = moment.date()
+        counts = [0] * days
+        items = self._state.items
+        for unit in units:
+            item = items.get(unit.key)
+            if item is None or item.due is None:
+                continue
+            index = max(0, (item.due.astimezone(zone).date() - today).days)
+            if index < days:
+                counts[index] += 1
+        return counts
+
+    def state(self, unit: StudyUnit) -> UnitState:
+        """Everything known about one unit."""
+        item = self._state.items.get(unit.key) or _Item()
+        n, ok = self._state.totals.get(unit.key, (0, 0))
+        card = item.card or {}
+        return UnitState(
+            unit=unit,
+            due=item.due,
+            stability=card.get("stability"),
+            difficulty=card.get("difficulty"),
+            flagged=item.flagged,
+            last_correct=item.last_correct,
+            last_seen=None if item.last_seen is None else parse_timestamp(item.last_seen),
+            attempts=n,
+            correct=ok,
+        )
+
+    def attempts(
+        self,
+        *,
+        unit: StudyUnit | None = None,
+        deck_id: str | None = None,
+        session_id: str | None = None,
+        since: datetime | None = None,
+    ) -> Iterator[Attempt]:
+        """Recorded attempts (undone ones excluded) in the order they were recorded,
+        optionally filtered."""
+        cutoff = None if since is None else to_utc(since)
+        for raw in list(self._state.attempts.values()):
+            if unit is not None and (
+                raw["deck_id"] != unit.deck_id
+                or raw["item_id"] != unit.item_id
+                or raw["part"] != unit.part
+            ):
+                continue
+            if deck_id is not None and raw["deck_id"] != deck_id:
+                continue
+            if session_id is not None and raw["session_id"] != session_id:
+                continue
+            attempt = Attempt.from_dict(raw)
+            if cutoff is not None and attempt.timestamp < cutoff:
+                continue
+            yield attempt
+
+    @property
+    def attempt_count(self) -> int:
+        return len(self._state.attempts)
+
+    def unit_totals(self, unit: StudyUnit) -> tuple[int, int]:
+        """(attempts, correct attempts) for a unit, without scanning the history."""
+        n, ok = self._state.totals.get(unit.key, (0, 0))
+        return n, ok
+
+    def sessions(self) -> list[Session]:
+        """All sessions, oldest first."""
+        out = [_session_from_dict(s) for s in self._state.sessions.values()]
+        out.sort(key=lambda s: s.started)
+        return out
+
+    def session(self, session_id: str) -> Session:
+        """One session by id (KeyError if unknown)."""
+        return _session_from_dict(self._state.sessions[session_id])
+
+    # -- export and import -------------------------------------------------------------------
+
+    CSV_COLUMNS = (
+        "id", "timestamp", "deck_id", "item_id", "part", "stage", "mode", "session_id",
+        "answer", "correct", "marks", "confidence", "rating", "time_ms",
+    )  # fmt: skip
+
+    def export_csv(self, path: str | os.PathLike[str]) -> int:
+        """Write every attempt as one CSV row (header row, UTF-8); returns the row count.
+
+        ``answer`` is JSON text, ``correct`` is 1 or 0, empty cells mean "not given".
+        """
+        self._check_open()
+        rows = 0
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(self.CSV_COLUMNS)
+                for a in self._state.attempts.values():
+                    part = a["part"]
+                    writer.writerow(
+                        [
+                            a["id"], a["timestamp"], a["deck_id"], a["item_id"], part,
+                            part.split("/", 1)[0] if "/" in part else "",
+                            a["mode"], a["session_id"] or "",
+                            json.dumps(a["answer"], ensure_ascii=False),
+                            1 if a["correct"] else 0, a["marks"],
+                            "" if a["confidence"] is None else a["confidence"],
+                            "" if a["rating"] is None else a["rating"],
+                            a["time_ms"],
+                        ]
+                    )  # fmt: skip
+                    rows += 1
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        return rows
+
+    def export_json(self, path: str | os.PathLike[str]) -> None:
+        """Write the whole progress as one JSON file (the snapshot format) to move machines."""
+        self._check_open()
+        _atomic_write(Path(path), _dump_document(self._state, self._now(), exported=True))
+
+    def import_json(self, path: str | os.PathLike[str]) -> ImportCounts:
+        """Merge progress exported on another machine (or a backup) into this store.
+
+        Attempts are merged by id (never duplicated); attempts undone on either side stay
+        undone; for each unit the scheduler state and flag most recently changed win; sessions
+        are merged by id. The result is saved at once. Raises :class:`StoreFormatError` if the
+        file is not a readable progress file (this store is then unchanged).
+        """
+        self._check_open()
+        source = Path(path)
+        try:
+            other, _found = _parse_document(source.read_bytes())
+        except _Invalid as exc:
+            raise StoreFormatError(
+                f"{source} is not a usable quizapp progress file: {exc}"
+            ) from None
+        except OSError as exc:
+            raise StoreFormatError(f"cannot read {source}: {exc.strerror}") from None
+        mine = self._state
+        undone_now = 0
+        for attempt_id in other.undone - mine.undone:
+            mine.undone.add(attempt_id)
+            removed = mine.attempts.pop(attempt_id, None)
+            if removed is not None:
+                undone_now += 1
+        added = skipped = 0
+        for attempt_id, a in other.attempts.items():
+            if attempt_id in mine.attempts or attempt_id in mine.undone:
+                skipped += 1
+                continue
+            mine.attempts[attempt_id] = a
+            added += 1
+        if added:
+            ordered = sorted(mine.attempts.values(), key=lambda a: parse_timestamp(a["timestamp"]))
+            mine.attempts = {a["id"]: a for a in ordered}
+        sessions_added = 0
+        for sid, s in other.sessions.items():
+            current = mine.sessions.get(sid)
+            if current is None:
+                sessions_added += 1
+                mine.sessions[sid] = s
+            elif current.get("ended") is None and s.get("ended") is not None:
+                mine.sessions[sid] = s
+        updated = 0
+        for key, theirs in other.items.items():
+            ours = mine.items.get(key)
+            if ours is None or _newer(theirs.updated, ours.updated):
+                mine.items[key] = theirs
+                updated += 1
+        mine.recount()
+        self._compact()
+        return ImportCounts(added, skipped, undone_now, sessions_added, updated)
+
+
+def _newer(a: str | None, b: str | None) -> bool:
+    if a is None:
+        return False
+    if b is None:
+        return True
+    return parse_timestamp(a) > parse_timestamp(b)
+
+
+def _session_from_dict(s: Mapping[str, Any]) -> Session:
+    return Session(
+        id=s["id"],
+        mode=cast(Mode, s["mode"]),
+        settings=copy.deepcopy(s["settings"]),
+        deck_ids=tuple(s["deck_ids"]),
+        started=parse_timestamp(s["started"]),
+        ended=None if s.get("ended") is None else parse_timestamp(s["ended"]),
+        score=copy.deepcopy(s.get("score")),
+    )

@@ -1,0 +1,172 @@
+"""The FSRS wrapper: ratings, reviews, previews, JSON round trips, time handling."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import fsrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from quizapp.core.scheduling import (
+    Rating,
+    Scheduler,
+    card_due,
+    format_interval,
+    format_timestamp,
+    parse_timestamp,
+    to_utc,
+    validate_card,
+)
+
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def test_rating_matches_fsrs() -> None:
+    assert [int(r) for r in Rating] == [int(r) for r in fsrs.Rating]
+    assert [r.label for r in Rating] == ["Again", "Hard", "Good", "Easy"]
+
+
+def test_default_scheduler_is_fsrs6_defaults_with_fuzzing() -> None:
+    s = Scheduler()
+    assert s.fuzzing
+    assert s.desired_retention == 0.9
+    assert s._fsrs.parameters == fsrs.Scheduler().parameters
+
+
+def test_new_card_review_intervals() -> None:
+    s = Scheduler()
+    again = s.review(None, Rating.AGAIN, NOW)
+    good = s.review(None, Rating.GOOD, NOW)
+    easy = s.review(None, Rating.EASY, NOW)
+    assert card_due(again) - NOW == timedelta(minutes=1)
+    assert card_due(good) - NOW == timedelta(minutes=10)
+    assert card_due(easy) - NOW >= timedelta(days=1)
+    assert easy["state"] == int(fsrs.State.Review)
+
+
+def test_review_output_is_json_and_feeds_back() -> None:
+    s = Scheduler()
+    card = s.review(None, Rating.GOOD, NOW)
+    card = json.loads(json.dumps(card))
+    later = NOW + timedelta(minutes=11)
+    card2 = s.review(card, Rating.GOOD, later)
+    assert card_due(card2) > later
+    assert parse_timestamp(card2["last_review"]) == later
+    validate_card(card2)
+
+
+def test_card_with_z_timestamps_is_accepted() -> None:
+    s = Scheduler()
+    card = s.review(None, Rating.EASY, NOW)
+    card["due"] = format_timestamp(card_due(card))  # "...Z"
+    assert card["due"].endswith("Z")
+    assert card_due(s.review(card, Rating.GOOD, card_due(card))) > card_due(card)
+
+
+def test_preview_matches_unfuzzed_review() -> None:
+    exact = Scheduler(enable_fuzzing=False)
+    card = exact.review(None, Rating.EASY, NOW)
+    when = card_due(card) + timedelta(days=1)
+    preview = exact.preview(card, when)
+    assert set(preview) == set(Rating)
+    for rating, interval in preview.items():
+        assert card_due(exact.review(card, rating, when)) - when == interval
+    assert preview[Rating.AGAIN] < preview[Rating.HARD] <= preview[Rating.GOOD]
+    assert preview[Rating.GOOD] <= preview[Rating.EASY]
+
+
+def test_fuzzed_review_lands_near_preview() -> None:
+    exact = Scheduler(enable_fuzzing=False)
+    card = exact.review(None, Rating.EASY, NOW)
+    for _ in range(4):  # grow the interval so fuzz applies (it starts at 2.5 days)
+        card = exact.review(card, Rating.EASY, card_due(card))
+    when = card_due(card)
+    fuzzed = Scheduler()
+    preview = fuzzed.preview(card, when)
+    assert preview == fuzzed.preview(card, when)  # previews are never fuzzed
+    good = preview[Rating.GOOD]
+    assert good > timedelta(days=10)
+    seen = set()
+    for _ in range(30):
+        actual = card_due(fuzzed.review(card, Rating.GOOD, when)) - when
+        seen.add(actual)
+        assert abs(actual - good) <= good * 0.1 + timedelta(days=1)
+    assert len(seen) > 1  # fuzzing is on
+
+
+def test_preview_for_new_unit() -> None:
+    p = Scheduler().preview(None, NOW)
+    assert p[Rating.AGAIN] == timedelta(minutes=1)
+    assert p[Rating.GOOD] == timedelta(minutes=10)
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        Scheduler().review(None, Rating.GOOD, datetime(2025, 1, 1))
+    with pytest.raises(ValueError):
+        parse_timestamp("2025-01-01T00:00:00")
+
+
+def test_non_utc_times_are_converted() -> None:
+    cet = timezone(timedelta(hours=1))
+    card = Scheduler().review(None, Rating.AGAIN, NOW.astimezone(cet))
+    assert card_due(card) == NOW + timedelta(minutes=1)
+    assert to_utc(NOW.astimezone(cet)).tzinfo is timezone.utc
+
+
+@given(st.datetimes(timezones=st.just(timezone.utc), min_value=datetime(1971, 1, 1)))
+def test_timestamp_round_trip(moment: datetime) -> None:
+    text = format_timestamp(moment)
+    assert text.endswith("Z")
+    back = parse_timestamp(text)
+    assert back.tzinfo is timezone.utc
+    assert abs(back - moment) < timedelta(milliseconds=1)
+
+
+def test_parse_accepts_offsets() -> None:
+    assert parse_timestamp("2025-03-01T10:00:00+01:00") == NOW + timedelta(hours=0)
+    assert parse_timestamp("2025-03-01T09:00:00.000Z") == NOW
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        {},
+        {"card_id": 1, "state": 9, "step": 0, "due": "2025-01-01T00:00:00Z"},
+        {"card_id": 1, "state": 1, "step": 0, "due": "tomorrow"},
+        {"card_id": "x", "state": 1, "step": 0, "due": "2025-01-01T00:00:00Z"},
+    ],
+)
+def test_validate_card_rejects_garbage(bad: object) -> None:
+    with pytest.raises(ValueError):
+        validate_card(bad)
+
+
+def test_retrievability() -> None:
+    s = Scheduler()
+    assert s.retrievability(None, NOW) == 0.0
+    card = s.review(None, Rating.EASY, NOW)
+    r_soon = s.retrievability(card, NOW + timedelta(days=1))
+    r_late = s.retrievability(card, NOW + timedelta(days=60))
+    assert 0.0 < r_late < r_soon <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("interval", "label"),
+    [
+        (timedelta(seconds=30), "<1m"),
+        (timedelta(minutes=10), "10m"),
+        (timedelta(hours=5), "5h"),
+        (timedelta(days=3), "3d"),
+        (timedelta(days=61), "2mo"),
+        (timedelta(days=365), "1y"),
+        (timedelta(days=548), "1.5y"),
+    ],
+)
+def test_format_interval(interval: timedelta, label: str) -> None:
+    assert format_interval(interval) == label

@@ -1,0 +1,149 @@
+"""Per-deck aggregates and the ``quizapp stats`` text."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.model import Case, Deck, Flashcard, Option, Question, Stage, StudyUnit
+from quizapp.core.scheduling import Rating
+from quizapp.core.stats import DeckStats, deck_stats, format_score, format_stats, run_stats
+from quizapp.core.store import Store
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def _q(qid: str) -> Question:
+    return Question(
+        id=qid, kind="single", stem="Which?", options=(Option("yes", True), Option("no", False))
+    )
+
+
+ASPS = Deck(
+    id="asps",
+    title="ASPS essentials",
+    sources={},
+    items=(
+        Flashcard(id="fc1", front="Front", back="Back", reversible=True),
+        _q("q1"),
+        Case(
+            id="c1",
+            title="Back pain",
+            stem="A 14-year-old...",
+            stages=(Stage(id="s1", questions=(_q("a"), _q("b"))),),
+        ),
+    ),
+)
+FLAGS = Deck(id="red-flags", title="Red flags of back pain", sources={}, items=(_q("rf1"),))
+
+
+def _populate(folder: Path) -> None:
+    with Store.open(folder, clock=lambda: T0) as s:
+        sid = s.start_session("tutor", {}, ["asps"])
+        s.record_attempt(StudyUnit("asps", "q1"), answer=["A"], correct=True, mode="tutor",
+                         confidence=3, session_id=sid)  # due in days
+        s.record_attempt(StudyUnit("asps", "c1", "s1/a"), answer=["B"], correct=False,
+                         mode="tutor", session_id=sid)  # due in a minute
+        s.record_attempt(StudyUnit("asps", "c1", "s1/a"), answer=["A"], correct=True,
+                         mode="tutor", confidence=1, session_id=sid)
+        s.record_attempt(StudyUnit("asps", "fc1"), answer="Easy", correct=True,
+                         mode="flashcards", rating=Rating.EASY)
+        s.set_flagged(StudyUnit("asps", "c1", "s1/b"))
+        s.finish_session(sid, {"correct": 2, "total": 3, "percent": 66.7, "marks": 4,
+                               "max_marks": 9})
+        other = s.start_session("exam", {}, ["red-flags"])
+        s.finish_session(other, {"correct": 0, "total": 0})
+
+
+def test_deck_stats(tmp_path: Path) -> None:
+    _populate(tmp_path)
+    with Store.open(tmp_path, read_only=True) as s:
+        asps, flags = deck_stats(s, [ASPS, FLAGS], now=T0 + timedelta(hours=1))
+    assert isinstance(asps, DeckStats)
+    assert (asps.units, asps.seen, asps.attempts, asps.correct) == (5, 3, 4, 3)
+    assert asps.accuracy == pytest.approx(0.75)
+    assert asps.new == 2  # fc1 reverse and c1 s1/b
+    assert asps.flagged == 1
+    assert asps.due_today == 1  # the case question answered wrong then "hard"
+    assert 1 <= asps.due_week <= 3
+    assert asps.last_session is not None and asps.last_session.score is not None
+    assert asps.last_session.score["percent"] == 66.7
+    assert (flags.units, flags.seen, flags.attempts) == (1, 0, 0)
+    assert flags.accuracy is None and flags.due_today == 0
+    assert flags.last_session is not None and flags.last_session.mode == "exam"
+
+
+def test_due_week_counts_the_next_seven_days(tmp_path: Path) -> None:
+    _populate(tmp_path)
+    with Store.open(tmp_path, read_only=True) as s:
+        units = ASPS.study_units()
+        (asps,) = deck_stats(s, [ASPS], now=T0)
+        assert asps.due_week == sum(s.forecast(units, days=7, now=T0))
+        (later,) = deck_stats(s, [ASPS], now=T0 + timedelta(days=60))
+        assert later.due_today == later.due_week == 3  # everything seen is overdue
+
+
+@pytest.mark.parametrize(
+    ("score", "text"),
+    [
+        (None, "-"),
+        ({}, "-"),
+        ({"percent": 80.0}, "80%"),
+        ({"correct": 8, "total": 10}, "8/10"),
+        ({"correct": 2, "total": 3, "marks": 4, "max_marks": 9}, "2/3 marks 4/9"),
+        ({"marks": -2.5}, "marks -2.5"),
+        ({"correct": 0, "total": 0}, "-"),
+    ],
+)
+def test_format_score(score: dict[str, float] | None, text: str) -> None:
+    assert format_score(score) == text
+
+
+def test_format_stats_table(tmp_path: Path) -> None:
+    _populate(tmp_path)
+    with Store.open(tmp_path, read_only=True) as s:
+        text = format_stats(deck_stats(s, [ASPS, FLAGS], now=T0), now=T0)
+    lines = text.splitlines()
+    assert lines[0].split() == ["deck", "items", "seen", "accuracy", "due", "today", "due", "7",
+                                "days", "last", "session"]
+    assert lines[1].startswith("ASPS essentials [asps]")
+    assert "75%" in lines[1] and "67% marks 4/9 (tutor, 2025-03-01)" in lines[1]
+    assert lines[2].startswith("Red flags of back pain [red-flags]")
+    assert " - " in lines[2]
+    assert lines[-1].startswith("2 deck(s): 3 of 6 items seen, 4 answer(s), 75% correct")
+    # columns line up
+    assert lines[1].index("75%") + 3 == lines[0].index("accuracy") + len("accuracy")
+    assert format_stats([]) == "No decks.\n"
+
+
+def test_run_stats_on_empty_folder_writes_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "nothing-yet"
+    out = io.StringIO()
+    assert run_stats(folder, [ASPS], out, now=T0) == 0
+    text = out.getvalue()
+    assert f"Progress in {folder}" in text and "No answers recorded yet." in text
+    assert "ASPS essentials [asps]" in text
+    assert not folder.exists()
+
+
+def test_run_stats_while_the_gui_holds_the_lock(tmp_path: Path) -> None:
+    _populate(tmp_path)
+    with Store.open(tmp_path) as gui:
+        gui.record_attempt(StudyUnit("red-flags", "rf1"), answer=["A"], correct=True, mode="exam")
+        out = io.StringIO()
+        assert run_stats(tmp_path, [ASPS, FLAGS], out, now=T0) == 0
+        assert "warning" not in out.getvalue()
+        assert "3 of 6 items seen" not in out.getvalue()
+        assert "4 of 6 items seen, 5 answer(s)" in out.getvalue()
+        assert gui.persistent
+
+
+def test_run_stats_reports_damage_without_touching_it(tmp_path: Path) -> None:
+    (tmp_path / "progress.json").write_text("{oops")
+    out = io.StringIO()
+    assert run_stats(tmp_path, [ASPS], out) == 0
+    assert "warning: The progress file progress.json" in out.getvalue()
+    assert [p.name for p in tmp_path.iterdir()] == ["progress.json"]
