@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from quizapp.core.model import (
     SourceLocation,
     Stage,
 )
+from quizapp.core.problems import DeckError, Problem
 
 try:  # libyaml ships in PyYAML's wheels; the pure-Python parser is the fallback.
     from yaml import CSafeLoader as _Loader
@@ -76,49 +76,6 @@ def parser_name() -> str:
 
 
 # --------------------------------------------------------------------------- problems
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Problem:
-    """One thing wrong with a deck file. Line and column are 1-based (0 when unknown)."""
-
-    file: str
-    line: int
-    column: int
-    message: str
-    path: str = ""
-
-    def __str__(self) -> str:
-        """``file:line:col: path: message`` on one line (control characters escaped)."""
-        where = f"{self.path}: " if self.path else ""
-        return _one_line(f"{self.file}:{self.line}:{self.column}: {where}{self.message}")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "path": self.path,
-            "message": self.message,
-        }
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
-def _one_line(s: str) -> str:
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], s)
-
-
-class DeckError(Exception):
-    """A deck could not be loaded; ``problems`` holds every problem found, sorted."""
-
-    def __init__(self, file: str, problems: list[Problem]) -> None:
-        self.file = file
-        self.problems = sorted(problems)
-        first = str(self.problems[0]) if self.problems else file
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(first + more)
 
 
 class _TooManyProblems(Exception):

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import quizapp
-from quizapp.core import deckfile
-from quizapp.core.deckfile import DeckError, Problem
 from quizapp.core.model import (
     Case,
     Deck,
@@ -35,6 +33,7 @@ from quizapp.core.model import (
     SourceLocation,
     Stage,
 )
+from quizapp.core.problems import DeckError, Problem
 
 DECK_SUFFIXES = (".yaml", ".yml")
 CACHE_VERSION = f"{quizapp.__version__}/1"
@@ -224,6 +223,8 @@ def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | No
               ) -> LoadResult:
     """Load one deck file, through ``cache`` when given. Never raises for a bad deck."""
     name = display_name or str(path)
+    from quizapp.core import deckfile  # PyYAML only when a deck must really be parsed
+
     try:
         st = path.stat()
         data = deckfile.read_bytes(path)

@@ -346,12 +346,14 @@ class Session:
         self._shown_at = now
 
     def go(self, index: int) -> None:
-        """Move to entry ``index`` (exam mode navigates freely; other modes move forward)."""
+        """Move to entry ``index`` (exam mode navigates freely; other modes move forward).
+
+        Moving does not write: the pending block is saved when something is answered and on
+        :meth:`pause`; a resumed session opens at its first unanswered entry."""
         if not 0 <= index < len(self.entries):
             raise IndexError(index)
         self._leave()
         self.index = index
-        self._save_pending()
 
     def next(self) -> bool:
         """Advance; returns False at the end (then call :meth:`finish`)."""
@@ -667,6 +669,7 @@ class Session:
             sess = cls(entries, settings, store, clock=clock)
             sess.session_id = state.get("session_id")
             sess.index = min(remap.get(int(state.get("index", 0)), 0), len(entries) - 1)
+            resume_at = sess.index
             for r in state.get("responses", []):
                 i = remap.get(int(r["entry"]))
                 if i is None:
@@ -689,6 +692,10 @@ class Session:
                 if i is not None:
                     sess.struck[(i, s["part"])] = {int(x) for x in s["options"]}
             sess.elapsed_before = float(state.get("time_used", 0.0))
+            if settings.mode != "exam":  # carry on with the first item not yet answered
+                open_items = [i for i in range(len(entries)) if not sess.entry_answered(i)]
+                resume_at = open_items[0] if open_items else len(entries) - 1
+            sess.index = resume_at
             return sess
         except SessionError:
             raise

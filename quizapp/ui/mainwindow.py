@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -33,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 import quizapp
-from quizapp.core import deckfile
 from quizapp.core.library import (
     DeckCache,
     LoadResult,
@@ -44,6 +44,7 @@ from quizapp.core.library import (
 )
 from quizapp.core.model import Deck
 from quizapp.core.paths import user_decks_dir
+from quizapp.core.problems import Problem
 from quizapp.core.session import (
     MODES,
     Session,
@@ -79,7 +80,7 @@ class DeckLoader(QObject):
             try:
                 results.append(load_deck(p, self.cache))
             except Exception as e:
-                results.append(LoadResult(p, None, (deckfile.Problem(str(p), 0, 0,
+                results.append(LoadResult(p, None, (Problem(str(p), 0, 0,
                                                                      f"could not load: {e}"),)))
         self.done.emit(results)
 
@@ -163,6 +164,12 @@ class MainWindow(QMainWindow):
         bar.setRange(0, 0)
         bar.setFormat("Loading decks…")
         bar.show()
+        if not self._threads:
+            # Python's cyclic GC runs in whichever thread allocates; if it ran in the loader
+            # thread it could destroy Qt widgets off the GUI thread (a crash). Parsing makes
+            # no reference cycles, so automatic collection pauses until the loader is done.
+            self._gc_was_enabled = gc.isenabled()
+            gc.disable()
         thread = QThread(self)
         loader = DeckLoader(paths, self.cache)
         loader.moveToThread(thread)
@@ -177,6 +184,8 @@ class MainWindow(QMainWindow):
     def _forget(self, thread: QThread) -> None:
         self._threads = [(t, ld) for t, ld in self._threads if t is not thread]
         thread.deleteLater()
+        if not self._threads and getattr(self, "_gc_was_enabled", True):
+            gc.enable()
 
     @Slot(int, int, str)
     def _on_progress(self, i: int, n: int, name: str) -> None:

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quizapp.core.deckfile import Problem
 from quizapp.core.library import LoadResult, load_deck
 from quizapp.core.model import Case, Deck, Flashcard, Item, Question
+from quizapp.core.problems import Problem
 from quizapp.core.scoring import mark_question
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 from quizapp.ui.widgets import Markdown, Picture, QuestionView, label
@@ -46,6 +46,7 @@ class PreviewWindow(QMainWindow):
         self.path = path.resolve()
         self.result: LoadResult | None = None
         self.current_id: str | None = None
+        self._stamp: tuple[int, int] | None = None
         self.setWindowTitle(f"Preview — {self.path.name}")
         self.resize(1280, 800)
         central = QWidget()
@@ -81,10 +82,10 @@ class PreviewWindow(QMainWindow):
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(150)
-        self.debounce.timeout.connect(self.reload)
+        self.debounce.timeout.connect(self._reload_if_changed)
         for key in ("F5", "Ctrl+R"):
             sc = QShortcut(QKeySequence(key), self)
-            sc.activated.connect(self.reload)
+            sc.activated.connect(lambda: self.reload())
         close = QShortcut(QKeySequence("Ctrl+W"), self)
         close.activated.connect(self.close)
         self.reload()
@@ -101,7 +102,12 @@ class PreviewWindow(QMainWindow):
     def _changed(self, _path: str) -> None:
         self.debounce.start()
 
-    def reload(self) -> None:
+    def _reload_if_changed(self) -> None:
+        """A watcher event: reload unless the deck file is unchanged (another file in the
+        folder was saved)."""
+        self.reload(only_if_changed=True)
+
+    def reload(self, only_if_changed: bool = False) -> None:
         self._watch()
         if not self.path.exists():
             self.header.setText(f"⚠ {self.path.name} is missing (being saved?) — waiting…")
@@ -111,9 +117,8 @@ class PreviewWindow(QMainWindow):
         except OSError:
             return
         stamp = (st.st_size, st.st_mtime_ns)
-        if self.result is not None and getattr(self, "_stamp", None) == stamp \
-                and self.sender() is self.debounce:
-            return  # a folder event for another file
+        if only_if_changed and self.result is not None and self._stamp == stamp:
+            return
         self._stamp = stamp
         self.result = load_deck(self.path, None)
         self._show(self.result)

@@ -125,32 +125,26 @@ class OptionRow(QFrame):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(SPACE * 3 // 2, SPACE, SPACE * 3 // 2, SPACE)
         lay.setSpacing(SPACE)
-        self.box = QLabel()
-        self.box.setFixedWidth(22)
-        self.letter = label(LETTERS[display], "letter")
-        col = QVBoxLayout()
-        col.setSpacing(SPACE // 2)
+        # few widgets per option: a question appears within a frame (see the benchmarks)
+        self.letter = label("", "letter")
+        self.letter.setFixedWidth(44)
+        self.col = QVBoxLayout()
+        self.col.setSpacing(SPACE // 2)
         self.text = Markdown(text)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.verdict = label("")
-        self.verdict.hide()
-        self.explanation = Markdown("")
-        self.explanation.hide()
-        for w in (self.text, self.explanation):  # the row itself limits the width
-            w.setMaximumWidth(16777215)
-        col.addWidget(self.text)
-        col.addWidget(self.verdict)
-        col.addWidget(self.explanation)
-        lay.addWidget(self.box, 0, Qt.AlignmentFlag.AlignTop)
+        self.text.setMaximumWidth(16777215)  # the row itself limits the width
+        self.col.addWidget(self.text)
+        self.verdict: QLabel | None = None  # made when the answer is shown
+        self.explanation: Markdown | None = None
         lay.addWidget(self.letter, 0, Qt.AlignmentFlag.AlignTop)
-        lay.addLayout(col, 1)
+        lay.addLayout(self.col, 1)
         self._plain = text
         self.setAccessibleName(f"Option {LETTERS[display]}: {text}")
         self._refresh()
 
     def _refresh(self) -> None:
         mark = ("☑" if self.selected else "☐") if self.multi else ("◉" if self.selected else "○")
-        self.box.setText(mark)
+        self.letter.setText(f"{mark}  {LETTERS[self.display]}")
         state = self.property("state")
         if state in ("", "selected"):
             self.setProperty("state", "selected" if self.selected else "")
@@ -202,12 +196,13 @@ class OptionRow(QFrame):
         else:
             state, text, role = "", "Incorrect option", "muted"
         self.setProperty("state", state)
-        self.verdict.setText(text)
-        self.verdict.setProperty("role", role)
+        self.verdict = label(text, role)
+        self.col.addWidget(self.verdict)
         self.verdict.show()
-        restyle(self.verdict)
         if explanation:
-            self.explanation.setText(explanation)
+            self.explanation = Markdown(explanation)
+            self.explanation.setMaximumWidth(16777215)
+            self.col.addWidget(self.explanation)
             self.explanation.show()
         self.setAccessibleName(f"Option {LETTERS[self.display]}: {self._plain}. {text}.")
         restyle(self)

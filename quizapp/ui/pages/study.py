@@ -552,9 +552,14 @@ class StudyPage(QWidget):
                     view.status.setText("Answer saved — you can change it until you submit "
                                         "the block.")
                     self._update_chrome()
-            else:
-                self.show_current()
+            elif isinstance(s.current.item, Case):
+                self.show_current()  # the next stage opens
                 self._scroll_to_latest()
+            else:  # mark this question in place: no need to rebuild the page
+                resp = s.responses[(s.index, part)]
+                assert resp.mark is not None
+                view.show_feedback(resp.mark, resp.selected, self._sources(s.current))
+                self._update_chrome()
 
     def _scroll_to_latest(self) -> None:
         """After an answer, bring its feedback (or the next stage's question) into view."""

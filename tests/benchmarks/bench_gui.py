@@ -1,0 +1,155 @@
+"""GUI figures: start-up against a bare PySide6 window, and answer -> next item latency.
+
+Start-up runs each program as a fresh process (best of 5) and times it from launch until its
+first window has been shown and the event loop has painted it; peak memory is the child's
+maximum resident set size. Uses the real display when $DISPLAY is set (e.g. Xvfb), else the
+offscreen platform.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BARE = """
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv)
+w = QWidget(); w.resize(1280, 800); w.show()
+QTimer.singleShot(0, app.quit)
+app.exec()
+print("ready", flush=True)
+"""
+
+QUIZAPP = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from quizapp.core import paths
+from quizapp.ui.app import create_app, make_settings, open_store, apply_look
+from quizapp.ui.mainwindow import MainWindow
+app = create_app()
+folder = paths.data_dir()
+store = open_store(folder)
+win = MainWindow(store=store, data_dir=folder, settings=make_settings(folder, True),
+                 cache_dir=paths.cache_dir() / "decks")
+win.show()
+win.start()
+QTimer.singleShot(0, app.quit)
+app.exec()
+print("ready", flush=True)
+"""
+
+
+def _run(code: str, env: dict[str, str]) -> tuple[float, float]:
+    t = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert p.stdout is not None
+    line = p.stdout.readline()
+    elapsed = time.perf_counter() - t
+    _pid, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if b"ready" not in line:
+        raise RuntimeError(f"benchmark child failed (exit {p.returncode})")
+    return elapsed, usage.ru_maxrss / 1024  # MiB on Linux
+
+
+def bench_startup(tmp: Path) -> None:
+    env = dict(os.environ)
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    env["QUIZAPP_DATA_DIR"] = str(tmp / "startup-data")
+    env["PYTHONPATH"] = str(ROOT)
+    platform = "offscreen" if env.get("QT_QPA_PLATFORM") == "offscreen" else "X11"
+    print(f"Start-up to first window ({platform}; best of 5 fresh processes)")
+    _run(QUIZAPP, env)  # warm the parse cache and the OS file cache, as a second start would
+    bare = [_run(BARE, env) for _ in range(5)]
+    ours = [_run(QUIZAPP, env) for _ in range(5)]
+    b_t, b_m = min(t for t, _ in bare), min(m for _, m in bare)
+    o_t, o_m = min(t for t, _ in ours), min(m for _, m in ours)
+    print(f"  {'baseline: bare PySide6 window':<46}{b_t:9.3f} s   {b_m:7.1f} MiB")
+    print(f"  {'quizapp main window, bundled decks':<46}{o_t:9.3f} s   {o_m:7.1f} MiB")
+    print(f"  {'ratio time':<46}{o_t / b_t:9.2f} x   (target <= 1.3)")
+    print(f"  {'ratio peak memory':<46}{o_m / b_m:9.2f} x   (target <= 1.5)")
+
+
+def bench_answer_latency(tmp: Path) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from quizapp.core.library import load_deck
+    from quizapp.core.session import Session, SessionSettings, select_entries
+    from quizapp.core.store import Store
+    from quizapp.ui.app import create_app
+    from quizapp.ui.mainwindow import MainWindow
+    from tests.benchmarks.bench_store import write_history
+    from tests.benchmarks.gen import write_deck
+
+    print("Answer -> next item shown (10,000-item deck, 100,000 recorded attempts)")
+    deck = load_deck(write_deck(tmp / "latency-decks", 10_000)).deck
+    assert deck is not None
+    data = tmp / "latency-data"
+    write_history(data, 100_000, 10_000)
+    app = create_app()
+    store = Store.open(data)
+    import gc
+
+    gc.freeze()  # as quizapp.ui.app.run does after opening the store
+    win = MainWindow(store=store, data_dir=data,
+                     settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat),
+                     cache_dir=tmp / "cache")
+    win.resize(1280, 800)
+    win.show()
+    win.results = {}
+    s = SessionSettings(mode="tutor", selection="all", limit=0, shuffle=True, seed=1)
+    qs = [e for e in select_entries([deck], s, store) if e.kind == "single"][:120]
+    win._run(Session(qs, s, store))
+    st = win.study
+    submit, nxt = [], []
+    for _ in range(len(qs) - 1):
+        view = st.active_view()
+        assert view is not None
+        view.toggle(0)
+        t0 = time.perf_counter()
+        st.submit(view.part)  # record durably (fsync) + feedback shown
+        app.processEvents()
+        t1 = time.perf_counter()
+        st.next()  # the next item rendered
+        app.processEvents()
+        t2 = time.perf_counter()
+        submit.append(t1 - t0)
+        nxt.append(t2 - t1)
+
+    def p95(xs: list[float]) -> float:
+        return statistics.quantiles(xs, n=20)[-1]
+
+    print(f"  {'submit -> feedback shown (incl. fsync), p95':<46}{p95(submit) * 1000:9.2f} ms")
+    print(f"  {'next -> next item shown, p95':<46}{p95(nxt) * 1000:9.2f} ms  (target < 16)")
+    print(f"  {'next -> next item shown, median':<46}{statistics.median(nxt) * 1000:9.2f} ms")
+    win.close()
+    store.close()
+    QApplication.processEvents()
+
+
+def main(tmp: Path) -> None:
+    bench_startup(tmp)
+    print()
+    bench_answer_latency(tmp)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as d:
+        main(Path(d))
+    _ = textwrap
