@@ -384,3 +384,36 @@ def test_unwritable_store_is_reported_and_study_continues(make_window, tmp_path:
     press(qtbot, win, K.Key_A, K.Key_Return)
     assert len(list(store.attempts())) == 1  # kept in memory
     assert not store.persistent
+
+
+def test_markdown_and_images_render_and_open_full_size(make_window, tmp_path: Path, qtbot,
+                                                       monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QColor, QImage
+
+    from quizapp.ui import widgets
+
+    folder = tmp_path / "deck"
+    (folder / "img").mkdir(parents=True)
+    img = QImage(1600, 900, QImage.Format.Format_RGB32)
+    img.fill(QColor("#3366aa"))
+    assert img.save(str(folder / "img" / "ct.png"))
+    deck = folder / "pics.yaml"
+    deck.write_text(VALID_DECK.replace(
+        "    front: Front\n",
+        "    front: |\n      **Bold** and a list:\n\n      - one\n      - two\n\n"
+        "      | a | b |\n      |---|---|\n      | 1 | 2 |\n"
+        "    image: img/ct.png\n    image_alt: A blue square\n"), encoding="utf-8")
+    win = make_window(extra=[deck])
+    start(win, mode="flashcards", deck_ids=("test-deck",))
+    pics = win.study.findChildren(widgets.Picture)
+    assert len(pics) == 1 and pics[0].pixmap().width() <= widgets.TEXT_WIDTH
+    assert pics[0].accessibleName() == "A blue square"
+    opened: list[int] = []
+    monkeypatch.setattr(widgets.ImageDialog, "show_image",
+                        classmethod(lambda cls, parent, pixmap, title: opened.append(
+                            pixmap.width())))
+    qtbot.mouseClick(pics[0], Qt.MouseButton.LeftButton)
+    assert opened == [1600]
+    front = next(w for w in win.study.findChildren(widgets.Markdown)
+                 if w.accessibleName() == "Front")
+    assert front.textFormat() == Qt.TextFormat.MarkdownText and "**Bold**" in front.text()
