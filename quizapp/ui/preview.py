@@ -129,10 +129,10 @@ class PreviewWindow(QMainWindow):
     def _show(self, r: LoadResult) -> None:
         self.problems.clear()
         for p in r.problems:
-            it = QListWidgetItem(str(p))
-            it.setData(Qt.ItemDataRole.UserRole, p)
-            it.setToolTip("Click to copy file:line:col for your editor")
-            self.problems.addItem(it)
+            row_item = QListWidgetItem(str(p))
+            row_item.setData(Qt.ItemDataRole.UserRole, p)
+            row_item.setToolTip("Click to copy file:line:col for your editor")
+            self.problems.addItem(row_item)
         self.problems.setVisible(bool(r.problems))
         if r.deck is None:
             n = len(r.problems)
