@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 import quizapp
-from quizapp.core import deckfile, deckschema, paths
+from quizapp.core import authoring, deckfile, deckschema, paths
 from quizapp.core.library import (
     DECK_SUFFIXES,
     DeckCache,
@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json"), default="text",
                    help="output format (json for editors and CI)")
     v.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
+    v.add_argument("--stats", action="store_true",
+                   help="also print, per valid deck, items by kind, tag and source, what lacks "
+                   "an explanation, objective or source, and the longest stems")
 
     sub.add_parser("schema", help="print the deck JSON Schema",
                    description="Print the JSON Schema of deck format v1 (for editors).")
@@ -98,7 +101,57 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Items seen, accuracy and what is due, per deck.")
     s.add_argument("decks", nargs="*", type=Path, metavar="DECK",
                    help="deck files or folders (default: bundled and user decks)")
+    _add_authoring_parsers(sub)
     return p
+
+
+def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``new``, ``import`` and ``export``: instructor tools (see quizapp.core.authoring/interop)."""
+    n = sub.add_parser(
+        "new", help="write a commented starter deck",
+        description="Write a new deck with one commented item of each kind (flashcard, single, "
+        "multi, case). Exit status: 0 written, 2 usage error (e.g. the file exists).")
+    n.add_argument("path", type=Path, metavar="PATH", help="the deck file to create (.yaml)")
+    n.add_argument("--id", dest="deck_id", metavar="ID",
+                   help="deck id (default: from the file name)")
+    n.add_argument("--title", metavar="TITLE", help="deck title (default: from the file name)")
+    n.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    i = sub.add_parser(
+        "import", help="convert an Anki text export or a Moodle GIFT file into a deck",
+        description="Convert Anki notes in plain text (.txt/.csv/.tsv) or Moodle GIFT questions "
+        "into a YAML deck. Items that cannot be converted are reported as FILE:LINE: cannot "
+        "convert ...: reason and left out. Exit status: 0 everything converted, 1 some items "
+        "skipped, 2 usage error or nothing convertible.")
+    i.add_argument("file", type=Path, metavar="FILE", help="the file to import")
+    i.add_argument("-o", "--output", type=Path, required=True, metavar="DECK.yaml",
+                   help="the deck file to write")
+    i.add_argument("--id", dest="deck_id", metavar="ID",
+                   help="deck id (default: from the output file name)")
+    i.add_argument("--title", metavar="TITLE", help="deck title (default: from the file)")
+    i.add_argument("--format", dest="import_format", choices=("auto", "anki", "gift"),
+                   default="auto", help="input format (default: guessed from name and content)")
+    i.add_argument("--force", action="store_true", help="overwrite the output if it exists")
+
+    e = sub.add_parser(
+        "export", help="write a deck as Anki notes or Moodle GIFT questions",
+        description="Export a deck: --format anki writes tab-separated notes with HTML for "
+        "Anki's File > Import; --format gift writes questions for Moodle (flashcards are left "
+        "out). Exit status: 0 written, 1 the deck has problems, 2 usage error.")
+    e.add_argument("deck", type=Path, metavar="DECK", help="the deck file to export")
+    e.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="the file to write, or - for standard output")
+    e.add_argument("--format", dest="export_format", choices=("auto", "anki", "gift"),
+                   default="auto",
+                   help="anki or gift (default: from OUT's suffix: .gift, or .tsv/.csv)")
+    e.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+
+    pv = sub.add_parser(
+        "preview", help="open a live preview of a deck that reloads when you save it",
+        description="Show a deck as students see it, with every answer and explanation, and "
+        "reload it each time the file is saved. Problems appear with file:line:col; click "
+        "one to copy it for your editor.")
+    pv.add_argument("deck", type=Path, metavar="DECK", help="the deck file to preview")
 
 
 # --------------------------------------------------------------------------- validate
@@ -134,6 +187,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "deck_id": r.deck.id if r.deck else None,
                         "items": len(r.deck.items) if r.deck else None,
                         "problems": [p.as_dict() for p in r.problems],
+                        **({"stats": _deck_stats(r).as_dict()}
+                           if getattr(args, "stats", False) and r.deck else {}),
                     }
                     for r in results
                 ],
@@ -147,12 +202,22 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         for p in problems:
             out.write(f"{p}\n")
+        if getattr(args, "stats", False):
+            for r in results:
+                if r.deck is not None:
+                    out.write(authoring.format_stats(_deck_stats(r)))
         n = len(results)
         summary = (f"{n} deck file{'s' if n != 1 else ''} checked: {n - bad} valid, "
                    f"{bad} with problems ({len(problems)} problem"
                    f"{'s' if len(problems) != 1 else ''})")
         err.write(summary + "\n")
     return EXIT_PROBLEMS if bad else EXIT_OK
+
+
+def _deck_stats(r: LoadResult) -> authoring.DeckStats:
+    """``validate --stats`` for one loaded deck (computed in quizapp.core.authoring)."""
+    assert r.deck is not None
+    return authoring.deck_stats(r.deck, str(r.path))
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -181,7 +246,55 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return stats.run_stats(data, decks, out)
 
 
-COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "stats": cmd_stats}
+def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path: Path = args.path
+    try:
+        if path.suffix.lower() not in DECK_SUFFIXES:
+            raise authoring.AuthoringError(f"{path}: a deck file name ends in .yaml or .yml")
+        authoring.check_output_path(path, args.force, "deck file")
+        text = authoring.starter_deck(path, deck_id=args.deck_id, title=args.title)
+        authoring.write_text_atomic(path, text)
+    except authoring.AuthoringError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror}") from None
+    err.write(f"{path}: new deck written; check it with: quizapp validate {path}\n")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core import interop
+
+    try:
+        return interop.run_import(args.file, args.output, fmt=args.import_format,
+                                  deck_id=args.deck_id, title=args.title, force=args.force,
+                                  out=out, err=err)
+    except authoring.AuthoringError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core import interop
+
+    try:
+        return interop.run_export(args.deck, args.output, fmt=args.export_format,
+                                  force=args.force, out=out, err=err)
+    except authoring.AuthoringError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    deck: Path = args.deck
+    if not deck.is_file():
+        raise UsageError(f"no such deck file: {deck}")
+    from quizapp.ui.app import run_preview
+
+    return run_preview(deck)
+
+
+COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "stats": cmd_stats,
+            "new": cmd_new, "import": cmd_import, "export": cmd_export,
+            "preview": cmd_preview}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,

@@ -103,3 +103,8 @@ def test_version_and_help_and_module() -> None:
                        text=True, check=True)
     for word in ("validate", "schema", "stats", "--data-dir"):
         assert word in h.stdout
+
+
+def test_preview_missing_file_is_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("preview", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "no such deck file" in err

@@ -66,7 +66,7 @@ _SAFE_TAGS = {
     "tag:yaml.org,2002:seq",
     "tag:yaml.org,2002:map",
 }
-_HTML = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>?")
+_HTML = re.compile(r"</?[A-Za-z!?][^<>]*>?")  # "<b", "</p", "<!--"; not "a < b"
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\s*\(")
 
 

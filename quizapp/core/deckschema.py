@@ -40,7 +40,7 @@ class Text(Rule):
     def json_schema(self) -> dict[str, Any]:
         s: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_len}
         if self.markdown:
-            s["pattern"] = r"^(?![\s\S]*<\s*/?\s*[A-Za-z!?])(?![\s\S]*!\[[^\]]*\]\()[\s\S]*$"
+            s["pattern"] = r"^(?![\s\S]*</?[A-Za-z!?])(?![\s\S]*!\[[^\]]*\]\()[\s\S]*$"
         return _doc(s, self.doc)
 
 

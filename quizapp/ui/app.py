@@ -117,3 +117,15 @@ def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
         return app.exec()
     finally:
         store.close()
+
+
+def run_preview(deck: Path) -> int:
+    """``quizapp preview DECK``: the live preview on its own, without the score store."""
+    from quizapp.ui.preview import PreviewWindow
+
+    app = create_app()
+    _install_excepthook(app)
+    apply_look(app, "system", 1.0)
+    win = PreviewWindow(deck)
+    win.show()
+    return app.exec()

@@ -326,3 +326,9 @@ def test_anchors_and_aliases_allowed() -> None:
         "    source: src\n", "    source: *s\n")
     deck = deckfile.parse(text, "d.yaml")
     assert all(it.sources == ("src",) for it in deck.items)
+
+
+def test_spaced_less_than_is_not_html() -> None:
+    deck = deckfile.parse(VALID_DECK.replace("front: Front", "front: 'if a < b and c > d'"),
+                          "d.yaml")
+    assert deck.items[0].front == "if a < b and c > d"  # type: ignore[union-attr]

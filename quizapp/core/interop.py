@@ -1,0 +1,1653 @@
+"""Decks to and from other tools: Anki text exports and Moodle GIFT files.
+
+Import (``quizapp import``) turns a file into a valid YAML deck:
+
+* **Anki** notes as plain text (what *File > Export > Notes in Plain Text* writes, and what
+  Anki's *Import > Text file* reads): tab-, comma-, semicolon-, pipe-, colon- or
+  space-separated fields, RFC-4180 quoting (``""`` inside quotes, newlines inside quoted
+  fields), UTF-8 with or without a BOM (UTF-16 with a BOM and, with a warning, Windows-1252 are
+  read too), the header lines of Anki 2.1.54+ (``#separator:``, ``#html:``, ``#columns:``,
+  ``#tags:``, ``#deck:``, ``#notetype:``, ``#tags column:``, ``#guid column:``,
+  ``#notetype column:``, ``#deck column:``) and the old ``tags:`` first line. Without a
+  header the separator is sniffed (tab, semicolon, comma). HTML fields become Markdown;
+  pictures and sounds are dropped with a warning. Each note becomes a flashcard (a *Cloze*
+  note one flashcard per cloze number; a *Basic (and reversed card)* note a reversible one).
+* **GIFT** (Moodle's text format): ``::name::`` titles, ``// comments``, ``$CATEGORY:``,
+  ``[html]``/``[markdown]``/``[plain]``/``[moodle]`` text formats, ``\\`` escapes, per-answer
+  ``#feedback`` and general ``####feedback``. Multiple choice with one ``=`` answer becomes a
+  ``single`` question, weighted answers (``~%50%``) with no ``=`` a ``multi`` one, and true/false
+  a ``single`` question with the options True and False. Short answer, matching, numerical,
+  essay, description and embedded-answer questions cannot be converted; each is reported as
+  ``FILE:LINE: cannot convert ...: reason`` and skipped.
+
+Item ids are stable across re-imports: from a GIFT ``::name::``, from an Anki GUID column, or
+else from a hash of the front/stem text, so re-importing an edited file keeps the ids (and so
+the students' progress) of unchanged cards.
+
+Export (``quizapp export``) writes Anki notes (tab-separated, HTML, with header lines) or GIFT.
+
+Nothing here imports Qt; every problem with an input names its file and line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import html
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from quizapp.core import deckfile
+from quizapp.core.authoring import (
+    AuthoringError,
+    FlowList,
+    IdAllocator,
+    check_output_path,
+    deck_id_for,
+    dump_deck,
+    is_valid_id,
+    schema_comment,
+    short_hash,
+    slugify,
+    tidy_text,
+    title_for,
+    write_text_atomic,
+)
+from quizapp.core.deckfile import DeckError
+from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
+
+MAX_BYTES = deckfile.MAX_BYTES
+MAX_TEXT = 20_000  # the loader's limit on one text field
+MAX_TAG = 60
+MAX_OPTIONS = 10
+SOURCE_KEY = "imported"
+OBJECTIVE_LABEL = "**Learning objective:**"
+
+Format = Literal["anki", "gift"]
+FORMAT_NAMES = {"anki": "Anki text export", "gift": "Moodle GIFT file"}
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Something to tell the user about one place in an input file."""
+
+    file: str
+    line: int
+    text: str
+    warning: bool = False
+    column: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+        return f"{where}: warning: {self.text}" if self.warning else f"{where}: {self.text}"
+
+
+class ConvertError(Exception):
+    """Nothing could be converted (unreadable, binary or empty input...): exit status 2."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        self.messages = messages
+        super().__init__("; ".join(map(str, messages)))
+
+
+# --------------------------------------------------------------------------- reading bytes
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def decode_input(data: bytes, file: str) -> tuple[str, list[Message]]:
+    """Bytes of a text export -> text (newlines normalised to ``\\n``), plus warnings.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are read as such; other bytes that are not
+    UTF-8 are read as Windows-1252 with a warning naming the first bad byte. Empty, binary and
+    oversized files raise :class:`ConvertError`.
+    """
+    warnings: list[Message] = []
+    if len(data) > MAX_BYTES:
+        raise ConvertError([Message(file, 1, f"file is too large ({len(data):,} bytes; the limit "
+                                    f"is {MAX_BYTES:,})")])
+    text: str | None = None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise ConvertError([Message(file, 1, f"invalid UTF-16 text (at byte {e.start}); "
+                                        "save the file as UTF-8")]) from None
+    else:
+        nul = data.find(b"\0")
+        if nul != -1:
+            line, col = _line_col(data, nul)
+            raise ConvertError([Message(
+                file, line, "this is a binary file, not a text export (it contains NUL bytes); "
+                "in Anki use File > Export > Notes in Plain Text, in Moodle export as GIFT",
+                column=col)])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line, col = _line_col(data, e.start)
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise ConvertError([Message(
+                    file, line, f"invalid UTF-8 (byte 0x{data[e.start]:02x}) and not "
+                    "Windows-1252 either; save the file as UTF-8", column=col)]) from None
+            warnings.append(Message(
+                file, line, f"not valid UTF-8 (byte 0x{data[e.start]:02x}); read the file as "
+                "Windows-1252 instead. Check accented letters and symbols, or save the file as "
+                "UTF-8 and import it again", warning=True, column=col))
+    text = text.removeprefix("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ConvertError([Message(file, 1, "file is empty; there is nothing to import")])
+    return text, warnings
+
+
+# --------------------------------------------------------------------------- HTML -> Markdown
+
+_INLINE = {"b": "**", "strong": "**", "i": "*", "em": "*", "s": "~~", "del": "~~",
+           "strike": "~~", "code": "`"}
+_LINE_BLOCKS = {"div", "dt", "dd", "center", "section", "article", "header", "footer",
+                "figure", "figcaption", "address", "caption", "details", "summary", "nav"}
+_PARA_BLOCKS = {"p", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
+_DROP_CONTENT = {"script", "style", "head", "title", "template", "noscript", "svg", "iframe",
+                 "object", "audio", "video", "canvas", "select", "textarea", "button"}
+_MEDIA = {"img", "audio", "video", "source", "embed", "object", "iframe", "track", "svg",
+          "picture"}
+# A hard line break while converting; it becomes CommonMark's backslash + newline at the end (a
+# bare newline is a soft break, which renders as a space).
+_HARD_MARK = "\ue012"
+_HARD = _HARD_MARK + "\n"
+
+
+class _HtmlToMarkdown(HTMLParser):
+    """A forgiving HTML fragment -> Markdown converter for card text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.buf: list[str] = []
+        self.skip = 0
+        self.media: list[str] = []
+        self.lists: list[list[int]] = []  # [ordered (0/1), counter]
+        self.li_indent: list[int] = []  # where the text of each open list item starts
+        self.pending: list[str] = []  # inline markers opened, waiting for text
+        self.opened: list[str] = []  # inline markers written and not yet closed
+        self.links: list[tuple[str, int]] = []  # (href, buffer length at <a>)
+        self.tables: list[list[int]] = []  # per open table: [rows done, cells in this row]
+        self.pre = 0
+
+    # -- buffer helpers
+    def _tail(self, n: int) -> str:
+        out = ""
+        for part in reversed(self.buf):
+            out = part + out
+            if len(out) >= n:
+                break
+        return out[-n:]
+
+    def _pop_trailing_space(self) -> str:
+        popped = ""
+        while self.buf:
+            last = self.buf[-1]
+            stripped = last.rstrip(" \t")
+            popped = last[len(stripped):] + popped
+            if stripped:
+                self.buf[-1] = stripped
+                break
+            self.buf.pop()
+        return popped
+
+    def _at_line_start(self) -> bool:
+        t = self._tail(1)
+        return t in ("", "\n")
+
+    def _break(self, blank: bool) -> None:
+        """End the current line (``blank``: leave an empty line, i.e. start a paragraph)."""
+        self._pop_trailing_space()
+        if not self.buf:
+            return
+        tail = self._tail(2)
+        if blank:
+            if tail.endswith("\n\n"):
+                return
+            if tail.endswith("\n"):  # also after a hard break
+                self.buf.append("\n")
+            else:
+                self.buf.append("\n\n")
+        elif not tail.endswith("\n"):
+            self.buf.append(_HARD)
+
+    def _emit(self, s: str) -> None:
+        if self.pending:
+            lead = s[: len(s) - len(s.lstrip())]
+            rest = s[len(lead):]
+            if not rest:
+                self.buf.append(s)
+                return
+            self.buf.append(lead)
+            self.buf.extend(self.pending)
+            self.opened.extend(self.pending)
+            self.pending = []
+            s = rest
+        self.buf.append(s)
+
+    # -- parser callbacks
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in _MEDIA:
+            src = a.get("src") or a.get("data") or ""
+            self.media.append(f"{'image' if tag in ('img', 'picture', 'svg') else tag}"
+                              + (f" '{src}'" if src else ""))
+        if tag in _DROP_CONTENT:
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if self.tables and tag in _PARA_BLOCKS | _LINE_BLOCKS | {"br", "li", "hr"}:
+            self._emit(" ")  # a table row is one line: blocks inside a cell become spaces
+        elif tag in _INLINE:
+            self.pending.append(_INLINE[tag])
+        elif tag == "br":
+            self._hard_break()
+        elif tag == "table":
+            self._break(blank=True)
+            self.tables.append([0, 0])
+        elif tag == "tr" and self.tables:
+            if not self._at_line_start():
+                self.buf.append("\n")
+            self.tables[-1][1] = 0
+            self.buf.append("|")
+        elif tag in ("td", "th") and self.tables:
+            self.tables[-1][1] += 1
+            self.buf.append(" ")
+        elif tag in _PARA_BLOCKS:
+            self._break(blank=True)
+            if tag.startswith("h") and len(tag) == 2:
+                self.pending.append("**")
+            if tag == "pre":
+                self.pre += 1
+        elif tag in _LINE_BLOCKS:
+            if not self._at_line_start():
+                self._break(blank=False)
+        elif tag in ("ul", "ol"):
+            if not self._at_line_start():  # a list may interrupt a paragraph
+                self._pop_trailing_space()
+                self.buf.append("\n")
+            self.lists.append([1 if tag == "ol" else 0, 0])
+        elif tag == "li":
+            if not self._at_line_start():
+                self.buf.append("\n")
+            indent = self.li_indent[-1] if self.li_indent else 0
+            marker = "- "
+            if self.lists and self.lists[-1][0]:
+                self.lists[-1][1] += 1
+                marker = f"{self.lists[-1][1]}. "
+            self.buf.append(" " * indent + marker)
+            self.li_indent.append(indent + len(marker))
+        elif tag == "hr":
+            self._break(blank=True)
+        elif tag == "a":
+            href = (a.get("href") or "").strip()
+            self.links.append((href, len("".join(self.buf))))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in _DROP_CONTENT:
+            self.skip = max(0, self.skip - 1)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_CONTENT:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip:
+            return
+        if self.tables and tag in _PARA_BLOCKS | _LINE_BLOCKS | {"li"}:
+            self._emit(" ")
+        elif tag in _INLINE:
+            self._close(_INLINE[tag])
+        elif tag in ("td", "th") and self.tables:
+            self._pop_trailing_space()
+            self.buf.append(" |")
+        elif tag == "tr" and self.tables:
+            rows, cells = self.tables[-1]
+            self.buf.append("\n")
+            if rows == 0 and cells:
+                self.buf.append("|" + " --- |" * cells + "\n")
+            self.tables[-1][0] += 1
+        elif tag == "table" and self.tables:
+            self.tables.pop()
+            self._break(blank=True)
+        elif tag in _PARA_BLOCKS:
+            if tag.startswith("h") and len(tag) == 2:
+                self._close("**")
+            if tag == "pre":
+                self.pre = max(0, self.pre - 1)
+            self._break(blank=True)
+        elif tag in _LINE_BLOCKS:
+            if not self._at_line_start():
+                self._break(blank=False)
+        elif tag in ("ul", "ol"):
+            if self.lists:
+                self.lists.pop()
+            if self.lists:
+                if not self._at_line_start():
+                    self.buf.append("\n")
+            else:  # what follows a list starts a new paragraph
+                self._break(blank=True)
+        elif tag == "li":
+            if self.li_indent:
+                self.li_indent.pop()
+            if not self._at_line_start():
+                self.buf.append("\n")
+        elif tag == "a" and self.links:
+            href, start = self.links.pop()
+            whole = "".join(self.buf)
+            text = whole[start:]
+            if (href.lower().startswith(("http://", "https://", "mailto:")) and text.strip()
+                    and text.strip() != _escape_markdown(href)):
+                safe = href.replace(")", "%29").replace(" ", "%20")
+                self.buf = [whole[:start], f"[{text}]({safe})"]
+
+    def _close(self, marker: str) -> None:
+        if marker in self.pending:
+            idx = len(self.pending) - 1 - self.pending[::-1].index(marker)
+            del self.pending[idx]
+            return
+        if marker in self.opened:
+            idx = len(self.opened) - 1 - self.opened[::-1].index(marker)
+            del self.opened[idx]
+            space = self._pop_trailing_space()
+            self.buf.append(marker + space)
+
+    def _hard_break(self) -> None:
+        if self.pre:
+            self.buf.append("\n")
+            return
+        self._pop_trailing_space()
+        if not self.buf:
+            return
+        tail = self._tail(2)
+        if tail.endswith("\n\n"):
+            return
+        if self.buf[-1].endswith(_HARD):  # <br><br>: a paragraph break, not two hard breaks
+            self.buf[-1] = self.buf[-1][:-2]
+            if not self.buf[-1]:
+                self.buf.pop()
+            self.buf.append("\n\n")
+        elif tail.endswith("\n"):
+            self.buf.append("\n")
+        else:
+            self.buf.append(_HARD)
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.pre:
+            self._emit(data)
+            return
+        data = re.sub(r"[ \t\n\r\f]+", " ", data)
+        if self._at_line_start():
+            data = data.lstrip(" ")
+        if not data:
+            return
+        data = _escape_markdown(data)
+        if self.tables:
+            data = data.replace("|", "\\|")
+        self._emit(data)
+
+    def result(self) -> str:
+        self.close()
+        for marker in reversed(self.opened):
+            self._close(marker)
+        return "".join(self.buf)
+
+
+def _escape_markdown(text: str) -> str:
+    """Escape the characters in plain text that Markdown would read as formatting."""
+    text = re.sub(r"\\(?=[!-/:-@\[-`{-~]|$)", r"\\\\", text)
+    text = text.replace("`", "\\`")
+    # '*' and '_' can open or close emphasis only next to a non-space character.
+    text = re.sub(r"\*(?=\S)|(?<=\S)\*", r"\\*", text)
+    text = re.sub(r"(?<![A-Za-z0-9])_(?=\S)|(?<=\S)_(?![A-Za-z0-9])", r"\\_", text)
+    return text
+
+
+_TAG_LIKE = re.compile(r"<(?=\s*/?\s*[A-Za-z!?])")
+_MD_IMAGE = re.compile(r"!\[")
+
+
+def neutralize(text: str) -> str:
+    """Make Markdown text acceptable to the deck validator: ``<`` before a letter becomes
+    ``&lt;`` (a space after ``<`` is not enough: ``< b`` still looks like a tag) and ``![``
+    (a Markdown image) becomes ``!\\[``."""
+    return _MD_IMAGE.sub(r"!\\[", _TAG_LIKE.sub("&lt;", text))
+
+
+def _finish_markdown(text: str) -> str:
+    text = tidy_text(text)
+    # A hard break before a blank line, at the very end, or before a list item is not wanted.
+    text = re.sub(_HARD_MARK + r"(?=\n\n|\n\s*(?:[-*+]|\d+[.)])\s|$)", "", text)
+    return neutralize(tidy_text(text.replace(_HARD_MARK, "\\")))
+
+
+def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
+    """An HTML fragment -> (Markdown text, descriptions of dropped pictures and sounds)."""
+    parser = _HtmlToMarkdown()
+    parser.feed(fragment)
+    text = parser.result()
+    return _finish_markdown(text), parser.media
+
+
+def plain_to_markdown(text: str) -> str:
+    """Plain text (line breaks meant as shown) -> Markdown."""
+    md, _ = html_to_markdown(html.escape(text, quote=False).replace("\n", "<br>"))
+    return md
+
+
+_SOUND = re.compile(r"\[sound:([^\]]*)\]")
+
+
+def _field_to_markdown(raw: str, is_html: bool) -> tuple[str, list[str]]:
+    media = [f"sound '{m}'" for m in _SOUND.findall(raw)]
+    raw = _SOUND.sub("", raw)
+    if is_html:
+        md, dropped = html_to_markdown(raw)
+        return md, media + dropped
+    return plain_to_markdown(raw), media
+
+
+def split_objective(text: str) -> tuple[str | None, str | None]:
+    """``"teaching\\n\\n**Learning objective:** goal"`` -> ``("teaching", "goal")``."""
+    idx = text.rfind(OBJECTIVE_LABEL)
+    if idx == -1 or (idx > 0 and not text[:idx].endswith("\n")):
+        return (text or None), None
+    objective = text[idx + len(OBJECTIVE_LABEL):].strip()
+    rest = text[:idx].strip()
+    return (rest or None), (objective or None)
+
+
+# --------------------------------------------------------------------------- Markdown -> HTML
+
+_ENTITY = re.compile(r"&(#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+_LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
+_MD_ESCAPABLE = "\\`*_{}[]()#+-.!|~<>\"'&$%:;,=?@^"
+
+
+def _md_inline(text: str) -> str:
+    """Inline Markdown (emphasis, code, links, escapes) -> HTML."""
+    keep: list[str] = []
+
+    def stash(s: str) -> str:
+        keep.append(s)
+        return f"\ue000{len(keep) - 1}\ue001"
+
+    text = re.sub(r"\\([" + re.escape(_MD_ESCAPABLE) + r"])",
+                  lambda m: stash(html.escape(m.group(1), quote=False)), text)
+    text = re.sub(r"(`+)(.+?)\1", lambda m: stash(f"<code>{html.escape(m.group(2))}</code>"),
+                  text)
+    text = _ENTITY.sub(lambda m: stash(m.group(0)), text)
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)",
+                  lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', text)
+    text = re.sub(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", r"<b>\1</b>", text)
+    text = re.sub(r"(?<![A-Za-z0-9])__(?=\S)(.+?)(?<=\S)__(?![A-Za-z0-9])", r"<b>\1</b>", text)
+    text = re.sub(r"\*(?=\S)(.+?)(?<=\S)\*", r"<i>\1</i>", text)
+    text = re.sub(r"(?<![A-Za-z0-9])_(?=\S)(.+?)(?<=\S)_(?![A-Za-z0-9])", r"<i>\1</i>", text)
+    text = re.sub(r"~~(?=\S)(.+?)(?<=\S)~~", r"<s>\1</s>", text)
+    while "\ue000" in text:
+        text = re.sub(r"\ue000(\d+)\ue001", lambda m: keep[int(m.group(1))], text)
+    return text
+
+
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def _table_cells(line: str) -> list[str]:
+    line = line.strip()
+    line = line[1:] if line.startswith("|") else line
+    line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)]
+
+
+def _md_table(lines: list[str]) -> str:
+    head = "".join(f"<th>{_md_inline(c)}</th>" for c in _table_cells(lines[0]))
+    body = "".join("<tr>" + "".join(f"<td>{_md_inline(c)}</td>" for c in _table_cells(row))
+                   + "</tr>" for row in lines[2:])
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _md_block(para: str) -> str:
+    lines = para.split("\n")
+    if len(lines) >= 2 and "|" in lines[0] and _TABLE_SEP.match(lines[1]):
+        return _md_table(lines)
+    parts: list[str] = []
+    stack: list[tuple[int, str]] = []  # open lists: (indent, "ul" or "ol")
+    prev_hard = False
+    for line in lines:
+        hard = line.endswith("\\") and not line.endswith("\\\\")
+        body = line[:-1] if hard else line
+        m = _LIST_ITEM.match(body)
+        if m:
+            indent = len(m.group(1))
+            tag = "ol" if m.group(2)[0].isdigit() else "ul"
+            while stack and (stack[-1][0] > indent or
+                             (stack[-1][0] == indent and stack[-1][1] != tag)):
+                parts.append(f"</li></{stack.pop()[1]}>")
+            if stack and stack[-1][0] == indent:
+                parts.append("</li><li>")
+            else:
+                parts.append(f"<{tag}><li>")
+                stack.append((indent, tag))
+            parts.append(_md_inline(body[m.end():].strip()))
+        else:
+            if parts:
+                parts.append("<br>" if prev_hard else " ")
+            parts.append(_md_inline(body.strip()))
+        prev_hard = hard
+    while stack:
+        parts.append(f"</li></{stack.pop()[1]}>")
+    return "".join(parts)
+
+
+def markdown_to_html(md: str) -> str:
+    """Deck Markdown -> the simple HTML Anki shows: paragraphs are separated by ``<br><br>``,
+    hard line breaks become ``<br>``, soft ones a space; lists and pipe tables become HTML
+    lists and tables; ``**bold**``, ``*italic*``, ``~~struck~~``, `` `code` `` and links."""
+    return "<br><br>".join(_md_block(p) for p in re.split(r"\n[ \t]*\n", tidy_text(md)))
+
+
+# --------------------------------------------------------------------------- imported items
+
+
+@dataclass
+class _Item:
+    """One converted item, before it is checked: where it came from and what it is."""
+
+    line: int
+    what: str  # e.g. "note" or "question 'q1'"
+    data: dict[str, Any]
+    id_base: str
+
+
+@dataclass
+class _Parsed:
+    kind: Format
+    items: list[_Item] = field(default_factory=list)
+    skipped: list[Message] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+    title: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def _too_long(text: str) -> bool:
+    return len(text) > MAX_TEXT
+
+
+def _clean_tags(raw: list[str], file: str, line: int, warnings: list[Message]) -> list[str]:
+    out: list[str] = []
+    for t in raw:
+        t = t.strip()
+        if not t:
+            continue
+        if len(t) > MAX_TAG:
+            warnings.append(Message(file, line, f"tag '{t[:30]}...' dropped: tags are at most "
+                                    f"{MAX_TAG} characters", warning=True))
+            continue
+        if t not in out:
+            out.append(t)
+    return out
+
+
+# --------------------------------------------------------------------------- Anki
+
+_SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "space": " ", "pipe": "|",
+               "colon": ":"}
+_SNIFF = ("\t", ";", ",")
+_FRONT_NAMES = {"front", "text", "question", "prompt", "term", "q", "word"}
+_BACK_NAMES = {"back", "answer", "definition", "a", "meaning"}
+_EXTRA_NAMES = {"back extra", "extra", "explanation", "notes", "note"}
+_TAG_NAMES = {"tags", "tag"}
+_KNOWN_COLUMNS = _FRONT_NAMES | _BACK_NAMES | _EXTRA_NAMES | _TAG_NAMES | {"guid", "deck",
+                                                                         "notetype"}
+_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+_HR = re.compile(r"<hr\b[^>]*>", re.I)
+_BOLD = "\ue010"  # marks the answer of a cloze on the back until it is written as **bold**
+_HTML_HINT = re.compile(r"<[A-Za-z/!][^>]*>|&[A-Za-z]+;|&#[xX]?[0-9A-Fa-f]+;")
+
+
+@dataclass
+class _AnkiMeta:
+    sep: str | None = None
+    is_html: bool | None = None
+    columns_raw: str | None = None
+    tags: list[str] = field(default_factory=list)
+    deck: str | None = None
+    notetype: str | None = None
+    tags_col: int = 0
+    guid_col: int = 0
+    notetype_col: int = 0
+    deck_col: int = 0
+    body_line: int = 1  # 1-based line where the notes start
+    body_offset: int = 0
+
+
+def _anki_header(text: str, file: str, warnings: list[Message]) -> _AnkiMeta:
+    meta = _AnkiMeta()
+    pos, line = 0, 1
+    first = True
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        raw = text[pos:end]
+        if first and raw.startswith("tags:"):
+            meta.tags = raw[5:].split()
+        elif raw.startswith("#"):
+            key, sep, value = raw[1:].partition(":")
+            if sep:
+                _anki_meta_value(meta, key.strip().lower(), value, file, line, warnings)
+        else:
+            break
+        first = False
+        pos, line = end + 1, line + 1
+    meta.body_line, meta.body_offset = line, min(pos, len(text))
+    return meta
+
+
+def _anki_meta_value(meta: _AnkiMeta, key: str, value: str, file: str, line: int,
+                     warnings: list[Message]) -> None:
+    v = value.strip()
+    if key == "separator":
+        sep = _SEPARATORS.get(v.lower()) or (value if len(value) == 1 and value in
+                                              _SEPARATORS.values() else None)
+        if sep is None:
+            warnings.append(Message(file, line, f"unknown separator {v!r} ignored (expected "
+                                    "tab, comma, semicolon, pipe, colon or space)", warning=True))
+        meta.sep = sep or meta.sep
+    elif key == "html":
+        if v.lower() in ("true", "false"):
+            meta.is_html = v.lower() == "true"
+        else:
+            warnings.append(Message(file, line, f"#html:{v} ignored (expected true or false)",
+                                    warning=True))
+    elif key == "tags":
+        meta.tags = v.split()
+    elif key == "columns":
+        meta.columns_raw = value
+    elif key == "deck":
+        meta.deck = v or None
+    elif key == "notetype":
+        meta.notetype = v or None
+    elif key in ("tags column", "guid column", "notetype column", "deck column"):
+        try:
+            n = int(v)
+            if n < 1:
+                raise ValueError
+        except ValueError:
+            warnings.append(Message(file, line, f"#{key}:{v} ignored (expected a column number "
+                                    "1, 2, 3 ...)", warning=True))
+            return
+        setattr(meta, key.replace(" column", "_col"), n)
+
+
+@dataclass
+class _Record:
+    line: int
+    fields: list[str]
+    error: str | None = None
+
+
+def csv_records(text: str, sep: str, first_line: int = 1) -> Iterator[_Record]:
+    """Records of Anki-style delimited text: fields in double quotes may hold the separator,
+    newlines and ``""`` for a quote; blank lines are skipped; a line starting with ``#`` is a
+    comment (yielded with ``fields == []`` so the caller can mention it)."""
+    stop = re.compile("[" + re.escape(sep) + "\n]")
+    i, n, line = 0, len(text), first_line
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            i += 1
+            line += 1
+            continue
+        if c == "#":
+            j = text.find("\n", i)
+            yield _Record(line, [], None)
+            if j == -1:
+                return
+            i, line = j + 1, line + 1
+            continue
+        start_line = line
+        fields: list[str] = []
+        while True:
+            if i < n and text[i] == '"':
+                parts: list[str] = []
+                i += 1
+                closed = False
+                while True:
+                    j = text.find('"', i)
+                    if j == -1:
+                        parts.append(text[i:])
+                        line += text.count("\n", i)
+                        i = n
+                        break
+                    parts.append(text[i:j])
+                    line += text.count("\n", i, j)
+                    if j + 1 < n and text[j + 1] == '"':
+                        parts.append('"')
+                        i = j + 2
+                        continue
+                    i = j + 1
+                    closed = True
+                    break
+                if not closed:
+                    yield _Record(start_line, fields, "a quoted field is never closed (a \" "
+                                  "is missing); the rest of the file was not read")
+                    return
+                m = stop.search(text, i)
+                k = n if m is None else m.start()
+                parts.append(text[i:k])  # text after the closing quote is kept, as Anki does
+                i = k
+                fields.append("".join(parts))
+            else:
+                m = stop.search(text, i)
+                k = n if m is None else m.start()
+                fields.append(text[i:k])
+                i = k
+            if i < n and text[i] == sep:
+                i += 1
+                if i >= n:
+                    fields.append("")
+                continue
+            if i < n:  # newline
+                i += 1
+                line += 1
+            break
+        yield _Record(start_line, fields, None)
+
+
+def _sniff_separator(body: str, first_line: int) -> str | None:
+    best: tuple[float, float, int] | None = None
+    choice: str | None = None
+    for rank, sep in enumerate(_SNIFF):
+        counts: list[int] = []
+        for rec in csv_records(body, sep, first_line):
+            if rec.error:
+                break
+            if rec.fields:
+                counts.append(len(rec.fields))
+            if len(counts) >= 50:
+                break
+        if not counts:
+            continue
+        multi = sum(1 for c in counts if c >= 2)
+        if not multi:
+            continue
+        mode_freq = Counter(c for c in counts if c >= 2).most_common(1)[0][1]
+        score = (multi / len(counts), mode_freq / len(counts), -rank)
+        if best is None or score > best:
+            best, choice = score, sep
+    return choice
+
+
+def _pick(names: list[str], wanted: set[str], exclude: set[int]) -> int:
+    for i, name in enumerate(names, start=1):
+        if i not in exclude and name.strip().lower() in wanted:
+            return i
+    return 0
+
+
+def parse_anki(text: str, file: str) -> _Parsed:
+    """Anki notes in plain text -> flashcards."""
+    out = _Parsed("anki")
+    meta = _anki_header(text, file, out.warnings)
+    body = text[meta.body_offset:]
+    if not body.strip():
+        raise ConvertError([Message(file, meta.body_line, "no notes found after the header "
+                                    "lines; there is nothing to import")])
+    sep = meta.sep
+    if sep is None:
+        sep = _sniff_separator(body, meta.body_line)
+        if sep is None:
+            raise ConvertError([Message(
+                file, meta.body_line, "cannot find the field separator: no line has a tab, "
+                "semicolon or comma between a front and a back; add a first line such as "
+                "#separator:tab")])
+    names: list[str] = []
+    if meta.columns_raw is not None:
+        first = next(csv_records(meta.columns_raw, sep), None)
+        names = first.fields if first else []
+    records = csv_records(body, sep, meta.body_line)
+    meta_cols = {c for c in (meta.tags_col, meta.guid_col, meta.notetype_col, meta.deck_col)
+                 if c}
+    is_html = meta.is_html
+    pending: list[_Record] = []
+    for rec in records:
+        if rec.fields and not names and not pending and _looks_like_header(rec.fields):
+            names = rec.fields
+            out.warnings.append(Message(file, rec.line, "first line read as column names (" +
+                                        ", ".join(f.strip() for f in rec.fields) +
+                                        "), not as a card", warning=True))
+            continue
+        pending.append(rec)
+    if is_html is None:
+        is_html = any(_HTML_HINT.search(f) for r in pending[:200] for f in r.fields)
+    ncols = len(names) or max((len(r.fields) for r in pending if r.fields), default=0)
+    tags_col = meta.tags_col or _pick(names, _TAG_NAMES, meta_cols)
+    if tags_col:
+        meta_cols.add(tags_col)
+    regular = [c for c in range(1, ncols + 1) if c not in meta_cols]
+    front_col = _pick(names, _FRONT_NAMES, meta_cols) or (regular[0] if regular else 1)
+    back_col = _pick(names, _BACK_NAMES, meta_cols | {front_col})
+    if not back_col:
+        rest = [c for c in regular if c != front_col]
+        back_col = rest[0] if rest else 0
+    extra_col = _pick(names, _EXTRA_NAMES, meta_cols | {front_col, back_col})
+    used = {front_col, back_col, extra_col}
+    if not tags_col and not names:
+        # Like Anki: with no tags column named, a regular column after the fields holds tags.
+        after = [c for c in regular if c not in used and c > max(front_col, back_col)]
+        if after:
+            tags_col = after[0]
+    ignored = [c for c in regular if c not in used | {tags_col}]
+    if ignored and pending:
+        out.warnings.append(Message(
+            file, pending[0].line, "column" + ("s " if len(ignored) > 1 else " ") +
+            ", ".join(map(str, ignored)) + " not imported (a flashcard has a front and a back; "
+            "name the columns with #columns:Front<TAB>Back<TAB>Tags to choose them)",
+            warning=True))
+    out.tags = _clean_tags(meta.tags, file, 1, out.warnings)
+    decks: Counter[str] = Counter()
+    for rec in pending:
+        if rec.error:
+            out.skipped.append(Message(file, rec.line, f"cannot convert note: {rec.error}"))
+            continue
+        if not rec.fields:
+            out.warnings.append(Message(file, rec.line, "line starts with '#' and is skipped "
+                                        "as a comment, as Anki does (quote the field to import "
+                                        "it)", warning=True))
+            continue
+
+        def col(c: int, fields: list[str] = rec.fields) -> str:
+            return fields[c - 1] if 0 < c <= len(fields) else ""
+
+        if meta.deck_col and col(meta.deck_col).strip():
+            decks[col(meta.deck_col).strip()] += 1
+        notetype = (col(meta.notetype_col) if meta.notetype_col else meta.notetype) or ""
+        tags = col(tags_col).split() if tags_col else []
+        _anki_note(out, file, rec.line, col(front_col), col(back_col) if back_col else "",
+                   col(extra_col) if extra_col else "", tags, col(meta.guid_col).strip()
+                   if meta.guid_col else "", notetype, is_html)
+    deck_name = meta.deck or (decks.most_common(1)[0][0] if len(decks) == 1 else None)
+    if deck_name:
+        out.title = deck_name.split("::")[-1].strip() or None
+    return out
+
+
+def _looks_like_header(fields: list[str]) -> bool:
+    names = [f.strip().lower() for f in fields]
+    return (len(names) >= 2 and all(n in _KNOWN_COLUMNS for n in names)
+            and any(n in _FRONT_NAMES for n in names))
+
+
+def _anki_note(out: _Parsed, file: str, line: int, front_raw: str, back_raw: str,
+               extra_raw: str, tags: list[str], guid: str, notetype: str, is_html: bool) -> None:
+    tags = _clean_tags(tags, file, line, out.warnings)
+    media: list[str] = []
+    nt = notetype.lower()
+    if "cloze" in nt or _CLOZE.search(front_raw):
+        _anki_cloze(out, file, line, front_raw, back_raw or extra_raw, tags, guid, is_html)
+        return
+    front, m1 = _field_to_markdown(front_raw, is_html)
+    back_part, expl_part, sep = back_raw, "", False
+    if is_html and _HR.search(back_raw):
+        back_part, expl_part = _HR.split(back_raw, 1)
+        sep = True
+    back, m2 = _field_to_markdown(back_part, is_html)
+    media += m1 + m2
+    explanation: str | None = None
+    objective: str | None = None
+    if sep or extra_raw.strip():
+        e1, m3 = _field_to_markdown(expl_part, is_html) if sep else ("", [])
+        e2, m4 = _field_to_markdown(extra_raw, is_html) if extra_raw.strip() else ("", [])
+        media += m3 + m4
+        explanation, objective = split_objective("\n\n".join(x for x in (e1, e2) if x))
+    if media:
+        out.warnings.append(Message(file, line, f"{', '.join(media)} dropped: quizapp does not "
+                                    "import Anki media (copy a picture beside the deck and set "
+                                    "the item's image field)", warning=True))
+    if not front:
+        out.skipped.append(Message(file, line, "cannot convert note: the front has no text" +
+                                   (" (only media)" if media else "")))
+        return
+    if not back:
+        out.skipped.append(Message(file, line, "cannot convert note: the back is empty (a "
+                                   "flashcard needs a front and a back)"))
+        return
+    for name, value in (("front", front), ("back", back), ("explanation", explanation or "")):
+        if _too_long(value):
+            out.skipped.append(Message(file, line, f"cannot convert note: the {name} is too "
+                                       f"long ({len(value):,} characters; the limit is "
+                                       f"{MAX_TEXT:,})"))
+            return
+    data: dict[str, Any] = {"type": "flashcard", "front": front, "back": back}
+    if "reversed" in nt and ("optional" not in nt or extra_raw.strip()):
+        data["reversible"] = True
+    if explanation:
+        data["explanation"] = explanation
+    if objective:
+        data["objective"] = objective
+    if tags:
+        data["tags"] = FlowList(tags)
+    base = "anki-" + short_hash(guid if guid else front)
+    out.items.append(_Item(line, "note", data, base))
+
+
+def _anki_cloze(out: _Parsed, file: str, line: int, text_raw: str, extra_raw: str,
+                tags: list[str], guid: str, is_html: bool) -> None:
+    numbers = sorted({int(m.group(1)) for m in _CLOZE.finditer(text_raw)})
+    if not numbers:
+        out.skipped.append(Message(file, line, "cannot convert note: a Cloze note with no "
+                                   "{{c1::...}} deletion"))
+        return
+    explanation, m_extra = (_field_to_markdown(extra_raw, is_html) if extra_raw.strip()
+                            else ("", []))
+    media = list(m_extra)
+    whole, m_text = _field_to_markdown(_CLOZE.sub(lambda m: m.group(2), text_raw), is_html)
+    media += m_text
+    if media:
+        out.warnings.append(Message(file, line, f"{', '.join(media)} dropped: quizapp does not "
+                                    "import Anki media", warning=True))
+    base_hash = short_hash(guid if guid else whole)
+    for n in numbers:
+        def hide(m: re.Match[str], n: int = n) -> str:
+            if int(m.group(1)) != n:
+                return m.group(2)
+            return f"[{m.group(3)}]" if m.group(3) else "[...]"
+
+        def show(m: re.Match[str], n: int = n) -> str:
+            if int(m.group(1)) != n:
+                return m.group(2)
+            return f"{_BOLD}{m.group(2).strip()}{_BOLD}"
+
+        front, _ = _field_to_markdown(_CLOZE.sub(hide, text_raw), is_html)
+        back, _ = _field_to_markdown(_CLOZE.sub(show, text_raw), is_html)
+        back = back.replace(_BOLD, "**")
+        if not front or not back or _too_long(front) or _too_long(back):
+            out.skipped.append(Message(file, line, f"cannot convert cloze c{n}: its text is "
+                                       "empty or too long"))
+            continue
+        data: dict[str, Any] = {"type": "flashcard", "front": front, "back": back}
+        if explanation and not _too_long(explanation):
+            data["explanation"] = explanation
+        if tags:
+            data["tags"] = FlowList(tags)
+        out.items.append(_Item(line, f"cloze c{n}", data, f"anki-{base_hash}-c{n}"))
+
+
+# --------------------------------------------------------------------------- GIFT
+
+# Private-use placeholders for escaped characters while a GIFT question is taken apart.
+_ESC = {"\\": "\ue001", ":": "\ue002", "#": "\ue003", "=": "\ue004", "{": "\ue005",
+        "}": "\ue006", "~": "\ue007", "n": "\ue008"}
+_UNESC = {v: ("\n" if k == "n" else k) for k, v in _ESC.items()}
+_BLANK = "\ue011"  # where a "missing word" question's answers stood
+_WEIGHT = re.compile(r"^%\s*(-?\d+(?:\.\d*)?)\s*%")
+_FORMATS = ("html", "markdown", "plain", "moodle")
+
+
+def _gift_escape_pre(text: str) -> str:
+    return re.sub(r"\\([\\:#=~{}n])", lambda m: _ESC[m.group(1)], text)
+
+
+def _gift_unescape(text: str) -> str:
+    for ph, ch in _UNESC.items():
+        text = text.replace(ph, ch)
+    return text
+
+
+def _gift_text(raw: str, default: str) -> tuple[str, str, list[str]]:
+    """A piece of GIFT text (escapes still as placeholders) -> (Markdown, format, media)."""
+    raw = raw.strip()
+    fmt = default
+    m = re.match(r"^\[(\w+)\]", raw)
+    if m and m.group(1).lower() in _FORMATS:
+        fmt = m.group(1).lower()
+        raw = raw[m.end():].strip()
+    text = _gift_unescape(raw)
+    if fmt == "markdown":
+        return _finish_markdown(text), fmt, []
+    if fmt == "html":
+        md, media = html_to_markdown(text)
+        return md, fmt, media
+    if fmt == "moodle" and _HTML_HINT.search(text):
+        md, media = html_to_markdown(text.replace("\n", "<br>"))
+        return md, fmt, media
+    return plain_to_markdown(text), fmt, []
+
+
+@dataclass
+class _Block:
+    line: int
+    lines: list[tuple[int, str]]
+
+
+def _gift_blocks(text: str) -> Iterator[_Block]:
+    current: list[tuple[int, str]] = []
+    for no, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            current.append((no, line))
+        elif current:
+            yield _Block(current[0][0], current)
+            current = []
+    if current:
+        yield _Block(current[0][0], current)
+
+
+def parse_gift(text: str, file: str) -> _Parsed:
+    """Moodle GIFT questions -> single and multi questions."""
+    out = _Parsed("gift")
+    category: str | None = None
+    categories: list[str | None] = []
+    blocks = list(_gift_blocks(text))
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        i += 1
+        body_lines = [(n, s) for n, s in block.lines if not s.strip().startswith("//")]
+        if not body_lines:
+            continue
+        joined = _gift_escape_pre("\n".join(s for _, s in body_lines).strip())
+        # A blank line inside an answer block: Moodle would reject it; join the pieces when
+        # the next block continues the answers (starts with =, ~, # or }).
+        while joined.count("{") > joined.count("}") and i < len(blocks):
+            nxt = [(n, s) for n, s in blocks[i].lines if not s.strip().startswith("//")]
+            if nxt and not nxt[0][1].lstrip().startswith(("=", "~", "#", "}", "%")):
+                break
+            i += 1
+            if nxt:
+                out.warnings.append(Message(file, blocks[i - 1].line, "blank line inside an "
+                                            "answer block; read as one question (Moodle would "
+                                            "reject this)", warning=True))
+                joined += "\n\n" + _gift_escape_pre("\n".join(s for _, s in nxt).strip())
+        line = body_lines[0][0]
+        if joined.startswith("$CATEGORY:"):
+            category = _gift_unescape(joined[len("$CATEGORY:"):]).strip()
+            continue
+        before = len(out.items)
+        _gift_question(out, file, line, joined)
+        if len(out.items) > before:
+            categories.append(category)
+    named = {c for c in categories if c}
+    if len(named) == 1:
+        last = next(iter(named)).rstrip("/").split("/")[-1].strip()
+        if last and last.lower() != "top" and not last.startswith("$"):
+            out.title = last
+    if len(named) > 1:
+        for item, cat in zip(out.items, categories, strict=True):
+            tag = slugify((cat or "").rstrip("/").split("/")[-1], MAX_TAG)
+            if tag:
+                tags = item.data.setdefault("tags", FlowList())
+                if tag not in tags:
+                    tags.append(tag)
+    return out
+
+
+def _gift_question(out: _Parsed, file: str, line: int, text: str) -> None:
+    name: str | None = None
+    if text.startswith("::"):
+        end = text.find("::", 2)
+        if end != -1:
+            name = _gift_unescape(text[2:end]).strip() or None
+            text = text[end + 2:].strip()
+        else:
+            text = text[2:]
+    what = f"question '{name}'" if name else "question"
+
+    def skip(reason: str) -> None:
+        out.skipped.append(Message(file, line, f"cannot convert {what}: {reason}"))
+
+    start = text.find("{")
+    finish = text.find("}", start + 1) if start != -1 else text.find("}")
+    if start == -1 and finish == -1:
+        skip("it has no answer block {...} (a description or text-only item)")
+        return
+    if start == -1 or finish == -1:
+        skip("unbalanced braces: an answer block needs both { and } (write \\{ or \\} for a "
+             "literal brace)")
+        return
+    answer = text[start + 1:finish].strip()
+    after = text[finish + 1:]
+    if "{" in after or "}" in after:
+        skip("a second answer block or a stray { or } after the answers (embedded answers "
+             "are not supported; write \\{ or \\} for a literal brace)")
+        return
+    # Answers inside the text: Moodle's "missing word" format shows a blank there.
+    qtext = (text[:start].rstrip() + f" {_BLANK} " + after.lstrip()) if after.strip() \
+        else text[:start]
+    general = ""
+    gf = answer.rfind("####")
+    if gf != -1:
+        general = answer[gf + 4:]
+        answer = answer[:gf].strip()
+    stem, fmt, media = _gift_text(qtext, "moodle")
+    stem = stem.replace(_BLANK, "_____")
+    if not answer:
+        skip("an essay question (empty answer block {}) has no options to choose from")
+        return
+    if answer.startswith("#"):
+        skip("a numerical question ({#...}) has no options to choose from")
+        return
+    tf_check = answer.split("#", 1)[0].strip()
+    qtype: str
+    if "~" in answer:
+        qtype = "multichoice"
+    elif "=" in answer and "->" in answer:
+        skip("a matching question (->) cannot be converted")
+        return
+    elif tf_check in ("T", "TRUE", "F", "FALSE"):
+        qtype = "truefalse"
+    else:
+        skip("a short-answer question ({=answer}) has no wrong options to choose from"
+             + (" (for true/false write {T} or {F})" if tf_check.lower() in
+                ("t", "true", "f", "false") else ""))
+        return
+    if not stem:
+        skip("the question text is empty")
+        return
+    explanation, objective = None, None
+    if general.strip():
+        g, _, m2 = _gift_text(general, fmt)
+        media += m2
+        explanation, objective = split_objective(g)
+    data: dict[str, Any] = {}
+    if qtype == "truefalse":
+        bits = answer.split("#", 2)
+        wrong_fb = _gift_text(bits[1], fmt)[0] if len(bits) > 1 else ""
+        right_fb = _gift_text(bits[2], fmt)[0] if len(bits) > 2 else ""
+        is_true = tf_check in ("T", "TRUE")
+        true_opt: dict[str, Any] = {"text": "True"}
+        false_opt: dict[str, Any] = {"text": "False"}
+        fb_true, fb_false = (right_fb, wrong_fb) if is_true else (wrong_fb, right_fb)
+        if fb_true:
+            true_opt["explanation"] = fb_true
+        if fb_false:
+            false_opt["explanation"] = fb_false
+        data = {"type": "single", "stem": stem, "options": [true_opt, false_opt],
+                "answer": "A" if is_true else "B", "shuffle": False}
+    else:
+        single = "=" in answer
+        pieces = answer.replace("=", "~=").split("~")
+        if pieces and not pieces[0].strip():
+            pieces = pieces[1:]
+        elif pieces:
+            skip(f"text before the first answer in the answer block: {pieces[0].strip()[:40]!r}")
+            return
+        options: list[dict[str, Any]] = []
+        weights: list[float] = []
+        for k, piece in enumerate(pieces, start=1):
+            piece = piece.strip()
+            if piece.startswith("="):
+                weight = 100.0
+                piece = piece[1:]
+            else:
+                m = _WEIGHT.match(piece)
+                if m:
+                    try:
+                        weight = float(m.group(1))
+                    except ValueError:  # pragma: no cover - the pattern allows only numbers
+                        weight = 0.0
+                    piece = piece[m.end():]
+                else:
+                    weight = 0.0
+            ans_raw, _, fb_raw = piece.partition("#")
+            opt_text, _, m3 = _gift_text(ans_raw, fmt)
+            media += m3
+            if not opt_text:
+                skip(f"answer {k} is empty")
+                return
+            opt: dict[str, Any] = {"text": opt_text}
+            if fb_raw.strip():
+                fb, _, m4 = _gift_text(fb_raw, fmt)
+                media += m4
+                if fb:
+                    opt["explanation"] = fb
+            options.append(opt)
+            weights.append(weight)
+        if len(options) < 2:
+            skip("a question needs at least 2 options")
+            return
+        if len(options) > MAX_OPTIONS:
+            skip(f"it has {len(options)} options; a quizapp question has at most {MAX_OPTIONS}")
+            return
+        if single:
+            full = [k for k, w in enumerate(weights) if w >= 100]
+            partial = [k for k, w in enumerate(weights) if 0 < w < 100]
+            if len(full) != 1:
+                skip("several answers are marked fully correct (=) in a single-answer "
+                     "question; quizapp's single-best-answer question has exactly one")
+                return
+            if partial:
+                out.warnings.append(Message(
+                    file, line, f"{what}: partial credit for option"
+                    f"{'s' if len(partial) > 1 else ''} "
+                    f"{', '.join(LETTERS[k] for k in partial)} dropped (marked wrong)",
+                    warning=True))
+            data = {"type": "single", "stem": stem, "options": options,
+                    "answer": LETTERS[full[0]]}
+        else:
+            correct = [k for k, w in enumerate(weights) if w > 0]
+            if not correct:
+                skip("no answer has a positive weight, so none is correct")
+                return
+            data = {"type": "multi", "stem": stem, "options": options,
+                    "answers": FlowList(LETTERS[k] for k in correct)}
+    if explanation:
+        data["explanation"] = explanation
+    if objective:
+        data["objective"] = objective
+    if media:
+        out.warnings.append(Message(file, line, f"{what}: {', '.join(media)} dropped: quizapp "
+                                    "does not import embedded media", warning=True))
+    texts = [data["stem"], explanation or "", objective or ""] + [
+        t for o in data["options"] for t in (o["text"], o.get("explanation", ""))]
+    longest = max(texts, key=len)
+    if _too_long(longest):
+        skip(f"a text is too long ({len(longest):,} characters; the limit is {MAX_TEXT:,})")
+        return
+    base = slugify(name) if name else ""
+    if not base or not base[0].isalnum():
+        base = "gift-" + short_hash(stem)
+    out.items.append(_Item(line, what, data, base))
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass
+class ImportResult:
+    """A converted deck and what the user needs to hear about the conversion."""
+
+    text: str
+    deck: Deck
+    format: Format
+    skipped: list[Message]
+    warnings: list[Message]
+
+
+_GIFT_HINT = re.compile(r"^\s*(::|\$CATEGORY:|// question: )|\{\s*(=|~|T\s*[}#]|F\s*[}#]|"
+                        r"TRUE\s*[}#]|FALSE\s*[}#])", re.M)
+_ANKI_HINT = re.compile(r"^(tags:|#(separator|html|columns|tags|deck|notetype|guid column|"
+                        r"tags column|notetype column|deck column):)", re.I)
+
+
+def detect_format(name: str, text: str) -> Format | None:
+    """Guess the format of an import file from its name and content."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".gift":
+        return "gift"
+    if suffix in (".csv", ".tsv"):
+        return "anki"
+    if _ANKI_HINT.match(text):
+        return "anki"
+    if _GIFT_HINT.search(text[:200_000]):
+        return "gift"
+    if "\t" in text:
+        return "anki"
+    return None
+
+
+def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = None,
+            title: str | None = None, out_path: Path | None = None,
+            today: _dt.date | None = None) -> ImportResult:
+    """Convert the bytes of an Anki text export or a GIFT file into deck YAML.
+
+    Raises :class:`ConvertError` when nothing at all can be converted.
+    """
+    text, warnings = decode_input(data, file)
+    if fmt == "auto":
+        found = detect_format(file, text)
+        if found is None:
+            raise ConvertError([Message(file, 1, "cannot tell whether this is an Anki text "
+                                        "export or a GIFT file; use --format anki or --format "
+                                        "gift")])
+        kind: Format = found
+    elif fmt in ("anki", "gift"):
+        kind = "anki" if fmt == "anki" else "gift"
+    else:
+        raise ConvertError([Message(file, 1, f"unknown format {fmt!r}")])
+    parsed = parse_anki(text, file) if kind == "anki" else parse_gift(text, file)
+    warnings += parsed.warnings
+    skipped = list(parsed.skipped)
+    if not parsed.items:
+        what = "note" if kind == "anki" else "question"
+        raise ConvertError([*skipped, Message(file, 1, f"nothing to import: no {what} could "
+                                              "be converted")])
+    out = out_path or Path(Path(file).stem + ".yaml")
+    did = deck_id or deck_id_for(out)  # never the id of a bundled deck
+    ttl = title or parsed.title or title_for(Path(file))
+    date = (today or _dt.date.today()).isoformat()
+    name = Path(file).name
+    items = list(parsed.items)
+    for _attempt in range(20):
+        ids = IdAllocator()
+        for it in items:
+            it.data = {"id": ids.take(it.id_base), **{k: v for k, v in it.data.items()
+                                                      if k != "id"}}
+        deck_map: dict[str, Any] = {
+            "format": 1,
+            "id": did,
+            "title": ttl,
+            "description": f"Imported with `quizapp import` from {name} ({FORMAT_NAMES[kind]}) "
+                           f"on {date}. Check every item and cite its real source.",
+            "sources": {SOURCE_KEY: {
+                "citation": f"Imported from {name} on {date}",
+                "note": "Placeholder written by quizapp import: replace it with the real "
+                        "source(s) of these facts.",
+            }},
+            "defaults": {"source": SOURCE_KEY},
+            "items": [it.data for it in items],
+        }
+        if parsed.tags:
+            deck_map["defaults"]["tags"] = FlowList(parsed.tags)
+        header = (
+            schema_comment(out)
+            + f"# Imported by `quizapp import` from {name} ({FORMAT_NAMES[kind]}) on {date}: "
+            f"{len(items)} item{'s' if len(items) != 1 else ''}"
+            + (f", {len(skipped)} skipped" if skipped else "") + ".\n"
+            + f"# Check it with: quizapp validate {out.name}\n"
+        )
+        yaml_text = dump_deck(deck_map, header)
+        try:
+            deck = deckfile.parse(yaml_text, str(out), out.resolve() if out_path else None)
+        except DeckError as e:
+            bad: dict[int, str] = {}
+            for p in e.problems:
+                m = re.match(r"items\[(\d+)\]", p.path)
+                if m is None:
+                    raise ConvertError([Message(file, 1, f"internal error: the converted deck "
+                                                f"is not valid: {p}")]) from None
+                bad.setdefault(int(m.group(1)), p.message)
+            for idx in sorted(bad, reverse=True):
+                it = items.pop(idx)
+                skipped.append(Message(file, it.line, f"cannot convert {it.what}: {bad[idx]}"))
+            if not items:
+                raise ConvertError([*sorted(skipped, key=lambda s: s.line), Message(
+                    file, 1, "nothing to import: no item could be converted")]) from None
+            continue
+        skipped.sort(key=lambda s: s.line)
+        warnings.sort(key=lambda s: s.line)
+        return ImportResult(yaml_text, deck, kind, skipped, warnings)
+    raise ConvertError([Message(file, 1, "internal error: could not build a valid deck")])
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _objective_suffix(text: str | None, objective: str | None) -> str:
+    parts = [p.strip() for p in (text or "",) if p and p.strip()]
+    if objective and objective.strip():
+        parts.append(f"{OBJECTIVE_LABEL} {objective.strip()}")
+    return "\n\n".join(parts)
+
+
+def _tsv_field(value: str) -> str:
+    if any(c in value for c in '\t"\n\r') or value.startswith("#"):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _question_html(q: Question, context: str = "") -> tuple[str, str]:
+    opts = "<br>".join(f"{LETTERS[i]}. {markdown_to_html(o.text)}"
+                       for i, o in enumerate(q.options))
+    front = (context + "<br><br>" if context else "") + markdown_to_html(q.stem)
+    front += "<br><br>" + opts
+    right = [i for i, o in enumerate(q.options) if o.correct]
+    label = "Answer" if len(right) == 1 else "Answers"
+    back = f"<b>{label}: {', '.join(LETTERS[i] for i in right)}</b><br>" + "<br>".join(
+        f"{LETTERS[i]}. {markdown_to_html(q.options[i].text)}" for i in right)
+    notes = [f"{LETTERS[i]} ({'correct' if o.correct else 'wrong'}): "
+             f"{markdown_to_html(o.explanation)}"
+             for i, o in enumerate(q.options) if o.explanation]
+    teaching = _objective_suffix(q.explanation, q.objective)
+    tail = "<br>".join(notes)
+    if teaching:
+        tail = (tail + "<br><br>" if tail else "") + markdown_to_html(teaching)
+    if tail:
+        back += "<hr>" + tail
+    return front, back
+
+
+def _case_context(case: Case, upto: int) -> str:
+    parts = [f"<b>{markdown_to_html(case.title)}</b>", markdown_to_html(case.stem)]
+    for st in case.stages[: upto + 1]:
+        if st.title or st.text:
+            head = f"<b>{markdown_to_html(st.title)}</b>" if st.title else ""
+            body = markdown_to_html(st.text) if st.text else ""
+            parts.append("<br>".join(p for p in (head, body) if p))
+    return "<br><br>".join(parts)
+
+
+def export_anki(deck: Deck) -> tuple[str, list[str]]:
+    """A deck -> Anki notes as tab-separated text with header lines, plus notes for stderr."""
+    where = str(deck.path) if deck.path else deck.id
+    rows = ["#separator:tab", "#html:true", "#columns:Front\tBack\tTags", "#tags column:3"]
+    notes: list[str] = []
+
+    def add(front: str, back: str, tags: tuple[str, ...]) -> None:
+        tag_text = " ".join(t.replace(" ", "_") for t in tags)
+        rows.append("\t".join(_tsv_field(f) for f in (front, back, tag_text)))
+
+    for it in deck.items:
+        if it.image is not None:
+            notes.append(f"{it.location or where}: item {it.id}: image not exported; add it to "
+                         "the note in Anki")
+        if isinstance(it, Flashcard):
+            back = markdown_to_html(it.back)
+            teaching = _objective_suffix(it.explanation, it.objective)
+            if teaching:
+                back += "<hr>" + markdown_to_html(teaching)
+            add(markdown_to_html(it.front), back, it.tags)
+        elif isinstance(it, Question):
+            add(*_question_html(it), it.tags)
+        else:
+            for si, st in enumerate(it.stages):
+                for q in st.questions:
+                    if q.objective is None and it.objective:
+                        q = _with_objective(q, it.objective)
+                    add(*_question_html(q, _case_context(it, si)), it.tags)
+    return "\n".join(rows) + "\n", notes
+
+
+def _with_objective(q: Question, objective: str) -> Question:
+    from dataclasses import replace
+
+    return replace(q, objective=objective)
+
+
+def gift_escape(text: str) -> str:
+    """Escape GIFT's special characters the way Moodle's exporter does."""
+    out = text.replace("\\", "\\\\")
+    for ch in "~=#{}:":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\r", "").replace("\n", "\\n")
+
+
+def _weight(n: int) -> str:
+    return f"{100 / n:.5f}".rstrip("0").rstrip(".")
+
+
+def _gift_question_text(name: str, stem: str, q: Question) -> str:
+    lines = [f"// {name}", f"::{gift_escape(name)}::[markdown]{gift_escape(tidy_text(stem))}{{"]
+    right = [i for i, o in enumerate(q.options) if o.correct]
+    wrong = [i for i, o in enumerate(q.options) if not o.correct]
+    for o in q.options:
+        if q.kind == "single":
+            mark = "=" if o.correct else "~"
+            if not o.correct and _WEIGHT.match(o.text.strip()):
+                mark = "~%0%"  # so that a text such as "%50% of cases" is not read as a weight
+        else:
+            mark = (f"~%{_weight(len(right))}%" if o.correct
+                    else f"~%-{_weight(len(wrong))}%")
+        fb = f"#{gift_escape(tidy_text(o.explanation))}" if o.explanation else ""
+        lines.append(f"\t{mark}{gift_escape(tidy_text(o.text))}{fb}")
+    general = _objective_suffix(q.explanation, q.objective)
+    if general:
+        lines.append(f"\t####{gift_escape(general)}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def export_gift(deck: Deck, today: _dt.date | None = None) -> tuple[str, list[str]]:
+    """A deck -> GIFT text for Moodle, plus notes for stderr (flashcards are skipped)."""
+    where = str(deck.path) if deck.path else deck.id
+    date = (today or _dt.date.today()).isoformat()
+    category = re.sub(r"[/\n]+", "-", deck.title).strip()
+    out = [f"// Exported from the quizapp deck {deck.id} ({deck.title.strip()}) on {date}.",
+           "// Import into Moodle: Question bank > Import > GIFT format.", "",
+           f"$CATEGORY: $course$/top/{category}", ""]
+    notes: list[str] = []
+    flashcards = 0
+    count = 0
+    for it in deck.items:
+        if isinstance(it, Flashcard):
+            flashcards += 1
+            continue
+        if it.image is not None:
+            notes.append(f"{it.location or where}: item {it.id}: image not exported (GIFT "
+                         "files carry no pictures)")
+        if isinstance(it, Question):
+            out += [_gift_question_text(it.id, it.stem, it), ""]
+            count += 1
+        else:
+            for si, st in enumerate(it.stages):
+                context = [f"**{tidy_text(it.title)}**", tidy_text(it.stem)]
+                for prev in it.stages[: si + 1]:
+                    if prev.title or prev.text:
+                        head = f"**{tidy_text(prev.title)}**" if prev.title else ""
+                        context.append("\\\n".join(p for p in (head, tidy_text(prev.text or ""))
+                                                   if p))
+                for q in st.questions:
+                    if q.objective is None and it.objective:
+                        q = _with_objective(q, it.objective)
+                    stem = "\n\n".join([*context, tidy_text(q.stem)])
+                    out += [_gift_question_text(f"{it.id}.{st.id}.{q.id}", stem, q), ""]
+                    count += 1
+    if flashcards:
+        notes.append(f"{where}: {flashcards} flashcard{'s' if flashcards != 1 else ''} not "
+                     "exported: GIFT has no flashcard question type (use --format anki)")
+    if not count:
+        raise AuthoringError(f"{where} has no questions to export as GIFT (only flashcards); "
+                             "use --format anki")
+    return "\n".join(out), notes
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def run_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | None = None,
+               title: str | None = None, force: bool = False, out: TextIO,
+               err: TextIO, today: _dt.date | None = None) -> int:
+    """``quizapp import``: 0 all converted, 1 some skipped, 2 usage error or nothing usable."""
+    if deck_id is not None and not is_valid_id(deck_id):
+        raise AuthoringError(f"--id {deck_id!r} is not a valid deck id: use letters, digits, "
+                             "'.', '_' or '-', starting with a letter or digit, at most 80 "
+                             "characters")
+    if title is not None and not title.strip():
+        raise AuthoringError("--title must not be empty")
+    if not src.exists():
+        raise AuthoringError(f"no such file: {src}")
+    if src.is_dir():
+        raise AuthoringError(f"{src} is a folder; give an Anki text export or a GIFT file")
+    if output.suffix.lower() not in (".yaml", ".yml"):
+        raise AuthoringError(f"the output {output} must end in .yaml or .yml")
+    check_output_path(output, force, "deck file")
+    try:
+        size = src.stat().st_size
+        if size > MAX_BYTES:
+            raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
+                                        f"limit is {MAX_BYTES:,})")])
+        data = src.read_bytes()
+    except OSError as e:
+        raise AuthoringError(f"cannot read {src}: {e.strerror}") from None
+    except ConvertError as e:
+        for m in e.messages:
+            err.write(f"{m}\n")
+        return 2
+    try:
+        result = convert(data, str(src), fmt=fmt, deck_id=deck_id, title=title,
+                         out_path=output, today=today)
+    except ConvertError as e:
+        for m in e.messages:
+            err.write(f"{m}\n")
+        err.write(f"quizapp import: nothing written to {output}\n")
+        return 2
+    for m in sorted(result.warnings + result.skipped, key=lambda m: (m.line, m.warning)):
+        err.write(f"{m}\n")
+    try:
+        write_text_atomic(output, result.text)
+    except OSError as e:
+        raise AuthoringError(f"cannot write {output}: {e.strerror}") from None
+    n = len(result.deck.items)
+    err.write(f"{output}: {n} item{'s' if n != 1 else ''} imported from {src} "
+              f"({FORMAT_NAMES[result.format]})"
+              + (f"; {len(result.skipped)} skipped" if result.skipped else "") + "\n")
+    return 1 if result.skipped else 0
+
+
+def export_format_for(output: str, fmt: str) -> Format:
+    if fmt in ("anki", "gift"):
+        return "anki" if fmt == "anki" else "gift"
+    if fmt != "auto":
+        raise AuthoringError(f"unknown format {fmt!r} (expected anki or gift)")
+    suffix = Path(output).suffix.lower()
+    if suffix == ".gift":
+        return "gift"
+    if suffix in (".tsv", ".csv"):
+        return "anki"
+    raise AuthoringError("cannot tell the export format from the file name; add --format anki "
+                         "or --format gift")
+
+
+def run_export(deck_path: Path, output: str, *, fmt: str = "auto", force: bool = False,
+               out: TextIO, err: TextIO, today: _dt.date | None = None) -> int:
+    """``quizapp export``: 0 written, 1 the deck has problems, 2 usage error."""
+    kind = export_format_for(output, fmt)
+    if not deck_path.exists():
+        raise AuthoringError(f"no such file: {deck_path}")
+    to_stdout = output == "-"
+    target = Path(output)
+    if not to_stdout:
+        check_output_path(target, force)
+        if target.resolve() == deck_path.resolve():
+            raise AuthoringError("the output would overwrite the deck itself")
+    try:
+        deck = deckfile.load(deck_path)
+    except DeckError as e:
+        for p in e.problems:
+            err.write(f"{p}\n")
+        err.write(f"quizapp export: {deck_path} has problems; fix them first (quizapp "
+                  f"validate {deck_path})\n")
+        return 1
+    text, notes = export_anki(deck) if kind == "anki" else export_gift(deck, today)
+    for n in notes:
+        err.write(f"{n}\n")
+    if to_stdout:
+        out.write(text)
+        return 0
+    try:
+        write_text_atomic(target, text)
+    except OSError as e:
+        raise AuthoringError(f"cannot write {target}: {e.strerror}") from None
+    what = "Anki notes (tab-separated, HTML)" if kind == "anki" else "GIFT questions"
+    err.write(f"{target}: {what} from {deck_path}\n")
+    return 0

@@ -1,0 +1,802 @@
+"""Import from Anki text exports and Moodle GIFT, export to both, and round trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quizapp.cli import main
+from quizapp.core import deckfile, interop
+from quizapp.core.authoring import tidy_text
+from quizapp.core.interop import ConvertError, convert, html_to_markdown, markdown_to_html
+from quizapp.core.model import Case, Deck, Flashcard, Option, Question
+from tests.conftest import DECKS
+from tests.helpers import VALID_DECK
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "interop"
+TODAY = dt.date(2025, 3, 14)
+BUNDLED = sorted(DECKS.glob("*.yaml"))
+RAW_HTML = re.compile(r"<\s*/?\s*[A-Za-z!?]")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def imp(name: str, **kw: object) -> interop.ImportResult:
+    path = DATA / name
+    return convert(path.read_bytes(), str(path), today=TODAY, **kw)  # type: ignore[arg-type]
+
+
+def items(result: interop.ImportResult) -> dict[str, Flashcard | Question | Case]:
+    return {it.id: it for it in result.deck.items}
+
+
+def line_of(name: str, needle: str) -> int:
+    for no, line in enumerate((DATA / name).read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return no
+    raise AssertionError(needle)
+
+
+# --------------------------------------------------------------------------- reading bytes
+
+
+def test_decode_bom_crlf_and_utf16() -> None:
+    text, warnings = interop.decode_input(b"\xef\xbb\xbfa\tb\r\nc\td\r", "f")
+    assert text == "a\tb\nc\td\n" and warnings == []
+    text, _ = interop.decode_input("é\tx\n".encode("utf-16"), "f")
+    assert text == "é\tx\n"
+
+
+def test_decode_falls_back_to_cp1252_with_a_warning_naming_the_line() -> None:
+    text, warnings = interop.decode_input("ok\tfine\nCafé\tx\n".encode("cp1252"), "f.csv")
+    assert text == "ok\tfine\nCafé\tx\n"
+    assert [str(w) for w in warnings] == [
+        "f.csv:2:4: warning: not valid UTF-8 (byte 0xe9); read the file as Windows-1252 "
+        "instead. Check accented letters and symbols, or save the file as UTF-8 and import it "
+        "again"]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "f:1: file is empty"),
+    (b"  \n\t\n", "f:1: file is empty"),
+    (b"PK\x03\x04\x14\x00\x00\x00", "f:1:6: this is a binary file"),
+    (b"front\tback\nx\x00y", "f:2:2: this is a binary file"),
+    (b"a\x81\x8d\x8f\x90\x9d", "f:1:2: invalid UTF-8 (byte 0x81) and not Windows-1252"),
+])
+def test_decode_hostile_bytes(data: bytes, message: str) -> None:
+    with pytest.raises(ConvertError) as e:
+        interop.decode_input(data, "f")
+    assert str(e.value.messages[0]).startswith(message)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def test_csv_records_quotes_newlines_comments_and_lines() -> None:
+    text = 'a\t"b ""q""\nnext"\n\n# comment\n"x\ty"\tz\t\nlast\n'
+    recs = list(interop.csv_records(text, "\t"))
+    assert [(r.line, r.fields) for r in recs] == [
+        (1, ["a", 'b "q"\nnext']), (4, []), (5, ["x\ty", "z", ""]), (6, ["last"])]
+
+
+def test_csv_unterminated_quote_is_an_error_with_its_line() -> None:
+    recs = list(interop.csv_records('a,b\n"never closed,x\nmore\n', ","))
+    assert recs[0].fields == ["a", "b"]
+    assert recs[1].line == 2 and recs[1].error and "never closed" in recs[1].error
+
+
+@pytest.mark.parametrize(("text", "sep"), [
+    ("front\tback, with comma\nf2\tb2\n", "\t"),
+    ("a;b, c\nd;e\n", ";"),
+    ('"a, b",c\nd,e\n', ","),
+    ("What, when?;why\nx;y, z, w\n", ";"),
+])
+def test_separator_is_sniffed(text: str, sep: str) -> None:
+    assert interop._sniff_separator(text, 1) == sep
+
+
+# --------------------------------------------------------------------------- HTML -> Markdown
+
+
+@pytest.mark.parametrize(("html", "md"), [
+    ("a<br>b", "a\\\nb"),
+    ("a<br/><br />b", "a\n\nb"),
+    ("<div>one</div><div>two</div>", "one\\\ntwo"),
+    ("<div>one</div><div><br></div><div>two</div>", "one\n\ntwo"),
+    ("<p>one</p><p>two</p>", "one\n\ntwo"),
+    ("<b>bold</b> <strong>strong</strong> <i>it</i> <em>em</em>", "**bold** **strong** *it* *em*"),
+    ("<b>bold </b>word", "**bold** word"),
+    ("x<b> y</b>", "x **y**"),
+    ("<b></b>empty", "empty"),
+    ("&lt;20 &amp; &gt;55&nbsp;years &ndash; ok", "<20 & >55 years – ok"),
+    ("&lt;b&gt; is a tag", "&lt;b> is a tag"),
+    ("a < b", "a &lt; b"),
+    ("5*3 and *star* and snake_case and _x_", "5\\*3 and \\*star\\* and snake_case and \\_x\\_"),
+    ("<span style='color:red'>red</span> <font>f</font> <u>u</u>", "red f u"),
+    ("<script>alert(1)</script><style>p{}</style>kept", "kept"),
+    ("<ul><li>one</li><li>two</li></ul>after", "- one\n- two\n\nafter"),
+    ("<ol><li>a</li><li>b<ul><li>c</li></ul></li></ol>", "1. a\n2. b\n   - c"),
+    ("<table><tr><th>A</th><th>B</th></tr><tr><td>1|2</td><td>3</td></tr></table>",
+     "| A | B |\n| --- | --- |\n| 1\\|2 | 3 |"),
+    ('see <a href="https://example.org/x">the guide</a>', "see [the guide](https://example.org/x)"),
+    ('<a href="javascript:alert(1)">click</a>', "click"),
+    ("<h2>Title</h2>text", "**Title**\n\ntext"),
+    ("text<hr>more", "text\n\nmore"),
+    ("![x](y) image syntax", "!\\[x](y) image syntax"),
+    ("<!-- comment -->kept", "kept"),
+    ("a\\b, \\[x] and end\\", "a\\b, \\\\[x] and end\\\\"),
+    ("line\\<br>next", "line\\\\\\\nnext"),
+])
+def test_html_to_markdown(html: str, md: str) -> None:
+    assert html_to_markdown(html)[0] == md
+
+
+def test_html_media_is_reported() -> None:
+    md, media = html_to_markdown('a<img src="x.png"><audio src="s.mp3"></audio>b')
+    assert md == "ab" and media == ["image 'x.png'", "audio 's.mp3'"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_html_to_markdown_output_always_passes_the_html_check(s: str) -> None:
+    md, _ = html_to_markdown(s)
+    assert not RAW_HTML.search(md)
+    assert not re.search(r"!\[[^\]]*\]\s*\(", md)
+
+
+@pytest.mark.parametrize("md", [
+    "plain text", "**bold** and *italic* and ~~gone~~", "line one\\\nline two",
+    "para one\n\npara two", "- a\n- b", "Causes:\n- a\n- b\n\nafter", "1. a\n2. b\n   - c",
+    "| A | B |\n| --- | --- |\n| 1 | 2 |", "Age <20 or >55 & `code`", "a &lt;b tag",
+    "see [the guide](https://example.org/x)", "escaped \\*star", "a\\b and \\\\[x]",
+])
+def test_markdown_html_markdown_round_trip(md: str) -> None:
+    assert html_to_markdown(markdown_to_html(md))[0] == md
+
+
+def test_markdown_to_html_shapes() -> None:
+    assert markdown_to_html("**b** *i*\nsoft\\\nhard\n\npara") == (
+        "<b>b</b> <i>i</i> soft<br>hard<br><br>para")
+    assert markdown_to_html("- a\n- b") == "<ul><li>a</li><li>b</li></ul>"
+    assert markdown_to_html("x < y & z") == "x &lt; y &amp; z"
+
+
+# --------------------------------------------------------------------------- Anki fixtures
+
+
+def test_anki_export_with_html_and_tags() -> None:
+    r = imp("anki-notes-html.txt")
+    assert r.format == "anki" and r.skipped == []
+    cards = [it for it in r.deck.items if isinstance(it, Flashcard)]
+    assert len(cards) == 9 and all(re.fullmatch(r"anki-[0-9a-f]{8}", c.id) for c in cards)
+    by_front = {c.front: c for c in cards}
+    c = by_front["What is **alveolar soft part sarcoma** (ASPS)?"]
+    assert c.back == ("A rare, malignant *soft tissue* sarcoma.\\\n"
+                      "It makes up less than 1% of soft tissue sarcomas.")
+    assert c.tags == ("ASPS", "definition") and c.sources == ("imported",)
+    assert by_front['Why is it called "alveolar"?'].back.endswith('("alveoli").')
+    assert by_front["Red flags for back pain\\\n(age)"].back == "Age <20 or >55 years"
+    assert by_front["Which marker supports ASPS on immunohistochemistry?"].back == (
+        "Strong **nuclear TFE3** staining\\\n(from the ASPSCR1–TFE3 fusion)")
+    assert by_front["Typical age"].back == "Adolescents and young adults (15–35 years)"
+    spread = by_front["**Lung** is the commonest site of spread: true or false?"]
+    assert spread.back == "True: lung, then bone and brain"
+    assert spread.explanation == "Metastases can appear many years after the primary."
+    assert by_front["Dose & route?"].back == "1 mg/kg IV &lt;script>alert(1)&lt;/script>"
+    assert by_front["Causes of delay:\n- painless\n- slow-growing"].back == "**Both** of them"
+    scan = by_front["Which scan shows the mass?"]
+    assert scan.back == "CT of the abdomen"
+    media_line = line_of("anki-notes-html.txt", "paste-4f1c2a9b.jpg")
+    assert [str(w) for w in r.warnings] == [
+        f"{DATA / 'anki-notes-html.txt'}:{media_line}: warning: image 'paste-4f1c2a9b.jpg', "
+        "sound 'ct-explainer.mp3', image 'ct.png' dropped: quizapp does not import Anki media "
+        "(copy a picture beside the deck and set the item's image field)"]
+
+
+def test_anki_guid_notetype_and_deck_columns() -> None:
+    r = imp("anki-guid-notetype-deck.txt")
+    assert r.deck.title == "ASPS" and r.skipped == []
+    cards = list(r.deck.items)
+    assert [c.id for c in cards] == [
+        "anki-" + interop.short_hash("e)2Vh{k8Fq"), "anki-" + interop.short_hash("O5#{Kj%Dz!"),
+        "anki-" + interop.short_hash('b8,Tq"x>3P') + "-c1",
+        "anki-" + interop.short_hash('b8,Tq"x>3P') + "-c2",
+        "anki-" + interop.short_hash("Ld0}}p:Qm&")]
+    basic, reversed_card, c1, c2, hashnote = cards
+    assert isinstance(basic, Flashcard) and basic.tags == ("asps", "site")
+    assert basic.back == "In the **legs or arms**; head and neck less often"
+    assert isinstance(reversed_card, Flashcard) and reversed_card.reversible
+    assert isinstance(c1, Flashcard) and isinstance(c2, Flashcard)
+    assert c1.front == ("ASPS carries an [...] fusion, from the translocation "
+                        "der(17)t(X;17)(p11;q25).")
+    assert c1.back == ("ASPS carries an **ASPSCR1–TFE3** fusion, from the translocation "
+                       "der(17)t(X;17)(p11;q25).")
+    assert c2.front.endswith("from the translocation [which translocation?].")
+    assert c2.back.endswith("**der(17)t(X;17)(p11;q25)**.")
+    assert c1.explanation == "Seen in almost all cases."
+    assert isinstance(hashnote, Flashcard) and hashnote.front == "#1 reason for late diagnosis?"
+
+
+def test_anki_pipe_separator_named_columns_and_global_tags() -> None:
+    r = imp("anki-pipe-columns.txt")
+    assert r.deck.title == "Red flags"
+    cards = [c for c in r.deck.items if isinstance(c, Flashcard)]
+    assert [(c.front, c.back) for c in cards] == [
+        ("Which ages are a red flag?", "Under 20 or over 55"),
+        ("Is thoracic pain a red flag?", "Yes, unless it is clearly mechanical"),
+        ("Fever with back pain?", "Yes | it can mean infection")]
+    assert cards[0].tags == ("from-anki", "back-pain", "age")
+    assert "  tags: [from-anki, back-pain]" in r.text  # global tags go into defaults.tags
+
+
+def test_bare_comma_csv_without_header() -> None:
+    r = imp("bare-comma.csv")
+    cards = [c for c in r.deck.items if isinstance(c, Flashcard)]
+    assert [(c.front, c.back) for c in cards] == [
+        ("What is ASPS?", "A rare soft tissue sarcoma, usually in young adults"),
+        ("Where does it spread first, usually?", "The lungs"),
+        ('What does "alveolar" describe?', "The nest-like, air-sac pattern under the microscope"),
+        ("Two-line\\\nfront", "back")]
+    assert r.deck.title == "Bare comma"
+
+
+def test_semicolon_csv_with_a_column_name_row() -> None:
+    r = imp("semicolon-header.csv")
+    cards = [c for c in r.deck.items if isinstance(c, Flashcard)]
+    assert [(c.front, c.back, c.tags) for c in cards] == [
+        ("Which ages are a red flag?", "Under 20 or over 55", ("red-flags", "age")),
+        ("Is thoracic pain a red flag?", "Yes", ("red-flags",)),
+        ("Fever; weight loss?", "Both are red flags", ("red-flags", "systemic"))]
+    assert [str(w).split(": warning: ")[1] for w in r.warnings] == [
+        "first line read as column names (Front, Back, Tags), not as a card"]
+
+
+def test_bom_crlf_plain_text_fields() -> None:
+    r = imp("bom-crlf.tsv")
+    cards = [c for c in r.deck.items if isinstance(c, Flashcard)]
+    assert [(c.front, c.back) for c in cards] == [
+        ("Café-au-lait spots: how many suggest NF1?", "≥6 spots over 5 mm before puberty"),
+        ("Write &lt;b> in plain text", "It stays as text: &lt;b>"),
+        ("µg or mg?", "Micrograms (µg)\\\nnot milligrams")]
+
+
+def test_excel_cp1252_file_is_read_with_a_warning() -> None:
+    r = imp("excel-cp1252.csv")
+    assert [c.front for c in r.deck.items if isinstance(c, Flashcard)][1] == (
+        "Café-au-lait spots – which syndrome?")
+    assert len(r.warnings) == 1 and ":2:4: warning: not valid UTF-8" in str(r.warnings[0])
+
+
+def test_anki_ids_are_stable_when_the_file_is_edited() -> None:
+    base = "#separator:tab\n#html:true\nFront one\tBack one\nFront two\tBack two\n"
+    edited = ("#separator:tab\n#html:true\nA new card\tnew\nFront two\tBack two EDITED\n"
+              "Front one\tBack one\nFront one\tduplicate front\n")
+    first = [it.id for it in convert(base.encode(), "a.txt").deck.items]
+    second = {it.id: it for it in convert(edited.encode(), "a.txt").deck.items}
+    assert set(first) <= set(second)
+    edited_card = second[first[1]]
+    assert isinstance(edited_card, Flashcard)
+    assert edited_card.back == "Back two EDITED"  # edited back, same front: same id
+    assert f"{first[0]}-2" in second  # a repeated front gets a suffix
+
+
+def test_anki_notes_that_cannot_be_converted_are_skipped_with_their_line() -> None:
+    text = ("#separator:tab\n#html:true\nok\tfine\n\tno front\nno back\t\n"
+            "<img src='a.png'>\tonly media front\n" + "x" * 25_000 + "\ttoo long\n"
+            '"open quote\tnever closed\n')
+    r = convert(text.encode(), "n.txt")
+    assert [it.front for it in r.deck.items if isinstance(it, Flashcard)] == ["ok"]
+    assert [str(s) for s in r.skipped] == [
+        "n.txt:4: cannot convert note: the front has no text",
+        "n.txt:5: cannot convert note: the back is empty (a flashcard needs a front and a back)",
+        "n.txt:6: cannot convert note: the front has no text (only media)",
+        "n.txt:7: cannot convert note: the front is too long (25,000 characters; the limit is "
+        "20,000)",
+        "n.txt:8: cannot convert note: a quoted field is never closed (a \" is missing); the "
+        "rest of the file was not read",
+    ]
+
+
+def test_anki_comment_lines_in_the_body_are_mentioned() -> None:
+    r = convert(b"a\tb\n# not a card\nc\td\n", "c.tsv")
+    assert len(r.deck.items) == 2
+    assert "c.tsv:2: warning: line starts with '#'" in str(r.warnings[0])
+
+
+def test_anki_single_column_file_is_a_usage_error() -> None:
+    with pytest.raises(ConvertError) as e:
+        convert(b"just one column\nand another line\n", "one.csv")
+    assert str(e.value.messages[0]).startswith("one.csv:1: cannot find the field separator")
+
+
+def test_anki_extra_columns_are_reported() -> None:
+    r = convert(b"#separator:tab\n#tags column:3\nf\tb\ttag\textra\tmore\n", "x.txt")
+    assert r.deck.items[0].tags == ("tag",)
+    assert "columns 4, 5 not imported" in str(r.warnings[0])
+
+
+# --------------------------------------------------------------------------- GIFT fixtures
+
+
+def test_moodle_export_converts_what_it_can() -> None:
+    r = imp("moodle-export.txt")
+    assert r.format == "gift" and r.deck.title == "Sarcoma"
+    got = items(r)
+    assert list(got) == ["asps-marker", "red-flags-select-all", "asps-is-common", "ct-image",
+                         "markers-in-a-table"]
+    marker = got["asps-marker"]
+    assert isinstance(marker, Question) and marker.kind == "single"
+    assert marker.stem == ("Which immunohistochemical marker best supports **alveolar soft part "
+                           "sarcoma**?")
+    assert [(o.text, o.correct, o.explanation) for o in marker.options] == [
+        ("Nuclear TFE3", True, "Correct: strong nuclear TFE3 staining supports ASPS."),
+        ("Desmin", False, "A muscle marker; it does not type ASPS."),
+        ("Cytokeratin", False, "An epithelial marker.")]
+    assert marker.explanation == "Diagnosis rests on histology plus immunohistochemistry."
+    flags = got["red-flags-select-all"]
+    assert isinstance(flags, Question) and flags.kind == "multi"
+    assert flags.correct_indices == (0, 1, 2)
+    assert flags.stem == ("A 60-year-old has back pain. Which features are *red flags*? Select "
+                          "all that apply.")
+    tf = got["asps-is-common"]
+    assert isinstance(tf, Question) and not tf.shuffle
+    assert [(o.text, o.correct, o.explanation) for o in tf.options] == [
+        ("True", False, "It is very rare: under 1%."), ("False", True, "Right, it is rare.")]
+    assert tf.explanation == "Less than 1% of soft tissue sarcomas are ASPS."
+    table = got["markers-in-a-table"]
+    assert isinstance(table, Question)
+    assert table.stem == ("Which marker is **positive** here?\n\n| Marker | Result |\n"
+                          "| --- | --- |\n| TFE3 | + |\n| Desmin | − |")
+    assert [o.text for o in table.options] == ["TFE3 & nothing else", "Desmin",
+                                               "Both &lt;TFE3 and desmin>"]
+    f = str(DATA / "moodle-export.txt")
+    assert [str(s) for s in r.skipped] == [
+        f"{f}:{line_of('moodle-export.txt', '::Marker (short')}: cannot convert question "
+        "'Marker (short answer)': a short-answer question ({=answer}) has no wrong options to "
+        "choose from",
+        f"{f}:{line_of('moodle-export.txt', '::Match::')}: cannot convert question 'Match': a "
+        "matching question (->) cannot be converted",
+        f"{f}:{line_of('moodle-export.txt', '::Age::')}: cannot convert question 'Age': a "
+        "numerical question ({#...}) has no options to choose from",
+        f"{f}:{line_of('moodle-export.txt', '::Essay::')}: cannot convert question 'Essay': an "
+        "essay question (empty answer block {}) has no options to choose from",
+        f"{f}:{line_of('moodle-export.txt', '::Intro::')}: cannot convert question 'Intro': it "
+        "has no answer block {...} (a description or text-only item)",
+    ]
+    assert [str(w) for w in r.warnings] == [
+        f"{f}:{line_of('moodle-export.txt', '::CT image')}: warning: question 'CT image': image "
+        "'@@PLUGINFILE@@/ct.png' dropped: quizapp does not import embedded media"]
+
+
+def test_handwritten_gift() -> None:
+    r = imp("handwritten.gift")
+    got = items(r)
+    assert list(got) == ["rf-age", "rf-thoracic", "gift-" + interop.short_hash(
+        "Non-mechanical pain (not eased by rest) is a red flag."), "escapes", "missing-word",
+        "multi-line", "md-question", "plain-question", "red-flags-select-all", "partial",
+        "rf-age-2"]
+    age = got["rf-age"]
+    assert isinstance(age, Question)
+    assert [(o.text, o.explanation) for o in age.options][1] == (
+        "Between 20 and 55", "No: that is the usual age of simple back pain.")
+    thoracic = got["rf-thoracic"]
+    assert isinstance(thoracic, Question) and thoracic.correct_indices == (0,)
+    assert [o.text for o in thoracic.options] == ["True", "False"]
+    nonmech = list(got.values())[2]
+    assert isinstance(nonmech, Question) and nonmech.correct_indices == (0,)
+    assert [o.explanation for o in nonmech.options] == ["Yes, pain at rest is worrying.",
+                                                        "Look again: it is."]
+    esc = got["escapes"]
+    assert isinstance(esc, Question)
+    assert esc.stem == "Which is written with GIFT escapes: 1 = 1, a ~ b, #3, {x} and a:b?"
+    assert esc.options[0].text == "1 = 1 and a ~ b"
+    missing = got["missing-word"]
+    assert isinstance(missing, Question)
+    assert missing.stem == "The BMJ patient had a _____ mass invading L2."
+    assert [o.text for o in missing.options] == ["retroperitoneal", "pelvic", "thigh"]
+    multi_line = got["multi-line"]
+    assert isinstance(multi_line, Question)
+    assert multi_line.stem == ("A 35-year-old man has had back pain\\\nfor two years. It is "
+                               "getting worse.\\\nWhich is the best next step?")
+    assert multi_line.explanation == "The absence of red flags does not exclude serious disease."
+    md = got["md-question"]
+    assert isinstance(md, Question) and md.options[0].text == "Saddle *anaesthesia*"
+    plain = got["plain-question"]
+    assert isinstance(plain, Question) and plain.stem == "Is 5 * 3 > 2 * 7?"
+    weighted = got["red-flags-select-all"]
+    assert isinstance(weighted, Question) and weighted.kind == "multi"
+    assert weighted.correct_indices == (0, 1)
+    partial = got["partial"]
+    assert isinstance(partial, Question) and partial.correct_indices == (0,)
+    f = str(DATA / "handwritten.gift")
+    assert [str(s) for s in r.skipped] == [
+        f"{f}:{line_of('handwritten.gift', 'lowercase-tf')}: cannot convert question "
+        "'lowercase-tf': a short-answer question ({=answer}) has no wrong options to choose "
+        "from (for true/false write {T} or {F})",
+        f"{f}:{line_of('handwritten.gift', 'two-right')}: cannot convert question 'two-right': "
+        "several answers are marked fully correct (=) in a single-answer question; quizapp's "
+        "single-best-answer question has exactly one",
+        f"{f}:{line_of('handwritten.gift', '::braces')}: cannot convert question 'braces': "
+        "unbalanced braces: an answer block needs both { and } (write \\{ or \\} for a literal "
+        "brace)",
+    ]
+    assert [str(w) for w in r.warnings] == [
+        f"{f}:{line_of('handwritten.gift', '::partial')}: warning: question 'partial': partial "
+        "credit for option B dropped (marked wrong)"]
+
+
+def test_gift_categories_become_tags_when_there_are_several() -> None:
+    r = imp("categories.gift")
+    assert [(it.id, it.tags) for it in r.deck.items] == [("q1", ("red-flags",)),
+                                                          ("q2", ("diagnosis",))]
+
+
+@pytest.mark.parametrize(("gift", "reason"), [
+    ("::q::Text {=a ~b} more {=c ~d}", "a second answer block"),
+    ("::q::{=a ~b}", "the question text is empty"),
+    ("::q::Text {~a ~b}", "no answer has a positive weight"),
+    ("::q::Text {=only}", "short-answer question"),
+    ("::q::Text {= ~b}", "answer 1 is empty"),
+    ("::q::Text {junk ~a =b}", "text before the first answer"),
+    ("::q::Text {=a " + " ".join(f"~w{i}" for i in range(10)) + "}", "it has 11 options"),
+    ("::q::Text {=a ~b}}", "a stray { or }"),
+])
+def test_gift_questions_that_cannot_be_converted(gift: str, reason: str) -> None:
+    with pytest.raises(ConvertError) as e:
+        convert(f"{gift}\n".encode(), "q.gift")
+    assert reason in str(e.value.messages[0])
+    assert str(e.value.messages[0]).startswith("q.gift:1: cannot convert question 'q': ")
+    assert str(e.value.messages[-1]) == ("q.gift:1: nothing to import: no question could be "
+                                         "converted")
+
+
+def test_gift_blank_line_inside_answers_is_tolerated_with_a_warning() -> None:
+    r = convert(b"::q::Which?{\n=right\n\n~wrong\n}\n", "b.gift")
+    q = r.deck.items[0]
+    assert isinstance(q, Question) and [o.text for o in q.options] == ["right", "wrong"]
+    assert "b.gift:4: warning: blank line inside an answer block" in str(r.warnings[0])
+
+
+def test_gift_names_are_slugified_and_deduplicated() -> None:
+    text = "::Q 1: Fever?::A{T}\n\n::q-1-fever::B{F}\n\n::***::C{T}\n"
+    r = convert(text.encode(), "n.gift")
+    assert [it.id for it in r.deck.items] == ["q-1-fever", "q-1-fever-2",
+                                              "gift-" + interop.short_hash("C")]
+
+
+def test_gift_unicode_and_general_feedback_with_objective() -> None:
+    text = ("::q::[markdown]Température ≥ 38 °C?{=Oui#Bien ~Non####Fièvre.\\n\\n"
+            "**Learning objective\\:** Reconnaître la fièvre.}\n")
+    q = convert(text.encode(), "u.gift").deck.items[0]
+    assert isinstance(q, Question)
+    assert q.stem == "Température ≥ 38 °C?" and q.explanation == "Fièvre."
+    assert q.objective == "Reconnaître la fièvre." and q.options[0].explanation == "Bien"
+
+
+def test_detect_format() -> None:
+    assert interop.detect_format("x.gift", "a\tb") == "gift"
+    assert interop.detect_format("x.csv", "::a::b{T}") == "anki"
+    assert interop.detect_format("x.txt", "#separator:tab\na\tb") == "anki"
+    assert interop.detect_format("x.txt", "// question: 1  name: a\n::a::b{T}") == "gift"
+    assert interop.detect_format("x.txt", "Which? {=a ~b}") == "gift"
+    assert interop.detect_format("x.txt", "front\tback") == "anki"
+    assert interop.detect_format("x.txt", "just words") is None
+
+
+# --------------------------------------------------------------------------- output
+
+
+def test_written_yaml_is_readable_and_valid(tmp_path: Path) -> None:
+    out = tmp_path / "imported.yaml"
+    r = convert((DATA / "anki-notes-html.txt").read_bytes(), "anki-notes-html.txt",
+                out_path=out, today=TODAY)
+    lines = r.text.splitlines()
+    assert lines[0] == "# yaml-language-server: $schema=deck.schema.json"
+    assert any(line.startswith("# Imported by `quizapp import` from anki-notes-html.txt "
+                               "(Anki text export) on 2025-03-14") for line in lines)
+    assert "    back: |-\n      A rare, malignant *soft tissue* sarcoma.\\\n" in r.text
+    assert "    tags: [ASPS, definition]\n" in r.text
+    data = yaml.safe_load(r.text)
+    assert data["sources"] == {"imported": {
+        "citation": "Imported from anki-notes-html.txt on 2025-03-14",
+        "note": "Placeholder written by quizapp import: replace it with the real source(s) of "
+                "these facts."}}
+    assert data["defaults"]["source"] == "imported" and data["id"] == "imported"
+    deck = deckfile.parse(r.text, str(out), out)
+    assert all(it.sources == ("imported",) for it in deck.items)
+
+
+def test_deck_id_never_clashes_with_a_bundled_deck(tmp_path: Path) -> None:
+    r = convert(b"a\tb\n", "x.txt", out_path=tmp_path / "asps-essentials.yaml")
+    assert r.deck.id == "asps-essentials-2"
+
+
+def test_deck_id_and_title_options() -> None:
+    r = imp("bare-comma.csv", deck_id="my-anki", title="My Anki: cards")
+    assert (r.deck.id, r.deck.title) == ("my-anki", "My Anki: cards")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from([*'ab \t\n,;"#{}=~%:\\<>&*_!-TF', "<b>", "</b>", "<br>",
+                                 "{{c1::", "}}", "::", "####", "&nbsp;", "<img src=x>", "\r\n",
+                                 "é", "[html]", "->", "%50%"]),
+                max_size=60).map("".join),
+       st.sampled_from(["auto", "anki", "gift"]))
+def test_convert_never_crashes(text: str, fmt: str) -> None:
+    try:
+        r = convert(text.encode("utf-8"), "fuzz.txt", fmt=fmt)
+    except ConvertError as e:
+        assert e.messages and all(m.line >= 1 for m in e.messages)
+        return
+    assert r.deck.items
+    deckfile.parse(r.text)
+
+
+# --------------------------------------------------------------------------- export
+
+
+def load_valid(tmp_path: Path) -> Deck:
+    p = tmp_path / "d.yaml"
+    p.write_text(VALID_DECK, encoding="utf-8")
+    return deckfile.load(p)
+
+
+def test_export_gift_shape_and_weights(tmp_path: Path) -> None:
+    text, notes = interop.export_gift(load_valid(tmp_path), TODAY)
+    assert "// Exported from the quizapp deck test-deck (Test deck) on 2025-03-14." in text
+    assert "$CATEGORY: $course$/top/Test deck" in text
+    assert "::q1::[markdown]Which one?{\n\t=Right#Yes\n\t~Wrong#No\n}" in text
+    assert ("::m1::[markdown]Which ones?{\n\t~%50%One#Yes\n\t~%-100%Two#No\n"
+            "\t~%50%Three#Yes\n}") in text
+    assert ("::c1.s1.q1::[markdown]**A case**\\n\\nA patient.\\n\\nMore information.\\n\\n"
+            "Next?{") in text
+    assert notes == [f"{tmp_path / 'd.yaml'}: 1 flashcard not exported: GIFT has no flashcard "
+                     "question type (use --format anki)"]
+
+
+@pytest.mark.parametrize(("right", "wrong", "weights"), [
+    (1, 1, ("100", "-100")), (3, 2, ("33.33333", "-50")), (2, 7, ("50", "-14.28571")),
+    (6, 4, ("16.66667", "-25")),
+])
+def test_gift_multi_weights_sum_to_100(right: int, wrong: int, weights: tuple[str, str]) -> None:
+    opts = [("R", True)] * right + [("W", False)] * wrong
+    q = Question("m", "multi", "S", tuple(Option(t, c) for t, c in opts))
+    text = interop._gift_question_text("m", "S", q)
+    found = re.findall(r"~%(-?[\d.]+)%", text)
+    assert found[0] == weights[0] and found[-1] == weights[1]
+    assert abs(sum(float(w) for w in found if not w.startswith("-")) - 100) < 0.001
+
+
+def test_gift_option_text_that_looks_like_a_weight_survives() -> None:
+    q = Question("p", "single", "How many?", (Option("%50% of cases", False),
+                                               Option("All", True)))
+    text = interop._gift_question_text("p", "How many?", q)
+    assert "\t~%0%%50% of cases\n" in text
+    back = convert(text.encode(), "p.gift").deck.items[0]
+    assert isinstance(back, Question)
+    assert [(o.text, o.correct) for o in back.options] == [("%50% of cases", False), ("All", True)]
+
+
+def test_gift_escape() -> None:
+    assert interop.gift_escape("a~b=c#d{e}f:g\\h\ni") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h\\ni"
+
+
+def test_export_anki_shape(tmp_path: Path) -> None:
+    text, notes = interop.export_anki(load_valid(tmp_path))
+    lines = text.splitlines()
+    assert lines[:4] == ["#separator:tab", "#html:true", "#columns:Front\tBack\tTags",
+                         "#tags column:3"]
+    assert lines[4] == "Front\tBack\t"
+    assert lines[5] == ("Which one?<br><br>A. Right<br>B. Wrong\t<b>Answer: A</b><br>A. Right"
+                        "<hr>A (correct): Yes<br>B (wrong): No\t")
+    assert lines[7].startswith("<b>A case</b><br><br>A patient.<br><br>More information.<br><br>"
+                               "Next?<br><br>A. This<br>B. That\t<b>Answer: B</b>")
+    assert len(lines) == 8 and notes == []
+
+
+def test_export_notes_name_the_line_of_items_with_images(tmp_path: Path) -> None:
+    (tmp_path / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    deck_file = tmp_path / "d.yaml"
+    deck_file.write_text(VALID_DECK.replace("    stem: Which one?\n",
+                                            "    stem: Which one?\n    image: img.png\n"),
+                         encoding="utf-8")
+    deck = deckfile.load(deck_file)
+    _, notes = interop.export_anki(deck)
+    assert notes == [f"{deck_file}:12:5: item q1: image not exported; add it to the note in "
+                     "Anki"]
+    _, notes = interop.export_gift(deck)
+    assert notes[0] == (f"{deck_file}:12:5: item q1: image not exported (GIFT files carry no "
+                        "pictures)")
+
+
+def test_anki_fields_are_quoted_when_needed() -> None:
+    assert interop._tsv_field('say "hi"') == '"say ""hi"""'
+    assert interop._tsv_field("#1 cause") == '"#1 cause"'
+    assert interop._tsv_field("a\tb") == '"a\tb"'
+    assert interop._tsv_field("plain") == "plain"
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def _t(x: str | None) -> str | None:
+    return tidy_text(x) if x is not None else None
+
+
+@pytest.mark.parametrize("deck_path", BUNDLED, ids=lambda p: p.name)
+def test_round_trip_yaml_gift_yaml(deck_path: Path) -> None:
+    deck = deckfile.load(deck_path)
+    if not any(isinstance(it, Question | Case) for it in deck.items):
+        pytest.skip("no questions")
+    gift, _ = interop.export_gift(deck, TODAY)
+    back = convert(gift.encode(), "rt.gift")
+    assert back.skipped == [] and back.warnings == []
+    got = items(back)
+    checked = 0
+    for it in deck.items:
+        if isinstance(it, Question):
+            pairs = [(it.id, it, it.objective, True)]
+        elif isinstance(it, Case):
+            pairs = [(f"{it.id}.{st.id}.{q.id}", q, q.objective or it.objective, False)
+                     for st in it.stages for q in st.questions]
+        else:
+            continue
+        for gid, q, objective, whole_stem in pairs:
+            g = got[gid]
+            assert isinstance(g, Question)
+            assert g.kind == q.kind
+            if whole_stem:
+                assert g.stem == _t(q.stem)
+            else:  # a case question carries the case and stage text before its own stem
+                assert g.stem.endswith("\n\n" + str(_t(q.stem)))
+            assert [(o.text, o.correct, o.explanation) for o in g.options] == [
+                (_t(o.text), o.correct, _t(o.explanation)) for o in q.options]
+            assert g.explanation == _t(q.explanation)
+            assert g.objective == _t(objective)
+            checked += 1
+    assert checked == len(back.deck.items)
+
+
+@pytest.mark.parametrize("deck_path", BUNDLED, ids=lambda p: p.name)
+def test_round_trip_yaml_anki_yaml(deck_path: Path) -> None:
+    deck = deckfile.load(deck_path)
+    text, _ = interop.export_anki(deck)
+    back = convert(text.encode(), "rt.txt")
+    assert back.skipped == [] and back.warnings == []
+    notes = iter(back.deck.items)
+    for it in deck.items:
+        if isinstance(it, Case):
+            for _ in range(sum(len(st.questions) for st in it.stages)):
+                next(notes)
+            continue
+        note = next(notes)
+        assert isinstance(note, Flashcard)
+        if isinstance(it, Flashcard):
+            assert (note.front, note.back, note.explanation, note.objective, note.tags) == (
+                _t(it.front), _t(it.back), _t(it.explanation), _t(it.objective), it.tags)
+        else:  # a question becomes a note: stem and options on the front, answer on the back
+            assert note.front.startswith(str(_t(it.stem)).split("\n")[0])
+            assert note.back.startswith("**Answer")
+
+
+def test_round_trip_anki_ids_are_stable_across_exports() -> None:
+    deck = deckfile.load(BUNDLED[0])
+    one = convert(interop.export_anki(deck)[0].encode(), "a.txt")
+    two = convert(interop.export_anki(deck)[0].encode(), "a.txt")
+    assert [i.id for i in one.deck.items] == [i.id for i in two.deck.items]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def test_cli_import_writes_a_valid_deck(tmp_path: Path) -> None:
+    out = tmp_path / "asps.yaml"
+    code, stdout, err = run("import", str(DATA / "anki-notes-html.txt"), "-o", str(out))
+    assert code == 0 and stdout == ""
+    assert f"{out}: 9 items imported from {DATA / 'anki-notes-html.txt'} (Anki text export)" in err
+    assert run("validate", "--no-cache", str(out))[0] == 0
+
+
+def test_cli_import_with_skipped_items_exits_1_and_still_writes(tmp_path: Path) -> None:
+    out = tmp_path / "moodle.yaml"
+    code, _, err = run("import", str(DATA / "moodle-export.txt"), "-o", str(out))
+    assert code == 1 and out.is_file()
+    assert err.count(": cannot convert question ") == 5
+    assert "5 items imported" in err and "5 skipped" in err
+
+
+def test_cli_import_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "d.yaml"
+    out.write_text("keep me", encoding="utf-8")
+    code, _, err = run("import", str(DATA / "bare-comma.csv"), "-o", str(out))
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assert run("import", str(DATA / "bare-comma.csv"), "-o", str(out), "--force")[0] == 0
+    assert out.read_text(encoding="utf-8") != "keep me"
+
+
+@pytest.mark.parametrize(("setup", "args", "message"), [
+    (None, ["missing.txt", "-o", "out.yaml"], "no such file"),
+    ("binary", ["in.bin", "-o", "out.yaml"], "in.bin:3:1: this is a binary file"),
+    ("empty", ["in.txt", "-o", "out.yaml"], "in.txt:1: file is empty"),
+    ("words", ["in.txt", "-o", "out.yaml"], "cannot tell whether this is an Anki"),
+    ("gift-bad", ["in.gift", "-o", "out.yaml"], "nothing to import"),
+    ("words", ["in.txt", "-o", "out.txt"], "must end in .yaml or .yml"),
+    ("words", ["in.txt", "-o", "nowhere/out.yaml"], "does not exist"),
+    ("words", ["in.txt", "-o", "out.yaml", "--id", "bad id"], "not a valid deck id"),
+])
+def test_cli_import_usage_errors_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       setup: str | None, args: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    contents = {"binary": (b"\x89PNG\r\n\x1a\n\x00\x00", "in.bin"), "empty": (b"", "in.txt"),
+                "words": (b"just some words\n", "in.txt"),
+                "gift-bad": (b"::a::Essay{}\n", "in.gift")}
+    if setup:
+        data, name = contents[setup]
+        (tmp_path / name).write_bytes(data)
+    code, _, err = run("import", *args)
+    assert code == 2 and message in err
+    assert not (tmp_path / "out.yaml").exists()
+    assert "Traceback" not in err
+
+
+def test_cli_import_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as e:
+        run("import", str(DATA / "bare-comma.csv"), "-o", str(tmp_path / "x.yaml"),
+            "--format", "xml")
+    assert e.value.code == 2
+
+
+def test_cli_import_forced_format(tmp_path: Path) -> None:
+    src = tmp_path / "questions.txt"
+    src.write_text("Which? {=a ~b}\n", encoding="utf-8")
+    code, _, _ = run("import", str(src), "-o", str(tmp_path / "q.yaml"), "--format", "gift")
+    assert code == 0
+    code, _, err = run("import", str(src), "-o", str(tmp_path / "a.yaml"), "--format", "anki")
+    assert code == 2 and "cannot find the field separator" in err
+
+
+def test_cli_export_and_reimport(tmp_path: Path) -> None:
+    gift = tmp_path / "out.gift"
+    code, _, err = run("export", str(DECKS / "back-pain-red-flags.yaml"), "-o", str(gift))
+    assert code == 0 and "flashcards not exported" in err
+    code, _, _ = run("import", str(gift), "-o", str(tmp_path / "again.yaml"))
+    assert code == 0
+    anki = tmp_path / "out.tsv"
+    assert run("export", str(DECKS / "back-pain-red-flags.yaml"), "-o", str(anki))[0] == 0
+    assert anki.read_text(encoding="utf-8").startswith("#separator:tab\n#html:true\n")
+    code, _, err = run("export", str(DECKS / "back-pain-red-flags.yaml"), "-o", str(anki))
+    assert code == 2 and "already exists" in err
+
+
+def test_cli_export_to_stdout(tmp_path: Path) -> None:
+    code, out, _ = run("export", str(DECKS / "asps-essentials.yaml"), "-o", "-", "--format",
+                       "anki")
+    assert code == 0 and out.startswith("#separator:tab")
+
+
+def test_cli_export_usage_and_problems(tmp_path: Path) -> None:
+    code, _, err = run("export", str(DECKS / "asps-essentials.yaml"), "-o",
+                       str(tmp_path / "x.txt"))
+    assert code == 2 and "--format anki or --format gift" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(VALID_DECK.replace("answer: A", "answer: F"), encoding="utf-8")
+    code, _, err = run("export", str(bad), "-o", str(tmp_path / "x.gift"))
+    assert code == 1 and f"{bad}:18:13:" in err and not (tmp_path / "x.gift").exists()
+    only_cards = tmp_path / "cards.yaml"
+    only_cards.write_text(VALID_DECK.split("  - id: q1")[0], encoding="utf-8")
+    code, _, err = run("export", str(only_cards), "-o", str(tmp_path / "x.gift"))
+    assert code == 2 and "no questions to export" in err
+    code, _, err = run("export", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "m.gift"))
+    assert code == 2 and "no such file" in err
