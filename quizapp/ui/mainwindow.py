@@ -7,7 +7,7 @@ import gc
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import (
@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShortcut,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -57,6 +58,9 @@ from quizapp.ui.pages.builder import BuilderPage
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pages.results import ResultsPage
 from quizapp.ui.pages.study import ConfirmDialog, StudyPage
+
+if TYPE_CHECKING:
+    from quizapp.ui.pages.stats import StatsPage
 
 ZOOM_STEPS = [0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0]
 
@@ -127,6 +131,12 @@ class MainWindow(QMainWindow):
         self.results_page.review.connect(lambda: self.review_session(0))
         self.results_page.review_item.connect(self.review_session)
         self.stack.currentChanged.connect(lambda _i: self._update_actions())
+        self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
+        self.library.stats_button.clicked.connect(self.show_stats)
+        for page in (self.builder, self.results_page):
+            esc = QShortcut(QKeySequence("Esc"), page)
+            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            esc.activated.connect(self.show_library)
         self._build_actions()
         self._restore()
         self.store.on_warning = self._store_warning  # later warnings become banners
@@ -275,6 +285,8 @@ class MainWindow(QMainWindow):
                                "Due and new items from the selected decks")
         self.a_new = self._act(s, "&New session…", self.show_builder, "Ctrl+N",
                                "Choose decks, tags, mode and items")
+        self.a_stats = self._act(s, "S&tatistics", self.show_stats, "Ctrl+T",
+                                 "Charts of your progress: accuracy, reviews, due, mastery")
         s.addSeparator()
         st = self.study
         self.a_reveal = self._act(s, "Show answer", st.key_space, tip="Show the back of the "
@@ -348,8 +360,8 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.study and self.study.session is not None \
                 and not self.study.session.finished and not self.study.review:
             if not ConfirmDialog.ask(self, "Leave the session?",
-                                     "Your answers so far are saved. You can resume this "
-                                     "session from the library."):
+                                     "Leave this session? Your answers so far are saved, and "
+                                     "the library offers to resume it."):
                 return False
             self.study.leave()
         return True
@@ -376,6 +388,22 @@ class MainWindow(QMainWindow):
             s.deck_ids = tuple(d.id for d in chosen)
         self.builder.populate(decks, s)
         self.stack.setCurrentWidget(self.builder)
+
+    def show_stats(self) -> None:
+        """The progress dashboard; its charting library is imported on first use only."""
+        if not self._leave_study():
+            return
+        if self.stats_page is None:
+            from quizapp.ui.pages.stats import StatsPage
+
+            page = StatsPage(self.store, self.decks,
+                             lambda: str(self.settings.value("view/theme", "system")))
+            page.start_session.connect(self.start_session)
+            page.back.connect(self.show_library)  # the page handles Esc itself
+            self.stack.addWidget(page)
+            self.stats_page = page
+        self.stats_page.refresh()
+        self.stack.setCurrentWidget(self.stats_page)
 
     def _selected_decks(self) -> list[Deck]:
         out = []

@@ -103,6 +103,11 @@ def main(argv: list[str]) -> None:
         sections["gui"] = bench_gui.main
     except ImportError:
         pass
+    try:
+        from tests.benchmarks import bench_dashboard
+        sections["dashboard"] = bench_dashboard.main
+    except ImportError:
+        pass
     chosen = argv or list(sections)
     print(f"quizapp benchmarks (Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, libyaml={deckfile.LIBYAML})")

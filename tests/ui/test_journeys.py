@@ -417,3 +417,22 @@ def test_markdown_and_images_render_and_open_full_size(make_window, tmp_path: Pa
     front = next(w for w in win.study.findChildren(widgets.Markdown)
                  if w.accessibleName() == "Front")
     assert front.textFormat() == Qt.TextFormat.MarkdownText and "**Bold**" in front.text()
+
+
+def test_statistics_page_opens_with_ctrl_t_and_starts_practice(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    start(window, mode="tutor", deck_ids=("asps-essentials",), limit=2)
+    press(qtbot, window, K.Key_A, K.Key_Return)
+    window.a_end.trigger()
+    qtbot.keyClick(window, K.Key_T, Qt.KeyboardModifier.ControlModifier)
+    page = window.stats_page
+    assert page is not None and window.stack.currentWidget() is page
+    qtbot.keyClick(page, K.Key_Escape)
+    assert window.stack.currentWidget() is window.library
+    window.a_stats.trigger()
+    assert window.stack.currentWidget() is page
+    with qtbot.waitSignal(page.start_session, timeout=3000) as blocker:
+        page.weak_table.selectRow(0)
+        qtbot.keyClick(page.weak_table, K.Key_Return)
+    settings = blocker.args[0]
+    assert isinstance(settings, SessionSettings) and settings.deck_ids
+    assert window.stack.currentWidget() is window.study  # practising the weak area

@@ -84,7 +84,9 @@ class LibraryPage(QWidget):
         self.open_button = QPushButton("Open deck…")
         self.open_button.setToolTip("Add a deck file to the library (Ctrl+O)")
         self.open_button.clicked.connect(self.open_deck)
-        for b in (self.due_button, self.build_button, self.open_button):
+        self.stats_button = QPushButton("Statistics")
+        self.stats_button.setToolTip("Charts of your progress (Ctrl+T)")
+        for b in (self.due_button, self.build_button, self.stats_button, self.open_button):
             head.addWidget(b)
         outer.addLayout(head)
         self.banners = QVBoxLayout()

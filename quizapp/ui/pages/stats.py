@@ -1,0 +1,1038 @@
+"""Progress dashboard: accuracy over time, answers per day, due forecast, mastery by deck and
+tag (each weak one a click away from a practice session), confidence calibration and time per
+question.
+
+Figures come from :func:`quizapp.core.dashboard.compute`; this module only draws them. Charts
+use pyqtgraph, imported inside the methods that draw (never at module level), so importing this
+module costs nothing and pyqtgraph loads the first time the page draws. Only the chart on the
+visible tab is drawn; the others are drawn when their tab is first shown after a refresh.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QEvent, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quizapp.core.dashboard import (
+    FORECAST_DAYS,
+    Bucket,
+    Dashboard,
+    Filters,
+    MasteryRow,
+    compute,
+    time_bin_labels,
+)
+from quizapp.core.model import Deck
+from quizapp.core.session import MODES as MODE_NAMES
+from quizapp.core.store import Store, StoreError
+from quizapp.ui import theme as look
+from quizapp.ui.theme import SPACE
+from quizapp.ui.widgets import CONFIDENCE_LABELS, label, restyle
+
+#: (label, days back including today); None = all time; "custom" = the date fields.
+PERIODS: tuple[tuple[str, int | str | None], ...] = (
+    ("Last 7 days", 7),
+    ("Last 30 days", 30),
+    ("Last 90 days", 90),
+    ("Last 12 months", 365),
+    ("All time", None),
+    ("Custom dates", "custom"),
+)
+DEFAULT_PERIOD = 1  # last 30 days
+
+EMPTY_TEXT = "No answers yet — study a session and come back"
+PERIOD_EMPTY = "No answers in this period. Try “All time” or another deck."
+
+#: Okabe-Ito colours per mode (colour-blind safe); the dark theme uses lighter tints.
+MODE_COLORS = {
+    "light": {"flashcards": "#0072b2", "tutor": "#cc79a7", "exam": "#e69f00"},
+    "dark": {"flashcards": "#56b4e9", "tutor": "#e6a0c8", "exam": "#f0c050"},
+}
+
+#: (tab title, key) in display order.
+CHARTS = (
+    ("Accuracy", "accuracy"),
+    ("Answers per day", "reviews"),
+    ("Due next 30 days", "forecast"),
+    ("Mastery", "mastery"),
+    ("Confidence", "calibration"),
+    ("Time per question", "time"),
+)
+#: How a practice session is described in tooltips, per mode.
+PRACTICE_NAMES = {"tutor": "a tutor quiz", "flashcards": "a flashcard review",
+                  "exam": "a timed exam"}
+MAX_TAG_BARS = 15
+MAX_DECK_BARS = 12
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x * 100:.0f}%"
+
+
+def _duration(ms: float) -> str:
+    s = round(ms / 1000)
+    if s < 60:
+        return f"{s} s"
+    m = s // 60
+    if m < 60:
+        return f"{m} min {s % 60:02d} s" if m < 10 else f"{m} min"
+    return f"{m // 60} h {m % 60:02d} min"
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b}"
+
+
+def _clip(text: str, width: int = 26) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _date_ticks(starts: Sequence[date], most: int = 8) -> list[tuple[float, str]]:
+    """Tick labels for a day or week axis (x = index into ``starts``): evenly spaced dates
+    for up to four months, month names (with the year where it changes) beyond that."""
+    n = len(starts)
+    if not n:
+        return []
+    if (starts[-1] - starts[0]).days > 120:
+        firsts = [i for i in range(n) if i == 0 or starts[i].month != starts[i - 1].month]
+        if starts[0].day > 7 and len(firsts) > 1:
+            firsts = firsts[1:]  # a month that barely shows would crowd the next label
+        every = next(k for k in (1, 2, 3, 6, 12, 24, 60) if len(firsts) / k <= most + 2)
+        ticks = []
+        last_year = None
+        for i in firsts[::every]:
+            d = starts[i]
+            ticks.append((float(i), f"{d:%b} {d.year}" if d.year != last_year else f"{d:%b}"))
+            last_year = d.year
+        return ticks
+    step = max(1, math.ceil(n / most))
+    idx = list(range(0, n, step))
+    if n - 1 - idx[-1] >= step / 2:
+        idx.append(n - 1)
+    return [(float(i), _day(starts[i])) for i in idx]
+
+
+def _swatch(color: str, text: str, mark: str = "■") -> str:
+    return (f'<span style="color:{color}; font-size:14pt">{mark}</span>&nbsp;'
+            f"{html.escape(text)}")
+
+
+class _WeakTable(QTableWidget):
+    """The weakest decks and tags; a click, Enter or Space starts practising the row."""
+
+    activated_row = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) \
+                and self.currentRow() >= 0:
+            self.activated_row.emit(self.currentRow())
+            return
+        super().keyPressEvent(event)
+
+
+class _Tile(QFrame):
+    """A summary figure: a muted caption, a big number and a note."""
+
+    def __init__(self, caption: str, tip: str) -> None:
+        super().__init__()
+        self.setProperty("role", "card")
+        self.caption = caption
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(SPACE * 2, SPACE, SPACE * 2, SPACE)
+        lay.setSpacing(0)
+        lay.addWidget(label(caption, "muted"))
+        self.value = label("–", "title")
+        lay.addWidget(self.value)
+        self.note = label("", "muted")
+        lay.addWidget(self.note)
+        self.setToolTip(tip)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set(self, value: str, note: str = "") -> None:
+        self.value.setText(value)
+        self.note.setText(note)
+        self.setAccessibleName(f"{self.caption}: {value}" + (f", {note}" if note else ""))
+
+
+class StatsPage(QWidget):
+    """The Progress page. Call :meth:`refresh` whenever it is shown."""
+
+    start_session = Signal(object)  # SessionSettings
+    back = Signal()
+
+    def __init__(self, store: Store, decks: Callable[[], dict[str, Deck]],
+                 theme: Callable[[], str], parent: QWidget | None = None, *,
+                 now: Callable[[], datetime] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.store = store
+        self.decks = decks
+        self.theme = theme
+        self._now = now or (lambda: datetime.now().astimezone())
+        self.dashboard: Dashboard | None = None
+        self._plots: dict[str, Any] = {}
+        self._drawn: set[str] = set()
+        self._drawn_theme = ""
+        self._weak_rows: list[MasteryRow] = []
+        self._syncing = False
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
+        outer.setSpacing(SPACE * 3 // 2)
+
+        # -- header: title and filters ---------------------------------------------------
+        head = QHBoxLayout()
+        head.setSpacing(SPACE)
+        title = label("Progress", "title")
+        title.setWordWrap(False)
+        head.addWidget(title)
+        head.addStretch(1)
+        self.deck_combo = QComboBox()
+        self.deck_combo.setAccessibleName("Deck")
+        self.deck_combo.setToolTip("Show progress for all decks or one deck")
+        self.deck_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.deck_combo.setMaximumWidth(320)
+        deck_label = QLabel("&Deck")
+        deck_label.setBuddy(self.deck_combo)
+        head.addWidget(deck_label)
+        head.addWidget(self.deck_combo)
+        head.addSpacing(SPACE)
+        self.period_combo = QComboBox()
+        for text, _days in PERIODS:
+            self.period_combo.addItem(text)
+        self.period_combo.setCurrentIndex(DEFAULT_PERIOD)
+        self.period_combo.setAccessibleName("Period")
+        self.period_combo.setToolTip("Which days to include")
+        period_label = QLabel("&Period")
+        period_label.setBuddy(self.period_combo)
+        head.addWidget(period_label)
+        head.addWidget(self.period_combo)
+        self.from_edit = QDateEdit()
+        self.to_edit = QDateEdit()
+        for edit, name, mnemonic, tip in (
+                (self.from_edit, "From", "Fro&m", "First day included"),
+                (self.to_edit, "To", "T&o", "Last day included")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+            edit.setMinimumDate(QDate(2000, 1, 1))
+            edit.setAccessibleName(f"{name} date")
+            edit.setToolTip(f"{tip} (changing it switches the period to custom dates)")
+            lab = QLabel(mnemonic)  # Alt+F and Alt+S belong to the File and Study menus
+            lab.setBuddy(edit)
+            head.addWidget(lab)
+            head.addWidget(edit)
+        outer.addLayout(head)
+
+        # -- summary tiles -----------------------------------------------------------------
+        tiles = QHBoxLayout()
+        tiles.setSpacing(SPACE)
+        self.tiles = {
+            "answers": _Tile("Answers", "Questions answered and flashcards rated in the period"),
+            "accuracy": _Tile("Accuracy", "Share of answers that were right"),
+            "seen": _Tile("Items practised", "Different items (cards, questions, case "
+                          "questions) answered in the period"),
+            "days": _Tile("Days studied", "Days with at least one answer"),
+            "due": _Tile("Due today", "Items the scheduler wants to see today, overdue "
+                         "included"),
+            "time": _Tile("Study time", "Time spent answering (as measured in sessions)"),
+        }
+        for t in self.tiles.values():
+            tiles.addWidget(t)
+        outer.addLayout(tiles)
+
+        # -- body: charts (tabs) beside the weakest-areas table; or the empty state ----------
+        self.body = QStackedWidget()
+        content = QSplitter(Qt.Orientation.Horizontal)
+        content.setChildrenCollapsible(False)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Charts")
+        self.tabs.setDocumentMode(True)
+        self._tab_pages: dict[str, QWidget] = {}
+        self._chart_frames: dict[str, QWidget] = {}
+        self._chart_stacks: dict[str, QStackedWidget] = {}
+        self._chart_holders: dict[str, QHBoxLayout] = {}
+        self._chart_empty: dict[str, QLabel] = {}
+        self._notes: dict[str, QLabel] = {}
+        self._legends: dict[str, QLabel] = {}
+        for text, key in CHARTS:
+            self._make_tab(text, key)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        content.addWidget(self.tabs)
+
+        side = QFrame()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(SPACE, 0, 0, 0)
+        side_lay.setSpacing(SPACE // 2)
+        side_lay.addWidget(label("Weakest first", "subtitle"))
+        side_lay.addWidget(label("Click a deck or tag to practise it — the items you got "
+                                 "wrong last time, when there are any.", "muted"))
+        self.weak_table = _WeakTable(0, 3)
+        self.weak_table.setHorizontalHeaderLabels(["Deck or tag", "Mastery", "Right"])
+        self.weak_table.verticalHeader().hide()
+        self.weak_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.weak_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.weak_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.weak_table.setAlternatingRowColors(True)
+        self.weak_table.setShowGrid(False)
+        self.weak_table.setWordWrap(False)
+        self.weak_table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.weak_table.setMouseTracking(True)
+        self.weak_table.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.weak_table.setAccessibleName("Weakest decks and tags")
+        self.weak_table.setAccessibleDescription(
+            "Press Enter or click a row to start a practice session on it")
+        self.weak_table.setToolTip("Click (or press Enter) to practise this deck or tag")
+        header = self.weak_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.weak_table.cellClicked.connect(lambda r, _c: self._practise(r))
+        self.weak_table.activated_row.connect(self._practise)
+        side_lay.addWidget(self.weak_table, 1)
+        content.addWidget(side)
+        content.setStretchFactor(0, 3)
+        content.setStretchFactor(1, 1)
+        content.setSizes([860, 340])
+        self.body.addWidget(content)
+
+        empty = QWidget()
+        el = QVBoxLayout(empty)
+        el.addStretch(1)
+        self.empty_label = label(EMPTY_TEXT, "title")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setAccessibleName(EMPTY_TEXT)
+        el.addWidget(self.empty_label)
+        hint = label("Your accuracy over time, what is due, your weakest decks and topics and "
+                     "how well your confidence matches your answers will appear here.", "muted")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        el.addWidget(hint)
+        el.addStretch(2)
+        self.body.addWidget(empty)
+        outer.addWidget(self.body, 1)
+
+        # -- footer: exports, status, back ------------------------------------------------------
+        foot = QHBoxLayout()
+        self.png_button = QPushButton("Export chart as PNG…")
+        self.png_button.setToolTip("Save the chart on the current tab as a PNG image")
+        self.png_button.setAccessibleName("Export chart as PNG")
+        self.png_button.clicked.connect(self.export_png)
+        self.csv_button = QPushButton("Export attempts as CSV…")
+        self.csv_button.setToolTip("Save every recorded answer as a CSV file (for a "
+                                   "spreadsheet)")
+        self.csv_button.setAccessibleName("Export attempts as CSV")
+        self.csv_button.clicked.connect(self.export_csv)
+        self.status = label("", "muted")
+        self.status.setAccessibleName("Export status")
+        self.back_button = QPushButton("Back to library")
+        self.back_button.setToolTip("Back to the library (Esc)")
+        self.back_button.setAccessibleName("Back to library")
+        self.back_button.clicked.connect(self.back)
+        foot.addWidget(self.png_button)
+        foot.addWidget(self.csv_button)
+        foot.addWidget(self.status, 1)
+        foot.addWidget(self.back_button)
+        outer.addLayout(foot)
+
+        self.deck_combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.period_combo.currentIndexChanged.connect(self._on_period_changed)
+        self.from_edit.dateChanged.connect(self._on_date_changed)
+        self.to_edit.dateChanged.connect(self._on_date_changed)
+
+        order: list[QWidget] = [self.deck_combo, self.period_combo, self.from_edit,
+                                self.to_edit, self.tabs, self.grain_combo,
+                                self.weak_table, self.png_button, self.csv_button,
+                                self.back_button]
+        for a, b in pairwise(order):
+            QWidget.setTabOrder(a, b)
+        self._set_dates_for_period()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _make_tab(self, text: str, key: str) -> None:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, SPACE, 0, 0)
+        lay.setSpacing(SPACE // 2)
+        if key == "accuracy":
+            row = QHBoxLayout()
+            self.grain_combo = QComboBox()
+            self.grain_combo.addItems(["Per day", "Per week"])
+            self.grain_combo.setAccessibleName("Accuracy per day or per week")
+            self.grain_combo.setToolTip("One point per day, or per week (Monday to Sunday)")
+            self.grain_combo.currentIndexChanged.connect(lambda _i: self._redraw("accuracy"))
+            show = QLabel("Sho&w")
+            show.setBuddy(self.grain_combo)
+            row.addWidget(show)
+            row.addWidget(self.grain_combo)
+            row.addStretch(1)
+            lay.addLayout(row)
+        frame = QWidget()  # what "Export chart as PNG" saves: chart, legend and note
+        frame.setAutoFillBackground(True)
+        fl = QVBoxLayout(frame)
+        fl.setContentsMargins(SPACE, SPACE, SPACE, SPACE)
+        fl.setSpacing(SPACE // 2)
+        stack = QStackedWidget()
+        holder = QWidget()
+        hl = QHBoxLayout(holder)
+        hl.setContentsMargins(0, 0, 0, 0)
+        hl.setSpacing(SPACE)
+        stack.addWidget(holder)
+        self._chart_holders[key] = hl
+        empty = label("", "subtitle")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        stack.addWidget(empty)
+        fl.addWidget(stack, 1)
+        legend = QLabel()
+        legend.setTextFormat(Qt.TextFormat.RichText)
+        legend.hide()
+        fl.addWidget(legend)
+        note = label("", "muted")
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        fl.addWidget(note)
+        lay.addWidget(frame, 1)
+        self._tab_pages[key] = page
+        self._chart_frames[key] = frame
+        self._chart_stacks[key] = stack
+        self._chart_empty[key] = empty
+        self._notes[key] = note
+        self._legends[key] = legend
+        self.tabs.addTab(page, text)
+        self.tabs.setTabToolTip(self.tabs.count() - 1, text)
+
+    def _plot(self, key: str, slot: int = 0) -> Any:
+        """The ``slot``-th plot of a chart tab, created (and pyqtgraph imported) on first use."""
+        name = f"{key}:{slot}"
+        plot = self._plots.get(name)
+        if plot is None:
+            import pyqtgraph as pg
+
+            pg.setConfigOptions(antialias=True)
+            plot = pg.PlotWidget()
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            plot.getPlotItem().layout.setContentsMargins(4, 4, 12, 4)
+            plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            plot.setMinimumHeight(160)
+            self._chart_holders[key].addWidget(plot, 1)
+            self._plots[name] = plot
+        return plot
+
+    # -- colours -----------------------------------------------------------------------------
+
+    def _theme_name(self) -> str:
+        return look.resolve(self.theme())
+
+    def _palette(self) -> dict[str, str]:
+        name = self._theme_name()
+        c = look.colors(name)
+        pal = look.palette(name)
+        return {
+            "fg": pal.color(QPalette.ColorRole.WindowText).name(),
+            "bg": c.card_bg,
+            "muted": c.muted,
+            "grid": c.border,
+            "accent": c.accent,
+            "correct": c.correct,
+            "incorrect": c.incorrect,
+            "flag": c.flag,
+            "band": c.correct_bg,
+        }
+
+    def _style(self, plot: Any, title: str, left: str, bottom: str) -> None:
+        import pyqtgraph as pg
+
+        p = self._palette()
+        plot.clear()
+        plot.setBackground(p["bg"])
+        item = plot.getPlotItem()
+        item.setTitle(html.escape(title), color=p["fg"], size="11pt")
+        for side, text in (("left", left), ("bottom", bottom)):
+            ax = plot.getAxis(side)
+            ax.setPen(pg.mkPen(p["grid"]))
+            ax.setTextPen(pg.mkPen(p["fg"]))
+            ax.setLabel(text, color=p["muted"])
+            ax.setTicks(None)
+        plot.showGrid(x=False, y=True, alpha=0.3)
+        plot.setAccessibleName(title)
+
+    def _frame_colors(self) -> None:
+        bg = QColor(self._palette()["bg"])
+        for frame in self._chart_frames.values():
+            pal = frame.palette()
+            pal.setColor(QPalette.ColorRole.Window, bg)
+            frame.setPalette(pal)
+
+    # -- refresh -----------------------------------------------------------------------------
+
+    def _filters(self) -> Filters:
+        deck_id = self.deck_combo.currentData()
+        deck_ids = (deck_id,) if isinstance(deck_id, str) else ()
+        period = PERIODS[self.period_combo.currentIndex()][1]
+        if period == "custom":
+            a = self.from_edit.date().toPython()
+            b = self.to_edit.date().toPython()
+            assert isinstance(a, date) and isinstance(b, date)
+            return Filters(deck_ids, min(a, b), max(a, b))
+        if isinstance(period, int):
+            return Filters.last_days(period, self._now().date(), deck_ids)
+        return Filters(deck_ids)
+
+    def _populate_decks(self) -> None:
+        current = self.deck_combo.currentData()
+        decks = sorted(self.decks().values(), key=lambda d: d.title.casefold())
+        self._syncing = True
+        try:
+            self.deck_combo.clear()
+            self.deck_combo.addItem("All decks", None)
+            for d in decks:
+                self.deck_combo.addItem(_clip(d.title, 40), d.id)
+                self.deck_combo.setItemData(self.deck_combo.count() - 1, d.title,
+                                            Qt.ItemDataRole.ToolTipRole)
+            i = self.deck_combo.findData(current) if current is not None else 0
+            self.deck_combo.setCurrentIndex(max(0, i))
+        finally:
+            self._syncing = False
+
+    def refresh(self) -> None:
+        """Recompute every figure from the store and redraw the visible chart."""
+        self._populate_decks()
+        self._recompute()
+
+    def _recompute(self) -> None:
+        decks = list(self.decks().values())
+        self.dashboard = compute(self.store, decks, self._filters(), self._now())
+        self._drawn.clear()
+        self._show_dashboard()
+
+    def _show_dashboard(self) -> None:
+        d = self.dashboard
+        assert d is not None
+        self._frame_colors()
+        self._drawn_theme = self._theme_name()
+        self.body.setCurrentIndex(1 if d.history_empty else 0)
+        self._fill_tiles(d)
+        self._fill_weak_table(d)
+        if PERIODS[self.period_combo.currentIndex()][1] is None and d.days:
+            self._syncing = True
+            try:
+                self.from_edit.setDate(QDate(d.days[0].start))
+                self.to_edit.setDate(QDate(d.days[-1].start))
+            finally:
+                self._syncing = False
+        self.png_button.setEnabled(not d.history_empty)
+        if not d.history_empty:
+            self._draw_current()
+
+    def _fill_tiles(self, d: Dashboard) -> None:
+        t = d.totals
+        units = sum(r.units for r in d.decks)
+        self.tiles["answers"].set(f"{t.attempts:,}", f"in {t.sessions:,} sessions"
+                                  if t.sessions else "in this period")
+        self.tiles["accuracy"].set(_pct(t.accuracy), f"{t.correct:,} right" if t.attempts
+                                   else "no answers")
+        self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} in the library"
+                               if units else "")
+        span = len(d.days)
+        self.tiles["days"].set(f"{t.active_days:,}", f"of {span:,} days" if span else "")
+        week = sum(d.forecast[:7])
+        self.tiles["due"].set(f"{t.due_today:,}", f"{week:,} within 7 days")
+        per = t.study_ms / t.attempts if t.attempts and t.study_ms else None
+        self.tiles["time"].set(_duration(t.study_ms) if t.study_ms else "–",
+                               f"{_duration(per)} per answer" if per else "")
+
+    def _fill_weak_table(self, d: Dashboard) -> None:
+        rows = list(d.weakest)
+        rows += [r for r in (*d.decks, *d.tags) if not r.seen and r.units]
+        self._weak_rows = rows
+        table = self.weak_table
+        table.setRowCount(len(rows))
+        kinds = {"deck": "Deck", "tag": "Tag"}
+        for i, r in enumerate(rows):
+            name = QTableWidgetItem(f"{kinds[r.kind]} · {_clip(r.label, 34)}")
+            what = PRACTICE_NAMES.get(r.mode, "session")
+            if r.selection == "incorrect":
+                tip = (f"Click to start {what} on the items of {r.kind} “{r.label}” you got "
+                       "wrong last time")
+            else:
+                tip = f"Click to start {what} on {r.kind} “{r.label}”"
+            name.setToolTip(tip)
+            mastery = QTableWidgetItem(_pct(r.mastery) if r.seen else "not started")
+            mastery.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            mastery.setToolTip(tip)
+            right = QTableWidgetItem(f"{r.mastered:,} of {r.seen:,}" if r.seen else
+                                     f"0 of {r.units:,}")
+            right.setToolTip(f"{r.mastered} of the {r.seen} items you answered were right the "
+                             f"last time; {r.units} items in all")
+            right.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if r.mastery is not None and round(r.mastery * 100) < 60:
+                mastery.setForeground(QColor(self._palette()["incorrect"]))
+            for col, item in enumerate((name, mastery, right)):
+                item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                             f"{kinds[r.kind]} {r.label}, mastery {_pct(r.mastery)}"
+                             if col == 0 else item.text())
+                table.setItem(i, col, item)
+        table.resizeRowsToContents()
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _current_key(self) -> str:
+        return CHARTS[self.tabs.currentIndex()][1]
+
+    def _draw_current(self) -> None:
+        key = self._current_key()
+        if key not in self._drawn:
+            self._redraw(key)
+
+    def _redraw(self, key: str) -> None:
+        d = self.dashboard
+        if d is None or d.history_empty:
+            return
+        getattr(self, f"_draw_{key}")(d)
+        self._drawn.add(key)
+
+    def draw_all(self) -> None:
+        """Draw every chart now (for tests and image export)."""
+        for _text, key in CHARTS:
+            if key not in self._drawn:
+                self._redraw(key)
+
+    def _set_empty(self, key: str, text: str | None) -> bool:
+        """Show ``text`` instead of the chart (True) or the chart itself (False)."""
+        self._chart_empty[key].setText(text or "")
+        self._chart_stacks[key].setCurrentIndex(1 if text else 0)
+        if text:
+            self._legends[key].hide()
+            self._notes[key].setText("")
+        return bool(text)
+
+    def _legend(self, key: str, parts: Sequence[tuple[str, str] | tuple[str, str, str]]
+                ) -> None:
+        lab = self._legends[key]
+        lab.setText("&nbsp;&nbsp;&nbsp;&nbsp;".join(_swatch(*part) for part in parts))
+        lab.setAccessibleName("Legend: " + ", ".join(part[1] for part in parts))
+        lab.setVisible(bool(parts))
+
+    def _scope(self, d: Dashboard) -> str:
+        deck = self.deck_combo.currentText() if self.deck_combo.currentIndex() > 0 \
+            else "all decks"
+        period = PERIODS[self.period_combo.currentIndex()][0].lower()
+        if period == "custom dates" and d.days:
+            period = f"{_day(d.days[0].start)} – {_day(d.days[-1].start)}"
+        return f"{period}, {deck}"
+
+    def _draw_accuracy(self, d: Dashboard) -> None:
+        import pyqtgraph as pg
+
+        weekly = self.grain_combo.currentIndex() == 1
+        buckets: tuple[Bucket, ...] = d.weeks if weekly else d.days
+        if self._set_empty("accuracy", None if d.totals.attempts else PERIOD_EMPTY):
+            return
+        p = self._palette()
+        plot = self._plot("accuracy")
+        unit = "week" if weekly else "day"
+        self._style(plot, f"Accuracy per {unit} — {self._scope(d)}", "Right (%)",
+                    "Week starting" if weekly else "Day")
+        xs = [float(i) for i in range(len(buckets))]
+        ys = [b.accuracy * 100 if b.accuracy is not None else math.nan for b in buckets]
+        most = max((b.total for b in buckets), default=1) or 1
+        sizes = [6 + 8 * math.sqrt(b.total / most) for b in buckets]
+        plot.addItem(pg.PlotDataItem(xs, ys, pen=pg.mkPen(p["accent"], width=2),
+                                     connect="finite"))
+        pts = [(x, y, s) for x, y, s in zip(xs, ys, sizes, strict=True) if not math.isnan(y)]
+        plot.addItem(pg.ScatterPlotItem(
+            [q[0] for q in pts], [q[1] for q in pts], size=[q[2] for q in pts],
+            brush=pg.mkBrush(p["accent"]), pen=pg.mkPen(p["bg"], width=1)))
+        overall = d.totals.accuracy
+        if overall is not None:
+            line = pg.InfiniteLine(overall * 100, angle=0, pen=pg.mkPen(
+                p["muted"], width=1, style=Qt.PenStyle.DashLine))
+            plot.addItem(line)
+        plot.getAxis("bottom").setTicks([_date_ticks([b.start for b in buckets])])
+        plot.setYRange(0, 100, padding=0.05)
+        plot.setXRange(-0.5, max(len(xs) - 0.5, 0.5), padding=0.02)
+        self._legend("accuracy", [(p["accent"], f"Right per {unit}", "●"),
+                                  (p["muted"], f"Average over the period: {_pct(overall)}",
+                                   "╌╌")])
+        answered = [b for b in buckets if b.total]
+        busy = [b for b in answered if b.total >= 5] or answered  # 1 of 1 is no "best day"
+        best = max(busy, key=lambda b: (b.accuracy or 0, b.total))
+        n = len(answered)
+        self._notes["accuracy"].setText(
+            f"{d.totals.correct:,} of {d.totals.attempts:,} answers right ({_pct(overall)}) on "
+            f"{n} {unit}{'' if n == 1 else 's'}. Bigger dots mean more answers that {unit}. "
+            f"Best {unit}: {_day(best.start)} ({_pct(best.accuracy)} of {best.total}).")
+        plot.setAccessibleDescription(self._notes["accuracy"].text())
+
+    def _draw_reviews(self, d: Dashboard) -> None:
+        import pyqtgraph as pg
+
+        if self._set_empty("reviews", None if d.totals.attempts else PERIOD_EMPTY):
+            return
+        p = self._palette()
+        plot = self._plot("reviews")
+        self._style(plot, f"Answers per day — {self._scope(d)}", "Answers", "Day")
+        xs = list(range(len(d.days)))
+        right = [b.correct for b in d.days]
+        wrong = [b.wrong for b in d.days]
+        width = 0.8 if len(xs) < 200 else 1.0
+        plot.addItem(pg.BarGraphItem(x=xs, height=right, width=width,
+                                     brush=pg.mkBrush(p["correct"]), pen=pg.mkPen(None)))
+        plot.addItem(pg.BarGraphItem(x=xs, y0=right, height=wrong, width=width,
+                                     brush=pg.mkBrush(p["incorrect"]), pen=pg.mkPen(None)))
+        plot.getAxis("bottom").setTicks([_date_ticks([b.start for b in d.days])])
+        top = max((b.total for b in d.days), default=1)
+        plot.setYRange(0, max(top, 1), padding=0.08)
+        plot.setXRange(-0.5, max(len(xs) - 0.5, 0.5), padding=0.02)
+        self._legend("reviews", [(p["correct"], "Right"), (p["incorrect"], "Wrong")])
+        busiest = max(d.days, key=lambda b: b.total)
+        self._notes["reviews"].setText(
+            f"{d.totals.attempts:,} answers on {d.totals.active_days} of {len(d.days)} days, "
+            f"{d.totals.attempts / max(1, len(d.days)):.0f} a day on average. Busiest day: "
+            f"{_day(busiest.start)} ({busiest.total:,}).")
+        plot.setAccessibleDescription(self._notes["reviews"].text())
+
+    def _draw_forecast(self, d: Dashboard) -> None:
+        import pyqtgraph as pg
+
+        if self._set_empty("forecast", None if sum(d.forecast) else
+                           "Nothing is scheduled in the next 30 days for these decks."):
+            return
+        p = self._palette()
+        plot = self._plot("forecast")
+        deck = self.deck_combo.currentText() if self.deck_combo.currentIndex() > 0 \
+            else "all decks"
+        self._style(plot, f"Due in the next {FORECAST_DAYS} days — {deck}", "Items due",
+                    "Day")
+        xs = list(range(len(d.forecast)))
+        brushes = [pg.mkBrush(p["flag"] if i == 0 else p["accent"]) for i in xs]
+        plot.addItem(pg.BarGraphItem(x=xs, height=list(d.forecast), width=0.75,
+                                     brushes=brushes, pen=pg.mkPen(None)))
+        days = [d.today + timedelta(days=i) for i in xs]
+        ticks = [(0.0, "Today")] + [(float(i), _day(days[i])) for i in range(7, len(xs), 7)]
+        plot.getAxis("bottom").setTicks([ticks])
+        plot.setYRange(0, max(max(d.forecast), 1), padding=0.08)
+        plot.setXRange(-0.6, len(xs) - 0.4, padding=0.01)
+        today = pg.TextItem(f"{d.forecast[0]:,}", color=p["fg"], anchor=(0.5, 1))
+        today.setPos(0, d.forecast[0])
+        plot.addItem(today)
+        self._legend("forecast", [(p["flag"], "Today (overdue included)"),
+                                  (p["accent"], "Later days")])
+        self._notes["forecast"].setText(
+            f"{d.forecast[0]:,} due today, {sum(d.forecast[:7]):,} within 7 days, "
+            f"{sum(d.forecast):,} within {FORECAST_DAYS} days. Reviewing a little every day "
+            "keeps these bars low.")
+        plot.setAccessibleDescription(self._notes["forecast"].text())
+
+    def _draw_mastery(self, d: Dashboard) -> None:
+        decks = [r for r in d.decks if r.seen][:MAX_DECK_BARS]
+        tags = [r for r in d.tags if r.seen][:MAX_TAG_BARS]
+        if self._set_empty("mastery", None if decks else PERIOD_EMPTY):
+            return
+        p = self._palette()
+        self._hbars(self._plot("mastery", 0), "By deck", decks)
+        tag_plot = self._plot("mastery", 1)
+        shown = sum(1 for r in d.tags if r.seen)
+        if tags:
+            extra = f" ({len(tags)} weakest of {shown})" if shown > len(tags) else ""
+            self._hbars(tag_plot, f"By tag{extra}", tags)
+            tag_plot.show()
+        else:
+            tag_plot.hide()
+        self._legend("mastery", [(p["incorrect"], "Under 60%"), (p["accent"], "60–79%"),
+                                 (p["correct"], "80% or more")])
+        weakest = d.weakest[0]
+        self._notes["mastery"].setText(
+            "Mastery: of the items you answered in this period, the share you got right the "
+            f"last time. Weakest: {weakest.kind} “{weakest.label}” ({_pct(weakest.mastery)}, "
+            f"{weakest.mastered} of {weakest.seen}). Click it in the list on the right to "
+            "practise.")
+        for name in ("mastery:0", "mastery:1"):
+            self._plots[name].setAccessibleDescription(self._notes["mastery"].text())
+
+    def _hbars(self, plot: Any, title: str, rows: Sequence[MasteryRow]) -> None:
+        import pyqtgraph as pg
+
+        p = self._palette()
+        self._style(plot, title, "", "Mastery (%)")
+        n = len(rows)
+        slots = max(n, 5)  # a lone deck gets a bar, not a wall
+        ys = [float(slots - 1 - i) for i in range(n)]  # weakest at the top
+        values = [(r.mastery or 0.0) * 100 for r in rows]
+        inside = "#ffffff" if self._theme_name() == "light" else p["bg"]
+        plot.addItem(pg.BarGraphItem(x0=0, y=ys, height=0.7, width=values,
+                                     brushes=[pg.mkBrush(self._mastery_colour(v))
+                                              for v in values], pen=pg.mkPen(None)))
+        for y, v, r in zip(ys, values, rows, strict=True):
+            label_text = f"{v:.0f}%  ({r.mastered:,} of {r.seen:,})"
+            if v >= 50:  # inside the bar's end
+                text = pg.TextItem(label_text, color=inside, anchor=(1, 0.5))
+                text.setPos(v - 1.5, y)
+            else:
+                text = pg.TextItem(label_text, color=p["fg"], anchor=(0, 0.5))
+                text.setPos(v + 1.5, y)
+            plot.addItem(text)
+        plot.getAxis("left").setTicks([[(y, _clip(r.label, 24)) for y, r in
+                                        zip(ys, rows, strict=True)]])
+        plot.getAxis("bottom").setTicks([[(float(v), f"{v}") for v in range(0, 101, 20)]])
+        plot.showGrid(x=False, y=False)  # grid lines would cross the labels in the bars
+        plot.setXRange(-1, 106, padding=0)
+        plot.setYRange(-0.6, slots - 0.4, padding=0)
+
+    def _mastery_colour(self, percent: float) -> str:
+        """Under 60% (as shown, rounded): the incorrect colour; 80% and up: correct."""
+        p = self._palette()
+        shown = round(percent)
+        return p["incorrect"] if shown < 60 else p["accent"] if shown < 80 else p["correct"]
+
+    def _draw_calibration(self, d: Dashboard) -> None:
+        import pyqtgraph as pg
+
+        rated = sum(b.total for b in d.calibration)
+        if self._set_empty("calibration", None if rated else
+                           "No confidence ratings in this period.\nTick “Rate confidence” when "
+                           "you build a session to see how well your certainty matches your "
+                           "answers."):
+            return
+        p = self._palette()
+        plot = self._plot("calibration")
+        self._style(plot, f"Right answers at each confidence level — {self._scope(d)}",
+                    "Right (%)", "How sure you said you were")
+        xs = [float(b.confidence) for b in d.calibration]
+        lows = [b.ideal_low * 100 for b in d.calibration]
+        highs = [b.ideal_high * 100 for b in d.calibration]
+        band = QColor(p["correct"])
+        band.setAlpha(50)
+        plot.addItem(pg.BarGraphItem(
+            x=xs, y0=lows, height=[h - lo for lo, h in zip(lows, highs, strict=True)],
+            width=0.8, brush=pg.mkBrush(band),
+            pen=pg.mkPen(p["correct"], width=1, style=Qt.PenStyle.DashLine)))
+        shares = [(b.share or 0.0) * 100 for b in d.calibration]
+        plot.addItem(pg.BarGraphItem(x=xs, height=shares, width=0.4,
+                                     brush=pg.mkBrush(p["accent"]), pen=pg.mkPen(None)))
+        for b, x, v in zip(d.calibration, xs, shares, strict=True):
+            text = pg.TextItem(f"{v:.0f}% of {b.total}" if b.total else "no answers",
+                               color=p["fg"], anchor=(0.5, 1))
+            text.setPos(x, v + 1)
+            plot.addItem(text)
+        plot.getAxis("bottom").setTicks([[(float(c), f"{c} · {CONFIDENCE_LABELS[c]}")
+                                          for c in (1, 2, 3)]])
+        plot.setYRange(-4, 108, padding=0)  # room for the "0" tick label
+        plot.setXRange(0.4, 3.6, padding=0)
+        self._legend("calibration", [(p["accent"], "Your answers: share right"),
+                                     (p["correct"], "Ideal range for that level")])
+        lines = [self._verdict_line(b) for b in d.calibration if b.total]
+        self._notes["calibration"].setText(
+            "\n".join(lines) + "\nCertainty-based marks: right +1/+2/+3, wrong 0/−2/−6. "
+            "“Fairly sure” pays from 67% right, “Sure” from 80%.")
+        plot.setAccessibleDescription(self._notes["calibration"].text())
+
+    @staticmethod
+    def _verdict_line(b: Any) -> str:
+        name = f"{b.confidence} · {CONFIDENCE_LABELS[b.confidence]}"
+        share = _pct(b.share)
+        ideal = {1: "under 67%", 2: "67–80%", 3: "over 80%"}[b.confidence]
+        v = b.verdict
+        if v == "too few answers":
+            return f"{name}: {b.total} answer(s) so far — too few to judge."
+        if v == "overconfident":
+            return (f"{name}: right {share} of {b.total} times; ideal is {ideal}. "
+                    "Overconfident — when in doubt, pick a lower level.")
+        if v == "underconfident":
+            return (f"{name}: right {share} of {b.total} times; ideal is {ideal}. "
+                    "You know more than you think — a higher level would earn more marks.")
+        return f"{name}: right {share} of {b.total} times; ideal is {ideal}. Well judged."
+
+    def _draw_time(self, d: Dashboard) -> None:
+        import pyqtgraph as pg
+
+        stats = [t for t in d.times if t.count]
+        if self._set_empty("time", None if stats else
+                           ("No answer times recorded in this period." if d.totals.attempts
+                            else PERIOD_EMPTY)):
+            return
+        colours = MODE_COLORS[self._theme_name()]
+        plot = self._plot("time")
+        self._style(plot, f"Time per answer — {self._scope(d)}", "Share of answers (%)",
+                    "Time taken")
+        labels = time_bin_labels()
+        n = len(stats)
+        width = 0.8 / n
+        top = 0.0
+        for k, t in enumerate(stats):
+            xs = [i - 0.4 + width * (k + 0.5) for i in range(len(labels))]
+            ys = [100 * c / t.count for c in t.histogram]
+            top = max(top, *ys)
+            plot.addItem(pg.BarGraphItem(x=xs, height=ys, width=width * 0.92,
+                                         brush=pg.mkBrush(colours[t.mode]), pen=pg.mkPen(None)))
+        plot.getAxis("bottom").setTicks([[(float(i), s) for i, s in enumerate(labels)]])
+        plot.setYRange(0, max(top, 1), padding=0.08)
+        plot.setXRange(-0.6, len(labels) - 0.4, padding=0)
+        self._legend("time", [(colours[t.mode], f"{MODE_NAMES.get(t.mode, t.mode)}: median "
+                               f"{_duration(t.median_ms or 0)} ({t.count:,} answers)")
+                              for t in stats])
+        self._notes["time"].setText(
+            "How long each answer took, as a share of that mode's answers. "
+            + " ".join(f"{MODE_NAMES.get(t.mode, t.mode)}: half your answers took under "
+                       f"{_duration(t.median_ms or 0)}, 9 in 10 under "
+                       f"{_duration(t.p90_ms or 0)}." for t in stats))
+        plot.setAccessibleDescription(self._notes["time"].text())
+
+    # -- events ------------------------------------------------------------------------------
+
+    @Slot(int)
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        if self.dashboard is not None and self._drawn_theme == self._theme_name():
+            self._draw_current()
+        elif self.dashboard is not None:
+            self._restyle()
+
+    def _restyle(self) -> None:
+        if self.dashboard is not None:
+            self._drawn.clear()
+            self._show_dashboard()
+
+    @Slot()
+    def _on_filter_changed(self) -> None:
+        if not self._syncing and self.dashboard is not None:
+            self._recompute()
+
+    @Slot()
+    def _on_period_changed(self) -> None:
+        if self._syncing:
+            return
+        self._set_dates_for_period()
+        if self.dashboard is not None:
+            self._recompute()
+
+    @Slot()
+    def _on_date_changed(self) -> None:
+        if self._syncing:
+            return
+        custom = len(PERIODS) - 1
+        if self.period_combo.currentIndex() != custom:
+            self._syncing = True
+            try:
+                self.period_combo.setCurrentIndex(custom)
+            finally:
+                self._syncing = False
+        if self.dashboard is not None:
+            self._recompute()
+
+    def _set_dates_for_period(self) -> None:
+        period = PERIODS[self.period_combo.currentIndex()][1]
+        today = self._now().date()
+        self._syncing = True
+        try:
+            self.from_edit.setMaximumDate(QDate(today + timedelta(days=1)))
+            self.to_edit.setMaximumDate(QDate(today + timedelta(days=1)))
+            if isinstance(period, int):
+                self.from_edit.setDate(QDate(today - timedelta(days=period - 1)))
+                self.to_edit.setDate(QDate(today))
+            elif period is None:
+                self.to_edit.setDate(QDate(today))
+        finally:
+            self._syncing = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # A key event, not a QShortcut: a window that also binds Esc on this page gets no
+        # "ambiguous shortcut" (it then handles Esc itself and this never sees it).
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            event.accept()
+            self.back.emit()
+            return
+        super().keyPressEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
+                and self.dashboard is not None and self._drawn_theme \
+                and self._drawn_theme != self._theme_name():
+            self._restyle()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    @Slot(int)
+    def _practise(self, row: int) -> None:
+        if 0 <= row < len(self._weak_rows):
+            self.start_session.emit(self._weak_rows[row].practice())
+
+    @classmethod
+    def ask_save_path(cls, parent: QWidget | None, caption: str, suggested: str,
+                      file_filter: str) -> Path | None:
+        """Ask where to save (a classmethod so tests can replace it); ``None`` if cancelled."""
+        name, _ = QFileDialog.getSaveFileName(parent, caption, str(Path.home() / suggested),
+                                              file_filter)
+        return Path(name) if name else None
+
+    def export_png(self) -> Path | None:
+        """Save the chart on the current tab as a PNG; returns the file written."""
+        key = self._current_key()
+        if self.dashboard is None or self.dashboard.history_empty:
+            return None
+        self._draw_current()
+        stamp = self._now().date().isoformat()
+        path = self.ask_save_path(self, "Export chart as PNG", f"quizapp-{key}-{stamp}.png",
+                                  "PNG images (*.png)")
+        if path is None:
+            return None
+        if path.suffix.lower() != ".png":
+            path = path.with_name(path.name + ".png")
+        image = self._chart_frames[key].grab()
+        if image.isNull() or not image.save(str(path), "PNG"):
+            self._say(f"Could not save the chart to {path}.", error=True)
+            return None
+        self._say(f"Chart saved to {path}")
+        return path
+
+    def export_csv(self) -> Path | None:
+        """Save every attempt as CSV (``Store.export_csv``); returns the file written."""
+        stamp = self._now().date().isoformat()
+        path = self.ask_save_path(self, "Export attempts as CSV", f"quizapp-attempts-{stamp}.csv",
+                                  "CSV files (*.csv)")
+        if path is None:
+            return None
+        if path.suffix.lower() != ".csv":
+            path = path.with_name(path.name + ".csv")
+        try:
+            rows = self.store.export_csv(path)
+        except (StoreError, OSError, ValueError) as e:
+            QMessageBox.warning(self, "Could not export", f"{path} could not be written:\n{e}")
+            return None
+        self._say(f"{rows:,} answers saved to {path}")
+        return path
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setToolTip(text)
+        self.status.setProperty("role", "verdict-incorrect" if error else "muted")
+        restyle(self.status)
