@@ -394,7 +394,13 @@ class MainWindow(QMainWindow):
         if not self._leave_study():
             return
         if self.stats_page is None:
-            from quizapp.ui.pages.stats import StatsPage
+            try:
+                from quizapp.ui.pages.stats import StatsPage
+            except ImportError as e:  # a broken install without the charting library
+                QMessageBox.warning(self, "Statistics unavailable",
+                                    f"The charts need pyqtgraph, which could not be loaded "
+                                    f"({e}). Reinstall quizapp with pip to fix this.")
+                return
 
             page = StatsPage(self.store, self.decks,
                              lambda: str(self.settings.value("view/theme", "system")))
