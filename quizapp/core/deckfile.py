@@ -679,6 +679,21 @@ class _Builder:
             return self.case(rec, path, tags, sources)
         return None  # pragma: no cover - the checker rejected other kinds
 
+    def unique_id(self, rec: _Rec, seen: dict[str, int], what: str, where: str, path: str
+                  ) -> bool:
+        """Report an id already in ``seen`` (id -> first line); remember new ones."""
+        rid = rec.get("id")
+        if rid is None:
+            return True
+        if rid in seen:
+            line, col = rec.at("id")
+            self.p.add(line, col, f"{what} '{rid}' is used twice{where} (first at line "
+                       f"{seen[rid]})" + ("; ids must be unique" if not where else ""),
+                       f"{path}.id")
+            return False
+        seen[rid] = rec.at("id")[0]
+        return True
+
     def case(self, rec: _Rec, path: str, tags: tuple[str, ...],
              sources: tuple[str, ...]) -> Case | None:
         img = self.image(rec, path)
@@ -689,26 +704,12 @@ class _Builder:
         for si, srec in enumerate(rec.get("stages") or []):
             spath = f"{path}.stages[{si}]"
             sid = srec.get("id")
-            if sid is not None:
-                if sid in stage_ids:
-                    line, col = srec.at("id")
-                    self.p.add(line, col, f"stage id '{sid}' is used twice in this case "
-                               f"(first at line {stage_ids[sid]})", f"{spath}.id")
-                    ok = False
-                else:
-                    stage_ids[sid] = srec.at("id")[0]
+            ok &= self.unique_id(srec, stage_ids, "stage id", " in this case", spath)
             qs: list[Question] = []
             for qi, qrec in enumerate(srec.get("questions") or []):
                 qpath = f"{spath}.questions[{qi}]"
                 qid = qrec.get("id")
-                if qid is not None:
-                    if qid in q_ids:
-                        line, col = qrec.at("id")
-                        self.p.add(line, col, f"question id '{qid}' is used twice in this case "
-                                   f"(first at line {q_ids[qid]})", f"{qpath}.id")
-                        ok = False
-                    else:
-                        q_ids[qid] = qrec.at("id")[0]
+                ok &= self.unique_id(qrec, q_ids, "question id", " in this case", qpath)
                 q = self.question(qrec, qpath, tags=tags, sources=sources) if qid else None
                 if q is None:
                     ok = False
@@ -791,13 +792,7 @@ def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:
     for i, irec in enumerate(rec.get("items") or []):
         ipath = f"items[{i}]"
         iid = irec.get("id")
-        if iid is not None:
-            if iid in seen:
-                line, col = irec.at("id")
-                problems.add(line, col, f"item id '{iid}' is used twice (first at line "
-                             f"{seen[iid]}); ids must be unique", f"{ipath}.id")
-            else:
-                seen[iid] = irec.at("id")[0]
+        b.unique_id(irec, seen, "item id", "", ipath)
         it = b.item(irec, f"{ipath} ({iid})" if iid else ipath)
         if it is not None:
             items.append(it)

@@ -712,6 +712,12 @@ class MainWindow(QMainWindow):
         TextDialog(self, "About quizapp", text).exec()
 
 
+def _add_close_button(dialog: QDialog, lay: QVBoxLayout) -> None:
+    bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    bb.rejected.connect(dialog.reject)
+    lay.addWidget(bb)
+
+
 class TextDialog(QDialog):
     def __init__(self, parent: QWidget | None, title: str, markdown: str) -> None:
         super().__init__(parent)
@@ -723,9 +729,7 @@ class TextDialog(QDialog):
         view.setMarkdown(markdown)
         view.setAccessibleName(title)
         lay.addWidget(view)
-        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        bb.rejected.connect(self.reject)
-        lay.addWidget(bb)
+        _add_close_button(self, lay)
         self.resize(760, 640)
         self.view = view
 
@@ -754,9 +758,7 @@ class ShortcutsDialog(QDialog):
         table.resizeColumnsToContents()
         table.setAccessibleName("Keyboard shortcuts")
         lay.addWidget(table)
-        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        bb.rejected.connect(self.reject)
-        lay.addWidget(bb)
+        _add_close_button(self, lay)
         self.resize(560, 620)
         self.table = table
 
