@@ -239,8 +239,9 @@ class StudyPage(QWidget):
             self._render_case(lay, entry, it)
         lay.addStretch(1)
         old = self.scroll_area.takeWidget()
-        if old is not None:
-            old.deleteLater()
+        if old is not None:  # destroy the previous item once the new one is on screen
+            old.hide()
+            QTimer.singleShot(250, old.deleteLater)
         self.scroll_area.setWidget(content)
         self._update_chrome()
         self.setFocus()
