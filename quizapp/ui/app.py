@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -17,6 +19,9 @@ from quizapp.core import paths
 from quizapp.core.library import resources_dir
 from quizapp.core.store import Store, StoreLockedError
 from quizapp.ui import theme
+
+if TYPE_CHECKING:
+    from quizapp.ui.mainwindow import MainWindow
 
 
 def make_settings(data_dir: Path, portable: bool) -> QSettings:
@@ -97,22 +102,33 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
+def launch(data_dir: str | None = None, decks: list[Path] | None = None
+           ) -> tuple[QApplication, MainWindow, Store] | None:
+    """Everything ``quizapp`` does before its event loop: the window is shown first and the
+    decks start loading (off the GUI thread) once it has been painted."""
     from quizapp.ui.mainwindow import MainWindow
 
     app = create_app()
     _install_excepthook(app)
     folder = paths.data_dir(data_dir)
-    portable = bool(data_dir) or bool(paths.os.environ.get(paths.ENV_DATA_DIR))
+    portable = bool(data_dir) or bool(os.environ.get(paths.ENV_DATA_DIR))
     settings = make_settings(folder, portable)
     store = open_store(folder)
     if store is None:
-        return 1
+        return None
     gc.freeze()  # the loaded history is long-lived: keep it out of every later GC pass
     win = MainWindow(store=store, data_dir=folder, settings=settings,
                      cache_dir=paths.cache_dir(data_dir) / "decks", extra_decks=decks or [])
     win.show()
-    win.start()
+    QTimer.singleShot(0, win.start)
+    return app, win, store
+
+
+def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
+    launched = launch(data_dir, decks)
+    if launched is None:
+        return 1
+    app, _win, store = launched
     try:
         return app.exec()
     finally:

@@ -31,19 +31,9 @@ print("ready", flush=True)
 """
 
 QUIZAPP = """
-import sys
-from pathlib import Path
 from PySide6.QtCore import QTimer
-from quizapp.core import paths
-from quizapp.ui.app import create_app, make_settings, open_store, apply_look
-from quizapp.ui.mainwindow import MainWindow
-app = create_app()
-folder = paths.data_dir()
-store = open_store(folder)
-win = MainWindow(store=store, data_dir=folder, settings=make_settings(folder, True),
-                 cache_dir=paths.cache_dir() / "decks")
-win.show()
-win.start()
+from quizapp.ui.app import launch
+app, win, store = launch()  # exactly what the quizapp command does before app.exec()
 QTimer.singleShot(0, app.quit)
 app.exec()
 print("ready", flush=True)
