@@ -38,7 +38,7 @@ from quizapp.core.model import (
     SourceLocation,
     Stage,
 )
-from quizapp.core.problems import DeckError, Problem
+from quizapp.core.problems import MAX_BYTES, DeckError, Problem, read_bytes
 
 try:  # libyaml ships in PyYAML's wheels; the pure-Python parser is the fallback.
     from yaml import CSafeLoader as _Loader
@@ -49,7 +49,6 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
     LIBYAML = False
 
-MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 50
 MAX_NODES = 5_000_000  # nodes after alias expansion
 MAX_PROBLEMS = 500
@@ -808,24 +807,6 @@ def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:
         authors=tuple(rec.get("authors") or ()), version=rec.get("version"),
         license=rec.get("license"), language=rec.get("language"), path=path,
     )
-
-
-def read_bytes(path: Path) -> bytes:
-    """Read a deck file, refusing oversized files before reading them."""
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise DeckError(str(path), [Problem(str(path), 0, 0, f"cannot read file: {e.strerror}")]
-                        ) from None
-    if size > MAX_BYTES:
-        raise DeckError(str(path), [Problem(str(path), 1, 1,
-                        f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")])
-    try:
-        with path.open("rb") as fh:
-            return fh.read(MAX_BYTES + 1)
-    except OSError as e:
-        raise DeckError(str(path), [Problem(str(path), 0, 0, f"cannot read file: {e.strerror}")]
-                        ) from None
 
 
 def parse_bytes(data: bytes, file: str = "<deck>", path: Path | None = None) -> Deck:

@@ -33,7 +33,7 @@ from quizapp.core.model import (
     SourceLocation,
     Stage,
 )
-from quizapp.core.problems import DeckError, Problem
+from quizapp.core.problems import DeckError, Problem, read_bytes
 
 DECK_SUFFIXES = (".yaml", ".yml")
 CACHE_VERSION = f"{quizapp.__version__}/1"
@@ -223,11 +223,9 @@ def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | No
               ) -> LoadResult:
     """Load one deck file, through ``cache`` when given. Never raises for a bad deck."""
     name = display_name or str(path)
-    from quizapp.core import deckfile  # PyYAML only when a deck must really be parsed
-
     try:
         st = path.stat()
-        data = deckfile.read_bytes(path)
+        data = read_bytes(path)
     except DeckError as e:
         return LoadResult(path, None, tuple(e.problems))
     except OSError as e:
@@ -237,6 +235,8 @@ def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | No
         hit = cache.get(path, st, digest)
         if hit is not None:
             return LoadResult(path, hit, from_cache=True)
+    from quizapp.core import deckfile  # PyYAML only when a deck must really be parsed
+
     try:
         deck = deckfile.parse_bytes(data, name, path)
     except DeckError as e:

@@ -1,14 +1,18 @@
-"""Problems found in a deck file, and the error that carries them.
+"""Problems found in a deck file, the error that carries them, and the size-limited read.
 
-Kept apart from the YAML loader so that code which only reports problems (the library, the
-GUI) does not import PyYAML: a start-up that finds every deck in the parse cache never needs it.
+Kept apart from the YAML loader so that code which only reads deck files and reports problems
+(the library, the GUI) does not import PyYAML: a start-up that finds every deck in the parse
+cache never needs it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+MAX_BYTES = 20 * 1024 * 1024  # a deck file larger than this is refused unread
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -54,3 +58,19 @@ class DeckError(Exception):
         super().__init__(first + more)
 
 
+def read_bytes(path: Path) -> bytes:
+    """Read a deck file, refusing oversized files before reading them."""
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise DeckError(str(path), [Problem(str(path), 0, 0, f"cannot read file: {e.strerror}")]
+                        ) from None
+    if size > MAX_BYTES:
+        raise DeckError(str(path), [Problem(str(path), 1, 1,
+                        f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")])
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise DeckError(str(path), [Problem(str(path), 0, 0, f"cannot read file: {e.strerror}")]
+                        ) from None
