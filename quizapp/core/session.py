@@ -196,6 +196,12 @@ class SessionError(Exception):
     pass
 
 
+def unanswered_mark(q: Question, cbm: bool = False) -> Mark:
+    """A question left unanswered when an exam ends: no credit at all (a select-all question
+    left blank must not earn partial credit for the options it 'correctly' left out)."""
+    return Mark(False, 0.0, 0.0, 3.0 if cbm else 1.0, tuple(False for _ in q.options))
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -531,9 +537,10 @@ class Session:
             for part, q, _st in e.parts():
                 key = (i, part)
                 resp = self.responses.get(key)
-                if resp is None:
-                    resp = Response((), None, int(1000 * self.seconds_on(i)),
-                                    mark_question(q, (), None))
+                if resp is None or not resp.selected:
+                    resp = Response((), resp.confidence if resp else None,
+                                    int(1000 * self.seconds_on(i)),
+                                    unanswered_mark(q, self.settings.confidence))
                     self.responses[key] = resp
                 if not resp.recorded:
                     self._record(e, part, resp)

@@ -216,6 +216,7 @@ class QuestionView(QWidget):
     widget reports uses deck-order indices."""
 
     submitted = Signal(str)  # part
+    changed = Signal(str)  # part: the selection or the confidence changed
 
     def __init__(self, part: str, question: Question, order: tuple[int, ...], *,
                  confidence: bool, exam: bool, number: str = "",
@@ -302,6 +303,7 @@ class QuestionView(QWidget):
             for r in self.rows:
                 r.set_selected(r is row)
         self._update_submit()
+        self.changed.emit(self.part)
 
     def strike(self, display: int) -> None:
         if 0 <= display < len(self.rows):
@@ -314,6 +316,7 @@ class QuestionView(QWidget):
         self.confidence = level
         self.conf_buttons[level].setChecked(True)
         self._update_submit()
+        self.changed.emit(self.part)
 
     def selected(self) -> list[int]:
         """Chosen options as deck-order indices."""

@@ -169,3 +169,12 @@ def test_resume_drops_entries_that_vanished(store: Store) -> None:
     assert [e.item.id for e in resumed.entries] == ["m1", "c1"]
     with pytest.raises(SessionError):
         Session.resume({"version": 99}, {DECK.id: DECK}, store)
+
+
+def test_unanswered_exam_questions_earn_nothing(store: Store) -> None:
+    st = settings(mode="exam")
+    sess = Session(select_entries([DECK], st, store), st, store)
+    sess.start()
+    s = sess.finish()
+    assert s.questions == 3 and s.credit == 0 and s.marks == 0 and s.correct == 0
+    assert s.case_marks == [(2, 0.0, 1.0)]

@@ -136,7 +136,8 @@ class StudyPage(QWidget):
         self.pause_button = self._button("Pause", "Pause the exam clock (Ctrl+P)", self.pause)
         self.next_button = self._button("Next ▶", "Next item (N)", self.next, primary=True)
         self.submit_block_button = self._button("Submit block", "End the exam and see "
-                                                "results (Ctrl+Shift+Enter)", self.submit_block)
+                                                "results (Ctrl+Shift+Enter)",
+                                                lambda: self.submit_block())
         self.end_button = self._button("End session", "End now and see results (Ctrl+E)",
                                        self.end)
         outer.addLayout(self.footer)
@@ -281,6 +282,8 @@ class StudyPage(QWidget):
         view = QuestionView(part, q, entry.order(part), confidence=s.settings.confidence,
                             exam=s.is_exam, number=number)
         view.submitted.connect(self.submit)
+        if s.is_exam and not self.review:
+            view.changed.connect(self._exam_autosave)
         key = (s.index, part)
         for row in view.rows:
             row.strike_toggled.connect(lambda _d, v=view, k=key: s.struck.__setitem__(
@@ -429,7 +432,7 @@ class StudyPage(QWidget):
                 self.timer.stop()
                 QMessageBox.information(self, "Time is up",
                                         "The exam time is over; your answers are submitted.")
-                self.submit_block(confirm=False)
+                self._finish()
         else:
             self.timer_label.setText("Time " + _clock(s.seconds_on(s.index)))
 
@@ -480,7 +483,7 @@ class StudyPage(QWidget):
         v = self.active_view()
         if v is None:
             return
-        if s.settings.confidence and not s.is_exam:
+        if s.settings.confidence:  # digits rate confidence; letters pick options
             if 1 <= d <= 3:
                 v.set_confidence(d)
         else:
@@ -555,12 +558,47 @@ class StudyPage(QWidget):
                     self._update_chrome()
             elif isinstance(s.current.item, Case):
                 self.show_current()  # the next stage opens
-                self._scroll_to_latest()
+                self._scroll_to_answered(part)
             else:  # mark this question in place: no need to rebuild the page
                 resp = s.responses[(s.index, part)]
                 assert resp.mark is not None
                 view.show_feedback(resp.mark, resp.selected, self._sources(s.current))
                 self._update_chrome()
+
+    def _scroll_to_answered(self, part: str) -> None:
+        """After answering a case stage, show the feedback from its top (the next stage is
+        below it)."""
+        view = next((v for v in self.views if v.part == part), None)
+        if view is None:
+            return
+
+        def go() -> None:
+            content = self.scroll_area.widget()
+            if content is not None and view is not None:
+                y = view.mapTo(content, view.rect().topLeft()).y()
+                self.scroll_area.verticalScrollBar().setValue(max(0, y - SPACE * 6))
+
+        QTimer.singleShot(0, go)
+
+    def _exam_autosave(self, part: str) -> None:
+        """In an exam every change of selection is kept at once (and can still change)."""
+        s = self.session
+        view = next((v for v in self.views if v.part == part), None)
+        if s is None or view is None:
+            return
+        before = s.stages_revealed()
+        if view.selected() or view.confidence is not None:
+            ok = self._guard(lambda: s.answer(part, view.selected(), view.confidence))
+        else:
+            ok = self._guard(lambda: s.clear_answer(part))
+        if not ok:
+            return
+        if isinstance(s.current.item, Case) and s.stages_revealed() != before:
+            self.show_current()  # the next stage opens
+            self._scroll_to_latest()
+            return
+        view.status.setText("Answer kept — you can change it until you submit the block.")
+        self._update_chrome()
 
     def _scroll_to_latest(self) -> None:
         """After an answer, bring its feedback (or the next stage's question) into view."""
@@ -620,21 +658,25 @@ class StudyPage(QWidget):
         self._tick()
 
     def _content_enabled(self, on: bool) -> None:
+        """Paused: the question is hidden, so nobody can think about it off the clock."""
         w = self.scroll_area.widget()
         if w is not None:
             w.setEnabled(on)
+            w.setVisible(on)
+        self.where.setText(self.where.text().split(" · PAUSED")[0] +
+                           ("" if on else " · PAUSED — press Ctrl+P to resume"))
 
-    def submit_block(self, confirm: bool = True) -> None:
+    def submit_block(self) -> None:
+        """End the exam after asking (the clock running out ends it without asking)."""
         s = self.session
         if s is None or not s.is_exam or self.review:
             return
-        if confirm:
-            open_items = sum(1 for i in range(len(s)) if not s.entry_answered(i))
-            text = "Submit the block and see your results?"
-            if open_items:
-                text += f"\n\n{open_items} item(s) are not answered and will count as wrong."
-            if not ConfirmDialog.ask(self, "Submit block", text):
-                return
+        open_items = sum(1 for i in range(len(s)) if not s.entry_answered(i))
+        text = "Submit the block and see your results?"
+        if open_items:
+            text += f"\n\n{open_items} item(s) are not answered and will count as wrong."
+        if not ConfirmDialog.ask(self, "Submit block", text):
+            return
         self._finish()
 
     def end(self) -> None:
