@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 from collections.abc import Sequence
@@ -234,6 +235,8 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from quizapp.core import stats
 
     data = paths.data_dir(args.data_dir)
+    if data.exists() and not data.is_dir():
+        raise UsageError(f"the data folder {data} is a file, not a folder")
     files = _check_paths(args.decks) if args.decks else find_deck_files(default_deck_paths(data))
     cache = DeckCache(paths.cache_dir(args.data_dir) / "decks")
     decks = []
@@ -287,6 +290,9 @@ def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     deck: Path = args.deck
     if not deck.is_file():
         raise UsageError(f"no such deck file: {deck}")
+    message = _no_display()
+    if message:
+        raise UsageError(message.removeprefix("quizapp: "))
     from quizapp.ui.app import run_preview
 
     return run_preview(deck)
@@ -317,7 +323,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return 130
 
 
+def _no_display() -> str | None:
+    """On Linux/BSD without X11 or Wayland, Qt aborts with a misleading plugin message."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd")) and not any(
+            os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return ("quizapp: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start "
+                "it from a desktop session; the command-line tools work anywhere: "
+                "quizapp --help")
+    return None
+
+
 def gui(args: argparse.Namespace) -> int:
+    message = _no_display()
+    if message:
+        sys.stderr.write(message + "\n")
+        return EXIT_USAGE
     from quizapp.ui.app import run
 
     return run(data_dir=args.data_dir, decks=list(getattr(args, "decks", None) or []))

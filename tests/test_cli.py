@@ -108,3 +108,24 @@ def test_version_and_help_and_module() -> None:
 def test_preview_missing_file_is_usage_error(tmp_path: Path) -> None:
     code, _, err = run("preview", str(tmp_path / "nope.yaml"))
     assert code == 2 and "no such deck file" in err
+
+
+def test_gui_without_display_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main([]) == 2
+    assert "no display found" in err.getvalue()
+
+
+def test_data_dir_that_is_a_file_is_refused_clearly(tmp_path: Path) -> None:
+    from quizapp.core.paths import check_data_dir
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    assert check_data_dir(blocker) == f"The data folder {blocker} is a file, not a folder."
+    assert "cannot be created" in (check_data_dir(blocker / "sub") or "")
+    assert check_data_dir(tmp_path / "new" / "data") is None
+    assert (tmp_path / "new" / "data").is_dir()

@@ -40,6 +40,21 @@ def cache_dir(data_override: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_cache_dir(APP, appauthor=False))
 
 
+def check_data_dir(folder: Path) -> str | None:
+    """Create the data folder if needed; a message saying what is wrong if it cannot be used
+    at all (a file is in the way, the parent cannot be created). A folder that exists but is
+    read-only is not refused here: the store then keeps progress in memory and says so."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"The data folder {folder} is a file, not a folder."
+    except OSError as e:
+        return f"The data folder {folder} cannot be created ({e.strerror or e})."
+    if not folder.is_dir():
+        return f"The data folder {folder} is not a folder."
+    return None
+
+
 def user_decks_dir(data: Path) -> Path:
     """Decks the user added; the library lists them beside the bundled ones."""
     return data / "decks"

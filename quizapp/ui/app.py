@@ -28,7 +28,6 @@ def make_settings(data_dir: Path, portable: bool) -> QSettings:
     """Window geometry, theme, zoom and the last session settings. Portable use (a data-dir
     override) keeps them beside the progress file, so nothing is left on the host."""
     if portable:
-        data_dir.mkdir(parents=True, exist_ok=True)
         return QSettings(str(data_dir / "settings.ini"), QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "quizapp", "quizapp")
 
@@ -111,6 +110,12 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None
     app = create_app()
     _install_excepthook(app)
     folder = paths.data_dir(data_dir)
+    problem = paths.check_data_dir(folder)
+    if problem:
+        QMessageBox.critical(None, "quizapp cannot use its data folder",
+                             f"{problem}\n\nStart quizapp with --data-dir pointing to a folder "
+                             "you can write to (or set QUIZAPP_DATA_DIR).")
+        return None
     portable = bool(data_dir) or bool(os.environ.get(paths.ENV_DATA_DIR))
     settings = make_settings(folder, portable)
     store = open_store(folder)

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
     QShortcut,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -206,12 +207,26 @@ class MainWindow(QMainWindow):
     def _on_loaded(self, results: list[LoadResult]) -> None:
         for r in results:
             self.results[str(r.path)] = r
+        self._refuse_duplicate_ids()
         self.library.progress.hide()
         self.refresh_library()
         self.statusBar().showMessage(status_text(list(self.results.values())), 5000)
         if not self._threads[1:]:
             self._offer_resume()
         self.decks_loaded.emit()
+
+    def _refuse_duplicate_ids(self) -> None:
+        """Two files with one deck id would share progress: the later one is shown as a
+        problem (bundled decks load first, then the user's folder, then opened files)."""
+        first: dict[str, Path] = {}
+        for key, r in list(self.results.items()):
+            if r.deck is None:
+                continue
+            owner = first.setdefault(r.deck.id, r.path)
+            if owner != r.path:
+                self.results[key] = LoadResult(r.path, None, (Problem(
+                    str(r.path), 1, 1, f"deck id '{r.deck.id}' is already used by {owner}; "
+                    "give this deck its own id (progress is stored under it)"),))
 
     def decks(self) -> dict[str, Deck]:
         out: dict[str, Deck] = {}
@@ -324,9 +339,8 @@ class MainWindow(QMainWindow):
             self.theme_group.addAction(a)
             self.theme_actions[key] = a
         v.addSeparator()
-        self._act(v, "Zoom &in", lambda: self.zoom(+1), "Ctrl++",
-                  "Larger text")
-        self._act(v, "Zoom in", lambda: self.zoom(+1), "Ctrl+=", "Larger text").setVisible(False)
+        zoom_in = self._act(v, "Zoom &in", lambda: self.zoom(+1), "Ctrl++", "Larger text")
+        zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
         self._act(v, "Zoom &out", lambda: self.zoom(-1), "Ctrl+-",
                   "Smaller text")
         self._act(v, "&Reset zoom", lambda: self.zoom(0), "Ctrl+0", "Normal text size")
@@ -439,6 +453,8 @@ class MainWindow(QMainWindow):
                             confidence=last.confidence)
         cards = SessionSettings(mode="flashcards", deck_ids=s.deck_ids, selection="due_new",
                                 limit=20)
+        due_q = self._count(SessionSettings(**{**s.to_dict(), "selection": "due"}))
+        due_c = self._count(SessionSettings(**{**cards.to_dict(), "selection": "due"}))
         n_q = self._count(s)
         n_c = self._count(cards)
         if not n_q and not n_c:
@@ -447,7 +463,10 @@ class MainWindow(QMainWindow):
                                     "Build a session with 'All' or 'Incorrect last time' to "
                                     "practise anyway.")
             return
-        self.start_session(cards if n_c >= n_q else s, remember=False)
+        # what is due comes first (questions before cards on a tie: they are what the
+        # student got wrong); with nothing due, whichever kind has more new items
+        prefer_questions = due_q >= due_c if (due_q or due_c) else n_q > n_c
+        self.start_session(s if prefer_questions else cards, remember=False)
 
     def _study_deck(self, path: str) -> None:
         self.study_due()
@@ -693,10 +712,10 @@ class MainWindow(QMainWindow):
     def show_guide(self) -> None:
         path = resources_dir().parent / "README.md"
         if not path.is_file():
-            path = resources_dir() / "README.md"
-        text = path.read_text(encoding="utf-8") if path.is_file() else "The user guide is " \
-            "missing from this installation."
-        TextDialog(self, "quizapp user guide", text).exec()
+            TextDialog(self, "quizapp user guide",
+                       "The user guide is missing from this installation.").exec()
+            return
+        TextDialog(self, "quizapp user guide", "", source=path).exec()
 
     def show_about(self) -> None:
         from quizapp.cli import version_text
@@ -719,19 +738,38 @@ def _add_close_button(dialog: QDialog, lay: QVBoxLayout) -> None:
 
 
 class TextDialog(QDialog):
-    def __init__(self, parent: QWidget | None, title: str, markdown: str) -> None:
+    """Markdown text, or a local Markdown file whose pictures and links to other local files
+    (the deck format guide, the progress format) work; web links are never followed."""
+
+    def __init__(self, parent: QWidget | None, title: str, markdown: str,
+                 source: Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         lay = QVBoxLayout(self)
         view = QTextBrowser()
         view.setOpenExternalLinks(False)
-        view.setOpenLinks(False)
-        view.setMarkdown(markdown)
+        if source is not None:
+            view.setOpenLinks(False)
+            view.anchorClicked.connect(self._follow)
+            view.setSearchPaths([str(source.parent)])
+            view.setSource(QUrl.fromLocalFile(str(source)),
+                           QTextDocument.ResourceType.MarkdownResource)
+        else:
+            view.setOpenLinks(False)
+            view.setMarkdown(markdown)
         view.setAccessibleName(title)
         lay.addWidget(view)
         _add_close_button(self, lay)
         self.resize(760, 640)
         self.view = view
+
+    def _follow(self, url: QUrl) -> None:
+        if url.scheme() not in ("", "file"):  # offline: nothing is fetched
+            return
+        target = self.view.source().resolved(url)
+        path = Path(target.toLocalFile())
+        if path.suffix.lower() == ".md" and path.is_file():
+            self.view.setSource(target, QTextDocument.ResourceType.MarkdownResource)
 
 
 class ShortcutsDialog(QDialog):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -121,9 +122,13 @@ class BuilderPage(QWidget):
         back.clicked.connect(self.cancel)
         self.start_button = QPushButton("Start session")
         self.start_button.setProperty("role", "primary")
-        self.start_button.setToolTip("Start (Ctrl+Enter)")
+        self.start_button.setToolTip("Start (Enter)")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self._start)
+        for key in ("Return", "Enter", "Ctrl+Return", "Ctrl+Enter"):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(self._start)
         foot.addWidget(back)
         foot.addWidget(self.start_button)
         outer.addLayout(foot)

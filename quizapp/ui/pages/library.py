@@ -106,6 +106,7 @@ class LibraryPage(QWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setAccessibleName("Decks")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in range(1, len(self.COLUMNS)):

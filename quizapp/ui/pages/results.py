@@ -128,6 +128,7 @@ class ResultsPage(QWidget):
             table.verticalHeader().hide()
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setAccessibleName("Score by tag")
+            table.setTabKeyNavigation(False)
             for i, t in enumerate(s.per_tag):
                 table.setItem(i, 0, QTableWidgetItem(t.tag))
                 table.setItem(i, 1, QTableWidgetItem(f"{t.correct} of {t.total}"))
