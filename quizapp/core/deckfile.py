@@ -134,6 +134,8 @@ def decode(data: bytes) -> str:
         raise _Fatal(1, 1, f"file is too large ({len(data):,} bytes; the limit is {MAX_BYTES:,})")
     if not data.strip():
         raise _Fatal(1, 1, "file is empty; a deck needs format, id, title, sources and items")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Fatal(1, 1, "this file is UTF-16; save it as UTF-8")
     nul = data.find(b"\0")
     if nul != -1:
         line, col = _line_col(data, nul)
@@ -149,6 +151,23 @@ def decode(data: bytes) -> str:
 
 
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+# libyaml's wording, and what usually causes it in a hand-written deck
+_SYNTAX_HINTS = [
+    ("mapping values are not allowed", "; a ': ' inside text starts a new field: put the text "
+     "in quotes, or write it on the next lines after '|'"),
+    ("found a tab character", "; indent with spaces, never tabs"),
+    ("found character '\\t'", "; indent with spaces, never tabs"),
+    ("did not find expected '-' indicator", "; check this line's indentation against the "
+     "list items above it"),
+    ("did not find expected key", "; check this line's indentation against the line above"),
+    ("could not find expected ':'", "; a field needs 'name: value' (a space after the colon), "
+     "or the text above needs quotes"),
+    ("found character that cannot start any token", "; text starting with @, ` or % must be "
+     "quoted"),
+    ("found undefined alias", "; every *name needs an &name defined earlier"),
+]
 
 
 def _resolve(value: str) -> str:
@@ -168,7 +187,8 @@ def compose(text: str) -> Node:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = e.problem or "invalid YAML"
         ctx = f" ({e.context})" if e.context else ""
-        raise _Fatal(line, col, f"YAML syntax error: {what}{ctx}") from None
+        hint = next((h for k, h in _SYNTAX_HINTS if k in what), "")
+        raise _Fatal(line, col, f"YAML syntax error: {what}{ctx}{hint}") from None
     except yaml.reader.ReaderError as e:
         data = text.encode("utf-8")
         line, col = _line_col(data, min(e.position, len(data)))

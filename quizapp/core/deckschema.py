@@ -38,7 +38,9 @@ class Text(Rule):
     max_len: int = 20_000
 
     def json_schema(self) -> dict[str, Any]:
-        s: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_len}
+        # like the loader: a bare number or yes/no where text is expected is that text
+        s: dict[str, Any] = {"type": ["string", "number", "boolean"], "minLength": 1,
+                             "maxLength": self.max_len}
         if self.markdown:
             s["pattern"] = r"^(?![\s\S]*</?[A-Za-z!?])(?![\s\S]*!\[[^\]]*\]\()[\s\S]*$"
         return _doc(s, self.doc)
@@ -50,7 +52,11 @@ class Ident(Rule):
     what: str = "an id"
 
     def json_schema(self) -> dict[str, Any]:
-        return _doc({"type": "string", "pattern": self.pattern}, self.doc)
+        if self.pattern == LETTER_PATTERN:
+            return _doc({"type": "string", "pattern": self.pattern}, self.doc)
+        # like the loader: `id: 101` is the id "101"
+        return _doc({"type": ["string", "integer"], "pattern": self.pattern, "minimum": 0},
+                    self.doc)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ cache never needs it.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,13 @@ class DeckError(Exception):
 def read_bytes(path: Path) -> bytes:
     """Read a deck file, refusing oversized files before reading them."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as e:
         raise DeckError(str(path), [Problem(str(path), 0, 0, f"cannot read file: {e.strerror}")]
                         ) from None
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+        raise DeckError(str(path), [Problem(str(path), 0, 0, "not a regular file")])
+    size = st.st_size
     if size > MAX_BYTES:
         raise DeckError(str(path), [Problem(str(path), 1, 1,
                         f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")])

@@ -332,3 +332,23 @@ def test_spaced_less_than_is_not_html() -> None:
     deck = deckfile.parse(VALID_DECK.replace("front: Front", "front: 'if a < b and c > d'"),
                           "d.yaml")
     assert deck.items[0].front == "if a < b and c > d"  # type: ignore[union-attr]
+
+
+def test_utf16_is_named() -> None:
+    p = one("format: 1\n".encode("utf-16"))
+    assert p.message == "this file is UTF-16; save it as UTF-8"
+
+
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(DeckError) as ei:
+        deckfile.load(fifo)
+    assert ei.value.problems[0].message == "not a regular file"
+
+
+def test_syntax_error_explains_unquoted_colon() -> None:
+    p = one(VALID_DECK.replace("front: Front", "front: Why: because"))
+    assert "put the text in quotes" in p.message and at(p) == (9, 15)

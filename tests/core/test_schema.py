@@ -72,3 +72,10 @@ def test_schema_and_loader_both_reject(text: str) -> None:
 
 def test_schema_json_roundtrip() -> None:
     assert json.loads(deckschema.json_schema_text()) == SCHEMA
+
+
+def test_schema_accepts_what_the_loader_accepts_as_text_and_ids() -> None:
+    text = VALID_DECK.replace("id: fc1", "id: 101").replace("back: Back", "back: No").replace(
+        "front: Front", "front: 1.5")
+    deckfile.parse(text, "d.yaml")
+    jsonschema.validate(yaml.safe_load(text), SCHEMA)
