@@ -84,6 +84,7 @@ SNAPSHOT_NAME = "progress.json"
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "quizapp.lock"
 BACKUP_DIR = "backups"
+PREVIOUS_NAME = "progress.previous.json"
 BACKUPS_KEPT = 7
 #: How many past scheduler states per unit are kept for undo.
 UNDO_DEPTH = 10
@@ -1128,6 +1129,7 @@ class Store:
                 self._state, found = _parse_document(raw)
                 self._snapshot_bytes = len(raw)
                 snapshot_ok = True
+                self._snapshot_good = True
                 if found < FORMAT:
                     self._keep_copy(
                         raw, self.folder / f"progress.format-{found}.json",
@@ -1167,13 +1169,23 @@ class Store:
             )
 
     def _restore_backup(self) -> str | None:
-        for path in sorted((self.folder / BACKUP_DIR).glob("progress-*.json"), reverse=True):
+        """Load the newest readable copy: the snapshot before the last compaction, else the
+        newest daily backup."""
+        backups = sorted((self.folder / BACKUP_DIR).glob("progress-*.json"), reverse=True)
+        best: tuple[_State, str] | None = None
+        for path in [*backups, self.folder / PREVIOUS_NAME]:
+            if not path.is_file():
+                continue
             try:
-                self._state, _found = _parse_document(path.read_bytes())
+                state, _found = _parse_document(path.read_bytes())
             except (OSError, _Invalid):
                 continue
-            return path.name
-        return None
+            if best is None or state.seq > best[0].seq:  # the one holding the most recent
+                best = (state, path.name)
+        if best is None:
+            return None
+        self._state = best[0]
+        return best[1]
 
     def _replay_journal(self, now: datetime) -> bool:
         """Apply journal records newer than the snapshot.
@@ -1332,7 +1344,9 @@ class Store:
             return
         data = _dump_document(self._state, self._now())
         try:
+            self._keep_previous_snapshot()
             _atomic_write(self.folder / SNAPSHOT_NAME, data)
+            self._snapshot_good = True
             self._snapshot_bytes = len(data)
             # Every journal record now has seq <= the snapshot's, so emptying it is safe even
             # if this step is lost in a crash: those records would be skipped on load.
@@ -1344,6 +1358,26 @@ class Store:
             self._journal_bytes = 0
         except OSError as exc:
             self._go_memory_only(exc)
+
+    def _keep_previous_snapshot(self) -> None:
+        """Before a compaction replaces the snapshot, keep the current one (a hard link: no
+        copying) as progress.previous.json, so a snapshot damaged later can be recovered up to
+        the last compaction rather than to the last daily backup."""
+        snap = self.folder / SNAPSHOT_NAME
+        prev = self.folder / PREVIOUS_NAME
+        tmp = self.folder / (PREVIOUS_NAME + ".tmp")
+        try:
+            if not snap.exists() or not getattr(self, "_snapshot_good", False):
+                return  # never keep a damaged or unread snapshot as "previous"
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            try:
+                os.link(snap, tmp)
+            except OSError:  # no hard links here (some USB file systems): copy instead
+                _atomic_write(tmp, snap.read_bytes())
+            os.replace(tmp, prev)
+        except OSError:
+            pass  # only a convenience: the daily backups remain
 
     def _make_daily_backup(self, now: datetime) -> None:
         """Copy the snapshot to backups/progress-<UTC date>.json once a day; keep the last 7."""

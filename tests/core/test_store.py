@@ -985,3 +985,25 @@ def test_stale_temp_files_are_removed(folder: Path) -> None:
 def test_unit_key_helper_matches_model() -> None:
     for unit in (Q1, CARD_REV, CASE_Q):
         assert store_mod._unit_key(unit.deck_id, unit.item_id, unit.part) == unit.key
+
+
+def test_damaged_snapshot_is_recovered_from_the_one_before_the_last_compaction(
+        folder: Path, clock: Clock) -> None:
+    s = Store.open(folder, clock=clock)
+    first = answer(s).id
+    s.close()  # compaction 1: the snapshot holds `first`
+    s = Store.open(folder, clock=clock)
+    second = answer(s).id
+    s.close()  # compaction 2: progress.previous.json holds `first`, the snapshot both
+    shutil.rmtree(folder / "backups")  # so only the previous snapshot can help
+    assert (folder / "progress.previous.json").is_file()
+    snap = folder / "progress.json"
+    snap.write_bytes(snap.read_bytes()[:200])  # damaged later (disk error, bad sync, ...)
+    s = Store.open(folder, clock=clock)
+    assert first in attempt_ids(s) and second not in attempt_ids(s)
+    assert any("Restored your progress" in w for w in s.warnings)
+    s.close()
+    # the damaged file is never kept as "previous"
+    s = Store.open(folder, clock=clock)
+    assert first in attempt_ids(s)
+    s.close()
