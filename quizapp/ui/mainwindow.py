@@ -44,7 +44,7 @@ from quizapp.core.library import (
     load_deck,
     resources_dir,
 )
-from quizapp.core.model import Deck
+from quizapp.core.model import Deck, StudyUnit
 from quizapp.core.paths import user_decks_dir
 from quizapp.core.problems import Problem
 from quizapp.core.session import (
@@ -244,15 +244,23 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _counts(self, deck: Deck) -> dict[str, object]:
+        # counted per item, as the session builder counts them: a case is one item however
+        # many questions it asks; it is due when any of its questions is, new when all are
         units = deck.study_units()
-        seen = sum(1 for u in units if self.store.unit_totals(u)[0])
+        by_item: dict[str, list[StudyUnit]] = {}
+        for u in units:
+            by_item.setdefault(u.item_id, []).append(u)
+        due_units = {u.key for u in self.store.due(units)}
+        new_units = {u.key for u in self.store.new(units)}
+        seen = sum(1 for us in by_item.values() if any(self.store.unit_totals(u)[0] for u in us))
+        due = sum(1 for us in by_item.values() if any(u.key in due_units for u in us))
+        new = sum(1 for us in by_item.values() if all(u.key in new_units for u in us))
         last = ""
         for s in reversed(self.store.sessions()):
             if deck.id in s.deck_ids and s.score and s.score.get("questions"):
                 last = f"{s.score.get('percent', 0):.0f}%"
                 break
-        return {"items": len(units), "new": len(self.store.new(units)),
-                "due": len(self.store.due(units)), "seen": seen, "last": last}
+        return {"items": len(by_item), "new": new, "due": due, "seen": seen, "last": last}
 
     # -- actions and menus -----------------------------------------------------------------
 
@@ -528,8 +536,8 @@ class MainWindow(QMainWindow):
         n = len(pending.get("entries", []))
         done = len(pending.get("responses", [])) + len(pending.get("ratings", {}))
         self._resume_banner = self.library.add_banner(
-            f"You have an unfinished {mode} ({done} answered, {n} items). Resume where you "
-            "left off?",
+            f"You have an unfinished {mode.lower()} session ({done} of {n} "
+            f"item{'s' if n != 1 else ''} answered). Resume where you left off?",
             [("Resume", self.resume_pending), ("Discard", self.discard_pending)])
         self._resume_banner.destroyed.connect(lambda: setattr(self, "_resume_banner", None))
 

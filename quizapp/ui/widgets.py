@@ -383,6 +383,9 @@ class QuestionView(QWidget):
                  .correct]
         if mark.correct:
             text, role = "✔ Correct", "verdict-correct"
+        elif not selected and mark.fraction == 0 and not preview:
+            text = f"○ Not answered — the answer is {', '.join(right) or 'none'}"
+            role = "verdict-incorrect"
         elif self.multi and mark.fraction > 0:
             n = len(self.rows)
             text = (f"◐ Partly right: {round(mark.fraction * n)} of {n} options judged right "

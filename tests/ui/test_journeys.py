@@ -242,7 +242,7 @@ def test_exam_survives_a_restart(make_window, tmp_path: Path, qtbot) -> None:  #
     win.close()
     win.store.close()
     win2 = make_window()
-    assert any("unfinished Timed exam" in b.accessibleName() for b in
+    assert any("unfinished timed exam session" in b.accessibleName() for b in
                win2.library.findChildren(QLabel.__mro__[1]) if b.accessibleName())
     win2.resume_pending()
     s = win2.study.session

@@ -155,8 +155,10 @@ class ResultsPage(QWidget):
             self.missed_list.itemActivated.connect(
                 lambda it: self.review_item.emit(int(it.text().split(".")[0]) - 1))
             lay.addWidget(self.missed_list)
-        else:
+        elif s.answered or s.flashcards:
             lay.addWidget(label("Nothing missed. Well done.", "muted"))
+        else:
+            lay.addWidget(label("Nothing was answered in this session.", "muted"))
         old = self.scroll_area.takeWidget()
         if old is not None:
             old.deleteLater()

@@ -177,6 +177,7 @@ class StudyPage(QWidget):
         for key in ("Return", "Enter"):
             sc(key, self.key_enter)
         sc("N", self.key_next)
+        sc("Esc", self.key_escape)
         sc("P", self.prev)
         sc("F", self.key_f)
 
@@ -509,6 +510,11 @@ class StudyPage(QWidget):
             self.submit(v.part)
         elif s.entry_answered(s.index) or self.review:
             self.next()
+
+    def key_escape(self) -> None:
+        """In the review of a finished session, Esc goes back to the results."""
+        if self.review and self.session is not None:
+            self.finished.emit(self.session.summary())
 
     def key_next(self) -> None:
         s = self.session
