@@ -1612,7 +1612,7 @@ def export_format_for(output: str, fmt: str) -> Format:
     suffix = Path(output).suffix.lower()
     if suffix == ".gift":
         return "gift"
-    if suffix in (".tsv", ".csv"):
+    if suffix in (".tsv", ".csv", ".txt"):  # Anki itself exports notes as .txt
         return "anki"
     raise AuthoringError("cannot tell the export format from the file name; add --format anki "
                          "or --format gift")

@@ -788,7 +788,7 @@ def test_cli_export_to_stdout(tmp_path: Path) -> None:
 
 def test_cli_export_usage_and_problems(tmp_path: Path) -> None:
     code, _, err = run("export", str(DECKS / "asps-essentials.yaml"), "-o",
-                       str(tmp_path / "x.txt"))
+                       str(tmp_path / "x.docx"))
     assert code == 2 and "--format anki or --format gift" in err
     bad = tmp_path / "bad.yaml"
     bad.write_text(VALID_DECK.replace("answer: A", "answer: F"), encoding="utf-8")
