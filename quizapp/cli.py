@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("decks", nargs="*", type=Path, metavar="DECK",
                    help="deck files or folders (default: bundled and user decks)")
     _add_authoring_parsers(sub)
+    for command in sub.choices.values():  # `quizapp stats --data-dir X` works as well
+        command.add_argument("--data-dir", metavar="PATH", default=argparse.SUPPRESS,
+                             help="keep progress, user decks and caches in PATH")
     return p
 
 

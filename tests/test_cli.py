@@ -129,3 +129,8 @@ def test_data_dir_that_is_a_file_is_refused_clearly(tmp_path: Path) -> None:
     assert "cannot be created" in (check_data_dir(blocker / "sub") or "")
     assert check_data_dir(tmp_path / "new" / "data") is None
     assert (tmp_path / "new" / "data").is_dir()
+
+
+def test_data_dir_after_the_command(tmp_path: Path) -> None:
+    code, out, _ = run("stats", "--data-dir", str(tmp_path / "d"))
+    assert code == 0 and str(tmp_path / "d") in out
