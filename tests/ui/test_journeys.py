@@ -436,3 +436,26 @@ def test_statistics_page_opens_with_ctrl_t_and_starts_practice(window: MainWindo
     settings = blocker.args[0]
     assert isinstance(settings, SessionSettings) and settings.deck_ids
     assert window.stack.currentWidget() is window.study  # practising the weak area
+
+
+def test_exam_keeps_selections_and_confidence_keys_and_asks_before_submit(
+        window: MainWindow, qtbot, confirm_yes) -> None:  # type: ignore[no-untyped-def]
+    start(window, mode="exam", deck_ids=("asps-essentials",), limit=3, confidence=True)
+    st = window.study
+    s = st.session
+    press(qtbot, window, K.Key_D, K.Key_2)  # option D, then confidence 2 (not option B)
+    view = st.active_view()
+    assert view is not None and view.selected() == [view.order[3]] and view.confidence == 2
+    press(qtbot, window, K.Key_N, K.Key_P)  # away and back without pressing Enter
+    resp = s.response("", 0)  # type: ignore[union-attr]
+    assert resp is not None and resp.selected == (view.order[3],) and resp.confidence == 2
+    assert st.active_view().selected() == [view.order[3]]  # type: ignore[union-attr]
+    st.submit_block_button.click()
+    assert confirm_yes == ["Submit block"]
+    assert window.stack.currentWidget() is window.results_page
+
+
+def test_builder_starts_with_enter(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.a_new.trigger()
+    qtbot.keyClick(window.builder.decks, K.Key_Return)
+    assert window.stack.currentWidget() is window.study
