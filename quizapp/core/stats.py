@@ -104,6 +104,10 @@ def format_score(score: dict[str, Any] | None) -> str:
     if not score:
         return "-"
     parts: list[str] = []
+    cards = score.get("flashcards")
+    if not score.get("questions") and isinstance(cards, dict) and cards:
+        n = sum(v for v in cards.values() if isinstance(v, int))
+        return f"{n} card{'s' if n != 1 else ''} reviewed"
     percent = score.get("percent")
     correct, total = score.get("correct"), score.get("total")
     if isinstance(percent, (int, float)) and not isinstance(percent, bool):
@@ -113,9 +117,9 @@ def format_score(score: dict[str, Any] | None) -> str:
     marks, max_marks = score.get("marks"), score.get("max_marks")
     if isinstance(marks, (int, float)) and not isinstance(marks, bool):
         parts.append(
-            f"marks {marks:g}/{max_marks:g}"
+            f"marks {round(marks, 1):g}/{round(max_marks, 1):g}"
             if isinstance(max_marks, (int, float)) and not isinstance(max_marks, bool)
-            else f"marks {marks:g}"
+            else f"marks {round(marks, 1):g}"
         )
     return " ".join(parts) if parts else "-"
 

@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         if self.store.read_only:
             self.library.add_banner("Read-only: another quizapp is using this data folder, so "
                                     "nothing you do here is saved.")
-        elif not self.store.persistent:
+        elif not self.store.persistent and not self.store.warnings:  # else already said
             self._not_saving_banner()
         self.load_decks()
 
@@ -734,7 +734,7 @@ class MainWindow(QMainWindow):
                 f"**Versions:** {version_text().replace(chr(10), ' — ')}\n\n"
                 "**Licences:** quizapp is MIT-licensed. The bundled decks are CC BY 4.0 and cite "
                 "their sources on every card. Qt and PySide6 are used under the LGPL v3; PyYAML "
-                "(MIT), fsrs (MIT) and platformdirs (MIT).\n\n"
+                "(MIT), fsrs (MIT), platformdirs (MIT), pyqtgraph (MIT) and NumPy (BSD).\n\n"
                 "Medical content is for study, not for patient care.")
         TextDialog(self, "About quizapp", text).exec()
 
