@@ -39,6 +39,8 @@ class BuilderPage(QWidget):
     start = Signal(object)  # SessionSettings
     cancel = Signal()
 
+    _all_decks: list[Deck]
+
     def __init__(self, count: Callable[[SessionSettings], int],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,11 +147,8 @@ class BuilderPage(QWidget):
             it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             self.decks.addItem(it)
         self.tags.clear()
-        counts: dict[str, int] = {}
-        for d in decks:
-            for item in d.items:
-                for t in item.tags:
-                    counts[t] = counts.get(t, 0) + 1
+        self._all_decks = decks
+        counts = self._tag_counts(None)
         for t in sorted(counts):
             it = QListWidgetItem(f"{t}  ({counts[t]})")
             it.setData(Qt.ItemDataRole.UserRole, t)
@@ -179,10 +178,29 @@ class BuilderPage(QWidget):
             seconds_per_question=self.seconds.value(),
         )
 
+    def _tag_counts(self, deck_ids: tuple[str, ...] | None) -> dict[str, int]:
+        """Items per tag in the given decks (None: all of them)."""
+        counts: dict[str, int] = {}
+        for d in self._all_decks:
+            if deck_ids is not None and d.id not in deck_ids:
+                continue
+            for item in d.items:
+                for t in item.tags:
+                    counts[t] = counts.get(t, 0) + 1
+        return counts
+
     def _changed(self, *_: object) -> None:
         if self._loading:
             return
         s = self.settings()
+        counts = self._tag_counts(s.deck_ids)  # tag counts follow the ticked decks
+        self.tags.blockSignals(True)
+        for i in range(self.tags.count()):
+            it = self.tags.item(i)
+            tag = it.data(Qt.ItemDataRole.UserRole)
+            it.setText(f"{tag}  ({counts.get(tag, 0)})")
+            it.setHidden(tag not in counts and it.checkState() != Qt.CheckState.Checked)
+        self.tags.blockSignals(False)
         self.seconds.setEnabled(s.mode == "exam")
         self.confidence.setEnabled(s.mode != "flashcards")
         if not s.deck_ids:
