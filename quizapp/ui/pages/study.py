@@ -60,15 +60,22 @@ class Navigator(QWidget):
             self.grid.addWidget(b, i // 5, i % 5)
             self.buttons.append(b)
 
-    def update_state(self, session: Session) -> None:
+    def update_state(self, session: Session, review: bool = False) -> None:
+        """During an exam: answered / flagged / current. In the review afterwards: ✔ fully
+        right or ✘ not, instead of answered."""
+        missed = {i for i, _part in session.summary().missed} if review else set()
         for i, b in enumerate(self.buttons):
             answered = session.entry_answered(i)
             flagged = session.flagged(i)
-            b.setText(f"{i + 1}{'⚑' if flagged else ''}")
-            b.setProperty("answered", "true" if answered else "false")
+            mark = ("✘" if i in missed else "✔") if review else ""
+            b.setText(f"{i + 1}{mark}{'⚑' if flagged else ''}")
+            b.setProperty("answered", "true" if answered and not review else "false")
             b.setProperty("current", "true" if i == session.index else "false")
-            state = ("answered" if answered else "not answered") + (", flagged" if flagged
-                                                                     else "")
+            if review:
+                state = "not fully right" if i in missed else "right"
+            else:
+                state = "answered" if answered else "not answered"
+            state += ", flagged" if flagged else ""
             b.setToolTip(f"Item {i + 1}: {state}")
             b.setAccessibleName(f"Item {i + 1}, {state}")
             restyle(b)
@@ -115,7 +122,8 @@ class StudyPage(QWidget):
         self.navigator = Navigator()
         self.navigator.jump.connect(self.go)
         sl.addWidget(self.navigator)
-        sl.addWidget(label("Filled: answered · ⚑ flagged · bold border: current", "muted"))
+        self.legend = label("Filled: answered · ⚑ flagged · bold border: current", "muted")
+        sl.addWidget(self.legend)
         sl.addStretch(1)
         self.side.setFixedWidth(240)
         body.addWidget(self.side)
@@ -405,7 +413,10 @@ class StudyPage(QWidget):
                                  else "Next ▶")
         self.next_button.setEnabled(not (last and (exam or self.review)))
         if exam:
-            self.navigator.update_state(s)
+            self.navigator.update_state(s, self.review)
+            self.legend.setText("✔ right · ✘ not fully right · ⚑ flagged · bold border: current"
+                                if self.review else
+                                "Filled: answered · ⚑ flagged · bold border: current")
         self._tick()
         self.status_changed.emit(self.status_text())
 
