@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QImage,
     QKeySequence,
     QShortcut,
     QTextDocument,
@@ -745,6 +746,20 @@ def _add_close_button(dialog: QDialog, lay: QVBoxLayout) -> None:
     lay.addWidget(bb)
 
 
+class _Browser(QTextBrowser):
+    """Shows local pictures scaled to the text width (the README's screenshots are 1280 px)."""
+
+    def loadResource(self, kind: int, url: QUrl) -> object:
+        if kind == QTextDocument.ResourceType.ImageResource.value:
+            target = self.source().resolved(url) if url.isRelative() else url
+            image = QImage(target.toLocalFile()) if target.isLocalFile() else QImage()
+            if image.isNull():
+                return super().loadResource(kind, url)
+            return image.scaledToWidth(min(image.width(), 680),
+                                       Qt.TransformationMode.SmoothTransformation)
+        return super().loadResource(kind, url)
+
+
 class TextDialog(QDialog):
     """Markdown text, or a local Markdown file whose pictures and links to other local files
     (the deck format guide, the progress format) work; web links are never followed."""
@@ -754,7 +769,7 @@ class TextDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         lay = QVBoxLayout(self)
-        view = QTextBrowser()
+        view = _Browser()
         view.setOpenExternalLinks(False)
         if source is not None:
             view.setOpenLinks(False)
