@@ -749,7 +749,8 @@ def _add_close_button(dialog: QDialog, lay: QVBoxLayout) -> None:
 class _Browser(QTextBrowser):
     """Shows local pictures scaled to the text width (the README's screenshots are 1280 px)."""
 
-    def loadResource(self, kind: int, url: QUrl) -> object:
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        url = QUrl(url) if isinstance(url, str) else url
         if kind == QTextDocument.ResourceType.ImageResource.value:
             target = self.source().resolved(url) if url.isRelative() else url
             image = QImage(target.toLocalFile()) if target.isLocalFile() else QImage()
