@@ -348,7 +348,8 @@ class Session:
 
     def _leave(self) -> None:
         now = self.clock()
-        self._time_on[self.index] = self._time_on.get(self.index, 0.0) + now - self._shown_at
+        if not self.paused:
+            self._time_on[self.index] = self._time_on.get(self.index, 0.0) + now - self._shown_at
         self._shown_at = now
 
     def go(self, index: int) -> None:
@@ -376,8 +377,9 @@ class Session:
         return True
 
     def seconds_on(self, index: int) -> float:
+        """Seconds spent on an entry (time while the exam is paused does not count)."""
         t = self._time_on.get(index, 0.0)
-        if index == self.index:
+        if index == self.index and not self.paused:
             t += self.clock() - self._shown_at
         return t
 
@@ -397,12 +399,13 @@ class Session:
         """Stop the exam clock and save the block (call on Pause and before quitting)."""
         if not self.paused:
             self.elapsed_before = self.time_used()
+            self._leave()
             self.paused = True
         self._save_pending()
 
     def unpause(self) -> None:
         if self.paused:
-            self._started_at = self.clock()
+            self._shown_at = self._started_at = self.clock()
             self.paused = False
 
     def time_left(self) -> float:
@@ -605,7 +608,9 @@ class Session:
                 s.case_marks.append((i, case_marks[0], case_marks[1]))
         s.per_tag = sorted(tags.values(), key=lambda t: (t.percent, t.tag))
         s.calibration = {k: (v[0], v[1]) for k, v in sorted(cal.items())}
-        if not s.questions:
+        if self.is_exam:  # the exam clock: every second of the block, none of the pauses
+            s.time_ms = int(1000 * self.time_used())
+        elif not s.questions:
             s.time_ms = int(1000 * sum(self.seconds_on(i) for i in range(len(self.entries))))
         return s
 

@@ -120,10 +120,30 @@ def test_exam_answers_kept_pending_then_recorded_on_submit(store: Store, tmp_pat
     resumed = Session.resume(store2.pending() or {}, {DECK.id: DECK}, store2, clock=Clock())
     assert resumed.index == 2 and resumed.response("", 0).selected == (1,)  # type: ignore[union-attr]
     assert resumed.time_left() == pytest.approx(150)
+    resumed.clock.t = 20  # type: ignore[attr-defined]
     summary = resumed.finish()
     assert summary.questions == 3 and summary.answered == 1 and summary.correct == 0
+    assert summary.time_ms == 50_000  # 30 s before the restart + 20 s after, pause excluded
     assert len(list(store2.attempts())) == 3 and store2.pending() is None
     store2.close()
+
+
+def test_paused_time_is_not_charged_to_the_item(store: Store) -> None:
+    st = settings(mode="exam", seconds_per_question=60)
+    clock = Clock()
+    sess = Session(select_entries([DECK], st, store), st, store, clock=clock)
+    sess.start()
+    clock.t = 10
+    sess.pause()
+    clock.t = 500  # a long break
+    sess.go(1)  # (the GUI refuses this while paused; the clock must not care either way)
+    sess.go(0)
+    sess.unpause()
+    clock.t = 515
+    sess.answer("", [0])
+    assert sess.response("", 0).time_ms == 25_000  # type: ignore[union-attr]
+    assert sess.seconds_on(1) == 0
+    assert sess.finish().time_ms == 25_000
 
 
 def test_flashcard_rate_and_undo(store: Store) -> None:

@@ -49,12 +49,20 @@ def window(make_window) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     yield make_window()
 
 
+class Asked(list):  # type: ignore[type-arg]
+    """Titles of the confirmations asked; ``texts`` holds their messages."""
+
+    texts: list[str]
+
+
 @pytest.fixture
 def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    asked: list[str] = []
+    asked = Asked()
+    asked.texts = []
 
     def ask(cls, parent, title, text):  # type: ignore[no-untyped-def]
         asked.append(title)
+        asked.texts.append(text)
         return True
 
     monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))

@@ -223,16 +223,41 @@ def test_timed_exam_navigator_pause_submit_review(window: MainWindow, qtbot,
     assert s.index == 1  # type: ignore[union-attr]
     window.a_pause.trigger()
     assert s.paused and "Paused" in st.timer_label.text()  # type: ignore[union-attr]
+    assert not st.scroll_area.widget().isVisible()
+    press(qtbot, window, K.Key_N)  # no peeking at other items while paused
+    st.navigator.buttons[3].click()
+    assert s.index == 1 and not st.scroll_area.widget().isVisible()  # type: ignore[union-attr]
+    assert "paused" in window.statusBar().currentMessage().lower()
     window.a_pause.trigger()
-    assert not s.paused  # type: ignore[union-attr]
+    assert not s.paused and st.scroll_area.widget().isVisible()  # type: ignore[union-attr]
     window.a_submit_block.trigger()
     assert confirm_yes == ["Submit block"]
+    assert "3 items not answered (items 2, 3 and 4)" in confirm_yes.texts[0]  # type: ignore[attr-defined]
+    assert "Flagged for another look: item 3." in confirm_yes.texts[0]  # type: ignore[attr-defined]
     assert window.stack.currentWidget() is window.results_page
     assert len(list(window.store.attempts())) == 4  # unanswered count as wrong
     window.results_page.review_button.click()
-    assert window.study.review
+    assert window.study.review and window.study.session.index == 0  # type: ignore[union-attr]
     shown = texts(window.study)
     assert "✔" in shown and "Review" in window.study.where.text()
+
+
+def test_navigator_grows_with_the_text(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    start(window, mode="exam", deck_ids=("back-pain-red-flags",), limit=12)
+    st = window.study
+    for _ in range(3):  # larger text: the panel widens instead of clipping the fifth column
+        window.zoom(+1)
+    qtbot.wait(50)
+    fifth = st.navigator.buttons[4]
+    right_edge = fifth.mapTo(st.nav_scroll.viewport(), fifth.rect().topRight()).x()
+    assert 0 < right_edge <= st.nav_scroll.viewport().width()
+
+
+def test_item_numbers_in_messages() -> None:
+    from quizapp.ui.pages.study import _numbers
+    assert _numbers([4]) == "item 4"
+    assert _numbers([2, 5, 9]) == "items 2, 5 and 9"
+    assert _numbers(list(range(1, 31))) == "items 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 18 more"
 
 
 def test_exam_survives_a_restart(make_window, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -452,6 +477,8 @@ def test_exam_keeps_selections_and_confidence_keys_and_asks_before_submit(
     assert st.active_view().selected() == [view.order[3]]  # type: ignore[union-attr]
     st.submit_block_button.click()
     assert confirm_yes == ["Submit block"]
+    assert "2 items not answered (items 2 and 3)" in confirm_yes.texts[0]  # type: ignore[attr-defined]
+    assert "Flagged" not in confirm_yes.texts[0]  # type: ignore[attr-defined]
     assert window.stack.currentWidget() is window.results_page
 
 

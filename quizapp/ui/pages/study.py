@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -36,6 +36,16 @@ def _clock(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def _numbers(items: list[int], most: int = 12) -> str:
+    """Item numbers for a message: "items 2, 5 and 9", or the first few "and 30 more"."""
+    head = ", ".join(map(str, items[:most]))
+    if len(items) > most:
+        return f"items {head} and {len(items) - most} more"
+    if len(items) == 1:
+        return f"item {items[0]}"
+    return "items " + ", ".join(map(str, items[:-1])) + f" and {items[-1]}"
+
+
 class Navigator(QWidget):
     """Exam navigator: one button per item; shows answered, flagged and current."""
 
@@ -46,6 +56,7 @@ class Navigator(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setSpacing(SPACE // 2)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.buttons: list[QToolButton] = []
 
     def build(self, n: int) -> None:
@@ -79,6 +90,16 @@ class Navigator(QWidget):
             b.setToolTip(f"Item {i + 1}: {state}")
             b.setAccessibleName(f"Item {i + 1}, {state}")
             restyle(b)
+        self.equalise()
+
+    def equalise(self) -> None:
+        """One width for all buttons, so the columns line up whatever the marks and zoom."""
+        if self.buttons:
+            for b in self.buttons:
+                b.setMinimumWidth(0)
+            w = max(b.sizeHint().width() for b in self.buttons)
+            for b in self.buttons:
+                b.setMinimumWidth(w)
 
 
 class StudyPage(QWidget):
@@ -121,10 +142,16 @@ class StudyPage(QWidget):
         sl.addWidget(label("Navigator", "subtitle"))
         self.navigator = Navigator()
         self.navigator.jump.connect(self.go)
-        sl.addWidget(self.navigator)
+        self.nav_scroll = QScrollArea()  # a long block scrolls; the panel never clips a column
+        self.nav_scroll.setWidgetResizable(True)
+        self.nav_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.nav_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.nav_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav_scroll.setWidget(self.navigator)
         self.legend = label("Filled: answered · ⚑ flagged · bold border: current", "muted")
+        self.legend.setWordWrap(True)
         sl.addWidget(self.legend)
-        sl.addStretch(1)
+        sl.addWidget(self.nav_scroll, 1)
         self.side.setFixedWidth(240)
         body.addWidget(self.side)
         outer.addLayout(body, 1)
@@ -254,6 +281,8 @@ class StudyPage(QWidget):
             QTimer.singleShot(250, old.deleteLater)
         self.scroll_area.setWidget(content)
         self._update_chrome()
+        if s.paused and not self.review:
+            self._content_enabled(False)
         self.setFocus()
 
     def _render_flashcard(self, lay: QVBoxLayout, entry: Entry, card: Flashcard) -> None:
@@ -417,8 +446,26 @@ class StudyPage(QWidget):
             self.legend.setText("✔ right · ✘ not fully right · ⚑ flagged · bold border: current"
                                 if self.review else
                                 "Filled: answered · ⚑ flagged · bold border: current")
+            self._fit_side()
+            if 0 <= s.index < len(self.navigator.buttons):
+                self.nav_scroll.ensureWidgetVisible(self.navigator.buttons[s.index])
         self._tick()
         self.status_changed.emit(self.status_text())
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new zoom or theme changes the button sizes: refit the navigator panel."""
+        super().changeEvent(event)
+        if (event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange)
+                and self.session is not None and self.session.is_exam and self.isVisible()):
+            QTimer.singleShot(0, self, self._fit_side)  # dropped if the page is gone by then
+
+    def _fit_side(self) -> None:
+        """Size the navigator panel to its buttons at the current zoom (plus a scroll bar)."""
+        self.navigator.equalise()
+        self.navigator.adjustSize()
+        bar = self.nav_scroll.verticalScrollBar().sizeHint().width()
+        want = self.navigator.sizeHint().width() + bar + SPACE
+        self.side.setFixedWidth(max(12 * self.fontMetrics().averageCharWidth(), want))
 
     def status_text(self) -> str:
         s = self.session
@@ -652,6 +699,9 @@ class StudyPage(QWidget):
         s = self.session
         if s is None:
             return
+        if s.paused and not self.review:  # no peeking at other items off the clock
+            self.status_changed.emit("The exam is paused: press Ctrl+P to resume.")
+            return
         if self._guard(lambda: s.go(index)):
             self.show_current()
 
@@ -688,10 +738,15 @@ class StudyPage(QWidget):
         s = self.session
         if s is None or not s.is_exam or self.review:
             return
-        open_items = sum(1 for i in range(len(s)) if not s.entry_answered(i))
+        open_items = [i + 1 for i in range(len(s)) if not s.entry_answered(i)]
+        flagged = [i + 1 for i in range(len(s)) if s.flagged(i)]
         text = "Submit the block and see your results?"
         if open_items:
-            text += f"\n\n{open_items} item(s) are not answered and will count as wrong."
+            one = len(open_items) == 1
+            text += (f"\n\n{len(open_items)} item{'' if one else 's'} not answered "
+                     f"({_numbers(open_items)}) will count as wrong.")
+        if flagged:
+            text += f"\n\nFlagged for another look: {_numbers(flagged)}."
         if not ConfirmDialog.ask(self, "Submit block", text):
             return
         self._finish()
