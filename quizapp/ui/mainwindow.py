@@ -309,6 +309,8 @@ class MainWindow(QMainWindow):
                                "Due and new items from the selected decks")
         self.a_new = self._act(s, "&New session…", self.show_builder, "Ctrl+N",
                                "Choose decks, tags, mode and items")
+        self.a_resume = self._act(s, "&Resume unfinished session", self.resume_pending,
+                                  "Ctrl+R", "Carry on with the session you left unfinished")
         self.a_stats = self._act(s, "S&tatistics", self.show_stats, "Ctrl+T",
                                  "Charts of your progress: accuracy, reviews, due, mastery")
         s.addSeparator()
@@ -538,13 +540,17 @@ class MainWindow(QMainWindow):
         done = len(pending.get("responses", [])) + len(pending.get("ratings", {}))
         self._resume_banner = self.library.add_banner(
             f"You have an unfinished {mode.lower()} session ({done} of {n} "
-            f"item{'s' if n != 1 else ''} answered). Resume where you left off?",
+            f"item{'s' if n != 1 else ''} answered). Resume where you left off (Ctrl+R)?",
             [("Resume", self.resume_pending), ("Discard", self.discard_pending)])
         self._resume_banner.destroyed.connect(lambda: setattr(self, "_resume_banner", None))
 
     def resume_pending(self) -> None:
+        if self.stack.currentWidget() is self.study and not self.study.review:
+            self.statusBar().showMessage("A session is already running.", 4000)
+            return
         pending = self.store.pending()
         if not pending:
+            self.statusBar().showMessage("There is no unfinished session to resume.", 4000)
             return
         try:
             session = Session.resume(pending, self.decks(), self.store)

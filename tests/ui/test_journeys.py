@@ -269,7 +269,9 @@ def test_exam_survives_a_restart(make_window, tmp_path: Path, qtbot) -> None:  #
     win2 = make_window()
     assert any("unfinished timed exam session" in b.accessibleName() for b in
                win2.library.findChildren(QLabel.__mro__[1]) if b.accessibleName())
-    win2.resume_pending()
+    win2.activateWindow()
+    qtbot.keyClick(win2.library, K.Key_R, Qt.KeyboardModifier.ControlModifier)  # Study > Resume
+    assert win2.stack.currentWidget() is win2.study
     s = win2.study.session
     assert s is not None and s.is_exam and s.response("", 0) is not None
     assert s.response("", 0).selected  # type: ignore[union-attr]
@@ -355,7 +357,9 @@ def test_quit_mid_session_keeps_answers_and_offers_resume(make_window, qtbot) ->
     win.store.close()
     win2 = make_window()
     assert win2.store.pending() is not None
-    win2.resume_pending()
+    win2.activateWindow()
+    qtbot.keyClick(win2.library, K.Key_R, Qt.KeyboardModifier.ControlModifier)  # Study > Resume
+    assert win2.stack.currentWidget() is win2.study
     s = win2.study.session
     assert s is not None and s.entry_answered(0)
 

@@ -136,6 +136,11 @@ class StudyPage(QWidget):
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body.addWidget(self.scroll_area, 1)
+        self.paused_label = label("Paused\n\nThe clock is stopped and the question is hidden."
+                                  "\nPress Ctrl+P or Resume to carry on.", "subtitle")
+        self.paused_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.paused_label.setVisible(False)
+        body.addWidget(self.paused_label, 1)
         self.side = QWidget()
         sl = QVBoxLayout(self.side)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -281,7 +286,10 @@ class StudyPage(QWidget):
             QTimer.singleShot(250, old.deleteLater)
         self.scroll_area.setWidget(content)
         self._update_chrome()
-        if s.paused and not self.review:
+        paused = s.paused and not self.review
+        self.scroll_area.setVisible(not paused)
+        self.paused_label.setVisible(paused)
+        if paused:
             self._content_enabled(False)
         self.setFocus()
 
@@ -730,6 +738,8 @@ class StudyPage(QWidget):
         if w is not None:
             w.setEnabled(on)
             w.setVisible(on)
+        self.scroll_area.setVisible(on)
+        self.paused_label.setVisible(not on)
         self.where.setText(self.where.text().split(" · PAUSED")[0] +
                            ("" if on else " · PAUSED — press Ctrl+P to resume"))
 
