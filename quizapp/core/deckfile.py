@@ -19,6 +19,7 @@ How a deck is read, safely and fast:
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -426,6 +427,12 @@ class _Checker:
         if not re.match(rule.pattern, v):
             if rule.pattern == S.LETTER_PATTERN:
                 msg = f"{_short(v)!r} is not an option letter (A-J)"
+                if len(v) == 1 and v.upper() != v and re.match(rule.pattern, v.upper()):
+                    msg += f"; write the capital letter {v.upper()}"
+                elif v.isdigit() and 1 <= int(v) <= 10:
+                    msg += f"; use letters: {'ABCDEFGHIJ'[int(v) - 1]} for option {v}"
+                elif len(v) > 1:
+                    msg += "; give the letter of the option (A for the first), not its text"
             else:
                 msg = (f"{_short(v)!r} is not a valid id: use letters, digits, '.', '_' or '-', "
                        "starting with a letter or digit, at most 80 characters")
@@ -435,7 +442,12 @@ class _Checker:
 
     def _record(self, rule: S.Record, node: Node, path: str, skip: str = "") -> _Rec | None:
         if node.kind != "map":
-            return self._bad(node, path, f"a {rule.name} (a mapping of fields)")
+            if rule.name == "option" and node.kind == "scalar":
+                text = _short(str(node.value))
+                return self._bad(node, path, f"an option written as '- text: {text}' (with an "
+                                 "optional 'explanation:' line under it)")
+            article = "an" if rule.name[:1] in "aeiou" else "a"
+            return self._bad(node, path, f"{article} {rule.name} (a mapping of fields)")
         out = _Rec(node.line, node.col)
         fields = rule.fields
         for key, (knode, vnode) in node.value.items():
@@ -462,6 +474,11 @@ class _Checker:
 
     def _list(self, rule: S.ListOf, node: Node, path: str) -> list[Any] | None:
         if node.kind != "seq":
+            if path.endswith(".answers") and node.kind == "scalar":
+                return self._bad(node, path, "a list of option letters, e.g. answers: [A, C]")
+            if path.endswith(".options") and node.kind in ("scalar", "map"):
+                return self._bad(node, path, "a list of options, each on its own line as "
+                                 "'- text: ...'")
             return self._bad(node, path, "a list")
         out = []
         for i, child in enumerate(node.value):
@@ -611,9 +628,13 @@ class _Builder:
             self.p.add(line, col, f"image path '{raw}' leaves the deck's folder",
                        f"{path}.image")
             return None
-        if not full.is_file():
-            self.p.add(line, col, f"image '{raw}' does not exist (looked for {full})",
-                       f"{path}.image")
+        if not full.is_file() or not _exact_case(full, self.folder):
+            self.p.add(line, col, f"image '{raw}' does not exist (looked for {full})"
+                       + _image_hint(raw, full, self.folder), f"{path}.image")
+            return None
+        if not _looks_like_picture(full):
+            self.p.add(line, col, f"image '{raw}' is not a picture file (its content is not "
+                       f"{p.suffix.lstrip('.').upper()})", f"{path}.image")
             return None
         return full
 
@@ -623,6 +644,8 @@ class _Builder:
         if "options" not in rec:
             return None
         letters = LETTERS[:n]
+        if not letters:  # no usable option: that problem is reported where the options are
+            return None
         if kind == "single":
             ans = rec.get("answer")
             if ans is None:
@@ -634,7 +657,8 @@ class _Builder:
             if ans not in letters:
                 line, col = rec.at("answer")
                 self.p.add(line, col, f"answer '{ans}' is not one of the options "
-                           f"({letters[0]}-{letters[-1]})", f"{path}.answer")
+                           f"({letters[0]}-{letters[-1]})" + _answer_hint(ans, opts, letters),
+                           f"{path}.answer")
                 return None
             correct = {letters.index(ans)}
         else:
@@ -645,7 +669,8 @@ class _Builder:
             if bad:
                 line, col = rec.at("answers")
                 self.p.add(line, col, f"answer(s) {', '.join(bad)} not among the options "
-                           f"({letters[0]}-{letters[-1]})", f"{path}.answers")
+                           f"({letters[0]}-{letters[-1]})" + _answer_hint(bad[0], opts, letters),
+                           f"{path}.answers")
                 return None
             correct = {letters.index(a) for a in answers}
         return tuple(
@@ -842,3 +867,74 @@ def load(path: Path | str, display_name: str | None = None) -> Deck:
     p = Path(path)
     name = display_name or str(p)
     return parse_bytes(read_bytes(p), name, p)
+
+
+def _answer_hint(ans: str, opts: list[_Rec], letters: str) -> str:
+    """What the author probably meant by an answer that is not an option letter."""
+    if len(ans) == 1 and ans.upper() in letters:
+        return f"; write the capital letter {ans.upper()}"
+    if len(ans) == 1 and ans.isalpha():
+        return f"; this question has only {len(letters)} options"
+    texts = [str(o.get("text", "")).strip().lower() for o in opts]
+    if ans.strip().lower() in texts:
+        return (f"; give the option's letter, not its text "
+                f"(answer: {letters[texts.index(ans.strip().lower())]})")
+    if "," in ans or " " in ans.strip():
+        return "; for several correct options use type: multi with answers: [A, C]"
+    return "; write the letter of the correct option, e.g. answer: B"
+
+
+def _exact_case(full: Path, folder: Path) -> bool:
+    """True when every part of the path below the deck folder has exactly this spelling
+    (a deck that works on Windows or macOS must work on Linux too)."""
+    try:
+        rel = full.relative_to(folder)
+    except ValueError:
+        return True
+    here = folder
+    for part in rel.parts:
+        try:
+            if part not in os.listdir(here):
+                return False
+        except OSError:
+            return True
+        here = here / part
+    return True
+
+
+def _image_hint(raw: str, full: Path, folder: Path) -> str:
+    if "\\" in raw:
+        return "; use / between folders, not \\"
+    try:
+        names = os.listdir(full.parent)
+    except OSError:
+        return ""
+    same = [n for n in names if n.lower() == full.name.lower() and n != full.name]
+    if same:
+        rel = Path(raw).parent / same[0]
+        return f"; did you mean '{rel.as_posix()}'? (file names are case-sensitive)"
+    return ""
+
+
+_MAGIC = {
+    ".png": (b"\x89PNG",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+    ".bmp": (b"BM",),
+}
+
+
+def _looks_like_picture(full: Path) -> bool:
+    """A cheap content check: the first bytes match the suffix (SVG: some XML with <svg)."""
+    try:
+        with open(full, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return False
+    suffix = full.suffix.lower()
+    if suffix == ".svg":
+        return b"<svg" in head.lower() or head.lstrip().startswith(b"<?xml")
+    magic = _MAGIC.get(suffix)
+    return magic is None or head.startswith(magic)

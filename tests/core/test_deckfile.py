@@ -137,13 +137,49 @@ def test_duplicate_stage_and_question_ids_in_case() -> None:
 
 def test_answer_not_an_option() -> None:
     p = one(VALID_DECK.replace("    answer: A\n", "    answer: D\n"))
-    assert p.message == "answer 'D' is not one of the options (A-B)"
+    assert p.message == ("answer 'D' is not one of the options (A-B); "
+                         "this question has only 2 options")
     assert at(p) == (18, 13)
 
 
 def test_answer_not_a_letter() -> None:
     p = one(VALID_DECK.replace("    answer: A\n", "    answer: Right\n"))
-    assert p.message == "'Right' is not an option letter (A-J)"
+    assert p.message == ("'Right' is not an option letter (A-J); give the letter of the "
+                         "option (A for the first), not its text")
+
+
+@pytest.mark.parametrize(("given", "hint"), [
+    ("a", "write the capital letter A"),
+    ("2", "use letters: B for option 2"),
+])
+def test_answer_letter_hints(given: str, hint: str) -> None:
+    p = one(VALID_DECK.replace("    answer: A\n", f"    answer: '{given}'\n"))
+    assert p.message.endswith(hint), p.message
+    assert p.path == "items[1].answer"
+
+
+def test_answers_written_as_a_string() -> None:
+    p = one(VALID_DECK.replace("answers: [A, C]", "answers: A, C"))
+    assert p.message == "expected a list of option letters, e.g. answers: [A, C], got text ('A, C')"
+
+
+TWO_OPTIONS = "      - {text: Right, explanation: Yes}\n      - {text: Wrong, explanation: No}\n"
+
+
+def test_options_written_as_plain_strings_do_not_crash() -> None:
+    text = VALID_DECK.replace(TWO_OPTIONS, "      - Right\n      - Wrong\n")
+    ps = problems(text)
+    assert len(ps) == 2
+    assert ps[0].message == ("expected an option written as '- text: Right' (with an optional "
+                             "'explanation:' line under it), got text ('Right')")
+    assert at(ps[0]) == (16, 9) and at(ps[1]) == (17, 9)
+
+
+def test_options_written_as_one_string() -> None:
+    text = VALID_DECK.replace("    options:\n" + TWO_OPTIONS, "    options: Right, Wrong\n")
+    ps = problems(text)
+    wanted = "a list of options, each on its own line as '- text: ...'"
+    assert any(wanted in p.message for p in ps), [str(p) for p in ps]
 
 
 def test_select_all_with_no_correct_option() -> None:
@@ -154,7 +190,7 @@ def test_select_all_with_no_correct_option() -> None:
 
 def test_multi_answer_out_of_range() -> None:
     p = one(VALID_DECK.replace("answers: [A, C]", "answers: [A, E]"))
-    assert p.message == "answer(s) E not among the options (A-C)"
+    assert p.message == "answer(s) E not among the options (A-C); this question has only 3 options"
 
 
 def test_empty_case() -> None:
@@ -205,6 +241,23 @@ def test_image_missing(tmp_path: Path) -> None:
     text = VALID_DECK.replace("    back: Back\n", "    back: Back\n    image: img/ct.png\n")
     p = one(text, tmp_path / "d.yaml")
     assert p.message.startswith("image 'img/ct.png' does not exist")
+
+
+def test_image_name_case_must_match(tmp_path: Path) -> None:
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "CT.png").write_bytes(b"\x89PNG")
+    text = VALID_DECK.replace("    back: Back\n", "    back: Back\n    image: img/ct.png\n")
+    p = one(text, tmp_path / "d.yaml")
+    assert p.message.startswith("image 'img/ct.png' does not exist")
+    assert p.message.endswith("did you mean 'img/CT.png'? (file names are case-sensitive)")
+
+
+def test_image_that_is_not_a_picture(tmp_path: Path) -> None:
+    (tmp_path / "ct.png").write_text("<html>saved web page</html>")
+    text = VALID_DECK.replace("    back: Back\n", "    back: Back\n    image: ct.png\n")
+    p = one(text, tmp_path / "d.yaml")
+    assert p.message == "image 'ct.png' is not a picture file (its content is not PNG)"
+    assert at(p) == (11, 12)
 
 
 def test_image_inside_folder_is_resolved(tmp_path: Path) -> None:

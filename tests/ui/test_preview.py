@@ -42,7 +42,8 @@ def test_problems_inline_and_click_copies_location(qtbot, tmp_path: Path) -> Non
         deck.write_text(VALID_DECK.replace("answer: A", "answer: D"), encoding="utf-8")
     assert "1 problem" in win.header.text()
     item = win.problems.item(0)
-    assert item.text().endswith("answer 'D' is not one of the options (A-B)")
+    assert item.text().endswith("answer 'D' is not one of the options (A-B); "
+                                "this question has only 2 options")
     win._copy_location(item)
     assert QGuiApplication.clipboard().text() == f"{deck.resolve()}:18:13"
     assert win.items.count() == 4  # the last good version stays visible
