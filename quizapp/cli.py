@@ -246,7 +246,8 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for f in files:
         r = load_deck(f, cache)
         if r.deck is None:
-            err.write(f"skipping {f}: {len(r.problems)} problem(s); run 'quizapp validate {f}'\n")
+            err.write(f"skipping {f}: {len(r.problems)} problem(s); run: "
+                      f"quizapp validate {authoring.shell_quote(f)}\n")
         else:
             decks.append(r.deck)
     return stats.run_stats(data, decks, out)
@@ -264,7 +265,8 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(e)) from None
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror}") from None
-    err.write(f"{path}: new deck written; check it with: quizapp validate {path}\n")
+    err.write(f"{path}: new deck written; check it with: "
+              f"quizapp validate {authoring.shell_quote(path)}\n")
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import tempfile
 import unicodedata
 from collections import Counter
@@ -246,7 +247,7 @@ _STARTER = """\
 # lists); raw HTML is not allowed. Long text: use `|` to keep line breaks or `>` to fold lines.
 
 format: 1                         # the deck format version: always 1 for now
-id: @ID@                          # stable deck id: progress is stored under it, never change it
+id: @ID@# stable deck id: progress is stored under it, never change it
 title: @TITLE@
 description: >                    # optional: one paragraph shown under the title
   What this deck covers and who it is for.
@@ -352,6 +353,14 @@ items:
 """
 
 
+def shell_quote(arg: str | Path) -> str:
+    """``arg`` as it must be typed in this system's shell (quoted when it has spaces etc.)."""
+    text = str(arg)
+    if os.name == "nt":
+        return f'"{text}"' if re.search(r'[\s&()^%!"]', text) else text
+    return shlex.quote(text)
+
+
 def starter_deck(path: Path, *, deck_id: str | None = None, title: str | None = None,
                  today: _dt.date | None = None) -> str:
     """The text of a new deck for ``path``, commented, with one item of each kind."""
@@ -366,8 +375,8 @@ def starter_deck(path: Path, *, deck_id: str | None = None, title: str | None = 
     return (
         _STARTER.replace("@SCHEMA@", schema_comment(path))
         .replace("@DATE@", date)
-        .replace("@FILE@", path.name)
-        .replace("@ID@", did)
+        .replace("@FILE@", shell_quote(path.name))
+        .replace("@ID@", f"{did:<30}" if len(did) < 30 else did + " ")
         .replace("@TITLE@", json.dumps(ttl, ensure_ascii=False))
     )
 

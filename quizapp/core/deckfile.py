@@ -129,6 +129,16 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 text without a byte-order mark: mostly ASCII, so nearly every other byte is NUL."""
+    head = data[:1024]
+    half = len(head) // 2
+    if half < 4:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) >= 0.8 * half and min(even, odd) <= 0.05 * half
+
+
 def decode(data: bytes) -> str:
     """Bytes -> text, or :class:`_Fatal` for an empty, binary or non-UTF-8 file."""
     if len(data) > MAX_BYTES:
@@ -138,6 +148,8 @@ def decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _Fatal(1, 1, "this file is UTF-16; save it as UTF-8")
     nul = data.find(b"\0")
+    if nul != -1 and _looks_like_utf16(data):
+        raise _Fatal(1, 1, "this file is UTF-16; save it as UTF-8")
     if nul != -1:
         line, col = _line_col(data, nul)
         raise _Fatal(line, col, "this is a binary file, not a YAML deck (it contains NUL bytes)")
@@ -171,6 +183,41 @@ _SYNTAX_HINTS = [
 ]
 
 
+_VALUE = re.compile(r"^\s*(?:-\s+)*(?:[^\s:#][^:#]*?:\s+)?(?P<v>\S.*)$")
+
+
+def _syntax_hint(what: str, text: str, line: int, col: int) -> str:
+    """A hint for libyaml's message, chosen by looking at the line where it stopped."""
+    lines = text.splitlines()
+    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    at = src[col - 1:col] if col > 0 else ""
+    m = _VALUE.match(src)
+    value = m.group("v") if m else ""
+    first = value[:1]
+    if "\t" in src[: len(src) - len(src.lstrip())] or at == "\t":
+        return "; indent with spaces, never tabs"
+    if "hexdecimal number" in what or "found unknown escape character" in what:
+        return ("; inside double quotes a backslash starts an escape: write \\\\ for a backslash, "
+                "use / in file paths, or use single quotes")
+    if "scanning an alias" in what or "scanning an anchor" in what:
+        return (f"; text starting with {first or '*'} must be quoted, e.g. "
+                "front: \"**bold** text\"")
+    if first in ('"', "'") and value.count(first) > 2 and (
+            "expected key" in what or "expected ',' or ']'" in what
+            or "expected '-' indicator" in what or "expected <document start>" in what):
+        other = "'" if first == '"' else '"'
+        esc = '\\"' if first == '"' else "''"
+        return (f"; a {first} inside text quoted with {first} ends the text early: write {esc} "
+                f"for it, or quote the text with {other} instead")
+    if first in "[{" and value and not value.rstrip().endswith("]}"[first == "{"]):
+        return f"; text starting with {first} must be quoted (YAML reads {first} as a list start)"
+    if first in "[{" and ("expected key" in what or "expected ','" in what):
+        return f"; text starting with {first} must be quoted"
+    if "cannot start any token" in what and at in ("@", "`", "%"):
+        return f"; text starting with {at} must be quoted"
+    return next((h for k, h in _SYNTAX_HINTS if k in what), "")
+
+
 def _resolve(value: str) -> str:
     for tag, regexp in _RESOLVERS.get(value[:1], ()):
         if regexp.match(value):
@@ -178,17 +225,18 @@ def _resolve(value: str) -> str:
     return _STR
 
 
-def compose(text: str) -> Node:
-    """Text -> the root :class:`Node`; raises :class:`_Fatal` on any YAML-level problem."""
+def compose(text: str, soft: list[_Soft]) -> Node:
+    """Text -> the root :class:`Node`; raises :class:`_Fatal` on a YAML-level problem that stops
+    reading, and appends the others (duplicate and merge keys) to ``soft``."""
     loader = _Loader(text)
     try:
-        return _compose_events(loader)
+        return _compose_events(loader, soft)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = e.problem or "invalid YAML"
         ctx = f" ({e.context})" if e.context else ""
-        hint = next((h for k, h in _SYNTAX_HINTS if k in what), "")
+        hint = _syntax_hint(what + ctx, text, line, col)
         raise _Fatal(line, col, f"YAML syntax error: {what}{ctx}{hint}") from None
     except yaml.reader.ReaderError as e:
         data = text.encode("utf-8")
@@ -200,7 +248,7 @@ def compose(text: str) -> Node:
         loader.dispose()
 
 
-def _compose_events(loader: Any) -> Node:
+def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
     get = loader.get_event
     check = loader.check_event
     anchors: dict[str, Node] = {}
@@ -223,22 +271,25 @@ def _compose_events(loader: Any) -> Node:
             if key is None:
                 if node.kind != "scalar":
                     raise _Fatal(node.line, node.col, "a mapping key must be plain text")
-                if node.value == "<<" and node.tag == "merge":
-                    raise _Fatal(node.line, node.col, "merge keys (<<) are not supported")
                 top[1] = node
+                if node.value == "<<" and node.tag == "merge":
+                    raise _Soft(node.line, node.col, "merge keys (<<) are not supported: write "
+                                "the fields out, or use a plain alias (*name) as a whole value")
                 return
             top[1] = None
             k = key.value
+            if key.tag == "merge":
+                return  # reported above; the merged value is left out
             if k in parent.value:
                 first = parent.value[k][0]
-                raise _Dup(key.line, key.col, k, first.line)
+                raise _Soft(key.line, key.col, f"duplicate key '{_short(str(k))}' (first at line "
+                            f"{first.line}); YAML would silently keep only the last one")
             parent.value[k] = (key, node)
         parent.weight += node.weight
         if parent.weight > MAX_NODES:
             raise _Fatal(node.line, node.col,
                          "alias expansion too large (a 'billion laughs' file?)")
 
-    dups: list[_Dup] = []
     while check():
         ev = get()
         cls = type(ev)
@@ -257,8 +308,8 @@ def _compose_events(loader: Any) -> Node:
                 anchors[ev.anchor] = node
             try:
                 attach(node)
-            except _Dup as d:
-                dups.append(d)
+            except _Soft as d:
+                soft.append(d)
         elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             if ev.tag not in _SAFE_TAGS:
                 raise _Fatal(
@@ -277,39 +328,34 @@ def _compose_events(loader: Any) -> Node:
                 anchors[anchor] = node
             try:
                 attach(node)
-            except _Dup as d:
-                dups.append(d)
+            except _Soft as d:
+                soft.append(d)
         elif cls is yaml.AliasEvent:
             target = anchors.get(ev.anchor)
             if target is None:  # pragma: no cover - libyaml reports this itself
                 raise _Fatal(m.line + 1, m.column + 1, f"unknown alias *{ev.anchor}")
             try:
                 attach(target)
-            except _Dup as d:
-                dups.append(d)
+            except _Soft as d:
+                soft.append(d)
         elif cls is yaml.DocumentStartEvent:
             docs += 1
             if docs > 1:
                 raise _Fatal(
                     m.line + 1, m.column + 1, "a deck file holds one YAML document; found another"
                 )
-    if dups:
-        raise _DupList(dups)
     if root is None:
         raise _Fatal(1, 1, "file is empty; a deck needs format, id, title, sources and items")
     return root
 
 
-class _Dup(Exception):
-    def __init__(self, line: int, col: int, key: str, first_line: int) -> None:
-        super().__init__(key)
-        self.line, self.col, self.key, self.first_line = line, col, key, first_line
+class _Soft(Exception):
+    """A problem found while composing that does not stop the other checks (a duplicate key,
+    a merge key): the offending value is left out and checking goes on."""
 
-
-class _DupList(Exception):
-    def __init__(self, dups: list[_Dup]) -> None:
-        super().__init__("duplicate keys")
-        self.dups = dups
+    def __init__(self, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
 
 
 # --------------------------------------------------------------------------- checking
@@ -467,7 +513,7 @@ class _Checker:
             if v is not None:
                 out[key] = v
         for key, f in fields.items():
-            if f.required and key not in node.value:
+            if f.required and key not in node.value and key != skip:
                 self.p.add(node.line, node.col, f"missing required field '{key}' in {rule.name}",
                            path)
         return out
@@ -504,6 +550,9 @@ class _Checker:
         if entry is None:
             self.p.add(node.line, node.col,
                        f"missing required field '{rule.key}' (one of: {kinds})", path)
+            likely = _likely_variant(rule, node)
+            if likely is not None:
+                self._record(likely, node, path, skip=rule.key)
             return None
         knode = entry[1]
         variant = rule.variants.get(knode.value) if knode.kind == "scalar" else None
@@ -514,6 +563,9 @@ class _Checker:
             self.p.add(knode.line, knode.col,
                        f"unknown {rule.what} type {_short(str(val))!r}: expected one of {kinds}"
                        f"{hint}", f"{path}.{rule.key}")
+            likely = rule.variants[guess[0]] if guess else _likely_variant(rule, node)
+            if likely is not None:  # check the fields too, so one typo hides nothing else
+                self._record(likely, node, path, skip=rule.key)
             return None
         rec = self._record(variant, node, path, skip=rule.key)
         if rec is not None:
@@ -608,6 +660,10 @@ class _Builder:
     def image(self, rec: _Rec, path: str) -> Path | None:
         raw = rec.get("image")
         if raw is None:
+            if rec.get("image_alt") is not None:
+                line, col = rec.at("image_alt")
+                self.p.add(line, col, "image_alt describes a picture, but there is no 'image' "
+                           "here: add the image or remove image_alt", f"{path}.image_alt")
             return None
         line, col = rec.at("image")
         p = Path(raw)
@@ -804,7 +860,10 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None) -> Deck:
     """Parse deck text. ``path`` (the file's real location) anchors relative image paths."""
     problems = _Problems(file)
     try:
-        root = compose(text)
+        soft: list[_Soft] = []
+        root = compose(text, soft)
+        for x in soft:
+            problems.add(x.line, x.col, x.message)
         if root.kind != "map":
             problems.add(root.line, root.col,
                          f"a deck must be a mapping of fields (format, id, title, sources, "
@@ -816,12 +875,6 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None) -> Deck:
         deck = _build(rec, problems, path) if rec is not None else None
     except _Fatal as f:
         raise DeckError(file, [Problem(file, f.line, f.col, f.message)]) from None
-    except _DupList as d:
-        raise DeckError(file, [
-            Problem(file, x.line, x.col, f"duplicate key '{_short(str(x.key))}' (first at line "
-                    f"{x.first_line}); YAML would silently keep only the last one")
-            for x in d.dups
-        ]) from None
     except _TooManyProblems:
         raise DeckError(file, problems.items) from None
     if problems.items or deck is None:
@@ -843,7 +896,7 @@ def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:
     if problems.items:
         return None
     sources = {
-        k: Source(k, v["citation"], v.get("doi"), v.get("url"), v.get("note"))
+        k: Source(k, v["citation"], _bare_doi(v.get("doi")), v.get("url"), v.get("note"))
         for k, v in (rec.get("sources") or {}).items()
     }
     return Deck(
@@ -867,6 +920,18 @@ def load(path: Path | str, display_name: str | None = None) -> Deck:
     p = Path(path)
     name = display_name or str(p)
     return parse_bytes(read_bytes(p), name, p)
+
+
+def _likely_variant(rule: S.Tagged, node: Node) -> S.Record | None:
+    """The variant whose fields best match this mapping's keys (None when none match well)."""
+    keys = {str(k) for k in node.value} - {rule.key}
+    best, score = None, 0
+    for variant in rule.variants.values():
+        own = set(variant.fields)
+        hits = len(keys & own) - len(keys - own)
+        if hits > score:
+            best, score = variant, hits
+    return best
 
 
 def _answer_hint(ans: str, opts: list[_Rec], letters: str) -> str:
@@ -900,6 +965,13 @@ def _exact_case(full: Path, folder: Path) -> bool:
             return True
         here = here / part
     return True
+
+
+def _bare_doi(doi: str | None) -> str | None:
+    """'https://doi.org/10.1/x' or 'doi:10.1/x' -> '10.1/x' (the form the app shows and links)."""
+    if doi is None:
+        return None
+    return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi.strip(), flags=re.I)
 
 
 def _image_hint(raw: str, full: Path, folder: Path) -> str:

@@ -64,7 +64,7 @@ def test_starter_deck_has_one_item_of_each_kind_and_validates(tmp_path: Path) ->
     assert [q.kind for st in case.stages for q in st.questions] == ["single", "multi"]
     assert "main" in deck.sources and deck.sources["main"].citation.startswith("TODO")
     assert "started with `quizapp new` on 2025-01-02" in text
-    assert "quizapp preview cardiology basics.yaml" in text
+    assert "quizapp preview 'cardiology basics.yaml'" in text
 
 
 def test_starter_deck_schema_line_inside_the_source_tree() -> None:
@@ -115,6 +115,18 @@ def test_cli_new(tmp_path: Path) -> None:
 def test_cli_new_usage_errors(tmp_path: Path, name: str, message: str) -> None:
     code, _, err = run("new", str(tmp_path / name))
     assert code == 2 and message in err
+
+
+def test_cli_new_next_step_can_be_pasted_into_a_shell(tmp_path: Path) -> None:
+    path = tmp_path / "my decks" / "new deck.yaml"
+    path.parent.mkdir()
+    code, _, err = run("new", str(path))
+    assert code == 0 and f"quizapp validate '{path}'" in err
+    text = path.read_text(encoding="utf-8")
+    assert "#     quizapp validate 'new deck.yaml'" in text
+    id_line = next(line for line in text.splitlines() if line.startswith("id:"))
+    format_line = next(line for line in text.splitlines() if line.startswith("format:"))
+    assert id_line.index("#") == format_line.index("#")  # comments line up
 
 
 def test_cli_new_refuses_a_folder(tmp_path: Path) -> None:

@@ -365,8 +365,29 @@ def test_empty_file(data: bytes) -> None:
 
 
 def test_merge_keys_refused() -> None:
-    p = one("base: &b {x: 1}\nother:\n  <<: *b\n")
-    assert "merge keys (<<) are not supported" in p.message and at(p) == (3, 3)
+    ps = problems("base: &b {x: 1}\nother:\n  <<: *b\n")
+    merge = [p for p in ps if "merge keys (<<) are not supported" in p.message]
+    assert len(merge) == 1 and at(merge[0]) == (3, 3)
+
+
+def test_merge_key_does_not_hide_other_problems() -> None:
+    text = VALID_DECK.replace("    back: Back\n", "    <<: {back: Back}\n").replace(
+        "answer: A", "answer: F")
+    ps = problems(text)
+    assert [(p.line, p.message.split(":")[0]) for p in ps] == [
+        (7, "missing required field 'back' in flashcard"),
+        (10, "merge keys (<<) are not supported"),
+        (18, "answer 'F' is not one of the options (A-B); this question has only 2 options"),
+    ]
+
+
+def test_duplicate_key_does_not_hide_other_problems() -> None:
+    text = VALID_DECK.replace("    back: Back\n", "    back: Back\n    back: Again\n").replace(
+        "answer: A", "answer: F")
+    ps = problems(text)
+    assert [p.line for p in ps] == [11, 19]
+    assert ps[0].message.startswith("duplicate key 'back' (first at line 10)")
+    assert ps[1].message.startswith("answer 'F' is not one of the options")
 
 
 def test_two_documents_refused() -> None:
@@ -405,3 +426,74 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_syntax_error_explains_unquoted_colon() -> None:
     p = one(VALID_DECK.replace("front: Front", "front: Why: because"))
     assert "put the text in quotes" in p.message and at(p) == (9, 15)
+
+
+@pytest.mark.parametrize(("line", "hint"), [
+    ('front: "He said "stop" loudly"',
+     """a " inside text quoted with " ends the text early: write \\" for it, or quote the text """
+     "with ' instead"),
+    ("front: 'Patient's history'",
+     """a ' inside text quoted with ' ends the text early: write '' for it, or quote the text """
+     'with " instead'),
+    ("front: [Grade] 3 murmur",
+     "text starting with [ must be quoted (YAML reads [ as a list start)"),
+    ("front: @mention", "text starting with @ must be quoted"),
+    ("front: **Staph aureus** is commonest",
+     'text starting with * must be quoted, e.g. front: "**bold** text"'),
+    ('front: "images\\x.png"', "inside double quotes a backslash starts an escape: write \\\\ for "
+     "a backslash, use / in file paths, or use single quotes"),
+])
+def test_syntax_error_hint_fits_the_mistake(line: str, hint: str) -> None:
+    p = one(VALID_DECK.replace("front: Front", line))
+    assert p.message.startswith("YAML syntax error: ") and p.message.endswith("; " + hint), \
+        p.message
+    assert p.line == 9
+
+
+def test_indenting_with_tabs_only_says_so() -> None:
+    text = VALID_DECK.replace("  src: {citation: A source}", "\tsrc: {citation: A source}")
+    p = one(text)
+    assert p.message.endswith("; indent with spaces, never tabs") and at(p) == (5, 1), p.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark_is_named(encoding: str) -> None:
+    p = one(VALID_DECK.replace("Front", "Fr\u00f6nt \u2192").encode(encoding))
+    assert p.message == "this file is UTF-16; save it as UTF-8" and at(p) == (1, 1)
+
+
+def test_image_alt_without_image() -> None:
+    p = one(VALID_DECK.replace("    back: Back\n", "    back: Back\n    image_alt: A CT scan\n"))
+    assert p.message == ("image_alt describes a picture, but there is no 'image' here: add the "
+                         "image or remove image_alt")
+    assert p.path == "items[0] (fc1).image_alt" and at(p) == (11, 16)
+
+
+@pytest.mark.parametrize("written", ["https://doi.org/10.1136/bcr-2016-218639",
+                                     "doi:10.1136/bcr-2016-218639", "10.1136/bcr-2016-218639"])
+def test_doi_is_kept_bare(written: str) -> None:
+    deck = deckfile.parse(VALID_DECK.replace("{citation: A source}",
+                                             f"{{citation: A source, doi: '{written}'}}"), "d.yaml")
+    assert deck.sources["src"].doi == "10.1136/bcr-2016-218639"
+
+
+def test_unknown_type_still_checks_the_fields() -> None:
+    text = VALID_DECK.replace("    type: flashcard\n    front: Front",
+                              "    type: flashcrd\n    frnt: Front")
+    ps = problems(text)
+    assert [(p.line, p.message) for p in ps] == [
+        (7, "missing required field 'front' in flashcard"),
+        (8, "unknown item type 'flashcrd': expected one of flashcard, single, multi, case; "
+            "did you mean 'flashcard'?"),
+        (9, "unknown field 'frnt' in flashcard; did you mean 'front'?"),
+    ]
+
+
+def test_missing_type_checks_the_fields_of_the_likely_kind() -> None:
+    text = VALID_DECK.replace("    type: single\n    stem: Which one?", "    stm: Which one?")
+    msgs = [p.message for p in problems(text)]
+    assert msgs == [
+        "missing required field 'stem' in single-best-answer question",
+        "missing required field 'type' (one of: flashcard, single, multi, case)",
+        "unknown field 'stm' in single-best-answer question; did you mean 'stem'?",
+    ]
