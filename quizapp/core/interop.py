@@ -9,9 +9,14 @@ Import (``quizapp import``) turns a file into a valid YAML deck:
   read too), the header lines of Anki 2.1.54+ (``#separator:``, ``#html:``, ``#columns:``,
   ``#tags:``, ``#deck:``, ``#notetype:``, ``#tags column:``, ``#guid column:``,
   ``#notetype column:``, ``#deck column:``) and the old ``tags:`` first line. Without a
-  header the separator is sniffed (tab, semicolon, comma). HTML fields become Markdown;
+  header the separator is sniffed (tab, semicolon, comma). A first row of known column names
+  (``Question,Answer,Explanation,Source``, any case) maps the columns by name; other names are
+  reported. HTML fields become Markdown (``<sup>``/``<sub>`` as Unicode ⁹/₂ or ``^(...)``/
+  ``_(...)``; typed text that Markdown would read as a quote, heading or list is escaped);
   pictures and sounds are dropped with a warning. Each note becomes a flashcard (a *Cloze*
-  note one flashcard per cloze number; a *Basic (and reversed card)* note a reversible one).
+  note one flashcard per cloze number; a *Basic (and reversed card)* note, or an optional
+  reversed one with *Add Reverse* filled in, a reversible one). Image Occlusion notes and
+  nested clozes are skipped with the reason.
 * **GIFT** (Moodle's text format): ``::name::`` titles, ``// comments``, ``$CATEGORY:``,
   ``[html]``/``[markdown]``/``[plain]``/``[moodle]`` text formats, ``\\`` escapes, per-answer
   ``#feedback`` and general ``####feedback``. Multiple choice with one ``=`` answer becomes a
@@ -21,10 +26,13 @@ Import (``quizapp import``) turns a file into a valid YAML deck:
   ``FILE:LINE: cannot convert ...: reason`` and skipped.
 
 Item ids are stable across re-imports: from a GIFT ``::name::``, from an Anki GUID column, or
-else from a hash of the front/stem text, so re-importing an edited file keeps the ids (and so
-the students' progress) of unchanged cards.
+else from a hash of the Anki front, or of a GIFT question's text with its options and answers,
+so re-importing an edited file keeps the ids (and so the students' progress) of unchanged cards.
+When the format was guessed and most of the file fails, the messages say so and suggest the
+other ``--format``.
 
-Export (``quizapp export``) writes Anki notes (tab-separated, HTML, with header lines) or GIFT.
+Export (``quizapp export``) writes Anki notes (tab-separated, HTML, with header lines; a note
+type column when a flashcard is reversible) or GIFT.
 
 Nothing here imports Qt; every problem with an input names its file and line.
 """
@@ -169,6 +177,13 @@ _MEDIA = {"img", "audio", "video", "source", "embed", "object", "iframe", "track
 # bare newline is a soft break, which renders as a space).
 _HARD_MARK = "\ue012"
 _HARD = _HARD_MARK + "\n"
+# Marks a list marker written by the converter (from <li>), so that only typed text that merely
+# looks like a list marker is escaped.
+_LI = "\ue013"
+# Unicode superscript and subscript forms; <sup>/<sub> text made only of these is written with
+# them (10<sup>9</sup> -> 10⁹), other text as ^(...) or _(...).
+_SUP = dict(zip("0123456789+-\u2212=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUB = dict(zip("0123456789+-\u2212=()aeoxhklmnpst", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ", strict=True))
 
 
 class _HtmlToMarkdown(HTMLParser):
@@ -185,6 +200,7 @@ class _HtmlToMarkdown(HTMLParser):
         self.opened: list[str] = []  # inline markers written and not yet closed
         self.links: list[tuple[str, int]] = []  # (href, buffer length at <a>)
         self.tables: list[list[int]] = []  # per open table: [rows done, cells in this row]
+        self.scripts: list[tuple[str, int]] = []  # (sup or sub, buffer length at the tag)
         self.pre = 0
 
     # -- buffer helpers
@@ -293,13 +309,15 @@ class _HtmlToMarkdown(HTMLParser):
             if self.lists and self.lists[-1][0]:
                 self.lists[-1][1] += 1
                 marker = f"{self.lists[-1][1]}. "
-            self.buf.append(" " * indent + marker)
+            self.buf.append(" " * indent + _LI + marker)
             self.li_indent.append(indent + len(marker))
         elif tag == "hr":
             self._break(blank=True)
         elif tag == "a":
             href = (a.get("href") or "").strip()
             self.links.append((href, len("".join(self.buf))))
+        elif tag in ("sup", "sub"):
+            self.scripts.append((tag, len("".join(self.buf))))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -358,6 +376,13 @@ class _HtmlToMarkdown(HTMLParser):
                     and text.strip() != _escape_markdown(href)):
                 safe = href.replace(")", "%29").replace(" ", "%20")
                 self.buf = [whole[:start], f"[{text}]({safe})"]
+        elif tag in ("sup", "sub") and any(t == tag for t, _ in self.scripts):
+            while self.scripts:  # also closes a <sup> or <sub> left open inside this one
+                kind, start = self.scripts.pop()
+                whole = "".join(self.buf)
+                self.buf = [whole[:start], _script(kind, whole[start:])]
+                if kind == tag:
+                    break
 
     def _close(self, marker: str) -> None:
         if marker in self.pending:
@@ -397,8 +422,8 @@ class _HtmlToMarkdown(HTMLParser):
             self._emit(data)
             return
         data = re.sub(r"[ \t\n\r\f]+", " ", data)
-        if self._at_line_start():
-            data = data.lstrip(" ")
+        if self._at_line_start() or (self._tail(1) == " " and not self.pending):
+            data = data.lstrip(" ")  # no double space where a dropped tag stood
         if not data:
             return
         data = _escape_markdown(data)
@@ -408,9 +433,56 @@ class _HtmlToMarkdown(HTMLParser):
 
     def result(self) -> str:
         self.close()
+        while self.scripts:
+            kind, start = self.scripts.pop()
+            whole = "".join(self.buf)
+            self.buf = [whole[:start], _script(kind, whole[start:])]
         for marker in reversed(self.opened):
             self._close(marker)
         return "".join(self.buf)
+
+
+def _script(kind: str, text: str) -> str:
+    """The Markdown of the text of a ``<sup>`` or ``<sub>`` element."""
+    inner = text.strip()
+    if not inner:
+        return text
+    table = _SUP if kind == "sup" else _SUB
+    bare = re.sub(r"^(\*\*|\*|~~)(.+)\1$", r"\2", inner)  # <sup><b>2</b></sup> is just ²
+    if all(c in table for c in bare):
+        return "".join(table[c] for c in bare)
+    if "\n" in inner:  # a block inside: keep the text as it is
+        return text
+    inner = re.sub(r"(?<!\S)\*(?!\S)", r"\\*", inner)  # a lone * (a footnote mark)
+    return ("^(" if kind == "sup" else "\\_(") + inner + ")"
+
+
+# Typed text at the start of a line that Markdown would read as a block: a quote (>), a heading
+# (# x), a list item (- x, * x, + x, 1. x, 1) x), a rule or heading underline (---, _ _ _).
+_END = r"(?:[ \t]|" + _HARD_MARK + r"|$)"  # what may follow a block marker
+_BLOCK_LIKE = re.compile(r"(?:>|#{1,6}" + _END + r"|[-+*]" + _END + r"|-+[ \t]*" + _HARD_MARK
+                         + r"?$|(?:_[ \t]*){3,}" + _HARD_MARK + r"?$)")
+_ORDERED_LIKE = re.compile(r"\d{1,9}(?=[.)]" + _END + r")")
+_LINE_PREFIX = re.compile(r"(?:[ \t]*" + _LI + r"(?:[-*+]|\d+[.)])[ \t]*)*[ \t]*")
+
+
+def escape_block_starts(text: str) -> str:
+    """Escape typed text at the start of a line (or of a list item written by the converter)
+    that Markdown would read as a quote, heading, list item or rule: ``> 50`` -> ``\\> 50``,
+    ``# 1`` -> ``\\# 1``, ``1. x`` -> ``1\\. x``, ``- x`` -> ``\\- x``. Removes the marks
+    of converter-written list markers."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        m = _LINE_PREFIX.match(line)
+        end = m.end() if m else 0
+        head, rest = line[:end], line[end:]
+        num = _ORDERED_LIKE.match(rest)
+        if num:
+            rest = rest[: num.end()] + "\\" + rest[num.end():]
+        elif _BLOCK_LIKE.match(rest):
+            rest = "\\" + rest
+        out.append(head + rest)
+    return "\n".join(out).replace(_LI, "")
 
 
 def _escape_markdown(text: str) -> str:
@@ -445,7 +517,7 @@ def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
     """An HTML fragment -> (Markdown text, descriptions of dropped pictures and sounds)."""
     parser = _HtmlToMarkdown()
     parser.feed(fragment)
-    text = parser.result()
+    text = escape_block_starts(parser.result())
     return _finish_markdown(text), parser.media
 
 
@@ -588,6 +660,7 @@ class _Parsed:
     warnings: list[Message] = field(default_factory=list)
     title: str | None = None
     tags: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # key -> citation, from a column
 
 
 def _too_long(text: str) -> bool:
@@ -616,10 +689,18 @@ _SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "space": " ", "pipe"
 _SNIFF = ("\t", ";", ",")
 _FRONT_NAMES = {"front", "text", "question", "prompt", "term", "q", "word"}
 _BACK_NAMES = {"back", "answer", "definition", "a", "meaning"}
-_EXTRA_NAMES = {"back extra", "extra", "explanation", "notes", "note"}
+_EXTRA_NAMES = {"back extra", "extra", "explanation", "notes", "note", "comments"}
 _TAG_NAMES = {"tags", "tag"}
-_KNOWN_COLUMNS = _FRONT_NAMES | _BACK_NAMES | _EXTRA_NAMES | _TAG_NAMES | {"guid", "deck",
-                                                                         "notetype"}
+_SOURCE_NAMES = {"source", "sources", "reference", "references", "citation"}
+_REVERSE_NAMES = {"add reverse", "reverse", "reversed", "reversible"}
+_GUID_NAMES = {"guid", "note id", "id"}
+_NOTETYPE_NAMES = {"notetype", "note type"}
+_DECK_NAMES = {"deck"}
+_KNOWN_COLUMNS = (_FRONT_NAMES | _BACK_NAMES | _EXTRA_NAMES | _TAG_NAMES | _SOURCE_NAMES
+                  | _REVERSE_NAMES | _GUID_NAMES | _NOTETYPE_NAMES | _DECK_NAMES)
+_KNOWN_LIST = ("Front (or Question, Term), Back (or Answer, Definition), Extra (or Explanation, "
+               "Notes), Tags, Source, Add Reverse, GUID, Notetype, Deck")
+_FALSE_WORDS = {"0", "n", "no", "false", "off"}
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 _HR = re.compile(r"<hr\b[^>]*>", re.I)
 _BOLD = "\ue010"  # marks the answer of a cloze on the back until it is written as **bold**
@@ -631,6 +712,7 @@ class _AnkiMeta:
     sep: str | None = None
     is_html: bool | None = None
     columns_raw: str | None = None
+    columns_line: int = 0
     tags: list[str] = field(default_factory=list)
     deck: str | None = None
     notetype: str | None = None
@@ -684,6 +766,7 @@ def _anki_meta_value(meta: _AnkiMeta, key: str, value: str, file: str, line: int
         meta.tags = v.split()
     elif key == "columns":
         meta.columns_raw = value
+        meta.columns_line = line
     elif key == "deck":
         meta.deck = v or None
     elif key == "notetype":
@@ -806,6 +889,26 @@ def _pick(names: list[str], wanted: set[str], exclude: set[int]) -> int:
     return 0
 
 
+@dataclass
+class _Note:
+    """The fields of one Anki note as they are in the file (HTML or plain text)."""
+
+    line: int
+    front: str
+    back: str = ""
+    extra: str = ""
+    tags: list[str] = field(default_factory=list)
+    guid: str = ""
+    notetype: str = ""
+    source: str = ""
+    add_reverse: str | None = None  # the "Add Reverse" field, when the file has one
+
+
+def _optional_reverse(notetype: str) -> bool:
+    nt = notetype.lower()
+    return "revers" in nt and "optional" in nt
+
+
 def parse_anki(text: str, file: str) -> _Parsed:
     """Anki notes in plain text -> flashcards."""
     out = _Parsed("anki")
@@ -823,17 +926,16 @@ def parse_anki(text: str, file: str) -> _Parsed:
                 "semicolon or comma between a front and a back; add a first line such as "
                 "#separator:tab")])
     names: list[str] = []
+    names_line = meta.columns_line
     if meta.columns_raw is not None:
         first = next(csv_records(meta.columns_raw, sep), None)
         names = first.fields if first else []
     records = csv_records(body, sep, meta.body_line)
-    meta_cols = {c for c in (meta.tags_col, meta.guid_col, meta.notetype_col, meta.deck_col)
-                 if c}
     is_html = meta.is_html
     pending: list[_Record] = []
     for rec in records:
         if rec.fields and not names and not pending and _looks_like_header(rec.fields):
-            names = rec.fields
+            names, names_line = rec.fields, rec.line
             out.warnings.append(Message(file, rec.line, "first line read as column names (" +
                                         ", ".join(f.strip() for f in rec.fields) +
                                         "), not as a card", warning=True))
@@ -841,24 +943,55 @@ def parse_anki(text: str, file: str) -> _Parsed:
         pending.append(rec)
     if is_html is None:
         is_html = any(_HTML_HINT.search(f) for r in pending[:200] for f in r.fields)
+    meta_cols = {c for c in (meta.tags_col, meta.guid_col, meta.notetype_col, meta.deck_col)
+                 if c}
+    # Columns named GUID, Notetype or Deck work like the #... column: header lines.
+    for attr, wanted in (("guid_col", _GUID_NAMES), ("notetype_col", _NOTETYPE_NAMES),
+                         ("deck_col", _DECK_NAMES)):
+        if not getattr(meta, attr):
+            c = _pick(names, wanted, meta_cols)
+            if c:
+                setattr(meta, attr, c)
+                meta_cols.add(c)
     ncols = len(names) or max((len(r.fields) for r in pending if r.fields), default=0)
     tags_col = meta.tags_col or _pick(names, _TAG_NAMES, meta_cols)
     if tags_col:
         meta_cols.add(tags_col)
-    regular = [c for c in range(1, ncols + 1) if c not in meta_cols]
-    front_col = _pick(names, _FRONT_NAMES, meta_cols) or (regular[0] if regular else 1)
-    back_col = _pick(names, _BACK_NAMES, meta_cols | {front_col})
+    source_col = _pick(names, _SOURCE_NAMES, meta_cols)
+    reverse_col = _pick(names, _REVERSE_NAMES, meta_cols | {source_col})
+    named = {c for c in (source_col, reverse_col) if c}
+    regular = [c for c in range(1, ncols + 1) if c not in meta_cols | named]
+    front_col = _pick(names, _FRONT_NAMES, meta_cols | named) or (regular[0] if regular else 1)
+    back_col = _pick(names, _BACK_NAMES, meta_cols | named | {front_col})
     if not back_col:
         rest = [c for c in regular if c != front_col]
         back_col = rest[0] if rest else 0
-    extra_col = _pick(names, _EXTRA_NAMES, meta_cols | {front_col, back_col})
+    extra_col = _pick(names, _EXTRA_NAMES, meta_cols | named | {front_col, back_col})
     used = {front_col, back_col, extra_col}
+    # A "Basic (optional reversed card)" note has the fields Front, Back and Add Reverse.
+    implied_reverse = 0
+    if not reverse_col and (_optional_reverse(meta.notetype or "") or (meta.notetype_col and any(
+            _optional_reverse(r.fields[meta.notetype_col - 1]) for r in pending
+            if len(r.fields) >= meta.notetype_col))):
+        spare = [c for c in regular if c not in used and c != tags_col]
+        implied_reverse = spare[0] if spare else 0
     if not tags_col and not names:
         # Like Anki: with no tags column named, a regular column after the fields holds tags.
-        after = [c for c in regular if c not in used and c > max(front_col, back_col)]
+        after = [c for c in regular if c not in used | {implied_reverse}
+                 and c > max(front_col, back_col)]
         if after:
             tags_col = after[0]
-    ignored = [c for c in regular if c not in used | {tags_col}]
+    ignored = [c for c in regular if c not in used | {tags_col, implied_reverse}]
+    unknown = [c for c in ignored if c <= len(names) and names[c - 1].strip()
+               and names[c - 1].strip().lower() not in _KNOWN_COLUMNS]
+    if unknown:
+        out.warnings.append(Message(
+            file, names_line or meta.body_line, "column" + ("s " if len(unknown) > 1 else " ") +
+            ", ".join(f"{c} '{names[c - 1].strip()}'" for c in unknown) + " not imported: "
+            "quizapp does not know " + ("these column names" if len(unknown) > 1 else
+                                        "this column name") + f" (it knows {_KNOWN_LIST})",
+            warning=True))
+    ignored = [c for c in ignored if c not in unknown]
     if ignored and pending:
         out.warnings.append(Message(
             file, pending[0].line, "column" + ("s " if len(ignored) > 1 else " ") +
@@ -883,10 +1016,17 @@ def parse_anki(text: str, file: str) -> _Parsed:
         if meta.deck_col and col(meta.deck_col).strip():
             decks[col(meta.deck_col).strip()] += 1
         notetype = (col(meta.notetype_col) if meta.notetype_col else meta.notetype) or ""
-        tags = col(tags_col).split() if tags_col else []
-        _anki_note(out, file, rec.line, col(front_col), col(back_col) if back_col else "",
-                   col(extra_col) if extra_col else "", tags, col(meta.guid_col).strip()
-                   if meta.guid_col else "", notetype, is_html)
+        add_reverse: str | None = None
+        if reverse_col:
+            add_reverse = col(reverse_col)
+        elif implied_reverse and _optional_reverse(notetype):
+            add_reverse = col(implied_reverse)
+        note = _Note(rec.line, col(front_col), col(back_col) if back_col else "",
+                     col(extra_col) if extra_col else "",
+                     col(tags_col).split() if tags_col else [],
+                     col(meta.guid_col).strip() if meta.guid_col else "", notetype,
+                     col(source_col) if source_col else "", add_reverse)
+        _anki_note(out, file, note, is_html)
     deck_name = meta.deck or (decks.most_common(1)[0][0] if len(decks) == 1 else None)
     if deck_name:
         out.title = deck_name.split("::")[-1].strip() or None
@@ -894,31 +1034,85 @@ def parse_anki(text: str, file: str) -> _Parsed:
 
 
 def _looks_like_header(fields: list[str]) -> bool:
+    """Whether a first row names the columns (``Question,Answer,Explanation,Source``): it names
+    a front column, and a back column too unless every name is a known one."""
     names = [f.strip().lower() for f in fields]
-    return (len(names) >= 2 and all(n in _KNOWN_COLUMNS for n in names)
-            and any(n in _FRONT_NAMES for n in names))
+    if len(names) < 2 or not any(n in _FRONT_NAMES for n in names):
+        return False
+    if all(n in _KNOWN_COLUMNS for n in names):
+        return True
+    return (any(n in _BACK_NAMES for n in names)
+            and all(n and len(n) <= 40 and "\n" not in n and not _HTML_HINT.search(n)
+                    for n in names))
 
 
-def _anki_note(out: _Parsed, file: str, line: int, front_raw: str, back_raw: str,
-               extra_raw: str, tags: list[str], guid: str, notetype: str, is_html: bool) -> None:
-    tags = _clean_tags(tags, file, line, out.warnings)
-    media: list[str] = []
-    nt = notetype.lower()
-    if "cloze" in nt or _CLOZE.search(front_raw):
-        _anki_cloze(out, file, line, front_raw, back_raw or extra_raw, tags, guid, is_html)
+def _truthy(value: str | None) -> bool:
+    """An "Add Reverse" field: any text but 0, n, no, false or off (Anki: any text at all)."""
+    if value is None:
+        return False
+    v = html.unescape(re.sub(r"<[^>]*>", "", value)).strip().lower()
+    return bool(v) and v not in _FALSE_WORDS
+
+
+def _plain_text(raw: str, is_html: bool) -> str:
+    if is_html:
+        raw = html.unescape(re.sub(r"<[^>]*>", " ", raw))
+    return " ".join(raw.split())
+
+
+def _source_key(out: _Parsed, file: str, line: int, raw: str, is_html: bool) -> str | None:
+    """The key of the deck source for the text of a Source column (declared on first use)."""
+    citation = _plain_text(raw, is_html)
+    if not citation:
+        return None
+    for key, known in out.sources.items():
+        if known == citation:
+            return key
+    if len(citation) > 2000:
+        out.warnings.append(Message(file, line, f"source dropped: it is too long "
+                                    f"({len(citation):,} characters; at most 2,000)",
+                                    warning=True))
+        return None
+    base = slugify(citation, 40) or "source"
+    key, n = base, 1
+    while key == SOURCE_KEY or key in out.sources:
+        n += 1
+        key = f"{base}-{n}"
+    out.sources[key] = citation
+    return key
+
+
+_OCCLUSION = re.compile(r"image-occlusion:", re.I)
+
+
+def _anki_note(out: _Parsed, file: str, note: _Note, is_html: bool) -> None:
+    line = note.line
+    tags = _clean_tags(note.tags, file, line, out.warnings)
+    nt = note.notetype.lower()
+
+    def skip(reason: str) -> None:
+        out.skipped.append(Message(file, line, f"cannot convert note: {reason}"))
+
+    if "occlusion" in nt or _OCCLUSION.search(note.front):
+        skip("an Image Occlusion note (parts of a picture to uncover) has no text to ask; "
+             "quizapp does not import Anki pictures")
         return
-    front, m1 = _field_to_markdown(front_raw, is_html)
-    back_part, expl_part, sep = back_raw, "", False
-    if is_html and _HR.search(back_raw):
-        back_part, expl_part = _HR.split(back_raw, 1)
+    if "cloze" in nt or _CLOZE.search(note.front):
+        _anki_cloze(out, file, note, tags, is_html)
+        return
+    media: list[str] = []
+    front, m1 = _field_to_markdown(note.front, is_html)
+    back_part, expl_part, sep = note.back, "", False
+    if is_html and _HR.search(note.back):
+        back_part, expl_part = _HR.split(note.back, 1)
         sep = True
     back, m2 = _field_to_markdown(back_part, is_html)
     media += m1 + m2
     explanation: str | None = None
     objective: str | None = None
-    if sep or extra_raw.strip():
+    if sep or note.extra.strip():
         e1, m3 = _field_to_markdown(expl_part, is_html) if sep else ("", [])
-        e2, m4 = _field_to_markdown(extra_raw, is_html) if extra_raw.strip() else ("", [])
+        e2, m4 = _field_to_markdown(note.extra, is_html) if note.extra.strip() else ("", [])
         media += m3 + m4
         explanation, objective = split_objective("\n\n".join(x for x in (e1, e2) if x))
     if media:
@@ -926,21 +1120,19 @@ def _anki_note(out: _Parsed, file: str, line: int, front_raw: str, back_raw: str
                                     "import Anki media (copy a picture beside the deck and set "
                                     "the item's image field)", warning=True))
     if not front:
-        out.skipped.append(Message(file, line, "cannot convert note: the front has no text" +
-                                   (" (only media)" if media else "")))
+        skip("the front has no text" + (" (only media)" if m1 else ""))
         return
     if not back:
-        out.skipped.append(Message(file, line, "cannot convert note: the back is empty (a "
-                                   "flashcard needs a front and a back)"))
+        skip("the back has no text (only media)" if m2 else
+             "the back is empty (a flashcard needs a front and a back)")
         return
     for name, value in (("front", front), ("back", back), ("explanation", explanation or "")):
         if _too_long(value):
-            out.skipped.append(Message(file, line, f"cannot convert note: the {name} is too "
-                                       f"long ({len(value):,} characters; the limit is "
-                                       f"{MAX_TEXT:,})"))
+            skip(f"the {name} is too long ({len(value):,} characters; the limit is "
+                 f"{MAX_TEXT:,})")
             return
     data: dict[str, Any] = {"type": "flashcard", "front": front, "back": back}
-    if "reversed" in nt and ("optional" not in nt or extra_raw.strip()):
+    if ("revers" in nt and "optional" not in nt) or _truthy(note.add_reverse):
         data["reversible"] = True
     if explanation:
         data["explanation"] = explanation
@@ -948,12 +1140,53 @@ def _anki_note(out: _Parsed, file: str, line: int, front_raw: str, back_raw: str
         data["objective"] = objective
     if tags:
         data["tags"] = FlowList(tags)
-    base = "anki-" + short_hash(guid if guid else front)
+    source = _source_key(out, file, line, note.source, is_html)
+    if source:
+        data["source"] = source
+    base = "anki-" + short_hash(note.guid if note.guid else front)
     out.items.append(_Item(line, "note", data, base))
 
 
-def _anki_cloze(out: _Parsed, file: str, line: int, text_raw: str, extra_raw: str,
-                tags: list[str], guid: str, is_html: bool) -> None:
+_CLOZE_TOKEN = re.compile(r"\{\{c\d+::|\}\}")
+
+
+def _cloze_problems(text: str) -> tuple[str | None, bool]:
+    """(What makes the cloze deletions of a note unusable: nested or unclosed, or None;
+    whether a ``}}`` is left over after a deletion, as when MathJax braces end it early)."""
+    stack: list[bool] = []  # per open deletion: whether a deletion closed inside it
+    nested = stray = False
+    closed = 0
+    for m in _CLOZE_TOKEN.finditer(text):
+        if m.group() != "}}":
+            stack.append(False)
+        elif stack:
+            inner = stack.pop()
+            nested = nested or inner
+            closed += 1
+            if stack:
+                stack[-1] = True
+        elif closed:  # a "}}" with no deletion open is text, as in Anki
+            stray = True
+    if nested:
+        return ("nested clozes ({{c1::... {{c2::...}} ...}}) are not supported; un-nest them "
+                "in Anki first"), stray
+    if stack:
+        return "a cloze deletion {{c...:: is never closed with }}", stray
+    return None, stray
+
+
+def _anki_cloze(out: _Parsed, file: str, note: _Note, tags: list[str], is_html: bool) -> None:
+    line, text_raw = note.line, note.front
+    extra_raw = note.back or note.extra
+    problem, stray = _cloze_problems(text_raw)
+    if problem:
+        out.skipped.append(Message(file, line, f"cannot convert note: {problem}"))
+        return
+    if stray:
+        out.warnings.append(Message(file, line, "a '}}' is left over after a cloze deletion, "
+                                    "which may have ended early (braces such as {2^{n}} inside "
+                                    "a cloze need a space: {2^{n} }); check this card",
+                                    warning=True))
     numbers = sorted({int(m.group(1)) for m in _CLOZE.finditer(text_raw)})
     if not numbers:
         out.skipped.append(Message(file, line, "cannot convert note: a Cloze note with no "
@@ -967,7 +1200,7 @@ def _anki_cloze(out: _Parsed, file: str, line: int, text_raw: str, extra_raw: st
     if media:
         out.warnings.append(Message(file, line, f"{', '.join(media)} dropped: quizapp does not "
                                     "import Anki media", warning=True))
-    base_hash = short_hash(guid if guid else whole)
+    base_hash = short_hash(note.guid if note.guid else whole)
     for n in numbers:
         def hide(m: re.Match[str], n: int = n) -> str:
             if int(m.group(1)) != n:
@@ -979,6 +1212,13 @@ def _anki_cloze(out: _Parsed, file: str, line: int, text_raw: str, extra_raw: st
                 return m.group(2)
             return f"{_BOLD}{m.group(2).strip()}{_BOLD}"
 
+        answer, answer_media = _field_to_markdown(" ".join(
+            m.group(2) for m in _CLOZE.finditer(text_raw) if int(m.group(1)) == n), is_html)
+        if not answer:
+            out.skipped.append(Message(file, line, f"cannot convert cloze c{n}: the hidden "
+                                       "part is " + ("only media (quizapp does not import Anki "
+                                                     "media)" if answer_media else "empty")))
+            continue
         front, _ = _field_to_markdown(_CLOZE.sub(hide, text_raw), is_html)
         back, _ = _field_to_markdown(_CLOZE.sub(show, text_raw), is_html)
         back = back.replace(_BOLD, "**")
@@ -991,6 +1231,9 @@ def _anki_cloze(out: _Parsed, file: str, line: int, text_raw: str, extra_raw: st
             data["explanation"] = explanation
         if tags:
             data["tags"] = FlowList(tags)
+        source = _source_key(out, file, line, note.source, is_html)
+        if source:
+            data["source"] = source
         out.items.append(_Item(line, f"cloze c{n}", data, f"anki-{base_hash}-c{n}"))
 
 
@@ -1266,8 +1509,17 @@ def _gift_question(out: _Parsed, file: str, line: int, text: str) -> None:
         return
     base = slugify(name) if name else ""
     if not base or not base[0].isalnum():
-        base = "gift-" + short_hash(stem)
+        base = "gift-" + short_hash(_gift_identity(data))
     out.items.append(_Item(line, what, data, base))
+
+
+def _gift_identity(data: dict[str, Any]) -> str:
+    """What the id of a question without a ``::name::`` is a hash of: the stem and every option
+    with its mark (``=`` right, ``~`` wrong), so that questions with the same text but other
+    options get distinct ids that do not depend on their order in the file."""
+    right = ({data["answer"]} if data["type"] == "single" else set(data["answers"]))
+    return "\n".join([data["stem"]] + [("=" if LETTERS[k] in right else "~") + o["text"]
+                                       for k, o in enumerate(data["options"])])
 
 
 # --------------------------------------------------------------------------- import
@@ -1284,26 +1536,59 @@ class ImportResult:
     warnings: list[Message]
 
 
-_GIFT_HINT = re.compile(r"^\s*(::|\$CATEGORY:|// question: )|\{\s*(=|~|T\s*[}#]|F\s*[}#]|"
-                        r"TRUE\s*[}#]|FALSE\s*[}#])", re.M)
+_GIFT_STRONG = re.compile(r"^\s*(::|\$CATEGORY:|// question: )", re.M)
+_GIFT_BRACES = re.compile(r"\{\s*(=|~|T\s*[}#]|F\s*[}#]|TRUE\s*[}#]|FALSE\s*[}#])")
 _ANKI_HINT = re.compile(r"^(tags:|#(separator|html|columns|tags|deck|notetype|guid column|"
                         r"tags column|notetype column|deck column):)", re.I)
 
 
-def detect_format(name: str, text: str) -> Format | None:
-    """Guess the format of an import file from its name and content."""
+def _tab_separated(text: str) -> bool:
+    """Whether most lines have a tab after some text, as the notes of an Anki export do (the
+    answers of a GIFT file are indented with tabs, which does not count)."""
+    lines = [ln for ln in text[:200_000].split("\n")
+             if ln.strip() and not ln.lstrip().startswith(("//", "#"))][:500]
+    return bool(lines) and sum(1 for ln in lines if re.search(r"\S\t", ln)) >= 0.8 * len(lines)
+
+
+def _guess_format(name: str, text: str) -> tuple[Format | None, str]:
+    """(format, how it was guessed) for an import file, from its name and content."""
     suffix = Path(name).suffix.lower()
     if suffix == ".gift":
-        return "gift"
+        return "gift", "from the .gift suffix"
     if suffix in (".csv", ".tsv"):
-        return "anki"
+        return "anki", f"from the {suffix} suffix"
     if _ANKI_HINT.match(text):
-        return "anki"
-    if _GIFT_HINT.search(text[:200_000]):
-        return "gift"
+        return "anki", "header"  # Anki's own header lines: no doubt left
+    head = text[:200_000]
+    if _GIFT_STRONG.search(head):
+        return "gift", "from GIFT question names (::name::) or $CATEGORY lines"
+    if _GIFT_BRACES.search(head):
+        if _tab_separated(head):
+            return "anki", "from the tab-separated lines, despite answer braces such as {=...}"
+        return "gift", "from answer braces such as {=...} or {T}"
     if "\t" in text:
-        return "anki"
-    return None
+        return "anki", "from the tabs between fields"
+    return None, ""
+
+
+def detect_format(name: str, text: str) -> Format | None:
+    """Guess the format of an import file from its name and content."""
+    return _guess_format(name, text)[0]
+
+
+def _guess_hint(file: str, text: str, kind: Format, how: str) -> Message | None:
+    """The hint to give if most of a file fails in the guessed format, when the other format
+    is plausible too (tabs after text for Anki; GIFT names or answer braces for GIFT)."""
+    other: Format = "gift" if kind == "anki" else "anki"
+    head = text[:200_000]
+    if other == "anki" and not re.search(r"\S\t", head):
+        return None
+    if other == "gift" and not (_GIFT_STRONG.search(head) or _GIFT_BRACES.search(head)):
+        return None
+    article = "an" if other == "anki" else "a"
+    return Message(file, 1, f"the format was guessed as {FORMAT_NAMES[kind]} ({how}) and most "
+                   f"of the file could not be converted; if it is {article} "
+                   f"{FORMAT_NAMES[other]}, import it again with --format {other}")
 
 
 def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = None,
@@ -1314,8 +1599,9 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
     Raises :class:`ConvertError` when nothing at all can be converted.
     """
     text, warnings = decode_input(data, file)
+    how = ""
     if fmt == "auto":
-        found = detect_format(file, text)
+        found, how = _guess_format(file, text)
         if found is None:
             raise ConvertError([Message(file, 1, "cannot tell whether this is an Anki text "
                                         "export or a GIFT file; use --format anki or --format "
@@ -1325,6 +1611,21 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
         kind = "anki" if fmt == "anki" else "gift"
     else:
         raise ConvertError([Message(file, 1, f"unknown format {fmt!r}")])
+    # When the format was guessed (not from Anki's own header lines) and most of the file fails,
+    # the guess may be wrong: say so, and how to choose the other format.
+    hint = _guess_hint(file, text, kind, how) if fmt == "auto" and how != "header" else None
+    try:
+        return _build_deck(text, file, kind, warnings, hint, deck_id=deck_id, title=title,
+                           out_path=out_path, today=today)
+    except ConvertError as e:
+        if hint is not None:
+            e.messages.append(hint)
+        raise
+
+
+def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
+                hint: Message | None, *, deck_id: str | None, title: str | None,
+                out_path: Path | None, today: _dt.date | None) -> ImportResult:
     parsed = parse_anki(text, file) if kind == "anki" else parse_gift(text, file)
     warnings += parsed.warnings
     skipped = list(parsed.skipped)
@@ -1357,6 +1658,10 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
             "defaults": {"source": SOURCE_KEY},
             "items": [it.data for it in items],
         }
+        used = {it.data.get("source") for it in items}
+        for key, citation in parsed.sources.items():
+            if key in used:
+                deck_map["sources"][key] = {"citation": citation}
         if parsed.tags:
             deck_map["defaults"]["tags"] = FlowList(parsed.tags)
         header = (
@@ -1385,6 +1690,9 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
                     file, 1, "nothing to import: no item could be converted")]) from None
             continue
         skipped.sort(key=lambda s: s.line)
+        if hint is not None and (len({s.line for s in skipped})
+                                 > len({it.line for it in items})):
+            warnings.append(Message(hint.file, hint.line, hint.text, warning=True))
         warnings.sort(key=lambda s: s.line)
         return ImportResult(yaml_text, deck, kind, skipped, warnings)
     raise ConvertError([Message(file, 1, "internal error: could not build a valid deck")])
@@ -1437,15 +1745,31 @@ def _case_context(case: Case, upto: int) -> str:
     return "<br><br>".join(parts)
 
 
+BASIC = "Basic"
+BASIC_REVERSED = "Basic (and reversed card)"
+
+
 def export_anki(deck: Deck) -> tuple[str, list[str]]:
-    """A deck -> Anki notes as tab-separated text with header lines, plus notes for stderr."""
+    """A deck -> Anki notes as tab-separated text with header lines, plus notes for stderr.
+
+    When a flashcard is reversible, a first column names each note's note type (Anki's
+    ``#notetype column:``): *Basic (and reversed card)* for reversible flashcards, *Basic* for
+    the rest."""
     where = str(deck.path) if deck.path else deck.id
-    rows = ["#separator:tab", "#html:true", "#columns:Front\tBack\tTags", "#tags column:3"]
+    with_type = any(isinstance(it, Flashcard) and it.reversible for it in deck.items)
+    if with_type:
+        rows = ["#separator:tab", "#html:true", "#notetype column:1",
+                "#columns:Notetype\tFront\tBack\tTags", "#tags column:4"]
+    else:
+        rows = ["#separator:tab", "#html:true", "#columns:Front\tBack\tTags", "#tags column:3"]
     notes: list[str] = []
 
-    def add(front: str, back: str, tags: tuple[str, ...]) -> None:
+    def add(front: str, back: str, tags: tuple[str, ...], reversible: bool = False) -> None:
         tag_text = " ".join(t.replace(" ", "_") for t in tags)
-        rows.append("\t".join(_tsv_field(f) for f in (front, back, tag_text)))
+        fields = [front, back, tag_text]
+        if with_type:
+            fields.insert(0, BASIC_REVERSED if reversible else BASIC)
+        rows.append("\t".join(_tsv_field(f) for f in fields))
 
     for it in deck.items:
         if it.image is not None:
@@ -1456,7 +1780,7 @@ def export_anki(deck: Deck) -> tuple[str, list[str]]:
             teaching = _objective_suffix(it.explanation, it.objective)
             if teaching:
                 back += "<hr>" + markdown_to_html(teaching)
-            add(markdown_to_html(it.front), back, it.tags)
+            add(markdown_to_html(it.front), back, it.tags, it.reversible)
         elif isinstance(it, Question):
             add(*_question_html(it), it.tags)
         else:

@@ -383,7 +383,8 @@ def test_handwritten_gift() -> None:
     r = imp("handwritten.gift")
     got = items(r)
     assert list(got) == ["rf-age", "rf-thoracic", "gift-" + interop.short_hash(
-        "Non-mechanical pain (not eased by rest) is a red flag."), "escapes", "missing-word",
+        "Non-mechanical pain (not eased by rest) is a red flag.\n=True\n~False"), "escapes",
+        "missing-word",
         "multi-line", "md-question", "plain-question", "red-flags-select-all", "partial",
         "rf-age-2"]
     age = got["rf-age"]
@@ -472,7 +473,7 @@ def test_gift_names_are_slugified_and_deduplicated() -> None:
     text = "::Q 1: Fever?::A{T}\n\n::q-1-fever::B{F}\n\n::***::C{T}\n"
     r = convert(text.encode(), "n.gift")
     assert [it.id for it in r.deck.items] == ["q-1-fever", "q-1-fever-2",
-                                              "gift-" + interop.short_hash("C")]
+                                              "gift-" + interop.short_hash("C\n=True\n~False")]
 
 
 def test_gift_unicode_and_general_feedback_with_objective() -> None:
@@ -800,3 +801,310 @@ def test_cli_export_usage_and_problems(tmp_path: Path) -> None:
     assert code == 2 and "no questions to export" in err
     code, _, err = run("export", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "m.gift"))
     assert code == 2 and "no such file" in err
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_gift_ids_without_names_hash_the_options_so_they_are_stable_and_distinct() -> None:
+    aspirin = "Which is true?{=Aspirin inhibits COX ~Aspirin is an opioid}\n"
+    insulin = "Which is true?{=Insulin lowers glucose ~Insulin raises glucose}\n"
+    warfarin = "Which is true?{=Warfarin needs INR checks ~Warfarin is an NSAID}\n"
+    first = convert((aspirin + "\n" + insulin).encode(), "v1.gift")
+    second = convert((warfarin + "\n" + aspirin + "\n" + insulin).encode(), "v2.gift")
+    ids1 = [it.id for it in first.deck.items]
+    ids2 = [it.id for it in second.deck.items]
+    assert len(set(ids2)) == 3 and all(re.fullmatch(r"gift-[0-9a-f]{8}", i) for i in ids2)
+    assert ids2[1:] == ids1  # a question added in front changes no other id
+    assert ids1[0] == "gift-" + interop.short_hash(
+        "Which is true?\n=Aspirin inhibits COX\n~Aspirin is an opioid")
+    # which option is right is part of the identity too
+    flipped = convert(b"Which is true?{~Aspirin inhibits COX =Aspirin is an opioid}\n", "f.gift")
+    assert flipped.deck.items[0].id != ids1[0]
+
+
+@pytest.mark.parametrize(("html", "md"), [
+    ("&gt; 50 years", "\\> 50 years"),
+    ("# 1 cause", "\\# 1 cause"),
+    ("#1 cause", "#1 cause"),  # not a heading: left alone
+    ("1. night pain", "1\\. night pain"),
+    ("2) second", "2\\) second"),
+    ("- weight loss", "\\- weight loss"),
+    ("* star", "\\* star"),
+    ("+ plus", "\\+ plus"),
+    ("---", "\\---"),
+    ("-5 °C", "-5 °C"),
+    ("Red flag:<br>&gt; 50 years old<br>- weight loss<br>1. night pain",
+     "Red flag:\\\n\\> 50 years old\\\n\\- weight loss\\\n1\\. night pain"),
+    ("<div># x</div><div>+ y</div>", "\\# x\\\n\\+ y"),
+    ("<ul><li>- dash</li><li>1. one</li></ul>", "- \\- dash\n- 1\\. one"),
+    ("<ol><li>a<ul><li>&gt; q</li></ul></li></ol>", "1. a\n   - \\> q"),
+    ("<span>1</span>. split by a tag", "1\\. split by a tag"),
+])
+def test_text_that_looks_like_markdown_blocks_is_escaped(html: str, md: str) -> None:
+    assert html_to_markdown(html)[0] == md
+
+
+def test_plain_text_line_starts_are_escaped() -> None:
+    assert interop.plain_to_markdown("> quoted\n# hash\n1. one\n- dash") == (
+        "\\> quoted\\\n\\# hash\\\n1\\. one\\\n\\- dash")
+    r = convert(b"#separator:tab\n#html:false\nRed flags?\t\"> 50\n- weight loss\"\n", "p.txt")
+    card = r.deck.items[0]
+    assert isinstance(card, Flashcard) and card.back == "\\> 50\\\n\\- weight loss"
+    gift = convert(b"::q::[plain]# 1 cause?{=> 50 ~- none}\n", "p.gift").deck.items[0]
+    assert isinstance(gift, Question) and gift.stem == "\\# 1 cause?"
+    assert [o.text for o in gift.options] == ["\\> 50", "\\- none"]
+
+
+ESCAPED_DECK = """\
+format: 1
+id: escapes
+title: Escapes
+sources:
+  src: {citation: A source}
+defaults: {source: src}
+items:
+  - id: fc1
+    type: flashcard
+    front: "\\\\# 1 cause of back pain?"
+    back: "\\\\> 50 years\\\\\\n\\\\- weight loss\\\\\\n1\\\\. night pain"
+    explanation: "10⁹/L and t\\\\_(1/2) and H₂O"
+  - id: q1
+    type: single
+    stem: "\\\\> 50 or \\\\< 20?"
+    options:
+      - {text: "1\\\\. first", explanation: "\\\\- yes"}
+      - {text: "\\\\+ plus"}
+    answer: A
+"""
+
+
+def test_escaped_line_starts_round_trip_and_are_unescaped_on_export(tmp_path: Path) -> None:
+    p = tmp_path / "e.yaml"
+    p.write_text(ESCAPED_DECK, encoding="utf-8")
+    deck = deckfile.load(p)
+    fc = deck.items[0]
+    assert isinstance(fc, Flashcard)
+    assert fc.back == "\\> 50 years\\\n\\- weight loss\\\n1\\. night pain"
+    anki, _ = interop.export_anki(deck)
+    note = anki.splitlines()[4]
+    # Anki shows HTML: the text as written, with no Markdown backslashes left
+    assert note.startswith('"# 1 cause of back pain?"\t&gt; 50 years<br>- weight loss<br>'
+                           "1. night pain<hr>10⁹/L and t_(1/2) and H₂O")
+    back = convert(anki.encode(), "rt.txt").deck.items[0]
+    assert isinstance(back, Flashcard)
+    assert (back.front, back.back, back.explanation) == (fc.front, fc.back, fc.explanation)
+    gift, _ = interop.export_gift(deck, TODAY)
+    q = convert(gift.encode(), "rt.gift").deck.items[0]
+    orig = deck.items[1]
+    assert isinstance(q, Question) and isinstance(orig, Question)
+    assert q.stem == orig.stem and [(o.text, o.explanation) for o in q.options] == [
+        (o.text, o.explanation) for o in orig.options]
+
+
+@pytest.mark.parametrize(("html", "md"), [
+    ("4&ndash;11 &times; 10<sup>9</sup>/L", "4–11 × 10⁹/L"),
+    ("mg/m<sup>2</sup>", "mg/m²"),
+    ("H<sub>2</sub>O", "H₂O"),
+    ("Ca<sup>2+</sup> and x<sup>-1</sup> and x<sup>n</sup> and x<sup>(i)</sup>",
+     "Ca²⁺ and x⁻¹ and xⁿ and x⁽ⁱ⁾"),
+    ("CO<sub>2</sub><sup>2&minus;</sup>", "CO₂²⁻"),
+    ("P<sub>a</sub>O<sub>2</sub>", "PₐO₂"),
+    ("10<sup><b>9</b></sup>", "10⁹"),
+    ("e<sup>i&pi;</sup>", "e^(iπ)"),
+    ("HbA<sub>1c</sub>", "HbA\\_(1c)"),
+    ("t<sub>1/2</sub>", "t\\_(1/2)"),
+    ("note<sup>*</sup>", "note^(\\*)"),
+    ("x<sup> </sup>y", "x y"),
+    ("unclosed<sup>2", "unclosed²"),
+])
+def test_sup_and_sub_are_kept(html: str, md: str) -> None:
+    assert html_to_markdown(html)[0] == md
+
+
+def test_sup_in_an_anki_note_and_its_round_trip() -> None:
+    r = convert(b"#separator:tab\n#html:true\nNormal WBC?\t4-11 x 10<sup>9</sup>/L\n"
+                b"Half-life\tt<sub>1/2</sub>\n", "s.txt")
+    assert [c.back for c in r.deck.items if isinstance(c, Flashcard)] == [
+        "4-11 x 10⁹/L", "t\\_(1/2)"]
+    again = convert(interop.export_anki(r.deck)[0].encode(), "s2.txt")
+    assert [c.back for c in again.deck.items if isinstance(c, Flashcard)] == [
+        "4-11 x 10⁹/L", "t\\_(1/2)"]
+
+
+def test_header_row_maps_columns_by_name_with_explanation_and_source() -> None:
+    text = ("Question,Answer,Explanation,Source\n"
+            "First-line drug for absence seizures?,Ethosuximide,Valproate if also tonic-clonic,"
+            "BNF 2024\nAntidote for warfarin?,Vitamin K,Plus PCC if major bleeding,NICE\n"
+            "Antidote for paracetamol?,Acetylcysteine,,BNF 2024\nNo source?,None,,\n")
+    r = convert(text.encode(), "four.csv")
+    cards = [c for c in r.deck.items if isinstance(c, Flashcard)]
+    assert [(c.front, c.back, c.explanation, c.tags, c.sources) for c in cards] == [
+        ("First-line drug for absence seizures?", "Ethosuximide",
+         "Valproate if also tonic-clonic", (), ("bnf-2024",)),
+        ("Antidote for warfarin?", "Vitamin K", "Plus PCC if major bleeding", (), ("nice",)),
+        ("Antidote for paracetamol?", "Acetylcysteine", None, (), ("bnf-2024",)),
+        ("No source?", "None", None, (), ("imported",))]
+    assert {k: s.citation for k, s in r.deck.sources.items() if k != "imported"} == {
+        "bnf-2024": "BNF 2024", "nice": "NICE"}
+    assert [str(w) for w in r.warnings] == [
+        "four.csv:1: warning: first line read as column names (Question, Answer, Explanation, "
+        "Source), not as a card"]
+
+
+def test_header_row_is_case_insensitive_and_names_unknown_columns() -> None:
+    text = ("FRONT\tBACK\tDifficulty\tEXTRA\tTags\tReverse\n"
+            "Atenolol\tbeta-1 blocker\thard\tcardioselective\tpharm beta\ty\n"
+            "Digoxin\tNa/K ATPase inhibitor\teasy\t\tpharm\t\n")
+    r = convert(text.encode(), "h.tsv")
+    cards = [c for c in r.deck.items if isinstance(c, Flashcard)]
+    assert [(c.front, c.back, c.explanation, c.tags, c.reversible) for c in cards] == [
+        ("Atenolol", "beta-1 blocker", "cardioselective", ("pharm", "beta"), True),
+        ("Digoxin", "Na/K ATPase inhibitor", None, ("pharm",), False)]
+    assert len(r.deck.items) == 2  # the header is not a card
+    unknown = [str(w) for w in r.warnings if "not imported" in str(w)]
+    assert len(unknown) == 1 and unknown[0].startswith(
+        "h.tsv:1: warning: column 3 'Difficulty' not imported: quizapp does not know this "
+        "column name (it knows Front")
+    # the same with Anki's #columns: header line
+    r2 = convert(b"#separator:tab\n#columns:Front\tBack\tChapter\tMnemonic\nf\tb\tc1\tm\n",
+                 "c.txt")
+    assert ["c.txt:2: warning: columns 3 'Chapter', 4 'Mnemonic' not imported: quizapp does "
+            "not know these column names" in str(w) for w in r2.warnings] == [True]
+
+
+def test_a_first_row_of_card_text_is_not_a_header() -> None:
+    r = convert(b"Question about the heart,Answer: the aorta,extra\nf,b,x\n", "n.csv")
+    assert len(r.deck.items) == 2
+
+
+def test_image_occlusion_and_media_only_notes_are_skipped_with_a_reason() -> None:
+    text = ("#separator:tab\n#html:true\n#notetype column:1\n#tags column:5\n"
+            "Basic\tWhat?\tThat\t\tok\n"
+            "Image Occlusion\t{{c1::image-occlusion:rect:left=.2:top=.4:width=.1:height=.05:"
+            "oi=1}}<br>{{c2::image-occlusion:rect:left=.5:top=.3:width=.1:height=.05:oi=1}}\t"
+            "<img src=\"heart.png\">\tChambers\tanatomy\n"
+            "Cloze\t{{c1::image-occlusion:ellipse:left=.1:top=.1:width=.2:height=.2}}\t"
+            "<img src=\"a.png\">\t\t\n"
+            "Basic\t<img src=\"front.png\">\t<img src=\"back.png\">\t\t\n"
+            "Basic\tWhat is shown?\t<img src=\"back.png\">\t\t\n"
+            "Cloze\tThe {{c1::<img src=\"x.png\">}} shows {{c2::the aorta}}\t\t\t\n")
+    r = convert(text.encode(), "io.txt")
+    assert [(it.id.rsplit("-", 1)[-1], it.front) for it in r.deck.items
+            if isinstance(it, Flashcard)] == [
+        (r.deck.items[0].id.rsplit("-", 1)[-1], "What?"), ("c2", "The shows [...]")]
+    assert [str(s) for s in r.skipped] == [
+        "io.txt:6: cannot convert note: an Image Occlusion note (parts of a picture to "
+        "uncover) has no text to ask; quizapp does not import Anki pictures",
+        "io.txt:7: cannot convert note: an Image Occlusion note (parts of a picture to "
+        "uncover) has no text to ask; quizapp does not import Anki pictures",
+        "io.txt:8: cannot convert note: the front has no text (only media)",
+        "io.txt:9: cannot convert note: the back has no text (only media)",
+        "io.txt:10: cannot convert cloze c1: the hidden part is only media (quizapp does not "
+        "import Anki media)"]
+
+
+def test_nested_and_unclosed_clozes_are_skipped_with_a_message() -> None:
+    text = ("#separator:tab\n#html:true\n#notetype:Cloze\n"
+            "Nested {{c1::outer {{c2::inner}} text}} ok\textra\n"
+            "Fine {{c1::one}} and {{c2::two}}\t\n"
+            "Never {{c1::closed\t\n"
+            "Math {{c1::\\(x^{2^{n}}\\)}} here\t\n")
+    r = convert(text.encode(), "n.txt")
+    assert [it.id.rsplit("-", 1)[-1] for it in r.deck.items] == ["c1", "c2", "c1"]
+    assert [str(s) for s in r.skipped] == [
+        "n.txt:4: cannot convert note: nested clozes ({{c1::... {{c2::...}} ...}}) are not "
+        "supported; un-nest them in Anki first",
+        "n.txt:6: cannot convert note: a cloze deletion {{c...:: is never closed with }}"]
+    assert [str(w) for w in r.warnings] == [
+        "n.txt:7: warning: a '}}' is left over after a cloze deletion, which may have ended "
+        "early (braces such as {2^{n}} inside a cloze need a space: {2^{n} }); check this card"]
+
+
+def _deck_with_reversible(tmp_path: Path) -> Deck:
+    p = tmp_path / "r.yaml"
+    p.write_text(VALID_DECK.replace("    back: Back\n", "    back: Back\n    reversible: true\n")
+                 .replace("  - id: q1\n", "  - id: fc2\n    type: flashcard\n    front: F2\n"
+                          "    back: B2\n    source: src\n  - id: q1\n", 1), encoding="utf-8")
+    return deckfile.load(p)
+
+
+def test_export_anki_writes_reversible_flashcards_with_their_note_type(tmp_path: Path) -> None:
+    deck = _deck_with_reversible(tmp_path)
+    text, notes = interop.export_anki(deck)
+    lines = text.splitlines()
+    assert lines[:5] == ["#separator:tab", "#html:true", "#notetype column:1",
+                         "#columns:Notetype\tFront\tBack\tTags", "#tags column:4"]
+    assert lines[5] == "Basic (and reversed card)\tFront\tBack\t"
+    assert lines[6] == "Basic\tF2\tB2\t"
+    assert lines[7].startswith("Basic\tWhich one?<br><br>A. Right")
+    assert notes == []
+    back = convert(text.encode(), "r.txt")
+    assert back.skipped == [] and back.warnings == []
+    cards = [c for c in back.deck.items if isinstance(c, Flashcard)]
+    assert [(c.front, c.reversible) for c in cards[:2]] == [("Front", True), ("F2", False)]
+    # a deck without reversible cards keeps the plain three columns
+    assert interop.export_anki(load_valid(tmp_path))[0].startswith(
+        "#separator:tab\n#html:true\n#columns:Front\tBack\tTags\n#tags column:3\n")
+
+
+def test_import_honours_reversed_note_types_and_add_reverse() -> None:
+    text = ("#separator:tab\n#html:true\n#notetype column:1\n#tags column:5\n"
+            "Basic (optional reversed card)\tAtenolol\tbeta-1 blocker\ty\tpharm\n"
+            "Basic (optional reversed card)\tDigoxin\tNa/K ATPase inhibitor\t\tpharm\n"
+            "Basic (and reversed card)\tFurosemide\tLoop diuretic\t\trenal\n"
+            "Basic-reverse\tNaloxone\tOpioid antidote\t\ttox\n"
+            "Basic\tSomething\tElse\t\t\n")
+    r = convert(text.encode(), "o.txt")
+    assert [(c.front, c.reversible) for c in r.deck.items if isinstance(c, Flashcard)] == [
+        ("Atenolol", True), ("Digoxin", False), ("Furosemide", True), ("Naloxone", True),
+        ("Something", False)]
+    assert r.warnings == []  # column 4 is the Add Reverse field, not an unused column
+    named = convert(b"#separator:tab\n#columns:Front\tBack\tAdd Reverse\nA\tB\tyes\nC\tD\t\n"
+                    b"E\tF\tno\n", "a.txt")
+    assert [c.reversible for c in named.deck.items if isinstance(c, Flashcard)] == [
+        True, False, False]
+
+
+def test_headerless_tsv_with_braces_is_read_as_anki() -> None:
+    text = "Pressure formula\tP = [$]\\frac{F}{A}[/$]\tphysio\nForce\t{F} = ma\tphysio\n"
+    assert interop.detect_format("old.txt", text) == "anki"
+    r = convert(text.encode(), "old.txt")
+    assert r.format == "anki" and len(r.deck.items) == 2 and r.skipped == []
+
+
+def test_a_wrong_guess_of_the_format_says_so_and_suggests_the_other(tmp_path: Path) -> None:
+    text = "Pressure formula\tP = {F}/{A}\nUnits\tPa\nRemember the definition\n"
+    assert interop.detect_format("mixed.txt", text) == "gift"
+    with pytest.raises(ConvertError) as e:
+        convert(text.encode(), "mixed.txt")
+    assert str(e.value.messages[-1]) == (
+        "mixed.txt:1: the format was guessed as Moodle GIFT file (from answer braces such as "
+        "{=...} or {T}) and most of the file could not be converted; if it is an Anki text "
+        "export, import it again with --format anki")
+    # most lines fail, some convert: a warning
+    partial = ("Which?{=a ~b}\n\nPressure\tP = {F}/{A}\n\nForce\t{F} is {m}{a}\n")
+    r = convert(partial.encode(), "p.gift")
+    assert len(r.deck.items) == 1 and len(r.skipped) == 2
+    assert str(r.warnings[0]) == (
+        "p.gift:1: warning: the format was guessed as Moodle GIFT file (from the .gift suffix) "
+        "and most of the file could not be converted; if it is an Anki text export, import it "
+        "again with --format anki")
+    # a file guessed as Anki that fails suggests GIFT
+    with pytest.raises(ConvertError) as e:
+        convert(b"Which one {=a ~b}\n", "q.csv")
+    assert "--format gift" in str(e.value.messages[-1])
+    # no hint when the format was given, or when the other format is not plausible
+    with pytest.raises(ConvertError) as e:
+        convert(text.encode(), "mixed.txt", fmt="gift")
+    assert "guessed" not in str(e.value)
+    with pytest.raises(ConvertError) as e:
+        convert(b"::q::Essay{}\n", "e.gift")
+    assert "guessed" not in str(e.value)
+    # through the command line: a clean message, no traceback
+    src = tmp_path / "mixed.txt"
+    src.write_text(text, encoding="utf-8")
+    code, _, err = run("import", str(src), "-o", str(tmp_path / "m.yaml"))
+    assert code == 2 and "--format anki" in err and "Traceback" not in err
+    code, _, err = run("import", str(src), "-o", str(tmp_path / "m.yaml"), "--format", "anki")
+    assert code == 1 and "2 items imported" in err  # the line with no back is skipped
