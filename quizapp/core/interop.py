@@ -76,8 +76,9 @@ MAX_OPTIONS = 10
 SOURCE_KEY = "imported"
 OBJECTIVE_LABEL = "**Learning objective:**"
 
-Format = Literal["anki", "gift"]
-FORMAT_NAMES = {"anki": "Anki text export", "gift": "Moodle GIFT file"}
+Format = Literal["anki", "gift", "moodle"]
+FORMAT_NAMES = {"anki": "Anki text export", "gift": "Moodle GIFT file",
+                "moodle": "Moodle XML file"}
 
 
 # --------------------------------------------------------------------------- messages
@@ -139,7 +140,8 @@ def decode_input(data: bytes, file: str) -> tuple[str, list[Message]]:
             line, col = _line_col(data, nul)
             raise ConvertError([Message(
                 file, line, "this is a binary file, not a text export (it contains NUL bytes); "
-                "in Anki use File > Export > Notes in Plain Text, in Moodle export as GIFT",
+                "in Anki use File > Export > Notes in Plain Text, in Moodle export as GIFT or "
+                "Moodle XML",
                 column=col)])
         try:
             text = data.decode("utf-8")
@@ -1330,19 +1332,31 @@ def parse_gift(text: str, file: str) -> _Parsed:
         _gift_question(out, file, line, joined)
         if len(out.items) > before:
             categories.append(category)
+    apply_categories(out, categories)
+    return out
+
+
+def last_category(path: str) -> str:
+    """``$course$/top/Default for BIO101/Cardiology`` -> ``Cardiology`` (``""`` for top)."""
+    last = path.rstrip("/").split("/")[-1].strip()
+    return "" if last.lower() == "top" or last.startswith("$") else last
+
+
+def apply_categories(out: _Parsed, categories: list[str | None]) -> None:
+    """Moodle categories of the converted items (in order): one category names the deck,
+    several become a tag on each item."""
     named = {c for c in categories if c}
     if len(named) == 1:
-        last = next(iter(named)).rstrip("/").split("/")[-1].strip()
-        if last and last.lower() != "top" and not last.startswith("$"):
+        last = last_category(next(iter(named)))
+        if last:
             out.title = last
-    if len(named) > 1:
+    elif len(named) > 1:
         for item, cat in zip(out.items, categories, strict=True):
-            tag = slugify((cat or "").rstrip("/").split("/")[-1], MAX_TAG)
+            tag = slugify(last_category(cat or ""), MAX_TAG)
             if tag:
                 tags = item.data.setdefault("tags", FlowList())
                 if tag not in tags:
                     tags.append(tag)
-    return out
 
 
 def _gift_question(out: _Parsed, file: str, line: int, text: str) -> None:
@@ -1559,6 +1573,12 @@ def _guess_format(name: str, text: str) -> tuple[Format | None, str]:
         return "anki", f"from the {suffix} suffix"
     if _ANKI_HINT.match(text):
         return "anki", "header"  # Anki's own header lines: no doubt left
+    from quizapp.core.moodlexml import looks_like_moodle_xml
+
+    if looks_like_moodle_xml(text):
+        return "moodle", "header"  # an XML document whose root is <quiz>
+    if suffix == ".xml":
+        return "moodle", "from the .xml suffix"
     head = text[:200_000]
     if _GIFT_STRONG.search(head):
         return "gift", "from GIFT question names (::name::) or $CATEGORY lines"
@@ -1579,6 +1599,8 @@ def detect_format(name: str, text: str) -> Format | None:
 def _guess_hint(file: str, text: str, kind: Format, how: str) -> Message | None:
     """The hint to give if most of a file fails in the guessed format, when the other format
     is plausible too (tabs after text for Anki; GIFT names or answer braces for GIFT)."""
+    if kind == "moodle":
+        return None
     other: Format = "gift" if kind == "anki" else "anki"
     head = text[:200_000]
     if other == "anki" and not re.search(r"\S\t", head):
@@ -1594,7 +1616,7 @@ def _guess_hint(file: str, text: str, kind: Format, how: str) -> Message | None:
 def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = None,
             title: str | None = None, out_path: Path | None = None,
             today: _dt.date | None = None) -> ImportResult:
-    """Convert the bytes of an Anki text export or a GIFT file into deck YAML.
+    """Convert the bytes of an Anki text export, a GIFT file or Moodle XML into deck YAML.
 
     Raises :class:`ConvertError` when nothing at all can be converted.
     """
@@ -1604,11 +1626,11 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
         found, how = _guess_format(file, text)
         if found is None:
             raise ConvertError([Message(file, 1, "cannot tell whether this is an Anki text "
-                                        "export or a GIFT file; use --format anki or --format "
-                                        "gift")])
+                                        "export, a GIFT file or Moodle XML; use --format anki, "
+                                        "--format gift or --format moodle")])
         kind: Format = found
-    elif fmt in ("anki", "gift"):
-        kind = "anki" if fmt == "anki" else "gift"
+    elif fmt in ("anki", "gift", "moodle"):
+        kind = "anki" if fmt == "anki" else "gift" if fmt == "gift" else "moodle"
     else:
         raise ConvertError([Message(file, 1, f"unknown format {fmt!r}")])
     # When the format was guessed (not from Anki's own header lines) and most of the file fails,
@@ -1626,7 +1648,12 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
 def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                 hint: Message | None, *, deck_id: str | None, title: str | None,
                 out_path: Path | None, today: _dt.date | None) -> ImportResult:
-    parsed = parse_anki(text, file) if kind == "anki" else parse_gift(text, file)
+    if kind == "moodle":
+        from quizapp.core.moodlexml import parse_moodle_xml
+
+        parsed = parse_moodle_xml(text, file)
+    else:
+        parsed = parse_anki(text, file) if kind == "anki" else parse_gift(text, file)
     warnings += parsed.warnings
     skipped = list(parsed.skipped)
     if not parsed.items:

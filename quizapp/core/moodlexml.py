@@ -1,0 +1,267 @@
+"""Moodle XML question export -> quizapp items (``quizapp import questions.xml``).
+
+Moodle's question bank exports "Moodle XML format" by default: a ``<quiz>`` of ``<question
+type="...">`` elements. Multiple-choice questions become ``single`` (one right answer) or
+``multi`` (several) items and true/false questions become two-option ``single`` items, each
+with its per-answer feedback as the option's explanation and the general feedback as the
+item's explanation. Question names give stable ids, categories give the title (one category) or
+tags (several), and ``<tags>`` are kept. Other question types (short answer, numerical, essay,
+matching, embedded answers, drag and drop...) have no options to choose from: each is skipped
+with its reason and position.
+
+The XML is read with the standard library's expat parser after refusing any DOCTYPE, so no
+entity can expand or load anything; size limits are those of every import.
+
+Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+from xml.parsers import expat
+
+from quizapp.core.authoring import FlowList, short_hash, slugify
+from quizapp.core.interop import (
+    _HTML_HINT,
+    MAX_OPTIONS,
+    ConvertError,
+    Message,
+    _clean_tags,
+    _finish_markdown,
+    _gift_identity,
+    _Item,
+    _Parsed,
+    _too_long,
+    apply_categories,
+    html_to_markdown,
+    plain_to_markdown,
+    split_objective,
+)
+from quizapp.core.model import LETTERS
+
+_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<quiz[\s>]", re.S)
+_DOCTYPE = re.compile(r"<!DOCTYPE|<!ENTITY", re.I)
+
+# What each Moodle question type is, for the message when it is skipped.
+_SKIPPED = {
+    "shortanswer": "a short-answer question has no options to choose from",
+    "numerical": "a numerical question has no options to choose from",
+    "essay": "an essay question has no options to choose from",
+    "description": "a description is text only, not a question",
+    "matching": "a matching question cannot be converted",
+    "randomsamatch": "a random short-answer matching question cannot be converted",
+    "multianswer": "an embedded-answers (Cloze) question cannot be converted",
+    "calculated": "a calculated question has no options to choose from",
+    "calculatedsimple": "a calculated question has no options to choose from",
+    "calculatedmulti": "a calculated multiple-choice question has formula answers, which "
+                       "cannot be converted",
+    "ddwtos": "a drag-and-drop into text question cannot be converted",
+    "gapselect": "a select-missing-words question cannot be converted",
+    "ddimageortext": "a drag-and-drop onto image question cannot be converted",
+    "ddmarker": "a drag-and-drop markers question cannot be converted",
+    "ordering": "an ordering question cannot be converted",
+    "random": "a random question is a placeholder, not a question",
+}
+
+
+def looks_like_moodle_xml(text: str) -> bool:
+    """Whether this text is a Moodle XML export (an XML document whose root is ``<quiz>``)."""
+    return bool(_START.match(text[:10_000]))
+
+
+def parse_moodle_xml(text: str, file: str) -> _Parsed:
+    """Moodle XML questions -> single and multi questions (see the module docstring)."""
+    bad = _DOCTYPE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ConvertError([Message(file, line, "a DOCTYPE or ENTITY declaration is not allowed "
+                                    "in a Moodle XML file (Moodle never writes one)")])
+    root = _parse(text, file)
+    if root.tag != "quiz":
+        raise ConvertError([Message(file, 1, f"the root element is <{root.tag}>, not <quiz>: "
+                                    "this is not a Moodle XML question export")])
+    out = _Parsed("moodle")
+    category: str | None = None
+    categories: list[str | None] = []
+    for q in root:
+        if q.tag != "question":
+            continue
+        qtype = (q.get("type") or "").strip().lower()
+        if qtype == "category":
+            category = _text(q.find("category")).strip() or None
+            continue
+        before = len(out.items)
+        _question(out, file, q, qtype)
+        if len(out.items) > before:
+            categories.append(category)
+    apply_categories(out, categories)
+    return out
+
+
+_LINE = "\0line"  # where each element's line number is kept (no XML attribute has this name)
+
+
+def _parse(text: str, file: str) -> ET.Element:
+    """Text -> element tree, each element knowing its line; ConvertError if not well-formed."""
+    parser = expat.ParserCreate(encoding="UTF-8")  # the text is already decoded
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    builder = ET.TreeBuilder()
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        builder.start(tag, attrs).set(_LINE, str(parser.CurrentLineNumber))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(text, True)
+        root = builder.close()
+    except expat.ExpatError as e:
+        raise ConvertError([Message(file, e.lineno, "not well-formed XML: "
+                                    f"{expat.ErrorString(e.code)}", column=e.offset + 1)]) from None
+    except (AssertionError, IndexError):  # pragma: no cover - TreeBuilder on odd input
+        raise ConvertError([Message(file, 1, "not well-formed XML")]) from None
+    return root
+
+
+def _line(q: ET.Element) -> int:
+    return int(q.get(_LINE, "0")) or 1
+
+
+def _text(elem: ET.Element | None) -> str:
+    """The ``<text>`` of a Moodle text element (or the element's own text)."""
+    if elem is None:
+        return ""
+    t = elem.find("text")
+    if t is not None:
+        return "".join(t.itertext())
+    return "".join(elem.itertext())
+
+
+def _markdown(elem: ET.Element | None) -> tuple[str, list[str]]:
+    """A Moodle text element -> (Markdown, dropped media), by its ``format`` attribute."""
+    if elem is None:
+        return "", []
+    raw = _text(elem)
+    fmt = (elem.get("format") or "html").lower()
+    media = [f"picture '{f.get('name') or 'file'}'" for f in elem.findall("file")]
+    if not raw.strip():
+        return "", media
+    if fmt == "markdown":
+        return _finish_markdown(raw), media
+    if fmt == "html" or (fmt == "moodle_auto_format" and _HTML_HINT.search(raw)):
+        if fmt != "html":
+            raw = raw.replace("\n", "<br>")
+        md, dropped = html_to_markdown(raw)
+        # Moodle's pictures are both an <img src="@@PLUGINFILE@@/x.png"> and a <file>: name
+        # them once, by file name.
+        return md, (media or dropped)
+    return plain_to_markdown(raw), media
+
+
+def _fraction(a: ET.Element) -> float:
+    try:
+        return float(a.get("fraction", "0"))
+    except ValueError:
+        return 0.0
+
+
+def _question(out: _Parsed, file: str, q: ET.Element, qtype: str) -> None:
+    line = _line(q)
+    name = _text(q.find("name")).strip() or None
+    what = f"question '{name}'" if name else "question"
+
+    def skip(reason: str) -> None:
+        out.skipped.append(Message(file, line, f"cannot convert {what}: {reason}"))
+
+    if qtype not in ("multichoice", "truefalse"):
+        skip(_SKIPPED.get(qtype, f"question type '{qtype or '?'}' is not supported (only "
+                                 "multiple-choice and true/false questions can be converted)"))
+        return
+    stem, media = _markdown(q.find("questiontext"))
+    if not stem:
+        skip("the question text is empty")
+        return
+    options: list[dict[str, Any]] = []
+    weights: list[float] = []
+    for k, a in enumerate(q.findall("answer"), start=1):
+        text, m = _markdown(a)
+        media += m
+        if qtype == "truefalse":
+            text = {"true": "True", "false": "False"}.get(text.strip().lower(), text)
+        if not text:
+            skip(f"answer {k} is empty")
+            return
+        opt: dict[str, Any] = {"text": text}
+        fb, m = _markdown(a.find("feedback"))
+        media += m
+        if fb:
+            opt["explanation"] = fb
+        options.append(opt)
+        weights.append(_fraction(a))
+    if len(options) < 2:
+        skip("a question needs at least 2 options")
+        return
+    if len(options) > MAX_OPTIONS:
+        skip(f"it has {len(options)} options; a quizapp question has at most {MAX_OPTIONS}")
+        return
+    single_el = q.find("single")
+    single = qtype == "truefalse" or (single_el is None
+                                      or (single_el.text or "").strip().lower()
+                                      in ("true", "1", ""))
+    data: dict[str, Any]
+    if single:
+        full = [k for k, w in enumerate(weights) if w >= 100]
+        partial = [k for k, w in enumerate(weights) if 0 < w < 100]
+        if len(full) != 1:
+            skip("no answer is marked 100% correct" if not full else
+                 "several answers are marked 100% correct in a one-answer question; quizapp's "
+                 "single-best-answer question has exactly one")
+            return
+        if partial:
+            out.warnings.append(Message(
+                file, line, f"{what}: partial credit for option"
+                f"{'s' if len(partial) > 1 else ''} {', '.join(LETTERS[k] for k in partial)} "
+                "dropped (marked wrong)", warning=True))
+        data = {"type": "single", "stem": stem, "options": options, "answer": LETTERS[full[0]]}
+        if qtype == "truefalse":
+            data["shuffle"] = False
+    else:
+        correct = [k for k, w in enumerate(weights) if w > 0]
+        if not correct:
+            skip("no answer has a positive grade, so none is correct")
+            return
+        data = {"type": "multi", "stem": stem, "options": options,
+                "answers": FlowList(LETTERS[k] for k in correct)}
+    shuffle_el = q.find("shuffleanswers")
+    if qtype != "truefalse" and shuffle_el is not None and (
+            (shuffle_el.text or "").strip().lower() in ("false", "0")):
+        data["shuffle"] = False
+    general, m = _markdown(q.find("generalfeedback"))
+    media += m
+    explanation, objective = split_objective(general) if general else (None, None)
+    if explanation:
+        data["explanation"] = explanation
+    if objective:
+        data["objective"] = objective
+    tags = _clean_tags([_text(t) for t in q.findall("tags/tag")], file, line, out.warnings)
+    if tags:
+        data["tags"] = FlowList(tags)
+    if media:
+        out.warnings.append(Message(file, line, f"{what}: {', '.join(dict.fromkeys(media))} "
+                                    "dropped: quizapp does not import embedded media",
+                                    warning=True))
+    texts = [stem, explanation or "", objective or ""] + [
+        t for o in options for t in (o["text"], o.get("explanation", ""))]
+    longest = max(texts, key=len)
+    if _too_long(longest):
+        skip(f"a text is too long ({len(longest):,} characters)")
+        return
+    idnumber = _text(q.find("idnumber")).strip()
+    base = slugify(idnumber or name or "")
+    if not base or not base[0].isalnum():
+        base = "moodle-" + short_hash(_gift_identity(data))
+    out.items.append(_Item(line, what, data, base))
