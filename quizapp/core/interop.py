@@ -1918,7 +1918,8 @@ def run_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | Non
     if not src.exists():
         raise AuthoringError(f"no such file: {src}")
     if src.is_dir():
-        raise AuthoringError(f"{src} is a folder; give an Anki text export or a GIFT file")
+        raise AuthoringError(f"{src} is a folder; give an Anki text export, a GIFT file or "
+                             "Moodle XML")
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise AuthoringError(f"the output {output} must end in .yaml or .yml")
     check_output_path(output, force, "deck file")

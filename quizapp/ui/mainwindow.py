@@ -292,6 +292,9 @@ class MainWindow(QMainWindow):
                                   "Load every deck again")
         self.a_preview = self._act(f, "&Preview deck…", self.preview_deck_dialog, "Ctrl+Shift+P",
                                    "Open a deck in a live preview that reloads when you save it")
+        self.a_import_questions = self._act(
+            f, "Import &questions from Anki or Moodle…", self.import_questions_dialog, "Ctrl+I",
+            "Convert an Anki text export, a Moodle GIFT file or Moodle XML into a deck")
         f.addSeparator()
         self.a_export_csv = self._act(f, "Export attempts as &CSV…", self.export_csv,
                                       "Ctrl+Shift+C", "Save every recorded answer as CSV")
@@ -579,6 +582,77 @@ class MainWindow(QMainWindow):
                                               "Decks (*.yaml *.yml);;All files (*)")
         if name:
             self.preview_deck(Path(name))
+
+    def import_questions_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import questions from Anki or Moodle", str(Path.home()),
+            "Anki or Moodle files (*.txt *.csv *.tsv *.gift *.xml *.apkg *.colpkg);;"
+            "All files (*)")
+        if not name:
+            return
+        src = Path(name)
+        folder = user_decks_dir(self.data_dir)
+        suggested = folder / (src.stem + ".yaml")
+        n = 2
+        while suggested.exists():
+            suggested = folder / f"{src.stem}-{n}.yaml"
+            n += 1
+        out, _ = QFileDialog.getSaveFileName(self, "Save the new deck as", str(suggested),
+                                             "Decks (*.yaml *.yml)")
+        if out:
+            self.import_questions(src, Path(out))
+
+    def import_questions(self, src: Path, out: Path) -> bool:
+        """Convert ``src`` (Anki, GIFT or Moodle XML) into the deck file ``out``, tell the user
+        what was converted and skipped, and add the deck to the library. Nothing is written
+        when nothing could be converted."""
+        from quizapp.core import interop
+
+        if out.suffix.lower() not in (".yaml", ".yml"):
+            out = out.with_name(out.name + ".yaml")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            size = src.stat().st_size
+            if size > interop.MAX_BYTES:
+                raise interop.ConvertError([interop.Message(
+                    str(src), 1, f"file is too large ({size:,} bytes; the limit is "
+                    f"{interop.MAX_BYTES:,})")])
+            data = src.read_bytes()
+            result = interop.convert(data, str(src), out_path=out)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            interop.write_text_atomic(out, result.text)
+        except interop.ConvertError as e:
+            QApplication.restoreOverrideCursor()
+            self._import_report(QMessageBox.Icon.Warning, "Nothing imported",
+                                f"Nothing could be imported from {src.name}; no deck was "
+                                "written.", "\n".join(map(str, e.messages)))
+            return False
+        except OSError as e:
+            QApplication.restoreOverrideCursor()
+            self._import_report(QMessageBox.Icon.Warning, "Nothing imported",
+                                f"{e.filename or src}: {e.strerror}", "")
+            return False
+        QApplication.restoreOverrideCursor()
+        n = len(result.deck.items)
+        text = (f"{n} item{'s' if n != 1 else ''} imported from {src.name} "
+                f"({interop.FORMAT_NAMES[result.format]}) into {out.name}.")
+        if result.skipped:
+            text += (f"\n\n{len(result.skipped)} could not be converted and "
+                     f"{'were' if len(result.skipped) != 1 else 'was'} left out: see Details.")
+        text += ("\n\nThe deck cites a placeholder source: open the file in your editor, "
+                 "check each item and name the real source before you share it.")
+        details = "\n".join(str(m) for m in sorted(result.skipped + result.warnings,
+                                                   key=lambda m: (m.line, m.warning)))
+        self.open_deck(out)
+        self._import_report(QMessageBox.Icon.Information, "Questions imported", text, details)
+        return True
+
+    def _import_report(self, icon: QMessageBox.Icon, title: str, text: str,
+                       details: str) -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        if details:
+            box.setDetailedText(details)
+        box.exec()
 
     def preview_deck(self, path: Path) -> None:
         from quizapp.ui.preview import PreviewWindow

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
 from quizapp.core.model import Case, Flashcard, Question
 from quizapp.core.session import SessionSettings
@@ -94,6 +94,52 @@ def test_hostile_deck_never_crashes_the_app(make_window, tmp_path: Path) -> None
     rows = [win.library.table.item(r, 0).text() for r in range(win.library.table.rowCount())]
     assert sum("⚠" in r for r in rows) == 2
     assert "ASPS essentials" in rows
+
+
+def test_import_questions_from_moodle_through_the_file_menu(  # type: ignore[no-untyped-def]
+        window: MainWindow, tmp_path: Path, qtbot, monkeypatch) -> None:
+    src = Path(__file__).resolve().parents[1] / "data" / "interop" / "moodle-back-pain.xml"
+    shown: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(
+        (box.windowTitle(), box.text(), box.detailedText())) or 0)
+    asked: list[str] = []
+
+    def save_as(parent, caption, suggested, filters):  # type: ignore[no-untyped-def]
+        asked.append(suggested)
+        return suggested, filters
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: (str(src), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    action = window.a_import_questions
+    assert action.shortcut().toString() == "Ctrl+I"
+    with qtbot.waitSignal(window.decks_loaded, timeout=10000):
+        action.trigger()
+    out = tmp_path / "data" / "decks" / "moodle-back-pain.yaml"
+    assert asked == [str(out)] and out.is_file()
+    title, text, details = shown[0]
+    assert title == "Questions imported"
+    assert text.startswith("3 items imported from moodle-back-pain.xml (Moodle XML file) into "
+                           "moodle-back-pain.yaml.")
+    assert "1 could not be converted and was left out" in text
+    assert "cannot convert question 'SA1': a short-answer question" in details
+    assert "moodle-back-pain" in window.decks()
+    rows = [window.library.table.item(r, 0).text() for r in range(window.library.table.rowCount())]
+    assert any(r.startswith("Back pain") for r in rows), rows
+
+
+def test_import_of_a_file_with_nothing_usable_writes_nothing(  # type: ignore[no-untyped-def]
+        window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    shown: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(
+        (box.windowTitle(), box.text(), box.detailedText())) or 0)
+    src = tmp_path / "notes.xml"
+    src.write_text("<quiz>\n<question type='essay'><name><text>E</text></name></question>\n"
+                   "</quiz>\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    assert window.import_questions(src, out) is False
+    assert not out.exists()
+    assert shown[0][0] == "Nothing imported"
+    assert "cannot convert question 'E': an essay question" in shown[0][2]
 
 
 # --------------------------------------------------------------------------- 2. builder
