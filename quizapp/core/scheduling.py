@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import fsrs
+if TYPE_CHECKING:  # imported when first needed: start-up does not pay for it
+    import fsrs
 
 __all__ = [
     "CardData",
@@ -98,6 +99,8 @@ def card_due(card: Mapping[str, Any]) -> datetime:
 
 def _card_from_data(data: Mapping[str, Any] | None, now: datetime) -> fsrs.Card:
     """Build an ``fsrs.Card``; raises ``KeyError``/``ValueError``/``TypeError`` on bad data."""
+    import fsrs
+
     if data is None:
         # card_id is irrelevant to us (units are keyed by StudyUnit.key); passing it explicitly
         # also avoids fsrs.Card's 1 ms sleep that guarantees unique default ids.
@@ -140,12 +143,31 @@ class Scheduler:
     """
 
     def __init__(self, *, enable_fuzzing: bool = True, desired_retention: float = 0.9) -> None:
-        self._fsrs = fsrs.Scheduler(
-            desired_retention=desired_retention, enable_fuzzing=enable_fuzzing
-        )
-        # Previews show the unfuzzed interval (as Anki does): fuzz is random by design, so a
-        # preview cannot promise the exact day; the real review lands within a few percent.
-        self._preview = fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+        self._retention = float(desired_retention)
+        self._fuzzing = bool(enable_fuzzing)
+        self._schedulers: tuple[fsrs.Scheduler, fsrs.Scheduler] | None = None
+
+    def _pair(self) -> tuple[fsrs.Scheduler, fsrs.Scheduler]:
+        """(the scheduler, the preview scheduler), made on first use (fsrs loads then)."""
+        if self._schedulers is None:
+            import fsrs
+
+            # Previews show the unfuzzed interval (as Anki does): fuzz is random by design, so
+            # a preview cannot promise the exact day; the real review lands within a few %.
+            self._schedulers = (
+                fsrs.Scheduler(desired_retention=self._retention,
+                               enable_fuzzing=self._fuzzing),
+                fsrs.Scheduler(desired_retention=self._retention, enable_fuzzing=False),
+            )
+        return self._schedulers
+
+    @property
+    def _fsrs(self) -> fsrs.Scheduler:
+        return self._pair()[0]
+
+    @property
+    def _preview(self) -> fsrs.Scheduler:
+        return self._pair()[1]
 
     @property
     def desired_retention(self) -> float:
@@ -159,6 +181,8 @@ class Scheduler:
         self, card: Mapping[str, Any] | None, rating: Rating, now: datetime
     ) -> CardData:
         """The scheduler memory after reviewing ``card`` with ``rating`` at ``now``."""
+        import fsrs
+
         moment = to_utc(now)
         new_card, _log = self._fsrs.review_card(
             _card_from_data(card, moment), fsrs.Rating(int(rating)), review_datetime=moment
@@ -169,6 +193,8 @@ class Scheduler:
         self, card: Mapping[str, Any] | None, now: datetime
     ) -> dict[Rating, timedelta]:
         """The interval from ``now`` until the unit would next be due, for each rating."""
+        import fsrs
+
         moment = to_utc(now)
         base = _card_from_data(card, moment)
         result: dict[Rating, timedelta] = {}

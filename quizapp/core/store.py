@@ -38,9 +38,7 @@ import json
 import math
 import os
 import re
-import socket
 import sys
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -792,7 +790,17 @@ def _describe_os_error(exc: OSError, folder: Path) -> str:
 # The lock file
 
 
+def _new_id() -> str:
+    import uuid  # here, not at the top: start-up does not need it
+
+    return uuid.uuid4().hex
+
+
 def _this_host() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().nodename  # what socket.gethostname() gives, without importing socket
+    import socket
+
     return socket.gethostname()
 
 
@@ -1449,7 +1457,7 @@ class Store:
         if schedule:
             used = Rating(rating) if rating is not None else rating_for(correct, confidence)
         attempt = Attempt(
-            id=uuid.uuid4().hex,
+            id=_new_id(),
             deck_id=unit.deck_id,
             item_id=unit.item_id,
             part=unit.part,
@@ -1539,7 +1547,7 @@ class Store:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"settings must be JSON values: {exc}") from None
         session = {
-            "id": uuid.uuid4().hex,
+            "id": _new_id(),
             "mode": mode,
             "settings": settings,
             "deck_ids": [str(d) for d in deck_ids],
