@@ -122,9 +122,11 @@ def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentPars
     n.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
 
     i = sub.add_parser(
-        "import", help="convert an Anki text export or Moodle GIFT or XML questions into a deck",
-        description="Convert Anki notes in plain text (.txt/.csv/.tsv), Moodle GIFT questions or "
-        "a Moodle XML question export into a YAML deck. Items that cannot be converted are "
+        "import", help="convert Anki notes (package or text export) or Moodle GIFT or XML "
+        "questions into a deck",
+        description="Convert an Anki package (.apkg/.colpkg), Anki notes in plain text "
+        "(.txt/.csv/.tsv), Moodle GIFT questions or a Moodle XML question export into a YAML "
+        "deck. Items that cannot be converted are "
         "reported as FILE:LINE: cannot convert ...: reason and left out. Exit status: 0 "
         "everything converted, 1 some items skipped, 2 usage error or nothing convertible.")
     i.add_argument("file", type=Path, metavar="FILE", help="the file to import")
@@ -133,8 +135,10 @@ def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentPars
     i.add_argument("--id", dest="deck_id", metavar="ID",
                    help="deck id (default: from the output file name)")
     i.add_argument("--title", metavar="TITLE", help="deck title (default: from the file)")
-    i.add_argument("--format", dest="import_format", choices=("auto", "anki", "gift", "moodle"),
-                   default="auto", help="input format (default: guessed from name and content)")
+    i.add_argument("--format", dest="import_format",
+                   choices=("auto", "anki", "apkg", "gift", "moodle"), default="auto",
+                   help="input format (default: guessed from name and content; apkg: an Anki "
+                   "package)")
     i.add_argument("--force", action="store_true", help="overwrite the output if it exists")
 
     e = sub.add_parser(

@@ -17,6 +17,8 @@ Import (``quizapp import``) turns a file into a valid YAML deck:
   note one flashcard per cloze number; a *Basic (and reversed card)* note, or an optional
   reversed one with *Add Reverse* filled in, a reversible one). Image Occlusion notes and
   nested clozes are skipped with the reason.
+* **Anki packages** (``.apkg``, ``.colpkg``): read by :mod:`quizapp.core.ankipkg`, each note
+  converted as a note of a text export.
 * **GIFT** (Moodle's text format): ``::name::`` titles, ``// comments``, ``$CATEGORY:``,
   ``[html]``/``[markdown]``/``[plain]``/``[moodle]`` text formats, ``\\`` escapes, per-answer
   ``#feedback`` and general ``####feedback``. Multiple choice with one ``=`` answer becomes a
@@ -48,7 +50,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import IO, Any, Literal, TextIO
 
 from quizapp.core import deckfile
 from quizapp.core.authoring import (
@@ -76,9 +78,9 @@ MAX_OPTIONS = 10
 SOURCE_KEY = "imported"
 OBJECTIVE_LABEL = "**Learning objective:**"
 
-Format = Literal["anki", "gift", "moodle"]
+Format = Literal["anki", "gift", "moodle", "apkg"]
 FORMAT_NAMES = {"anki": "Anki text export", "gift": "Moodle GIFT file",
-                "moodle": "Moodle XML file"}
+                "moodle": "Moodle XML file", "apkg": "Anki package"}
 
 
 # --------------------------------------------------------------------------- messages
@@ -135,6 +137,10 @@ def decode_input(data: bytes, file: str) -> tuple[str, list[Message]]:
             raise ConvertError([Message(file, 1, f"invalid UTF-16 text (at byte {e.start}); "
                                         "save the file as UTF-8")]) from None
     else:
+        if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+            raise ConvertError([Message(
+                file, 1, "this is a zip archive, not a text export; if it is an Anki package "
+                "(.apkg or .colpkg), import it without --format or with --format apkg")])
         nul = data.find(b"\0")
         if nul != -1:
             line, col = _line_col(data, nul)
@@ -1620,6 +1626,12 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
 
     Raises :class:`ConvertError` when nothing at all can be converted.
     """
+    from quizapp.core.ankipkg import is_package_name, looks_like_package
+
+    if fmt == "apkg" or (fmt in ("auto", "anki") and (looks_like_package(data)
+                                                       or is_package_name(file))):
+        return convert_package(data, file, deck_id=deck_id, title=title, out_path=out_path,
+                               today=today)
     text, warnings = decode_input(data, file)
     how = ""
     if fmt == "auto":
@@ -1629,7 +1641,7 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
                                         "export, a GIFT file or Moodle XML; use --format anki, "
                                         "--format gift or --format moodle")])
         kind: Format = found
-    elif fmt in ("anki", "gift", "moodle"):
+    elif fmt in ("anki", "gift", "moodle"):  # "apkg" is handled above
         kind = "anki" if fmt == "anki" else "gift" if fmt == "gift" else "moodle"
     else:
         raise ConvertError([Message(file, 1, f"unknown format {fmt!r}")])
@@ -1645,10 +1657,47 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
         raise
 
 
+def convert_package(source: bytes | IO[bytes], file: str, *, deck_id: str | None = None,
+                    title: str | None = None, out_path: Path | None = None,
+                    today: _dt.date | None = None) -> ImportResult:
+    """Convert an Anki package (.apkg or .colpkg: its bytes, or a binary file open for reading,
+    of which only the collection is read) into deck YAML."""
+    from quizapp.core.ankipkg import parse_apkg
+
+    parsed = parse_apkg(source, file)
+    return _build_deck("", file, "apkg", [], None, deck_id=deck_id, title=title,
+                       out_path=out_path, today=today, parsed=parsed)
+
+
+def convert_path(src: Path, *, fmt: str = "auto", deck_id: str | None = None,
+                 title: str | None = None, out_path: Path | None = None,
+                 today: _dt.date | None = None) -> ImportResult:
+    """Convert a file: an Anki package is read in place (its media, however large, are not
+    read); any other file must be at most MAX_BYTES. Raises OSError when it cannot be read."""
+    from quizapp.core.ankipkg import is_package_name, looks_like_package
+
+    with src.open("rb") as fh:
+        head = fh.read(4)
+        if fmt == "apkg" or (fmt in ("auto", "anki") and (looks_like_package(head)
+                                                           or is_package_name(src.name))):
+            fh.seek(0)
+            return convert_package(fh, str(src), deck_id=deck_id, title=title,
+                                   out_path=out_path, today=today)
+    size = src.stat().st_size
+    if size > MAX_BYTES:
+        raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
+                                    f"limit is {MAX_BYTES:,})")])
+    return convert(src.read_bytes(), str(src), fmt=fmt, deck_id=deck_id, title=title,
+                   out_path=out_path, today=today)
+
+
 def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                 hint: Message | None, *, deck_id: str | None, title: str | None,
-                out_path: Path | None, today: _dt.date | None) -> ImportResult:
-    if kind == "moodle":
+                out_path: Path | None, today: _dt.date | None,
+                parsed: _Parsed | None = None) -> ImportResult:
+    if parsed is not None:
+        pass  # an Anki package, already read by quizapp.core.ankipkg.parse_apkg
+    elif kind == "moodle":
         from quizapp.core.moodlexml import parse_moodle_xml
 
         parsed = parse_moodle_xml(text, file)
@@ -1657,7 +1706,7 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
     warnings += parsed.warnings
     skipped = list(parsed.skipped)
     if not parsed.items:
-        what = "note" if kind == "anki" else "question"
+        what = "note" if kind in ("anki", "apkg") else "question"
         raise ConvertError([*skipped, Message(file, 1, f"nothing to import: no {what} could "
                                               "be converted")])
     out = out_path or Path(Path(file).stem + ".yaml")
@@ -1924,20 +1973,10 @@ def run_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | Non
         raise AuthoringError(f"the output {output} must end in .yaml or .yml")
     check_output_path(output, force, "deck file")
     try:
-        size = src.stat().st_size
-        if size > MAX_BYTES:
-            raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
-                                        f"limit is {MAX_BYTES:,})")])
-        data = src.read_bytes()
+        result = convert_path(src, fmt=fmt, deck_id=deck_id, title=title, out_path=output,
+                              today=today)
     except OSError as e:
         raise AuthoringError(f"cannot read {src}: {e.strerror}") from None
-    except ConvertError as e:
-        for m in e.messages:
-            err.write(f"{m}\n")
-        return 2
-    try:
-        result = convert(data, str(src), fmt=fmt, deck_id=deck_id, title=title,
-                         out_path=output, today=today)
     except ConvertError as e:
         for m in e.messages:
             err.write(f"{m}\n")

@@ -603,22 +603,16 @@ class MainWindow(QMainWindow):
             self.import_questions(src, Path(out))
 
     def import_questions(self, src: Path, out: Path) -> bool:
-        """Convert ``src`` (Anki, GIFT or Moodle XML) into the deck file ``out``, tell the user
-        what was converted and skipped, and add the deck to the library. Nothing is written
-        when nothing could be converted."""
+        """Convert ``src`` (an Anki package or text export, GIFT or Moodle XML) into the deck
+        file ``out``, tell the user what was converted and skipped, and add the deck to the
+        library. Nothing is written when nothing could be converted."""
         from quizapp.core import interop
 
         if out.suffix.lower() not in (".yaml", ".yml"):
             out = out.with_name(out.name + ".yaml")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            size = src.stat().st_size
-            if size > interop.MAX_BYTES:
-                raise interop.ConvertError([interop.Message(
-                    str(src), 1, f"file is too large ({size:,} bytes; the limit is "
-                    f"{interop.MAX_BYTES:,})")])
-            data = src.read_bytes()
-            result = interop.convert(data, str(src), out_path=out)
+            result = interop.convert_path(src, out_path=out)  # size limits included
             out.parent.mkdir(parents=True, exist_ok=True)
             interop.write_text_atomic(out, result.text)
         except interop.ConvertError as e:

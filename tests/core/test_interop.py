@@ -70,7 +70,7 @@ def test_decode_falls_back_to_cp1252_with_a_warning_naming_the_line() -> None:
 @pytest.mark.parametrize(("data", "message"), [
     (b"", "f:1: file is empty"),
     (b"  \n\t\n", "f:1: file is empty"),
-    (b"PK\x03\x04\x14\x00\x00\x00", "f:1:6: this is a binary file"),
+    (b"PK\x03\x04\x14\x00\x00\x00", "f:1: this is a zip archive, not a text export"),
     (b"front\tback\nx\x00y", "f:2:2: this is a binary file"),
     (b"a\x81\x8d\x8f\x90\x9d", "f:1:2: invalid UTF-8 (byte 0x81) and not Windows-1252"),
 ])
