@@ -55,7 +55,7 @@ from typing import IO, Any
 from quizapp.core.authoring import slugify
 from quizapp.core.interop import (
     _BACK_NAMES,
-    _CLOZE,
+    _CLOZE_OPEN,
     _EXTRA_NAMES,
     _FRONT_NAMES,
     _OCCLUSION,
@@ -688,13 +688,12 @@ def _one_note(out: _Parsed, file: str, n: int, model: _Model | None, values: lis
             return
     front = value(m.front)
     cloze_kind = model is not None and model.cloze
-    if "{{c" in front and (cloze_kind or "cloze" in notetype.lower()
-                           or front.count("{{c") > 100):
+    if _CLOZE_OPEN.search(front):
         problem, _stray = _cloze_problems(front)
         if problem:  # checked first: an unclosed deletion makes the cloze regex slow
             skip(problem)
             return
-    if cloze_kind and "cloze" not in notetype.lower() and not _CLOZE.search(front):
+    if cloze_kind and "cloze" not in notetype.lower() and not _CLOZE_OPEN.search(front):
         skip("a Cloze note with no {{c1::...}} deletion")
         return
     add_reverse: str | None = None

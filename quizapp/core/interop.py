@@ -318,7 +318,9 @@ class _HtmlToMarkdown(HTMLParser):
                 self.lists[-1][1] += 1
                 marker = f"{self.lists[-1][1]}. "
             self.buf.append(" " * indent + _LI + marker)
-            self.li_indent.append(indent + len(marker))
+            # Deeper than _MAX_LIST_DEPTH, items stay at that depth (no text grows as n²).
+            deeper = len(self.li_indent) < _MAX_LIST_DEPTH
+            self.li_indent.append(indent + len(marker) if deeper else indent)
         elif tag == "hr":
             self._break(blank=True)
         elif tag == "a":
@@ -521,10 +523,19 @@ def _finish_markdown(text: str) -> str:
     return neutralize(tidy_text(text.replace(_HARD_MARK, "\\")))
 
 
+_MAX_LIST_DEPTH = 8
+_MAX_HTML = 50 * MAX_TEXT  # HTML longer than this is not converted at all
+# A "<" with no ">" before the next "<" cannot start a tag: escaped first, because Python's
+# HTMLParser rescans to the end for each one (quadratic on "<a<a<a...").
+_LONE_LT = re.compile(r"<(?=[^<>]*(?:<|\Z))")
+
+
 def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
     """An HTML fragment -> (Markdown text, descriptions of dropped pictures and sounds)."""
+    if len(fragment) > _MAX_HTML:  # far over any text limit: the caller reports it too long
+        return fragment, []
     parser = _HtmlToMarkdown()
-    parser.feed(fragment)
+    parser.feed(_LONE_LT.sub("&lt;", fragment))
     text = escape_block_starts(parser.result())
     return _finish_markdown(text), parser.media
 
@@ -535,7 +546,7 @@ def plain_to_markdown(text: str) -> str:
     return md
 
 
-_SOUND = re.compile(r"\[sound:([^\]]*)\]")
+_SOUND = re.compile(r"\[sound:([^\]\[\n]*)\]")  # no "[" inside: linear on "[sound:" * n
 
 
 def _field_to_markdown(raw: str, is_html: bool) -> tuple[str, list[str]]:
@@ -710,6 +721,7 @@ _KNOWN_LIST = ("Front (or Question, Term), Back (or Answer, Definition), Extra (
                "Notes), Tags, Source, Add Reverse, GUID, Notetype, Deck")
 _FALSE_WORDS = {"0", "n", "no", "false", "off"}
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+_CLOZE_OPEN = re.compile(r"\{\{c\d+::")
 _HR = re.compile(r"<hr\b[^>]*>", re.I)
 _BOLD = "\ue010"  # marks the answer of a cloze on the back until it is written as **bold**
 _HTML_HINT = re.compile(r"<[A-Za-z/!][^>]*>|&[A-Za-z]+;|&#[xX]?[0-9A-Fa-f]+;")
@@ -1105,7 +1117,7 @@ def _anki_note(out: _Parsed, file: str, note: _Note, is_html: bool) -> None:
         skip("an Image Occlusion note (parts of a picture to uncover) has no text to ask; "
              "quizapp does not import Anki pictures")
         return
-    if "cloze" in nt or _CLOZE.search(note.front):
+    if "cloze" in nt or _CLOZE_OPEN.search(note.front):  # linear, unlike _CLOZE on "{{c1::"*n
         _anki_cloze(out, file, note, tags, is_html)
         return
     media: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -1108,3 +1109,19 @@ def test_a_wrong_guess_of_the_format_says_so_and_suggests_the_other(tmp_path: Pa
     assert code == 2 and "--format anki" in err and "Traceback" not in err
     code, _, err = run("import", str(src), "-o", str(tmp_path / "m.yaml"), "--format", "anki")
     assert code == 1 and "2 items imported" in err  # the line with no back is skipped
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("unclosed clozes", "#separator:tab\n" + "{{c1::" * 20000 + "\tback\n"),
+    ("unclosed sounds", "#separator:tab\n" + "[sound:" * 30000 + "\tback\n"),
+    ("lone angle brackets", "#separator:tab\n#html:true\n" + "<a" * 30000 + "\tback\n"),
+    ("deeply nested lists", "#separator:tab\n#html:true\n" + "<li>" * 30000 + "\tback\n"),
+    ("many links", "#separator:tab\n#html:true\n" + "<a href='https://x.org'>x</a>" * 20000
+     + "\tback\n"),
+])
+def test_adversarial_notes_are_refused_quickly(name: str, text: str) -> None:
+    t = time.perf_counter()
+    with pytest.raises(ConvertError) as ei:
+        convert(text.encode(), "x.txt")
+    assert time.perf_counter() - t < 10, name  # guards against a hang (these took minutes)
+    assert "cannot convert note" in str(ei.value)
