@@ -273,8 +273,9 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
                     raise _Fatal(node.line, node.col, "a mapping key must be plain text")
                 top[1] = node
                 if node.value == "<<" and node.tag == "merge":
-                    raise _Soft(node.line, node.col, "merge keys (<<) are not supported: write "
-                                "the fields out, or use a plain alias (*name) as a whole value")
+                    soft.append((node.line, node.col, "merge keys (<<) are not supported: "
+                                 "write the fields out, or use a plain alias (*name) as a whole "
+                                 "value"))
                 return
             top[1] = None
             k = key.value
@@ -282,8 +283,9 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
                 return  # reported above; the merged value is left out
             if k in parent.value:
                 first = parent.value[k][0]
-                raise _Soft(key.line, key.col, f"duplicate key '{_short(str(k))}' (first at line "
-                            f"{first.line}); YAML would silently keep only the last one")
+                soft.append((key.line, key.col, f"duplicate key '{_short(str(k))}' (first at "
+                             f"line {first.line}); YAML would silently keep only the last one"))
+                return
             parent.value[k] = (key, node)
         parent.weight += node.weight
         if parent.weight > MAX_NODES:
@@ -306,10 +308,7 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
             node = Node("scalar", m.line + 1, m.column + 1, value, tag)
             if ev.anchor:
                 anchors[ev.anchor] = node
-            try:
-                attach(node)
-            except _Soft as d:
-                soft.append(d)
+            attach(node)
         elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             if ev.tag not in _SAFE_TAGS:
                 raise _Fatal(
@@ -326,18 +325,12 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
             node, _, anchor = stack.pop()
             if anchor:
                 anchors[anchor] = node
-            try:
-                attach(node)
-            except _Soft as d:
-                soft.append(d)
+            attach(node)
         elif cls is yaml.AliasEvent:
             target = anchors.get(ev.anchor)
             if target is None:  # pragma: no cover - libyaml reports this itself
                 raise _Fatal(m.line + 1, m.column + 1, f"unknown alias *{ev.anchor}")
-            try:
-                attach(target)
-            except _Soft as d:
-                soft.append(d)
+            attach(target)
         elif cls is yaml.DocumentStartEvent:
             docs += 1
             if docs > 1:
@@ -349,13 +342,11 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
     return root
 
 
-class _Soft(Exception):
-    """A problem found while composing that does not stop the other checks (a duplicate key,
-    a merge key): the offending value is left out and checking goes on."""
-
-    def __init__(self, line: int, col: int, message: str) -> None:
-        super().__init__(message)
-        self.line, self.col, self.message = line, col, message
+#: A problem found while composing that does not stop the other checks (a duplicate key, a
+#: merge key): (line, column, message). The offending value is left out and checking goes on.
+#: Plain tuples, not exceptions: a kept exception's traceback would tie the parse's frames into
+#: a reference cycle, and the GUI parses with the cyclic GC paused (see ui/mainwindow.py).
+_Soft = tuple[int, int, str]
 
 
 # --------------------------------------------------------------------------- checking
@@ -862,8 +853,8 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None) -> Deck:
     try:
         soft: list[_Soft] = []
         root = compose(text, soft)
-        for x in soft:
-            problems.add(x.line, x.col, x.message)
+        for line, col, message in soft:
+            problems.add(line, col, message)
         if root.kind != "map":
             problems.add(root.line, root.col,
                          f"a deck must be a mapping of fields (format, id, title, sources, "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
+
+import pytest
 
 from quizapp.core.library import DeckCache, bundled_decks_dir, find_deck_files, load_deck
 from tests.helpers import VALID_DECK
@@ -86,3 +89,32 @@ def test_find_deck_files_expands_folders(tmp_path: Path) -> None:
 def test_bundled_decks_found() -> None:
     names = {p.name for p in find_deck_files([bundled_decks_dir()])}
     assert "asps-essentials.yaml" in names
+
+
+@pytest.mark.parametrize("mutation", [
+    ("    back: Back\n", "    back: Back\n    back: Again\n"),  # duplicate key
+    ("    back: Back\n", "    <<: {back: Back}\n"),  # merge key
+    ("type: flashcard", "type: flashcrd"),  # unknown type
+    ("answer: A", "answer: F"),  # not an option
+    ("front: Front", "front: [unclosed"),  # syntax error
+    ("format: 1", "format: 99"),  # newer format
+    ("id: test-deck", "id: test-deck\nid: again"),  # duplicate key at the top
+])
+def test_loading_a_bad_deck_leaves_no_reference_cycles(tmp_path: Path,
+                                                       mutation: tuple[str, str]) -> None:
+    """The GUI parses decks with the cyclic GC paused (a collection in the loader thread could
+    destroy Qt objects off the GUI thread, and one later, inside Qt's deleteLater, froze the
+    app): parsing must create no cyclic garbage, good deck or bad."""
+    deck = tmp_path / "d.yaml"
+    deck.write_text(VALID_DECK.replace(*mutation, 1), encoding="utf-8")
+    cache = DeckCache(tmp_path / "cache")
+    gc.collect()
+    gc.disable()
+    try:
+        result = load_deck(deck, cache)
+        again = load_deck(deck, cache)
+        garbage = gc.collect()
+    finally:
+        gc.enable()
+    assert result.deck is None and result.problems and again.problems
+    assert garbage == 0
