@@ -345,6 +345,40 @@ def test_case_stages_revealed_one_by_one(window: MainWindow, qtbot) -> None:  # 
     assert {a.part.split("/")[0] for a in window.store.attempts()} == {s.id for s in case.stages}
 
 
+def test_case_next_stage_is_reached_by_keys(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """After a stage's feedback, the next stage opens below it: N (or Enter, or the Next stage
+    button) scrolls to it, and a letter key never answers a question the student cannot see."""
+    start(window, mode="tutor", deck_ids=("clinical-vignettes",), limit=1)
+    st = window.study
+    bar = st.scroll_area.verticalScrollBar()
+    area = st.scroll_area
+
+    def on_screen(v) -> bool:  # type: ignore[no-untyped-def]
+        top = v.mapTo(area.widget(), v.rect().topLeft()).y()
+        return bar.value() <= top < bar.value() + area.viewport().height()
+
+    assert not st.stage_button.isVisible()
+    first = st.active_view()
+    first.toggle(0)  # type: ignore[union-attr]
+    press(qtbot, window, K.Key_Return)
+    qtbot.wait(50)
+    second = st.active_view()
+    assert second is not None and second is not first
+    assert st.stage_button.isVisible() and "Next stage" in st.stage_button.text()
+    bar.setValue(0)  # the student reads the case from the top
+    assert not on_screen(second)
+    press(qtbot, window, K.Key_N)
+    assert on_screen(second)
+    bar.setValue(0)
+    press(qtbot, window, K.Key_B)  # picking an option shows the question it was picked in
+    assert on_screen(second) and second.selected()
+    value = bar.value()
+    press(qtbot, window, K.Key_PageUp)
+    assert bar.value() < value  # the page scrolls with the keyboard too
+    press(qtbot, window, K.Key_End)
+    assert bar.value() == bar.maximum()
+
+
 # --------------------------------------------------------------------------- 7. select-all
 
 

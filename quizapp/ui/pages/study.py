@@ -175,6 +175,8 @@ class StudyPage(QWidget):
                                         self.toggle_flag)
         self.pause_button = self._button("Pause", "Pause the exam clock (Ctrl+P)", self.pause)
         self.next_button = self._button("Next ▶", "Next item (N)", self.next, primary=True)
+        self.stage_button = self._button("Next stage ▼", "Go to the case's next question (N)",
+                                         self.key_next, primary=True)
         self.submit_block_button = self._button("Submit block", "End the exam and see "
                                                 "results (Ctrl+Shift+Enter)",
                                                 lambda: self.submit_block())
@@ -217,6 +219,14 @@ class StudyPage(QWidget):
         for key in ("Return", "Enter"):
             sc(key, self.key_enter)
         sc("N", self.key_next)
+        # The page keeps the focus (keys pick options), so it scrolls the item itself.
+        bar = self.scroll_area.verticalScrollBar
+        sc("PgDown", lambda: bar().setValue(bar().value() + bar().pageStep()))
+        sc("PgUp", lambda: bar().setValue(bar().value() - bar().pageStep()))
+        sc("Down", lambda: bar().setValue(bar().value() + bar().singleStep() * 3))
+        sc("Up", lambda: bar().setValue(bar().value() - bar().singleStep() * 3))
+        sc("Home", lambda: bar().setValue(bar().minimum()))
+        sc("End", lambda: bar().setValue(bar().maximum()))
         sc("Esc", self.key_escape)
         sc("P", self.prev)
         sc("F", self.key_f)
@@ -444,6 +454,9 @@ class StudyPage(QWidget):
         if self.review:
             self.end_button.setVisible(True)
         show_next = (exam or self.review or (not fc and done))
+        active = None if exam or self.review else self.active_view()
+        self.stage_button.setVisible(active is not None and bool(self.views)
+                                     and active is not self.views[0])
         self.next_button.setVisible(show_next)
         last = s.index + 1 >= len(s)
         self.next_button.setText("Finish ▶" if last and not exam and not self.review
@@ -520,10 +533,36 @@ class StudyPage(QWidget):
             self.store_error.emit(str(e))
             return False
 
+    def _bring_into_view(self, v: QuestionView) -> bool:
+        """Scroll so the question ``v`` keys act on is on screen (a case's next stage opens
+        below the feedback): from its stage's heading and new information when they fit with
+        the first option, else from the question. Whether it had to scroll."""
+        content = self.scroll_area.widget()
+        if content is None or not v.isVisible():
+            return False
+        bar = self.scroll_area.verticalScrollBar()
+        height = self.scroll_area.viewport().height()
+
+        def y(w: QWidget, bottom: bool = False) -> int:
+            r = w.rect()
+            return w.mapTo(content, r.bottomLeft() if bottom else r.topLeft()).y()
+
+        top = y(v)
+        first = y(v.rows[0], bottom=True) if v.rows else top + v.height()
+        if bar.value() <= top and first <= bar.value() + height:
+            return False  # its stem and first option are on screen
+        box = v.parentWidget()
+        in_box = [w for w in self.views if w.parentWidget() is box]
+        if box is not None and in_box and in_box[0] is v and first - y(box) + SPACE * 2 <= height:
+            top = y(box)  # the stage's heading and text come first
+        bar.setValue(max(0, top - SPACE * 2))
+        return True
+
     def key_option(self, i: int) -> None:
         v = self.active_view()
         if v is not None and not (self.session and self.session.paused):
             v.toggle(i)
+            self._bring_into_view(v)
 
     def key_f(self) -> None:
         """F flags the item, except that it picks option F of a question with six or more."""
@@ -555,6 +594,7 @@ class StudyPage(QWidget):
                 v.set_confidence(d)
         else:
             v.toggle(d - 1)
+        self._bring_into_view(v)
 
     def key_space(self) -> None:
         s = self.session
@@ -576,6 +616,8 @@ class StudyPage(QWidget):
             self.submit(v.part)
         elif s.entry_answered(s.index) or self.review:
             self.next()
+        elif v is not None:  # a case's next stage, still below the feedback: go to it
+            self._bring_into_view(v)
 
     def key_escape(self) -> None:
         """In the review of a finished session, Esc goes back to the results."""
@@ -589,6 +631,10 @@ class StudyPage(QWidget):
         if s.is_exam or self.review or (not isinstance(s.current.item, Flashcard) and
                                         s.entry_answered(s.index)):
             self.next()
+            return
+        v = self.active_view()
+        if v is not None:  # N in a case goes on to its next stage
+            self._bring_into_view(v)
 
     def reveal(self) -> None:
         if self.session is None or not isinstance(self.session.current.item, Flashcard):
