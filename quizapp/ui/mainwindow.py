@@ -888,6 +888,8 @@ class ShortcutsDialog(QDialog):
                 rows.append((name, key))
         rows += [("Confidence 1–3 (when rating confidence)", "1 / 2 / 3"),
                  ("Select option (no confidence rating)", "1–9"),
+                 ("Scroll a long item or case", "PgUp / PgDn / ↑ / ↓ / Home / End"),
+                 ("Go to a case's next stage", "N or Enter"),
                  ("Move between controls", "Tab / Shift+Tab")]
         table = QTableWidget(len(rows), 2)
         table.setHorizontalHeaderLabels(["Action", "Key"])
