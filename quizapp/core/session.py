@@ -573,9 +573,13 @@ class Session:
                     s.flashcards[r.label] = s.flashcards.get(r.label, 0) + 1
                 continue
             case_marks = [0.0, 0.0]
+            reached = False
             for part, _q, _st in e.parts():
-                s.questions += 1
                 resp = self.responses.get((i, part))
+                if resp is None and not self.is_exam:
+                    continue  # not reached (the session ended early): not part of the score
+                reached = True
+                s.questions += 1
                 mark = resp.mark if resp else None
                 ok = bool(mark and mark.correct)
                 credit = mark.fraction if mark else 0.0
@@ -604,7 +608,7 @@ class Session:
                     ts.total += 1
                     ts.correct += ok
                     ts.credit += credit
-            if isinstance(e.item, Case):
+            if isinstance(e.item, Case) and reached:
                 s.case_marks.append((i, case_marks[0], case_marks[1]))
         s.per_tag = sorted(tags.values(), key=lambda t: (t.percent, t.tag))
         s.calibration = {k: (v[0], v[1]) for k, v in sorted(cal.items())}

@@ -198,3 +198,15 @@ def test_unanswered_exam_questions_earn_nothing(store: Store) -> None:
     s = sess.finish()
     assert s.questions == 3 and s.credit == 0 and s.marks == 0 and s.correct == 0
     assert s.case_marks == [(2, 0.0, 1.0)]
+
+
+def test_tutor_session_ended_early_scores_only_what_was_answered(store: Store) -> None:
+    st = settings()
+    sess = Session(select_entries([DECK], st, store), st, store)
+    sess.start()
+    sess.answer("", [0])  # q1 right; m1 and the case never reached
+    s = sess.finish()
+    assert (s.questions, s.answered, s.correct) == (1, 1, 1)
+    assert s.missed == [] and s.case_marks == []
+    (done,) = store.sessions()
+    assert done.score is not None and done.score["questions"] == 1

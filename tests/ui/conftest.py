@@ -55,6 +55,17 @@ class Asked(list):  # type: ignore[type-arg]
     texts: list[str]
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real yes/no box would wait forever offscreen: a test that meets one unexpectedly
+    fails at once (tests that expect one use ``confirm_yes``)."""
+
+    def ask(cls, parent, title, text):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"unexpected confirmation {title!r}: {text}")
+
+    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
+
+
 @pytest.fixture
 def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     asked = Asked()

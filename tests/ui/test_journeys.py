@@ -529,10 +529,13 @@ def test_markdown_and_images_render_and_open_full_size(make_window, tmp_path: Pa
     assert front.textFormat() == Qt.TextFormat.MarkdownText and "**Bold**" in front.text()
 
 
-def test_statistics_page_opens_with_ctrl_t_and_starts_practice(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_statistics_page_opens_with_ctrl_t_and_starts_practice(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                               confirm_yes) -> None:
     start(window, mode="tutor", deck_ids=("asps-essentials",), limit=2)
     press(qtbot, window, K.Key_A, K.Key_Return)
     window.a_end.trigger()
+    assert confirm_yes == ["End session"]
+    assert "1 item you have not finished is left out of the score" in confirm_yes.texts[0]
     qtbot.keyClick(window, K.Key_T, Qt.KeyboardModifier.ControlModifier)
     page = window.stats_page
     assert page is not None and window.stack.currentWidget() is page

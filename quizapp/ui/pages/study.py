@@ -814,6 +814,16 @@ class StudyPage(QWidget):
         if self.review:
             self.finished.emit(s.summary())
             return
+        if s.is_exam:  # an exam ends by submitting the block, with its confirmation
+            self.submit_block()
+            return
+        left = sum(1 for i in range(len(s)) if not s.entry_answered(i))
+        if left and not ConfirmDialog.ask(
+                self, "End session",
+                f"End the session now? {left} item{'s' if left != 1 else ''} you have not "
+                f"finished {'are' if left != 1 else 'is'} left out of the score and stay in "
+                "your decks for next time."):
+            return
         self._finish()
 
     def _finish(self) -> None:
