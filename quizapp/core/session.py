@@ -431,6 +431,7 @@ class Session:
         )
         self.ratings[self.index] = rating
         self.history.append(self.index)
+        self._save_pending()  # the resume offer and Ctrl+Z after a restart know this rating
 
     def undo(self) -> bool:
         """Undo the last flashcard rating and go back to that card. False if nothing to undo."""
@@ -650,6 +651,7 @@ class Session:
                 for (i, p), r in self.responses.items()
             ],
             "ratings": {str(i): int(r) for i, r in self.ratings.items()},
+            "history": list(self.history),  # Ctrl+Z still works after a restart
             "struck": [{"entry": i, "part": p, "options": sorted(s)}
                        for (i, p), s in self.struck.items() if s],
         }
@@ -703,6 +705,10 @@ class Session:
                 i = remap.get(int(k))
                 if i is not None:
                     sess.ratings[i] = Rating(int(v))
+            for h in state.get("history", []):
+                i = remap.get(int(h))
+                if i is not None and i in sess.ratings:
+                    sess.history.append(i)
             for s in state.get("struck", []):
                 i = remap.get(int(s["entry"]))
                 if i is not None:

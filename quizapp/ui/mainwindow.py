@@ -241,6 +241,9 @@ class MainWindow(QMainWindow):
         return out
 
     def refresh_library(self) -> None:
+        banner = getattr(self, "_resume_banner", None)
+        if banner is not None and self.store.pending() is None:
+            banner.close()  # the session it offered was finished or replaced
         rows = []
         for r in sorted(self.results.values(), key=lambda r: (not r.ok, r.deck.title if r.deck
                                                                else r.path.name)):
@@ -489,7 +492,33 @@ class MainWindow(QMainWindow):
     def _study_deck(self, path: str) -> None:
         self.study_due()
 
+    def _pending_summary(self) -> str | None:
+        """'unfinished tutor quiz session (3 of 20 items answered)', or None if none."""
+        pending = self.store.pending()
+        if not pending:
+            return None
+        mode = MODES.get(str(pending.get("settings", {}).get("mode")), "session")
+        n = len(pending.get("entries", []))
+        done = len(pending.get("responses", [])) + len(pending.get("ratings", {}))
+        return (f"unfinished {mode.lower()} session ({done} of {n} "
+                f"item{'s' if n != 1 else ''} answered)")
+
+    def _may_replace_pending(self) -> bool:
+        """A new session takes the place of the unfinished one: say so, and ask."""
+        if self.study.session is not None and not self.study.session.finished \
+                and self.stack.currentWidget() is self.study and not self.study.review:
+            return True  # leaving the running session was confirmed already
+        what = self._pending_summary()
+        if what is None:
+            return True
+        return ConfirmDialog.ask(
+            self, "Start a new session?",
+            f"You have an {what}. Starting a new session means it can no longer be resumed "
+            "(the answers you gave in it stay saved). Start the new session?")
+
     def start_session(self, s: SessionSettings, remember: bool = True) -> None:
+        if not self._may_replace_pending():
+            return
         if remember:
             self.settings.setValue("session/last", s.to_dict())
         try:
@@ -525,6 +554,8 @@ class MainWindow(QMainWindow):
         entries = self.session.missed_entries()
         if not entries:
             return
+        if not self._may_replace_pending():
+            return
         s = SessionSettings(**{**self.session.settings.to_dict(), "selection": "all"})
         s.deck_ids = tuple(s.deck_ids)
         s.tags = tuple(s.tags)
@@ -537,18 +568,16 @@ class MainWindow(QMainWindow):
         self._run(self.session, review=True)
 
     def _offer_resume(self) -> None:
-        pending = self.store.pending()
-        if not pending or self.stack.currentWidget() is self.study:
+        what = self._pending_summary()
+        if what is None or self.stack.currentWidget() is self.study:
             return
-        if getattr(self, "_resume_banner", None) is not None:
+        text = f"You have an {what}. Resume where you left off (Ctrl+R)?"
+        banner = getattr(self, "_resume_banner", None)
+        if banner is not None:
+            banner.set_text(text)  # the counts change as the session goes on
             return
-        mode = MODES.get(str(pending.get("settings", {}).get("mode")), "session")
-        n = len(pending.get("entries", []))
-        done = len(pending.get("responses", [])) + len(pending.get("ratings", {}))
         self._resume_banner = self.library.add_banner(
-            f"You have an unfinished {mode.lower()} session ({done} of {n} "
-            f"item{'s' if n != 1 else ''} answered). Resume where you left off (Ctrl+R)?",
-            [("Resume", self.resume_pending), ("Discard", self.discard_pending)])
+            text, [("Resume", self.resume_pending), ("Discard", self.discard_pending)])
         self._resume_banner.destroyed.connect(lambda: setattr(self, "_resume_banner", None))
 
     def resume_pending(self) -> None:

@@ -210,3 +210,21 @@ def test_tutor_session_ended_early_scores_only_what_was_answered(store: Store) -
     assert s.missed == [] and s.case_marks == []
     (done,) = store.sessions()
     assert done.score is not None and done.score["questions"] == 1
+
+
+def test_undo_survives_a_restart(store: Store) -> None:
+    second = "  - id: fc2\n    type: flashcard\n    front: F2\n    back: B2\n    source: src\n"
+    deck = deckfile.parse(VALID_DECK.replace("  - id: q1\n", second + "  - id: q1\n", 1), "d.yaml")
+    st = settings(mode="flashcards", selection="all")
+    sess = Session(select_entries([deck], st, store), st, store)
+    sess.start()
+    assert len(sess) == 2
+    sess.rate(Rating.GOOD)
+    assert sess.next()
+    state = store.pending()
+    assert state is not None and state["history"] == [0]
+    resumed = Session.resume(state, {deck.id: deck}, store)  # as after quitting the app
+    assert resumed.index == 1
+    assert resumed.undo() is True and resumed.index == 0 and not resumed.ratings
+    assert store.state(resumed.current.unit()).is_new
+    assert resumed.undo() is False  # nothing more to undo

@@ -12,6 +12,7 @@ from quizapp.core.model import Case, Flashcard, Question
 from quizapp.core.session import SessionSettings
 from quizapp.core.store import Store
 from quizapp.ui.mainwindow import MainWindow, ShortcutsDialog, TextDialog
+from quizapp.ui.pages import study
 from tests.helpers import VALID_DECK
 
 K = Qt.Key
@@ -377,6 +378,31 @@ def test_case_next_stage_is_reached_by_keys(window: MainWindow, qtbot) -> None: 
     assert bar.value() < value  # the page scrolls with the keyboard too
     press(qtbot, window, K.Key_End)
     assert bar.value() == bar.maximum()
+
+
+def test_a_new_session_asks_before_replacing_an_unfinished_one(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, monkeypatch) -> None:
+    answers = iter([True, False, True])
+    asked: list[tuple[str, str]] = []
+
+    def ask(cls, parent, title, text):  # type: ignore[no-untyped-def]
+        asked.append((title, text))
+        return next(answers)
+
+    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
+    start(window, mode="flashcards", deck_ids=("asps-essentials",), limit=5)
+    press(qtbot, window, K.Key_Space, K.Key_3)  # one card rated
+    window.show_library()  # "Leave the session?" -> yes
+    banner = window._resume_banner
+    assert banner is not None and "(1 of 5 items answered)" in banner.message.text()
+    window.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
+                                         deck_ids=("asps-essentials",)))
+    assert asked[1][0] == "Start a new session?" and "can no longer be resumed" in asked[1][1]
+    assert window.stack.currentWidget() is window.library  # said no: nothing replaced
+    assert window.store.pending() is not None
+    window.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
+                                         deck_ids=("asps-essentials",)))
+    assert window.stack.currentWidget() is window.study  # said yes
 
 
 # --------------------------------------------------------------------------- 7. select-all

@@ -39,6 +39,7 @@ class Banner(QFrame):
         msg = label(text)
         msg.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(msg, 1)
+        self.message = msg
         for name, fn in actions or []:
             b = QPushButton(name)
             b.clicked.connect(fn)
@@ -48,6 +49,10 @@ class Banner(QFrame):
         close.setToolTip("Hide this message")
         close.clicked.connect(self.close)
         lay.addWidget(close)
+        self.setAccessibleName(text)
+
+    def set_text(self, text: str) -> None:
+        self.message.setText(text)
         self.setAccessibleName(text)
 
 

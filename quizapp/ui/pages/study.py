@@ -654,9 +654,12 @@ class StudyPage(QWidget):
         s = self.session
         if s is None or self.review:
             return
-        if self._guard(s.undo):
+        undone: list[bool] = []
+        if self._guard(lambda: undone.append(s.undo())) and undone[0]:
             self.show_current()
             self.status_changed.emit("Last rating undone.")
+        elif undone:
+            self.status_changed.emit("Nothing to undo: no flashcard rated in this session yet.")
 
     def submit(self, part: str) -> None:
         s = self.session
