@@ -521,6 +521,8 @@ class _Checker:
         for i, child in enumerate(node.value):
             v = self.check(rule.item, child, f"{path}[{i}]")
             if v is not None:
+                if isinstance(v, _Rec):
+                    v.index = i  # paths keep naming it by its place, even if one before failed
                 out.append(v)
         n = len(node.value)
         if n < rule.min_items:
@@ -584,12 +586,13 @@ class _Checker:
 class _Rec(dict[str, Any]):
     """A checked record: field -> value, plus where each field's value is."""
 
-    __slots__ = ("col", "key_pos", "line", "pos")
+    __slots__ = ("col", "index", "key_pos", "line", "pos")
 
     def __init__(self, line: int, col: int) -> None:
         super().__init__()
         self.line = line
         self.col = col
+        self.index = -1  # its place in the list it was written in (items[3]), when in one
         self.pos: dict[str, tuple[int, int]] = {}
         self.key_pos = (line, col)
 
@@ -793,12 +796,12 @@ class _Builder:
         q_ids: dict[str, int] = {}
         ok = True
         for si, srec in enumerate(rec.get("stages") or []):
-            spath = f"{path}.stages[{si}]"
+            spath = f"{path}.stages[{srec.index if srec.index >= 0 else si}]"
             sid = srec.get("id")
             ok &= self.unique_id(srec, stage_ids, "stage id", " in this case", spath)
             qs: list[Question] = []
             for qi, qrec in enumerate(srec.get("questions") or []):
-                qpath = f"{spath}.questions[{qi}]"
+                qpath = f"{spath}.questions[{qrec.index if qrec.index >= 0 else qi}]"
                 qid = qrec.get("id")
                 ok &= self.unique_id(qrec, q_ids, "question id", " in this case", qpath)
                 q = self.question(qrec, qpath, tags=tags, sources=sources) if qid else None
@@ -878,7 +881,7 @@ def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:
     items: list[Item] = []
     seen: dict[str, int] = {}
     for i, irec in enumerate(rec.get("items") or []):
-        ipath = f"items[{i}]"
+        ipath = f"items[{irec.index if irec.index >= 0 else i}]"
         iid = irec.get("id")
         b.unique_id(irec, seen, "item id", "", ipath)
         it = b.item(irec, f"{ipath} ({iid})" if iid else ipath)

@@ -133,6 +133,10 @@ class MainWindow(QMainWindow):
         self.results_page.review.connect(lambda: self.review_session(0))
         self.results_page.review_item.connect(self.review_session)
         self.stack.currentChanged.connect(lambda _i: self._update_actions())
+        # "Flashcards · item 5 of 20" belongs to the study page only
+        self.stack.currentChanged.connect(
+            lambda _i: None if self.stack.currentWidget() is self.study
+            else self.statusBar().clearMessage())
         self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
         self.library.stats_button.clicked.connect(self.show_stats)
         for page in (self.builder, self.results_page):

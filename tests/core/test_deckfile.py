@@ -497,3 +497,14 @@ def test_missing_type_checks_the_fields_of_the_likely_kind() -> None:
         "missing required field 'type' (one of: flashcard, single, multi, case)",
         "unknown field 'stm' in single-best-answer question; did you mean 'stem'?",
     ]
+
+
+def test_paths_keep_the_place_of_an_item_after_a_broken_one() -> None:
+    text = VALID_DECK.replace("    type: flashcard\n", "    type: flashcrd\n").replace(
+        "  - id: m1\n    type: multi\n", "  - id: m1\n    type: multi\n    oops: 1\n")
+    ps = problems(text)
+    assert [p.path for p in ps][-1] == "items[2].oops", [str(p) for p in ps]
+    text = VALID_DECK.replace("    type: flashcard\n", "    type: flashcrd\n").replace(
+        "    answer: B\n", "    answer: F\n")
+    (last,) = [p for p in problems(text) if "answer 'F'" in p.message]
+    assert last.path == "items[3] (c1).stages[0].questions[0].answer"

@@ -276,6 +276,9 @@ def test_timed_exam_navigator_pause_submit_review(window: MainWindow, qtbot,
     st.navigator.buttons[3].click()
     assert s.index == 1 and not st.scroll_area.widget().isVisible()  # type: ignore[union-attr]
     assert "paused" in window.statusBar().currentMessage().lower()
+    flagged = s.flagged()  # type: ignore[union-attr]
+    press(qtbot, window, K.Key_F)  # nor flagging
+    assert s.flagged() == flagged  # type: ignore[union-attr]
     window.a_pause.trigger()
     assert not s.paused and st.scroll_area.widget().isVisible()  # type: ignore[union-attr]
     window.a_submit_block.trigger()

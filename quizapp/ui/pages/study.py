@@ -764,6 +764,9 @@ class StudyPage(QWidget):
 
     def toggle_flag(self) -> None:
         s = self.session
+        if s is not None and s.paused and not self.review:
+            self.status_changed.emit("The exam is paused: resume it (Ctrl+P) to flag items.")
+            return
         if s is not None and self._guard(s.toggle_flag):
             self._update_chrome()
 
