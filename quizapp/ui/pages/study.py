@@ -806,7 +806,8 @@ class StudyPage(QWidget):
         if open_items:
             one = len(open_items) == 1
             text += (f"\n\n{len(open_items)} item{'' if one else 's'} not answered "
-                     f"({_numbers(open_items)}) will count as wrong.")
+                     f"({_numbers(open_items)}) will count as wrong, in this score and in "
+                     "your reviews, so they come back soon.")
         if flagged:
             text += f"\n\nFlagged for another look: {_numbers(flagged)}."
         if not ConfirmDialog.ask(self, "Submit block", text):
