@@ -125,8 +125,9 @@ def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentPars
         "import", help="convert Anki notes (package or text export) or Moodle GIFT or XML "
         "questions into a deck",
         description="Convert an Anki package (.apkg/.colpkg), Anki notes in plain text "
-        "(.txt/.csv/.tsv), Moodle GIFT questions or a Moodle XML question export into a YAML "
-        "deck. Items that cannot be converted are "
+        "(.txt/.csv/.tsv), a CSV/TSV of multiple-choice questions (Question,A,B,C,D,Answer,...),"
+        " Moodle GIFT questions or a Moodle XML question export into a YAML deck. Items that "
+        "cannot be converted are "
         "reported as FILE:LINE: cannot convert ...: reason and left out. Exit status: 0 "
         "everything converted, 1 some items skipped, 2 usage error or nothing convertible.")
     i.add_argument("file", type=Path, metavar="FILE", help="the file to import")

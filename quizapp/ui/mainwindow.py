@@ -666,7 +666,7 @@ class MainWindow(QMainWindow):
         QApplication.restoreOverrideCursor()
         n = len(result.deck.items)
         text = (f"{n} item{'s' if n != 1 else ''} imported from {src.name} "
-                f"({interop.FORMAT_NAMES[result.format]}) into {out.name}.")
+                f"({result.format_label}) into {out.name}.")
         if result.skipped:
             text += (f"\n\n{len(result.skipped)} could not be converted and "
                      f"{'were' if len(result.skipped) != 1 else 'was'} left out: see Details.")
