@@ -364,8 +364,8 @@ class MainWindow(QMainWindow):
             self.theme_group.addAction(a)
             self.theme_actions[key] = a
         v.addSeparator()
-        zoom_in = self._act(v, "Zoom &in", lambda: self.zoom(+1), "Ctrl++", "Larger text")
-        zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
+        zoom_in = self._act(v, "Zoom &in", lambda: self.zoom(+1), "Ctrl+=", "Larger text")
+        zoom_in.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])  # = is + unshifted
         self._act(v, "Zoom &out", lambda: self.zoom(-1), "Ctrl+-",
                   "Smaller text")
         self._act(v, "&Reset zoom", lambda: self.zoom(0), "Ctrl+0", "Normal text size")

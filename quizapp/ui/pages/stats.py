@@ -559,7 +559,7 @@ class StatsPage(QWidget):
                                   if t.sessions else "in this period")
         self.tiles["accuracy"].set(_pct(t.accuracy), f"{t.correct:,} right" if t.attempts
                                    else "no answers")
-        self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} in the library"
+        self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} cards and questions"
                                if units else "")
         span = len(d.days)
         self.tiles["days"].set(f"{t.active_days:,}", f"of {span:,} days" if span else "")
