@@ -146,7 +146,14 @@ def run_preview(deck: Path) -> int:
 
     app = create_app()
     _install_excepthook(app)
-    apply_look(app, "system", 1.0)
+    settings = make_settings(Path(), portable=False)  # the theme and zoom chosen in the app
+    try:
+        zoom = float(str(settings.value("view/zoom", 1.0)))
+    except ValueError:
+        zoom = 1.0
+    theme_name = str(settings.value("view/theme", "system"))
+    apply_look(app, theme_name if theme_name in ("light", "dark", "system") else "system",
+               zoom if 0.5 <= zoom <= 3.0 else 1.0)
     win = PreviewWindow(deck)
     win.show()
     return app.exec()

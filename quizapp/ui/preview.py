@@ -136,8 +136,10 @@ class PreviewWindow(QMainWindow):
         self.problems.setVisible(bool(r.problems))
         if r.deck is None:
             n = len(r.problems)
-            self.header.setText(f"⚠ {n} problem{'s' if n != 1 else ''} — the deck cannot load. "
-                                "The last good version stays below.")
+            kept = (" The last good version stays below." if self.items.count()
+                    else " Fix it and save: the preview reloads by itself.")
+            self.header.setText(f"⚠ {n} problem{'s' if n != 1 else ''} — the deck cannot load."
+                                + kept)
             return
         d = r.deck
         self.header.setText(f"✔ {d.title} — {len(d.items)} items, valid")
