@@ -402,6 +402,7 @@ class DeckStats:
     items_without_source: list[str]
     longest_stems: list[tuple[str, int]]
     untagged: list[str] = field(default_factory=list)
+    placeholder_sources: list[str] = field(default_factory=list)  # "TODO ..." or "Imported ..."
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -414,6 +415,7 @@ class DeckStats:
             "untagged": self.untagged,
             "by_source": dict(self.by_source),
             "unused_sources": self.unused_sources,
+            "placeholder_sources": self.placeholder_sources,
             "options_without_explanation": [
                 {"question": q, "options": list(letters)}
                 for q, letters in self.options_without_explanation
@@ -487,7 +489,13 @@ def deck_stats(deck: Deck, file: str = "", longest: int = 5) -> DeckStats:
         items_without_source=no_src,
         longest_stems=stems[:longest],
         untagged=untagged,
+        placeholder_sources=[k for k, src in deck.sources.items()
+                             if _PLACEHOLDER.match(src.citation.strip())],
     )
+
+
+# What `quizapp new` and `quizapp import` write until the author names the real source.
+_PLACEHOLDER = re.compile(r"(TODO\b|Imported from \S.* on \d{4}-\d\d-\d\d$)", re.I)
 
 
 def _ids(ids: list[str], limit: int = 8) -> str:
@@ -512,6 +520,9 @@ def format_stats(s: DeckStats) -> str:
     lines.append("  by source: " + (", ".join(f"{k} {n}" for k, n in s.by_source) or "none"))
     if s.unused_sources:
         lines.append(f"  sources declared but not cited: {', '.join(s.unused_sources)}")
+    if s.placeholder_sources:
+        lines.append(f"  placeholder citations to replace before sharing: "
+                     f"{', '.join(s.placeholder_sources)}")
     n_opts = sum(len(letters) for _, letters in s.options_without_explanation)
     if s.options_without_explanation:
         refs = [f"{q} ({','.join(letters)})" for q, letters in s.options_without_explanation]

@@ -305,3 +305,12 @@ def test_readme_documents_the_authoring_commands() -> None:
     for needle in ("quizapp new", "quizapp validate --stats", "quizapp preview",
                    "quizapp import", "quizapp export", "--format gift", "--format anki"):
         assert needle in readme
+
+
+def test_stats_name_placeholder_citations(tmp_path: Path) -> None:
+    path = tmp_path / "starter.yaml"
+    assert run("new", str(path))[0] == 0
+    code, out, _ = run("validate", "--no-cache", "--stats", str(path))
+    assert code == 0 and "placeholder citations to replace before sharing: main" in out
+    code, out, _ = run("validate", "--no-cache", "--stats", str(DECKS / "asps-essentials.yaml"))
+    assert code == 0 and "placeholder" not in out
