@@ -2411,8 +2411,27 @@ def _weight(n: int) -> str:
     return f"{100 / n:.5f}".rstrip("0").rstrip(".")
 
 
+def _is_true_false(q: Question) -> bool:
+    """A two-option True/False question in that order, as GIFT's {T} / {F} (and the importer)
+    write it."""
+    return (q.kind == "single" and len(q.options) == 2
+            and [o.text.strip().lower() for o in q.options] == ["true", "false"])
+
+
 def _gift_question_text(name: str, stem: str, q: Question) -> str:
     lines = [f"// {name}", f"::{gift_escape(name)}::[markdown]{gift_escape(tidy_text(stem))}{{"]
+    if _is_true_false(q):  # Moodle's true/false type: {T#if wrong#if right}
+        is_true = q.options[0].correct
+        right, wrong = (q.options[0], q.options[1]) if is_true else (q.options[1], q.options[0])
+        fb = [gift_escape(tidy_text(o.explanation)) if o.explanation else "" for o in (wrong,
+                                                                                     right)]
+        tail = f"#{fb[0]}#{fb[1]}" if any(fb) else ""
+        lines.append(f"\t{'T' if is_true else 'F'}{tail}")
+        general = _objective_suffix(q.explanation, q.objective)
+        if general:
+            lines.append(f"\t####{gift_escape(general)}")
+        lines.append("}")
+        return "\n".join(lines)
     right = [i for i, o in enumerate(q.options) if o.correct]
     wrong = [i for i, o in enumerate(q.options) if not o.correct]
     for o in q.options:

@@ -1418,3 +1418,17 @@ def test_question_bank_import_never_crashes(text: str) -> None:
         return
     assert r.deck.items
     deckfile.parse(r.text)
+
+
+@pytest.mark.parametrize("answer", ["A", "B"])
+def test_true_false_questions_export_as_gift_true_false_and_round_trip(answer: str) -> None:
+    gift = (f"::tf1::Absence of red flags excludes serious disease. "
+            f"{{{'T' if answer == 'A' else 'F'}#Wrong: see the case.#Right: it does not.}}\n")
+    deck = convert(gift.encode(), "q.gift").deck
+    (q,) = deck.items
+    text, _notes = interop.export_gift(deck)
+    assert ("\tT#" if answer == "A" else "\tF#") in text and "~" not in text.split("::tf1::")[1]
+    back = convert(text.encode(), "again.gift").deck
+    (q2,) = back.items
+    assert [(o.text, o.correct, o.explanation) for o in q2.options] == \
+        [(o.text, o.correct, o.explanation) for o in q.options]
