@@ -2422,10 +2422,10 @@ def _gift_question_text(name: str, stem: str, q: Question) -> str:
     lines = [f"// {name}", f"::{gift_escape(name)}::[markdown]{gift_escape(tidy_text(stem))}{{"]
     if _is_true_false(q):  # Moodle's true/false type: {T#if wrong#if right}
         is_true = q.options[0].correct
-        right, wrong = (q.options[0], q.options[1]) if is_true else (q.options[1], q.options[0])
-        fb = [gift_escape(tidy_text(o.explanation)) if o.explanation else "" for o in (wrong,
-                                                                                     right)]
-        tail = f"#{fb[0]}#{fb[1]}" if any(fb) else ""
+        good, bad = (q.options[0], q.options[1]) if is_true else (q.options[1], q.options[0])
+        feedback = [gift_escape(tidy_text(o.explanation)) if o.explanation else ""
+                    for o in (bad, good)]  # GIFT: shown if answered wrong, then if right
+        tail = f"#{feedback[0]}#{feedback[1]}" if any(feedback) else ""
         lines.append(f"\t{'T' if is_true else 'F'}{tail}")
         general = _objective_suffix(q.explanation, q.objective)
         if general:
