@@ -54,7 +54,7 @@ import datetime as _dt
 import html
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -709,6 +709,57 @@ def _clean_tags(raw: list[str], file: str, line: int, warnings: list[Message]) -
         if t not in out:
             out.append(t)
     return out
+
+
+def graded_question(out: _Parsed, file: str, line: int, what: str, stem: str,
+                    options: list[dict[str, Any]], weights: list[float], single: bool,
+                    skip: Callable[[str], None], *, full: str, kind: str,
+                    grade: str) -> dict[str, Any] | None:
+    """Options graded in percent, as GIFT and Moodle grade them -> a ``single`` item (exactly
+    one option at 100%; partial credit is dropped with a warning) or a ``multi`` item (every
+    option with a positive grade is right), or None after ``skip(reason)``. ``full``, ``kind``
+    and ``grade`` word the messages in the source format's own terms."""
+    if len(options) < 2:
+        skip("a question needs at least 2 options")
+        return None
+    if len(options) > MAX_OPTIONS:
+        skip(f"it has {len(options)} options; a quizapp question has at most {MAX_OPTIONS}")
+        return None
+    if single:
+        right = [k for k, w in enumerate(weights) if w >= 100]
+        partial = [k for k, w in enumerate(weights) if 0 < w < 100]
+        if len(right) != 1:
+            skip(f"no answer is marked {full}" if not right else
+                 f"several answers are marked {full} in a {kind} question; quizapp's "
+                 "single-best-answer question has exactly one")
+            return None
+        if partial:
+            out.warnings.append(Message(
+                file, line, f"{what}: partial credit for option"
+                f"{'s' if len(partial) > 1 else ''} {', '.join(LETTERS[k] for k in partial)} "
+                "dropped (marked wrong)", warning=True))
+        return {"type": "single", "stem": stem, "options": options, "answer": LETTERS[right[0]]}
+    correct = [k for k, w in enumerate(weights) if w > 0]
+    if not correct:
+        skip(f"no answer has a positive {grade}, so none is correct")
+        return None
+    return {"type": "multi", "stem": stem, "options": options,
+            "answers": FlowList(LETTERS[k] for k in correct)}
+
+
+def add_teaching(data: dict[str, Any], explanation: str | None, objective: str | None) -> str:
+    """Set the item's explanation and objective; return the reason to skip it when one of its
+    texts is over the loader's limit, else ``""``."""
+    if explanation:
+        data["explanation"] = explanation
+    if objective:
+        data["objective"] = objective
+    texts = [data["stem"], explanation or "", objective or ""] + [
+        t for o in data["options"] for t in (o["text"], o.get("explanation", ""))]
+    longest = max(texts, key=len)
+    if _too_long(longest):
+        return f"a text is too long ({len(longest):,} characters; the limit is {MAX_TEXT:,})"
+    return ""
 
 
 # --------------------------------------------------------------------------- Anki
@@ -1727,16 +1778,9 @@ def _mcq_row(out: _Parsed, file: str, rec: _Record, layout: _McqColumns,
         data["type"] = "multi"
         data["answers"] = FlowList(LETTERS[k] for k in right)
     explanation = "\n\n".join(t for t in (md(c) for c in layout.explanations) if t)
-    objective = md(layout.objective)
-    if explanation:
-        data["explanation"] = explanation
-    if objective:
-        data["objective"] = objective
-    texts = [stem, explanation, objective] + [
-        t for o in options for t in (o["text"], o.get("explanation", ""))]
-    longest = max(texts, key=len)
-    if _too_long(longest):
-        skip(f"a text is too long ({len(longest):,} characters; the limit is {MAX_TEXT:,})")
+    too_long = add_teaching(data, explanation, md(layout.objective))
+    if too_long:
+        skip(too_long)
         return
     tags = _clean_tags([t for c in layout.tags for t in _split_tags(_plain_text(col(c), is_html))],
                        file, line, out.warnings)
@@ -1997,46 +2041,18 @@ def _gift_question(out: _Parsed, file: str, line: int, text: str) -> None:
                     opt["explanation"] = fb
             options.append(opt)
             weights.append(weight)
-        if len(options) < 2:
-            skip("a question needs at least 2 options")
+        graded = graded_question(out, file, line, what, stem, options, weights, single, skip,
+                                 full="fully correct (=)", kind="single-answer",
+                                 grade="weight")
+        if graded is None:
             return
-        if len(options) > MAX_OPTIONS:
-            skip(f"it has {len(options)} options; a quizapp question has at most {MAX_OPTIONS}")
-            return
-        if single:
-            full = [k for k, w in enumerate(weights) if w >= 100]
-            partial = [k for k, w in enumerate(weights) if 0 < w < 100]
-            if len(full) != 1:
-                skip("several answers are marked fully correct (=) in a single-answer "
-                     "question; quizapp's single-best-answer question has exactly one")
-                return
-            if partial:
-                out.warnings.append(Message(
-                    file, line, f"{what}: partial credit for option"
-                    f"{'s' if len(partial) > 1 else ''} "
-                    f"{', '.join(LETTERS[k] for k in partial)} dropped (marked wrong)",
-                    warning=True))
-            data = {"type": "single", "stem": stem, "options": options,
-                    "answer": LETTERS[full[0]]}
-        else:
-            correct = [k for k, w in enumerate(weights) if w > 0]
-            if not correct:
-                skip("no answer has a positive weight, so none is correct")
-                return
-            data = {"type": "multi", "stem": stem, "options": options,
-                    "answers": FlowList(LETTERS[k] for k in correct)}
-    if explanation:
-        data["explanation"] = explanation
-    if objective:
-        data["objective"] = objective
+        data = graded
     if media:
         out.warnings.append(Message(file, line, f"{what}: {', '.join(media)} dropped: quizapp "
                                     "does not import embedded media", warning=True))
-    texts = [data["stem"], explanation or "", objective or ""] + [
-        t for o in data["options"] for t in (o["text"], o.get("explanation", ""))]
-    longest = max(texts, key=len)
-    if _too_long(longest):
-        skip(f"a text is too long ({len(longest):,} characters; the limit is {MAX_TEXT:,})")
+    too_long = add_teaching(data, explanation, objective)
+    if too_long:
+        skip(too_long)
         return
     base = slugify(name) if name else ""
     if not base or not base[0].isalnum():

@@ -25,7 +25,6 @@ from xml.parsers import expat
 from quizapp.core.authoring import FlowList, short_hash, slugify
 from quizapp.core.interop import (
     _HTML_HINT,
-    MAX_OPTIONS,
     ConvertError,
     Message,
     _clean_tags,
@@ -33,13 +32,13 @@ from quizapp.core.interop import (
     _gift_identity,
     _Item,
     _Parsed,
-    _too_long,
+    add_teaching,
     apply_categories,
+    graded_question,
     html_to_markdown,
     plain_to_markdown,
     split_objective,
 )
-from quizapp.core.model import LETTERS
 
 _START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<quiz[\s>]", re.S)
 _DOCTYPE = re.compile(r"<!DOCTYPE|<!ENTITY", re.I)
@@ -202,40 +201,16 @@ def _question(out: _Parsed, file: str, q: ET.Element, qtype: str) -> None:
             opt["explanation"] = fb
         options.append(opt)
         weights.append(_fraction(a))
-    if len(options) < 2:
-        skip("a question needs at least 2 options")
-        return
-    if len(options) > MAX_OPTIONS:
-        skip(f"it has {len(options)} options; a quizapp question has at most {MAX_OPTIONS}")
-        return
     single_el = q.find("single")
     single = qtype == "truefalse" or (single_el is None
                                       or (single_el.text or "").strip().lower()
                                       in ("true", "1", ""))
-    data: dict[str, Any]
-    if single:
-        full = [k for k, w in enumerate(weights) if w >= 100]
-        partial = [k for k, w in enumerate(weights) if 0 < w < 100]
-        if len(full) != 1:
-            skip("no answer is marked 100% correct" if not full else
-                 "several answers are marked 100% correct in a one-answer question; quizapp's "
-                 "single-best-answer question has exactly one")
-            return
-        if partial:
-            out.warnings.append(Message(
-                file, line, f"{what}: partial credit for option"
-                f"{'s' if len(partial) > 1 else ''} {', '.join(LETTERS[k] for k in partial)} "
-                "dropped (marked wrong)", warning=True))
-        data = {"type": "single", "stem": stem, "options": options, "answer": LETTERS[full[0]]}
-        if qtype == "truefalse":
-            data["shuffle"] = False
-    else:
-        correct = [k for k, w in enumerate(weights) if w > 0]
-        if not correct:
-            skip("no answer has a positive grade, so none is correct")
-            return
-        data = {"type": "multi", "stem": stem, "options": options,
-                "answers": FlowList(LETTERS[k] for k in correct)}
+    data = graded_question(out, file, line, what, stem, options, weights, single, skip,
+                           full="100% correct", kind="one-answer", grade="grade")
+    if data is None:
+        return
+    if qtype == "truefalse":
+        data["shuffle"] = False
     shuffle_el = q.find("shuffleanswers")
     if qtype != "truefalse" and shuffle_el is not None and (
             (shuffle_el.text or "").strip().lower() in ("false", "0")):
@@ -243,10 +218,6 @@ def _question(out: _Parsed, file: str, q: ET.Element, qtype: str) -> None:
     general, m = _markdown(q.find("generalfeedback"))
     media += m
     explanation, objective = split_objective(general) if general else (None, None)
-    if explanation:
-        data["explanation"] = explanation
-    if objective:
-        data["objective"] = objective
     tags = _clean_tags([_text(t) for t in q.findall("tags/tag")], file, line, out.warnings)
     if tags:
         data["tags"] = FlowList(tags)
@@ -254,11 +225,9 @@ def _question(out: _Parsed, file: str, q: ET.Element, qtype: str) -> None:
         out.warnings.append(Message(file, line, f"{what}: {', '.join(dict.fromkeys(media))} "
                                     "dropped: quizapp does not import embedded media",
                                     warning=True))
-    texts = [stem, explanation or "", objective or ""] + [
-        t for o in options for t in (o["text"], o.get("explanation", ""))]
-    longest = max(texts, key=len)
-    if _too_long(longest):
-        skip(f"a text is too long ({len(longest):,} characters)")
+    too_long = add_teaching(data, explanation, objective)
+    if too_long:
+        skip(too_long)
         return
     idnumber = _text(q.find("idnumber")).strip()
     base = slugify(idnumber or name or "")
