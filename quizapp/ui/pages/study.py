@@ -492,17 +492,12 @@ class StudyPage(QWidget):
         s = self.session
         if s is None:
             return ""
-        score = ""  # counted here, not with s.summary(): this runs at every step
-        if not s.is_exam:
-            marks = [r.mark for r in s.responses.values() if r.selected or r.recorded]
-            if marks:
-                right = sum(1 for m in marks if m is not None and m.correct)
-                score = f" · score {right}/{len(marks)} right"
-        if s.ratings:
-            counts: dict[str, int] = {}
-            for r in s.ratings.values():
-                counts[r.label] = counts.get(r.label, 0) + 1
-            score = " · " + ", ".join(f"{k} {v}" for k, v in counts.items())
+        summ = s.summary()
+        score = ""
+        if summ.questions and not s.is_exam:
+            score = f" · score {summ.correct}/{summ.answered or 0} right"
+        if summ.flashcards:
+            score = " · " + ", ".join(f"{k} {v}" for k, v in summ.flashcards.items())
         return f"{MODES[s.mode]} · item {s.index + 1} of {len(s)}{score}"
 
     def _tick(self) -> None:
