@@ -1590,6 +1590,10 @@ class Store:
             raise ValueError(f"pending state must be JSON values: {exc}") from None
         self._commit({"op": "pending", "state": value})
 
+    def has_pending(self) -> bool:
+        """Whether a paused block is saved (without copying it, unlike :meth:`pending`)."""
+        return self._state.pending is not None
+
     def pending(self) -> dict[str, Any] | None:
         """The paused block saved with :meth:`save_pending`, or ``None``."""
         return copy.deepcopy(self._state.pending)

@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
 
     def refresh_library(self) -> None:
         banner = getattr(self, "_resume_banner", None)
-        if banner is not None and self.store.pending() is None:
+        if banner is not None and not self.store.has_pending():
             banner.close()  # the session it offered was finished or replaced
         rows = []
         for r in sorted(self.results.values(), key=lambda r: (not r.ok, r.deck.title if r.deck

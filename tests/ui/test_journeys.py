@@ -385,7 +385,7 @@ def test_case_next_stage_is_reached_by_keys(window: MainWindow, qtbot) -> None: 
 
 def test_a_new_session_asks_before_replacing_an_unfinished_one(  # type: ignore[no-untyped-def]
         window: MainWindow, qtbot, monkeypatch) -> None:
-    answers = iter([True, False, True])
+    answers = iter([True, False, True, True])
     asked: list[tuple[str, str]] = []
 
     def ask(cls, parent, title, text):  # type: ignore[no-untyped-def]
@@ -406,6 +406,14 @@ def test_a_new_session_asks_before_replacing_an_unfinished_one(  # type: ignore[
     window.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
                                          deck_ids=("asps-essentials",)))
     assert window.stack.currentWidget() is window.study  # said yes
+    window.store.save_pending(None)
+    window.refresh_library()  # nothing left to resume: the banner goes
+    qtbot.waitUntil(lambda: window._resume_banner is None, timeout=2000)
+    press(qtbot, window, K.Key_A, K.Key_Return)  # the new session, left half done ...
+    window.show_library()
+    banner = window._resume_banner  # ... is offered again, by a new banner
+    assert banner is not None and "tutor" in banner.message.text()
+    qtbot.waitUntil(banner.isVisible, timeout=2000)
 
 
 # --------------------------------------------------------------------------- 7. select-all

@@ -33,6 +33,7 @@ class Banner(QFrame):
     def __init__(self, text: str, actions: list[tuple[str, Callable[[], object]]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # shown once, never reused
         self.setProperty("role", "banner")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(SPACE * 2, SPACE, SPACE, SPACE)
