@@ -533,13 +533,13 @@ class StudyPage(QWidget):
             self.store_error.emit(str(e))
             return False
 
-    def _bring_into_view(self, v: QuestionView) -> bool:
+    def _bring_into_view(self, v: QuestionView) -> None:
         """Scroll so the question ``v`` keys act on is on screen (a case's next stage opens
         below the feedback): from its stage's heading and new information when they fit with
-        the first option, else from the question. Whether it had to scroll."""
+        the first option, else from the question."""
         content = self.scroll_area.widget()
         if content is None or not v.isVisible():
-            return False
+            return
         bar = self.scroll_area.verticalScrollBar()
         height = self.scroll_area.viewport().height()
 
@@ -550,13 +550,12 @@ class StudyPage(QWidget):
         top = y(v)
         first = y(v.rows[0], bottom=True) if v.rows else top + v.height()
         if bar.value() <= top and first <= bar.value() + height:
-            return False  # its stem and first option are on screen
+            return  # its stem and first option are on screen
         box = v.parentWidget()
         in_box = [w for w in self.views if w.parentWidget() is box]
         if box is not None and in_box and in_box[0] is v and first - y(box) + SPACE * 2 <= height:
             top = y(box)  # the stage's heading and text come first
         bar.setValue(max(0, top - SPACE * 2))
-        return True
 
     def key_option(self, i: int) -> None:
         v = self.active_view()
