@@ -235,6 +235,10 @@ def compose(text: str, soft: list[_Soft]) -> Node:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = e.problem or "invalid YAML"
+        if "maximum nesting depth" in what:
+            # libyaml >= 0.2.6 (PyYAML 6.0.3+ wheels) stops at 1000 levels itself, sometimes
+            # before our own limit is reached: the author gets the same message either way.
+            raise _Fatal(line, col, f"nesting is deeper than {MAX_DEPTH} levels") from None
         ctx = f" ({e.context})" if e.context else ""
         hint = _syntax_hint(what + ctx, text, line, col)
         raise _Fatal(line, col, f"YAML syntax error: {what}{ctx}{hint}") from None
