@@ -31,3 +31,25 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("QUIZAPP_DATA_DIR", str(d))
     monkeypatch.setenv("QUIZAPP_CACHE_DIR", str(tmp_path / "cache"))
     return d
+
+
+def _snapshot(folder: Path) -> dict[Path, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def restore_user_settings() -> object:
+    """No test leaks settings into the next: the sandboxed user config folder (where the app's
+    QSettings, theme and zoom live when no data folder is given) is put back as it was."""
+    config = Path(os.environ["XDG_CONFIG_HOME"])
+    before = _snapshot(config)
+    yield
+    for path in set(_snapshot(config)) - set(before):
+        path.unlink()
+    for path, data in before.items():
+        if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+

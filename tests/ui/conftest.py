@@ -7,11 +7,26 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QFont, QPalette
 
 from quizapp.core.store import Store
 from quizapp.ui.app import create_app
 from quizapp.ui.mainwindow import MainWindow
 from quizapp.ui.pages import study
+
+
+@pytest.fixture(autouse=True)
+def restore_look() -> Iterator[None]:
+    """No test leaks theme or zoom into the next: the application's palette, font and style
+    sheet (what View > Theme and zoom change) are put back after each test."""
+    app = create_app()
+    palette, font, sheet = QPalette(app.palette()), QFont(app.font()), app.styleSheet()
+    base = app.property("base_font")
+    yield
+    app.setPalette(palette)
+    app.setFont(font)
+    app.setStyleSheet(sheet)
+    app.setProperty("base_font", base)
 
 
 @pytest.fixture

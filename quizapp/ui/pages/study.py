@@ -538,7 +538,7 @@ class StudyPage(QWidget):
         below the feedback): from its stage's heading and new information when they fit with
         the first option, else from the question."""
         content = self.scroll_area.widget()
-        if content is None or not v.isVisible():
+        if content is None or not v.isVisible() or not content.isAncestorOf(v):
             return
         bar = self.scroll_area.verticalScrollBar()
         height = self.scroll_area.viewport().height()
@@ -694,7 +694,7 @@ class StudyPage(QWidget):
 
         def go() -> None:
             content = self.scroll_area.widget()
-            if content is not None and view is not None:
+            if content is not None and view is not None and content.isAncestorOf(view):
                 y = view.mapTo(content, view.rect().topLeft()).y()
                 self.scroll_area.verticalScrollBar().setValue(max(0, y - SPACE * 6))
 
