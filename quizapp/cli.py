@@ -26,6 +26,7 @@ from quizapp.core.library import (
     find_deck_files,
     load_deck,
 )
+from quizapp.core.problems import Problem, read_bytes
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -185,6 +186,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     results: list[LoadResult] = [load_deck(f, cache) for f in files]
     problems = sorted(p for r in results for p in r.problems)
     bad = sum(1 for r in results if not r.ok)
+    warnings = {r.path: _warnings(r) for r in results}
+    all_warnings = sorted(w for ws in warnings.values() for w in ws)
     if args.format == "json":
         json.dump(
             {
@@ -196,12 +199,14 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "deck_id": r.deck.id if r.deck else None,
                         "items": len(r.deck.items) if r.deck else None,
                         "problems": [p.as_dict() for p in r.problems],
+                        "warnings": [w.as_dict() for w in warnings[r.path]],
                         **({"stats": _deck_stats(r).as_dict()}
                            if getattr(args, "stats", False) and r.deck else {}),
                     }
                     for r in results
                 ],
                 "problems": [p.as_dict() for p in problems],
+                "warnings": [w.as_dict() for w in all_warnings],
             },
             out,
             indent=2,
@@ -211,6 +216,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         for p in problems:
             out.write(f"{p}\n")
+        for w in all_warnings:
+            out.write(f"{w}\n")
         if getattr(args, "stats", False):
             for r in results:
                 if r.deck is not None:
@@ -219,8 +226,23 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         summary = (f"{n} deck file{'s' if n != 1 else ''} checked: {n - bad} valid, "
                    f"{bad} with problems ({len(problems)} problem"
                    f"{'s' if len(problems) != 1 else ''})")
+        if all_warnings:
+            summary += (f"; {len(all_warnings)} warning{'s' if len(all_warnings) != 1 else ''} "
+                        "(the deck still loads; fix them before students see it)")
         err.write(summary + "\n")
     return EXIT_PROBLEMS if bad else EXIT_OK
+
+
+def _warnings(r: LoadResult) -> list[Problem]:
+    """Warnings for one checked file (text YAML would change silently, missing explanations)."""
+    if any(p.line == 0 for p in r.problems):  # unreadable: nothing more to say
+        return []
+    try:
+        text = deckfile.decode(read_bytes(r.path))
+    except Exception:  # unreadable or not UTF-8: its error is reported already
+        return []
+    name = r.problems[0].file if r.problems else str(r.path)
+    return authoring.deck_warnings(text, r.deck, name)
 
 
 def _deck_stats(r: LoadResult) -> authoring.DeckStats:

@@ -47,9 +47,10 @@ def test_validate_problems_one_line_each_sorted(bad: Path, good: Path) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines == [
-        f"{bad}:7:5: items[0]: missing required field 'front' in flashcard",
-        f"{bad}:9:5: items[0].fronte: unknown field 'fronte' in flashcard; did you mean 'front'?",
-        f"{bad}:18:13: items[1] (q1).answer: answer 'F' is not one of the options (A-B); "
+        f"{bad}:7:5: item 1 (fc1): missing required field 'front' in flashcard",
+        f"{bad}:9:5: item 1 (fc1), fronte: unknown field 'fronte' in flashcard; did you mean "
+        "'front'?",
+        f"{bad}:18:13: item 2 (q1), answer: answer 'F' is not one of the options (A-B); "
         "this question has only 2 options",
     ]
     assert "2 deck files checked: 1 valid, 1 with problems (3 problems)" in err
@@ -62,6 +63,7 @@ def test_validate_json(bad: Path) -> None:
     assert data["ok"] is False
     assert data["problems"][2] == {"file": str(bad), "line": 18, "column": 13,
                                    "path": "items[1] (q1).answer",
+                                   "where": "item 2 (q1), answer", "severity": "error",
                                    "message": "answer 'F' is not one of the options (A-B); "
                                               "this question has only 2 options"}
 

@@ -31,8 +31,9 @@ from typing import Any
 
 import yaml
 
-from quizapp.core import deckschema
+from quizapp.core import deckschema, yamltext
 from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
+from quizapp.core.problems import Problem
 
 SCHEMA_NAME = "deck.schema.json"
 _ID_RE = re.compile(deckschema.ID_PATTERN)
@@ -492,6 +493,46 @@ def deck_stats(deck: Deck, file: str = "", longest: int = 5) -> DeckStats:
         placeholder_sources=[k for k, src in deck.sources.items()
                              if _PLACEHOLDER.match(src.citation.strip())],
     )
+
+
+def deck_warnings(text: str, deck: Deck | None, file: str) -> list[Problem]:
+    """What ``quizapp validate`` warns about without failing: text that YAML would change
+    without a word (a ' #' comment cutting prose short, a list folded by '>', an anchor eating
+    a word), and options without an explanation. ``deck`` is None when the deck has errors."""
+    layout = yamltext.Layout(text)
+    out: list[Problem] = []
+    for c in yamltext.silent_changes(text):
+        region = layout.region(c.line)
+        where = ""
+        if region is not None:
+            where = (yamltext.item_label(region.item, region.item_id) if region.item >= 0
+                     else region.key)
+        out.append(Problem(file, c.line, c.col, c.message, "", where, "warning"))
+    if deck is not None:
+        for i, it in enumerate(deck.items):
+            label = yamltext.item_label(i, it.id)
+            if isinstance(it, Question):
+                out.extend(_explanation_warning(it, label, file))
+            elif isinstance(it, Case):
+                for si, st in enumerate(it.stages):
+                    for qi, q in enumerate(st.questions):
+                        out.extend(_explanation_warning(
+                            q, f"{label}, stage {si + 1} ({st.id}), question {qi + 1} ({q.id})",
+                            file))
+    return sorted(out)
+
+
+def _explanation_warning(q: Question, where: str, file: str) -> list[Problem]:
+    missing = _missing_letters(q)
+    if not missing:
+        return []
+    loc = q.location
+    letters = ", ".join(missing)
+    return [Problem(file, loc.line if loc else 0, loc.column if loc else 0,
+                    f"option{'s' if len(missing) > 1 else ''} {letters} "
+                    f"{'have' if len(missing) > 1 else 'has'} no explanation: a student who "
+                    "picks it learns nothing from the feedback (add 'explanation:' under the "
+                    "option)", "", where, "warning")]
 
 
 # What `quizapp new` and `quizapp import` write until the author names the real source.

@@ -18,6 +18,7 @@ How a deck is read, safely and fast:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -27,6 +28,7 @@ from typing import Any
 import yaml
 
 from quizapp.core import deckschema as S
+from quizapp.core import yamltext
 from quizapp.core.model import (
     LETTERS,
     Case,
@@ -115,11 +117,17 @@ class Node:
 
 
 class _Fatal(Exception):
-    def __init__(self, line: int, col: int, message: str) -> None:
+    """A problem that stops reading the file as it is. ``first`` is the first line of the text
+    it concerns (an unclosed quote is found lines after it starts)."""
+
+    def __init__(self, line: int, col: int, message: str, first: int = 0, *,
+                 recoverable: bool = False) -> None:
         super().__init__(message)
         self.line = line
         self.col = col
         self.message = message
+        self.first = first or line
+        self.recoverable = recoverable  # a syntax error: the rest of the file can be read
 
 
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
@@ -218,6 +226,56 @@ def _syntax_hint(what: str, text: str, line: int, col: int) -> str:
     return next((h for k, h in _SYNTAX_HINTS if k in what), "")
 
 
+_WHY = {
+    ">": "YAML reads > as the start of a folded block",
+    "|": "YAML reads | as the start of a block of lines",
+    "*": "YAML reads * as a reference to an &anchor",
+    "&": "YAML reads & as the name of an anchor",
+    "!": "YAML reads ! as a type tag",
+    "[": "YAML reads [ as the start of a list",
+    "{": "YAML reads { as the start of a mapping",
+    "@": "YAML reserves @",
+    "`": "YAML reserves `",
+    "%": "YAML reads % as a directive",
+}
+
+
+def _trap_message(what: str, text: str, line: int, col: int) -> str:
+    """A plain-words message with the fix for the YAML traps listed in decks/README.md, or ''
+    when the mistake is not one of them."""
+    lines = text.splitlines()
+    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in src[: len(src) - len(src.lstrip())] or src[col - 1:col] == "\t":
+        return (f"line {line} is indented with a tab; YAML needs spaces: replace the tab with "
+                "spaces (set your editor to insert spaces)")
+    value = yamltext.value_of(src)
+    first = value[:1]
+    if "while scanning a quoted scalar" in what and first in ('"', "'"):
+        return (f"the {first} that starts this text is never closed, so YAML reads on to the "
+                f"end of the file or the next {first}: end the text with {first}")
+    if not yamltext.is_prose(src):
+        return ""
+    fix = yamltext.quoted_fix(src)
+    write = f"; write: {fix}" if fix else "; put the whole text in quotes"
+    if first in ('"', "'") and value.count(first) >= 2 and not value.rstrip().endswith(first) \
+            and ("expected key" in what or "expected '-' indicator" in what
+                 or "expected <document start>" in what or "expected ',' or ']'" in what):
+        return (f"text that starts with a {first} must end with it: YAML took "
+                f"{value[:value.index(first, 1) + 1]} as the whole text and cannot place what "
+                f"follows; put the whole text in quotes of the other kind{write}")
+    if first in (">", "|") and "block scalar" in what:
+        return f"text starting with {first} must be in quotes ({_WHY[first]}){write}"
+    if first in _WHY and first not in ">|" and (
+            "alias" in what or "anchor" in what or "cannot start any token" in what
+            or ("expected key" in what and first in "[{*")
+            or "expected ',' or" in what):
+        return f"text starting with {first} must be in quotes ({_WHY[first]}){write}"
+    if "mapping values are not allowed" in what and value:
+        return (f"': ' inside text starts a new field, so YAML cannot read this line{write} "
+                "(or write the text on the lines after '|')")
+    return ""
+
+
 def _resolve(value: str) -> str:
     for tag, regexp in _RESOLVERS.get(value[:1], ()):
         if regexp.match(value):
@@ -229,6 +287,7 @@ def compose(text: str, soft: list[_Soft]) -> Node:
     """Text -> the root :class:`Node`; raises :class:`_Fatal` on a YAML-level problem that stops
     reading, and appends the others (duplicate and merge keys) to ``soft``."""
     loader = _Loader(text)
+    loader._quizapp_text = text  # type: ignore[attr-defined]  # for messages quoting the line
     try:
         return _compose_events(loader, soft)
     except yaml.MarkedYAMLError as e:
@@ -240,8 +299,23 @@ def compose(text: str, soft: list[_Soft]) -> Node:
             # before our own limit is reached: the author gets the same message either way.
             raise _Fatal(line, col, f"nesting is deeper than {MAX_DEPTH} levels") from None
         ctx = f" ({e.context})" if e.context else ""
+        first, first_col = line, col
+        cm = e.context_mark
+        if cm is not None and ("scalar" in (e.context or "") or "flow" in (e.context or "")) \
+                and cm.line + 1 <= line:
+            first, first_col = cm.line + 1, cm.column + 1  # where the broken text starts
+        plain = _trap_message(what + ctx, text, first, first_col)
+        if plain:
+            lines = text.splitlines()
+            src = lines[first - 1] if 0 < first <= len(lines) else ""
+            value = yamltext.value_of(src)
+            at = first_col
+            if value and " indented with a tab" not in plain:
+                at = src.find(value) + 1  # where the text starts
+            raise _Fatal(first, at, plain, first, recoverable=True) from None
         hint = _syntax_hint(what + ctx, text, line, col)
-        raise _Fatal(line, col, f"YAML syntax error: {what}{ctx}{hint}") from None
+        raise _Fatal(line, col, f"YAML syntax error: {what}{ctx}{hint}", first,
+                     recoverable=True) from None
     except yaml.reader.ReaderError as e:
         data = text.encode("utf-8")
         line, col = _line_col(data, min(e.position, len(data)))
@@ -303,7 +377,8 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
         if cls is yaml.ScalarEvent:
             tag = ev.tag
             if tag not in _SAFE_TAGS:
-                raise _Fatal(m.line + 1, m.column + 1, f"YAML tag {tag!r} is not allowed in a deck")
+                raise _Fatal(m.line + 1, m.column + 1, _tag_message(tag, loader, m),
+                             recoverable=True)
             value = ev.value
             if tag is None and ev.implicit[0]:
                 tag = "merge" if value == "<<" else _resolve(value)
@@ -344,6 +419,19 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
     if root is None:
         raise _Fatal(1, 1, "file is empty; a deck needs format, id, title, sources and items")
     return root
+
+
+def _tag_message(tag: str, loader: Any, mark: Any) -> str:
+    """A type tag (``!!python/object``) is refused; text that merely starts with ! gets the fix."""
+    src = str(getattr(loader, "_quizapp_text", "")).split("\n")
+    line = src[mark.line] if mark.line < len(src) else ""
+    message = f"YAML tag {tag!r} is not allowed in a deck"
+    if tag.startswith("!") and not tag.startswith("!!") and line[mark.column:].startswith(tag) \
+            and yamltext.is_prose(line):
+        fix = yamltext.quoted_fix(line)
+        message += (f"; if this is text, put it in quotes ({_WHY['!']})"
+                    + (f": {fix}" if fix else ""))
+    return message
 
 
 #: A problem found while composing that does not stop the other checks (a duplicate key, a
@@ -854,30 +942,162 @@ def _format_check(root: Node, problems: _Problems) -> bool:
     return True
 
 
+MAX_RECOVERIES = 50  # syntax errors reported in one run before the rest is left unchecked
+
+
+class _LeftOut:
+    """What was left out of the check after syntax errors: top-level fields and items."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.items: set[int] = set()
+        self.reported = 0
+        self.text = ""  # the text that was read in the end (the broken parts left out)
+
+    def keep(self, problems: list[Problem]) -> list[Problem]:
+        return problems[:self.reported] + [p for p in problems[self.reported:]
+                                           if not self.caused(p)]
+
+    def caused(self, p: Problem) -> bool:
+        """True for a problem that only follows from leaving something out (a field left out
+        is not also 'missing'; an item left out is not also 'not an item')."""
+        if any(p.path == "" and p.message.startswith(f"missing required field '{key}'")
+               for key in self.keys):
+            return True
+        if "sources" in self.keys and " is not declared in sources" in p.message:
+            return True
+        m = re.match(r"items\[(\d+)\](?:\W|$)", p.path)
+        return bool(m and int(m.group(1)) in self.items)
+
+
+def _compose_recovering(text: str, problems: _Problems, soft: list[_Soft],
+                        left_out: _LeftOut) -> Node:
+    """Compose the tree; after a problem that stops YAML (a syntax error), report it, leave out
+    the item or top-level field that holds it and read the rest again, so that one broken item
+    does not hide the problems of the others. Raises :class:`_Fatal` when nothing more can be
+    checked (its message says so)."""
+    layout: yamltext.Layout | None = None
+    lines: list[str] = []
+    for _ in range(MAX_RECOVERIES):
+        try:
+            root = compose(text, soft)
+            left_out.text = text
+            return root
+        except _Fatal as f:
+            soft.clear()  # found again in the next round
+            if layout is None:
+                layout = yamltext.Layout(text)
+                lines = text.split("\n")
+            if not f.recoverable:
+                raise
+            # Only the part where the broken text starts is left out: an unclosed quote is
+            # found at the end of the file, but it is the first item that is broken.
+            first = last = layout.region(f.first)
+            if first is None or last is None or (first.key, first.item) in (
+                    ("items", i) for i in left_out.items) or first.key in left_out.keys:
+                if problems.items:  # what could not be read after the ones reported
+                    raise _Fatal(f.line, f.col, f"{f.message} (the rest of the file after line "
+                                 f"{f.line} could not be checked)") from None
+                raise
+            problems.add(f.line, f.col, f.message,
+                         f"items[{first.item}]" if first.item >= 0 else first.key)
+            layout.blank(lines, first.first, max(last.last, first.first))
+            if first.item >= 0:  # keep its place, so the items after it keep their numbers
+                indent = re.match(r"\s*", layout.lines[first.first - 1])
+                lines[first.first - 1] = (indent.group(0) if indent else "") + "- ~"
+                left_out.items.add(first.item)
+                if last.item > first.item:
+                    left_out.items.update(range(first.item + 1, last.item + 1))
+            else:
+                left_out.keys.add(first.key)
+            text = "\n".join(lines)
+    raise _Fatal(len(text.split("\n")), 1, f"more than {MAX_RECOVERIES} syntax errors; the "
+                 "rest of the file was not checked")
+
+
 def parse(text: str, file: str = "<deck>", path: Path | None = None) -> Deck:
     """Parse deck text. ``path`` (the file's real location) anchors relative image paths."""
     problems = _Problems(file)
+    left_out = _LeftOut()
     try:
         soft: list[_Soft] = []
-        root = compose(text, soft)
+        root = _compose_recovering(text, problems, soft, left_out)
+        left_out.reported = len(problems.items)  # the syntax errors themselves stay
         for line, col, message in soft:
             problems.add(line, col, message)
         if root.kind != "map":
             problems.add(root.line, root.col,
                          f"a deck must be a mapping of fields (format, id, title, sources, "
                          f"items), but this file holds {_describe(root)}")
-            raise DeckError(file, problems.items)
+            raise DeckError(file, _located(problems.items, text, left_out.text))
         if not _format_check(root, problems):
-            raise DeckError(file, problems.items)
+            raise DeckError(file, _located(problems.items, text, left_out.text))
         rec = _Checker(problems).check(S.DECK, root, "")
         deck = _build(rec, problems, path) if rec is not None else None
     except _Fatal as f:
-        raise DeckError(file, [Problem(file, f.line, f.col, f.message)]) from None
+        found = problems.items[:]  # all reported while recovering
+        raise DeckError(file, _located([*found, Problem(file, f.line, f.col, f.message)], text,
+                                       left_out.text)
+                        ) from None
     except _TooManyProblems:
-        raise DeckError(file, problems.items) from None
+        raise DeckError(file, _located(problems.items, text, left_out.text)) from None
     if problems.items or deck is None:
-        raise DeckError(file, problems.items or [Problem(file, 1, 1, "not a valid deck")])
+        found = left_out.keep(problems.items)
+        raise DeckError(file, _located(found or problems.items, text, left_out.text)
+                        or [Problem(file, 1, 1, "not a valid deck")])
     return deck
+
+
+def _located(problems: list[Problem], text: str, read: str = "") -> list[Problem]:
+    """Each problem with a location a person reads: 'item 11 (case-x), stage 3 (next-day)'.
+    ``read`` is the text as read after leaving out what had syntax errors (same lines)."""
+    if not any(p.path for p in problems):
+        return problems
+    tree: Node | None = None
+    try:
+        tree = compose(read or text, [])
+    except _Fatal:
+        tree = None
+    layout = yamltext.Layout(text)
+    return [dataclasses.replace(p, where=_human_path(p.path, tree, layout)) if p.path else p
+            for p in problems]
+
+
+_STEP = re.compile(r"([A-Za-z_][\w-]*)(?:\[(\d+)\])?(?: \(([^)]*)\))?(?:\.|$)")
+_SINGULAR = {"items": "item", "stages": "stage", "questions": "question", "options": "option",
+             "answers": "answer", "tags": "tag", "authors": "author", "references": "reference"}
+
+
+def _human_path(path: str, tree: Node | None, layout: yamltext.Layout) -> str:
+    """'items[10].stages[2].questions[0].answer' -> 'item 11 (case-x), stage 3 (next-day),
+    question 1 (q1), answer'. Places count from 1; an id is added where one is written."""
+    parts: list[str] = []
+    node = tree
+    for m in _STEP.finditer(path):
+        key, index, given = m.group(1), m.group(2), m.group(3)
+        child = None
+        if node is not None and node.kind == "map" and key in node.value:
+            child = node.value[key][1]
+        if index is None:
+            parts.append(key)
+            node = child
+            continue
+        i = int(index)
+        elem = None
+        if child is not None and child.kind == "seq" and i < len(child.value):
+            elem = child.value[i]
+        ident = given or ""
+        if not ident and elem is not None and elem.kind == "map" and "id" in elem.value:
+            ident = str(elem.value["id"][1].value)
+        if not ident and key == "items" and i < len(layout.items):
+            ident = layout.items[i].item_id
+        if key == "options":
+            label = f"option {LETTERS[i]}" if i < len(LETTERS) else f"option {i + 1}"
+        else:
+            label = f"{_SINGULAR.get(key, key)} {i + 1}"
+        parts.append(label + (f" ({ident})" if ident else ""))
+        node = elem
+    return ", ".join(parts)
 
 
 def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:

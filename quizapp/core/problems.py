@@ -24,12 +24,17 @@ class Problem:
     line: int
     column: int
     message: str
-    path: str = ""
+    path: str = ""  # the field path, counted from 0: items[10].stages[2].text
+    where: str = ""  # the same for a person: item 11 (case-x), stage 3 (next-day), text
+    severity: str = "error"  # or "warning": reported, but the deck still loads
 
     def __str__(self) -> str:
-        """``file:line:col: path: message`` on one line (control characters escaped)."""
-        where = f"{self.path}: " if self.path else ""
-        return _one_line(f"{self.file}:{self.line}:{self.column}: {where}{self.message}")
+        """``file:line:col: [warning: ]where: message`` on one line (control characters
+        escaped)."""
+        place = self.where or self.path
+        where = f"{place}: " if place else ""
+        level = "warning: " if self.severity == "warning" else ""
+        return _one_line(f"{self.file}:{self.line}:{self.column}: {level}{where}{self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +42,8 @@ class Problem:
             "line": self.line,
             "column": self.column,
             "path": self.path,
+            "where": self.where or self.path,
+            "severity": self.severity,
             "message": self.message,
         }
 

@@ -265,7 +265,9 @@ def test_validate_stats_text(tmp_path: Path) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"{bad}:18:13: ")  # the usual problem lines come first
-    assert lines[1] == f"{good}: stats-deck (Stats deck)"
+    assert lines[1].startswith(f"{good}:15:5: warning: item 2 (q-long): options B, C have no "
+                               "explanation")  # then the warnings
+    assert f"{good}: stats-deck (Stats deck)" in lines
     assert "  questions without objective: 2: q-long, case1" in lines
     assert "2 deck files checked: 1 valid, 1 with problems" in err
 
@@ -282,11 +284,16 @@ def test_validate_stats_json(tmp_path: Path) -> None:
     assert stats["longest_stems"][0] == {"id": "q-long", "length": 61}
 
 
-def test_validate_without_stats_is_unchanged(tmp_path: Path) -> None:
+def test_validate_without_stats_warns_of_missing_explanations(tmp_path: Path) -> None:
     good = tmp_path / "s.yaml"
     good.write_text(STATS_DECK, encoding="utf-8")
     code, out, _ = run("validate", "--no-cache", str(good))
-    assert code == 0 and out == ""
+    assert code == 0 and out.splitlines() == [
+        f"{good}:15:5: warning: item 2 (q-long): options B, C have no explanation: a student who "
+        "picks it learns nothing from the feedback (add 'explanation:' under the option)",
+        f"{good}:40:13: warning: item 4 (case1), stage 1 (s1), question 1 (q1): option A has no "
+        "explanation: a student who picks it learns nothing from the feedback (add "
+        "'explanation:' under the option)"]
     data = json.loads(run("validate", "--format", "json", "--no-cache", str(good))[1])
     assert "stats" not in data["files"][0]
 

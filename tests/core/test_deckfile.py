@@ -53,10 +53,15 @@ def test_problem_formats_as_file_line_col() -> None:
 # --------------------------------------------------------------------------- YAML level
 
 
-def test_syntax_error_reports_libyaml_position() -> None:
-    p = one("format: 1\nid: x\ntitle: [unclosed\nitems: []\n")
-    assert p.message.startswith("YAML syntax error: did not find expected ',' or ']'")
-    assert at(p) == (4, 6)
+def test_syntax_error_reported_where_the_broken_text_starts() -> None:
+    ps = problems("format: 1\nid: x\ntitle: [unclosed\nitems: []\n")
+    p = next(p for p in ps if p.path == "title")
+    assert p.message == ('text starting with [ must be in quotes (YAML reads [ as the start of '
+                         'a list); write: title: "[unclosed"')
+    assert at(p) == (3, 8)
+    # the rest of the file is still checked
+    assert {q.message for q in ps} >= {"missing required field 'sources' in deck",
+                                        "a deck needs at least one item (found 0)"}
 
 
 def test_scalar_file_is_not_a_deck() -> None:
@@ -321,7 +326,8 @@ def test_python_object_tag_refused() -> None:
 
 def test_custom_tag_refused_in_nested_value() -> None:
     p = one(VALID_DECK.replace("front: Front", "front: !include other.yaml"))
-    assert p.message == "YAML tag '!include' is not allowed in a deck" and at(p) == (9, 12)
+    assert p.message.startswith("YAML tag '!include' is not allowed in a deck; if this is text, "
+                                "put it in quotes") and at(p) == (9, 12)
 
 
 def test_billion_laughs_refused() -> None:
@@ -462,7 +468,9 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 
 def test_syntax_error_explains_unquoted_colon() -> None:
     p = one(VALID_DECK.replace("front: Front", "front: Why: because"))
-    assert "put the text in quotes" in p.message and at(p) == (9, 15)
+    assert p.message.startswith("': ' inside text starts a new field")
+    assert 'write: front: "Why: because"' in p.message and at(p) == (9, 12)
+    assert p.where == "item 1 (fc1)"
 
 
 @pytest.mark.parametrize(("line", "hint"), [
@@ -472,11 +480,6 @@ def test_syntax_error_explains_unquoted_colon() -> None:
     ("front: 'Patient's history'",
      """a ' inside text quoted with ' ends the text early: write '' for it, or quote the text """
      'with " instead'),
-    ("front: [Grade] 3 murmur",
-     "text starting with [ must be quoted (YAML reads [ as a list start)"),
-    ("front: @mention", "text starting with @ must be quoted"),
-    ("front: **Staph aureus** is commonest",
-     'text starting with * must be quoted, e.g. front: "**bold** text"'),
     ('front: "images\\x.png"', "inside double quotes a backslash starts an escape: write \\\\ for "
      "a backslash, use / in file paths, or use single quotes"),
 ])
@@ -487,10 +490,38 @@ def test_syntax_error_hint_fits_the_mistake(line: str, hint: str) -> None:
     assert p.line == 9
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    ("front: [Grade] 3 murmur", "text starting with [ must be in quotes (YAML reads [ as the "
+     'start of a list); write: front: "[Grade] 3 murmur"'),
+    ("front: @mention", 'text starting with @ must be in quotes (YAML reserves @); write: '
+     'front: "@mention"'),
+    ("front: **Staph aureus** is commonest", "text starting with * must be in quotes (YAML reads "
+     '* as a reference to an &anchor); write: front: "**Staph aureus** is commonest"'),
+    ("front: > 5 mm is big", "text starting with > must be in quotes (YAML reads > as the start "
+     'of a folded block); write: front: "> 5 mm is big"'),
+    ("front: >5 mm is big", "text starting with > must be in quotes (YAML reads > as the start "
+     'of a folded block); write: front: ">5 mm is big"'),
+    ('front: "Red" flags matter', 'text that starts with a " must end with it: YAML took "Red" '
+     "as the whole text and cannot place what follows; put the whole text in quotes of the other "
+     """kind; write: front: '"Red" flags matter'"""),
+    ("front: 'Red' flags matter", "text that starts with a ' must end with it: YAML took 'Red' "
+     "as the whole text and cannot place what follows; put the whole text in quotes of the other "
+     """kind; write: front: "'Red' flags matter\""""),
+    ("front: %d percent", 'text starting with % must be in quotes (YAML reads % as a directive); '
+     'write: front: "%d percent"'),
+])
+def test_yaml_traps_get_plain_words_and_the_fix(line: str, message: str) -> None:
+    """Every trap in the decks README's table: no parser jargon, and the line to write."""
+    p = one(VALID_DECK.replace("front: Front", line))
+    assert p.message == message
+    assert p.line == 9 and p.where == "item 1 (fc1)"
+
+
 def test_indenting_with_tabs_only_says_so() -> None:
     text = VALID_DECK.replace("  src: {citation: A source}", "\tsrc: {citation: A source}")
     p = one(text)
-    assert p.message.endswith("; indent with spaces, never tabs") and at(p) == (5, 1), p.message
+    assert p.message == ("line 5 is indented with a tab; YAML needs spaces: replace the tab "
+                         "with spaces (set your editor to insert spaces)") and at(p) == (5, 1)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])

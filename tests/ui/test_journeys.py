@@ -60,7 +60,7 @@ def test_open_bad_deck_shows_problems_then_reload_fixes_it(make_window, tmp_path
     row = next(r for r in range(lib.table.rowCount()) if "⚠" in lib.table.item(r, 0).text())
     assert "mine.yaml" in lib.table.item(row, 0).text()
     problems = [lib.problem_list.item(i).text() for i in range(lib.problem_list.count())]
-    assert problems == [f"{bad.resolve()}:18:13: items[1] (q1).answer: "
+    assert problems == [f"{bad.resolve()}:18:13: item 2 (q1), answer: "
                         "answer 'D' is not one of the options (A-B); "
                         "this question has only 2 options"]
     bad.write_text(VALID_DECK, encoding="utf-8")
