@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QFont, QPalette
 
 from quizapp.core.store import Store
@@ -23,9 +23,16 @@ def restore_look() -> Iterator[None]:
     palette, font, sheet = QPalette(app.palette()), QFont(app.font()), app.styleSheet()
     base = app.property("base_font")
     yield
-    app.setPalette(palette)
-    app.setFont(font)
-    app.setStyleSheet(sheet)
+    # Widgets of the test may still wait for deletion: re-styling them half-destroyed crashes
+    # Qt now and then, so they go first, and the look is only set again where it changed.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    QCoreApplication.processEvents()
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
+    if app.font() != font:
+        app.setFont(font)
+    if app.palette() != palette:
+        app.setPalette(palette)
     app.setProperty("base_font", base)
 
 
