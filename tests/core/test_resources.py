@@ -206,3 +206,23 @@ def test_text_the_checker_accepts_has_no_image(text: str) -> None:
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def test_a_deck_an_older_checker_passed_is_checked_again(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The parse cache keeps decks that passed; one cached by the checker before these rules
+    (cache format '/1') must not let a deck skip them."""
+    import hashlib
+
+    import quizapp
+    from quizapp.core import library
+    path = tmp_path / "d.yaml"
+    path.write_text(VALID_DECK.replace("front: Front", 'front: "![x][r]\\n\\n[r]: /etc/passwd"'),
+                    encoding="utf-8")
+    cache = library.DeckCache(tmp_path / "cache")
+    with monkeypatch.context() as m:  # what the older checker wrote: it passed the deck
+        m.setattr(library, "CACHE_VERSION", f"{quizapp.__version__}/1")
+        data = path.read_bytes()
+        cache.put(path, path.stat(), hashlib.sha256(data).hexdigest(),
+                  deckfile.parse(VALID_DECK, "d.yaml"))
+    r = library.load_deck(path, cache)
+    assert not r.ok and "images inside text are not allowed" in str(r.problems[0])
