@@ -681,6 +681,7 @@ class MainWindow(QMainWindow):
     def _import_report(self, icon: QMessageBox.Icon, title: str, text: str,
                        details: str) -> None:
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # file names and deck text, as written
         if details:
             box.setDetailedText(details)
         box.exec()

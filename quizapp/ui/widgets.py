@@ -175,7 +175,7 @@ class Markdown(QTextBrowser):
                  folder: Path | None = None) -> None:
         super().__init__(parent)
         self.folder = folder
-        self.safe_document = SafeDocument(folder, self)
+        self.safe_document: SafeDocument | None = None  # made by setText
         self._text = ""
         self._heights: dict[int, int] = {}
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -211,9 +211,11 @@ class Markdown(QTextBrowser):
         doc.set_markdown(text)
         old, self.safe_document = self.safe_document, doc
         self.setDocument(doc)
-        old.deleteLater()
+        if old is not None:
+            old.deleteLater()
         self._heights.clear()
-        self.updateGeometry()
+        if not self.isWindow():  # still being built: its layout asks for the size later
+            self.updateGeometry()
 
     def setAlignment(self, alignment: Qt.AlignmentFlag) -> None:
         pass  # text starts top left, as the pages want
@@ -230,19 +232,22 @@ class Markdown(QTextBrowser):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        if width not in self._heights:
+        doc = self.safe_document  # never a clone: a plain QTextDocument loads files
+        if width not in self._heights and doc is not None:
             m = self.contentsMargins()
-            doc = self.safe_document  # never a clone: a plain QTextDocument loads files
             shown = doc.textWidth()
-            doc.setTextWidth(max(1, width - m.left() - m.right()))
+            text_width = max(1, width - m.left() - m.right())
+            if shown != text_width:
+                doc.setTextWidth(text_width)
             self._heights[width] = int(doc.size().height() + 0.999) + m.top() + m.bottom()
-            doc.setTextWidth(shown)
-        return self._heights[width]
+            if shown != text_width:
+                doc.setTextWidth(shown)
+        return self._heights.get(width, 0)
 
     def sizeHint(self) -> QSize:
         m = self.contentsMargins()
-        width = min(int(self.safe_document.idealWidth() + 0.999) + m.left() + m.right() + 1,
-                    self.maximumWidth())
+        ideal = self.safe_document.idealWidth() if self.safe_document is not None else 0
+        width = min(int(ideal + 0.999) + m.left() + m.right() + 1, self.maximumWidth())
         return QSize(width, self.heightForWidth(width))
 
     def minimumSizeHint(self) -> QSize:

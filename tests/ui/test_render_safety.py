@@ -98,7 +98,7 @@ def test_markdown_pictures_go_through_the_resolver_and_are_refused(
     shows_sentinel(w)
     assert asked and all(isinstance(res, resources.Refused) for _ref, res in asked)
     assert "picture not shown" in w.toPlainText()
-    assert w.safe_document.refused
+    assert w.safe_document is not None and w.safe_document.refused
 
 
 @pytest.mark.parametrize("route", ROUTES)
