@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 import quizapp
+from quizapp.core import resources
 from quizapp.core.library import (
     DeckCache,
     LoadResult,
@@ -59,7 +61,7 @@ from quizapp.ui.pages.builder import BuilderPage
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pages.results import ResultsPage
 from quizapp.ui.pages.study import ConfirmDialog, StudyPage
-from quizapp.ui.widgets import SafeDocument, load_resource
+from quizapp.ui.widgets import MAX_DOCUMENT_BYTES, SafeDocument, load_resource
 
 if TYPE_CHECKING:
     from quizapp.ui.pages.stats import StatsPage
@@ -905,8 +907,15 @@ class TextDialog(QDialog):
             return
         target = self.view.source().resolved(url)
         path = Path(target.toLocalFile())
-        if path.suffix.lower() == ".md" and path.is_file():
-            self.view.setSource(target, QTextDocument.ResourceType.MarkdownResource)
+        folder = self.view.folder
+        if folder is None or path.suffix.lower() != ".md":
+            return
+        # the guide's own pages only (the same resolver as every picture): else stay here
+        ref = Path(os.path.relpath(path, folder)).as_posix()
+        if isinstance(resources.resolve_image(folder, ref, max_bytes=MAX_DOCUMENT_BYTES),
+                      resources.Refused):
+            return
+        self.view.setSource(target, QTextDocument.ResourceType.MarkdownResource)
 
 
 class ShortcutsDialog(QDialog):

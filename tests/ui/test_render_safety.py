@@ -75,10 +75,13 @@ def routes(secret: Path) -> dict[str, str]:
         "relative ..": "See ![x](../outside/secret.png) here.",
         "raw HTML": f'See <img src="{s}"> here.',
         "citation": f"*Source:* Smith J. ![cover]({s}) BMJ 2017.",
+        "HTML background": f'<table background="{s}"><tr><td>x x x x</td></tr>'
+                           "</table>\n\nx",
     }
 
 
 ROUTES = list(routes(Path("/x")))
+PICTURE_ROUTES = [r for r in ROUTES if r not in ("raw HTML", "citation", "HTML background")]
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -90,15 +93,16 @@ def test_markdown_text_never_shows_a_file_outside_the_deck(
     assert w.height() < 100  # no room taken by a 240 px picture
 
 
-@pytest.mark.parametrize("route", ROUTES[:-2])
+@pytest.mark.parametrize("route", [*PICTURE_ROUTES, "HTML background"])
 def test_markdown_pictures_go_through_the_resolver_and_are_refused(
         qtbot, sentinel: Path, route: str, asked) -> None:  # type: ignore[no-untyped-def]
     w = widgets.Markdown(routes(sentinel)[route])
     qtbot.addWidget(w)
     shows_sentinel(w)
     assert asked and all(isinstance(res, resources.Refused) for _ref, res in asked)
-    assert "picture not shown" in w.toPlainText()
     assert w.safe_document is not None and w.safe_document.refused
+    if route in PICTURE_ROUTES:
+        assert "picture not shown" in w.toPlainText()
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -281,5 +285,24 @@ def test_image_refs_sees_every_picture_qt_would_load(qapp, text: str) -> None:  
 
 def test_qt_agrees_on_the_red_team_routes(sentinel: Path) -> None:
     for route, text in routes(sentinel).items():
-        if route != "raw HTML":
+        if route not in ("raw HTML", "HTML background"):
             assert _qt_images(text) and resources.image_refs(text), route
+
+
+def test_help_viewer_follows_links_only_inside_its_folder(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QUrl
+
+    from quizapp.ui.mainwindow import TextDialog
+    guide = tmp_path / "guide"
+    (guide / "docs").mkdir(parents=True)
+    (guide / "README.md").write_text("# Guide\n\n[more](docs/more.md)\n", encoding="utf-8")
+    (guide / "docs" / "more.md").write_text("# More help\n", encoding="utf-8")
+    (tmp_path / "private.md").write_text("# SECRET NOTES\n", encoding="utf-8")
+    dialog = TextDialog(None, "Guide", "", source=guide / "README.md")
+    qtbot.addWidget(dialog)
+    dialog._follow(QUrl("docs/more.md"))
+    assert "More help" in dialog.view.toPlainText()
+    dialog._follow(QUrl("../../private.md"))
+    dialog._follow(QUrl.fromLocalFile(str(tmp_path / "private.md")))
+    assert "SECRET" not in dialog.view.toPlainText()
+    assert "More help" in dialog.view.toPlainText()  # it stays on the page it was on
