@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -259,6 +260,9 @@ class Markdown(QTextBrowser):
         if event.size().width() != event.oldSize().width() and \
                 self.heightForWidth(event.size().width()) != event.size().height():
             self.updateGeometry()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()  # the text always fits: the page around it scrolls
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
