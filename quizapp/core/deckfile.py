@@ -1009,8 +1009,8 @@ def _picture_problem(full: Path) -> str | None:
     """A cheap content check: the first bytes match the suffix (SVG: some XML with <svg that
     refers to nothing outside itself). None when the file looks right."""
     suffix = full.suffix.lower()
-    try:
-        data = resources.read_image(full)
+    try:  # an SVG is read whole (what it refers to can be anywhere in it), others' heads
+        data = resources.read_image(full, head=None if suffix == ".svg" else 1024)
     except resources.ResourceError as e:
         return f"cannot be read: {e}"
     head = data[:1024]

@@ -197,8 +197,9 @@ def resolve_image(folder: Path | None, ref: str, base: Path | None = None, *,
     return Path(real)
 
 
-def read_image(path: Path, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
-    """The bytes of a picture :func:`resolve_image` (or the deck checker) accepted.
+def read_image(path: Path, max_bytes: int = MAX_IMAGE_BYTES, head: int | None = None) -> bytes:
+    """The bytes of a picture :func:`resolve_image` (or the deck checker) accepted (only the
+    first ``head`` bytes when given).
 
     Opened without following a final symlink and without blocking on a FIFO; only a regular
     file of at most ``max_bytes`` is read. Raises :class:`ResourceError` otherwise."""
@@ -214,7 +215,9 @@ def read_image(path: Path, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
             raise ResourceError(f"{path.name} is not a regular file")
-        data = f.read(max_bytes + 1)
+        if st.st_size > max_bytes:
+            raise ResourceError(f"{path.name} is larger than {max_bytes:,} bytes")
+        data = f.read(max_bytes + 1 if head is None else head)
     if len(data) > max_bytes:
         raise ResourceError(f"{path.name} is larger than {max_bytes:,} bytes")
     return data
