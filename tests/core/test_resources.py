@@ -226,3 +226,14 @@ def test_a_deck_an_older_checker_passed_is_checked_again(tmp_path: Path, monkeyp
                   deckfile.parse(VALID_DECK, "d.yaml"))
     r = library.load_deck(path, cache)
     assert not r.ok and "images inside text are not allowed" in str(r.problems[0])
+
+
+def test_svg_check_is_linear_and_not_fooled_by_long_values() -> None:
+    assert svg_problem(b'<svg><image href="' + b"/" * 100_000 + b'x.png"/></svg>')
+    assert svg_problem(b"<svg>" + b'<a href="' * 200_000)  # unterminated: no quadratic scan
+    assert svg_problem(b"<svg>" + b"url(" * 200_000)
+
+
+def test_svg_with_the_usual_doctype_is_fine() -> None:
+    assert svg_problem(b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+                       b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>') is None
