@@ -68,44 +68,35 @@ def _escaped(text: str, i: int) -> bool:
     return n % 2 == 1
 
 
-def _close_bracket(text: str, i: int) -> int:
-    """Index of the ']' closing the '[' at text[i] (nesting and escapes as md4c), or -1."""
-    depth = 0
-    j = i
-    while j < len(text):
+def _bracket_pairs(text: str) -> dict[int, int]:
+    """Each '[' -> the ']' that closes it (nesting and backslash escapes as md4c), in one
+    pass: a text full of unclosed brackets costs no more than any other."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    j, n = 0, len(text)
+    while j < n:
         c = text[j]
         if c == "\\":
             j += 2
             continue
         if c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-            if depth == 0:
-                return j
+            stack.append(j)
+        elif c == "]" and stack:
+            pairs[stack.pop()] = j
         j += 1
-    return -1
+    return pairs
+
+
+_DEST = re.compile(r"[ \t\n]*(?:<([^>\n]*)|((?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*))")
 
 
 def _destination(text: str, j: int) -> str:
-    """The link destination starting at text[j] (just after '(')."""
-    while j < len(text) and text[j] in " \t\n":
-        j += 1
-    if j < len(text) and text[j] == "<":
-        end = text.find(">", j)
-        return text[j + 1:end if end >= 0 else len(text)]
-    depth, k = 0, j
-    while k < len(text):
-        c = text[k]
-        if c == "\\":
-            k += 2
-            continue
-        if c.isspace() or (c == ")" and depth == 0):
-            break
-        depth += c == "("
-        depth -= c == ")"
-        k += 1
-    return text[j:k]
+    """The link destination starting at text[j] (just after '('); at most 500 characters of
+    it, which is enough to name it in a message."""
+    m = _DEST.match(text, j, min(len(text), j + 500))
+    if m is None:  # pragma: no cover - the pattern matches the empty string
+        return ""
+    return m.group(1) if m.group(1) is not None else m.group(2)
 
 
 def _norm_label(label: str) -> str:
@@ -124,17 +115,18 @@ def image_refs(text: str) -> list[ImageRef]:
     for m in _REF_DEF.finditer(text):
         defs.setdefault(_norm_label(m.group(1)), m.group(2).strip("<>"))
     out: list[ImageRef] = []
+    pairs = _bracket_pairs(text)
     i = text.find("![")
     while i >= 0:
         if not _escaped(text, i):
-            close = _close_bracket(text, i + 1)
+            close = pairs.get(i + 1, -1)
             target = ""
             if close >= 0:
                 after = close + 1
                 if text.startswith("(", after):
                     target = _destination(text, after + 1)
                 elif text.startswith("[", after):
-                    end = _close_bracket(text, after)
+                    end = pairs.get(after, -1)
                     label = text[after + 1:end] if end >= 0 else ""
                     target = defs.get(_norm_label(label or text[i + 2:close]), "")
                 else:

@@ -237,3 +237,10 @@ def test_svg_check_is_linear_and_not_fooled_by_long_values() -> None:
 def test_svg_with_the_usual_doctype_is_fine() -> None:
     assert svg_problem(b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
                        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>') is None
+
+
+@pytest.mark.parametrize("soup", ["![" * 10_000, "![a](" * 4_000, "[" * 19_990 + "![x]",
+                                  "![x](" + "(" * 19_990, "![x](" + "\\" * 19_990])
+def test_image_refs_on_bracket_soup_of_the_longest_text(soup: str) -> None:
+    """One pass over the text (this took 10 s per field with a scan per '![')."""
+    assert image_refs(soup)
