@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from quizapp.core import deckschema as S
-from quizapp.core import yamltext
+from quizapp.core import resources, yamltext
 from quizapp.core.model import (
     LETTERS,
     Case,
@@ -69,7 +69,6 @@ _SAFE_TAGS = {
     "tag:yaml.org,2002:map",
 }
 _HTML = re.compile(r"</?[A-Za-z!?][^<>]*>?")  # "<b", "</p", "<!--"; not "a < b"
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\s*\(")
 
 
 def parser_name() -> str:
@@ -543,9 +542,12 @@ class _Checker:
                     path,
                 )
                 return None
-            if _MD_IMAGE.search(v):
+            refs = resources.image_refs(v)  # the renderer refuses the same ones
+            if refs:
+                what = f" ('{_short(refs[0].target, 40)}')" if refs[0].target else ""
                 self.p.add(node.line, node.col,
-                           "images inside text are not allowed; use the item's image field", path)
+                           f"images inside text are not allowed{what}; use the item's image "
+                           "field (write \\![ for a literal '![')", path)
                 return None
         return v
 
@@ -553,10 +555,10 @@ class _Checker:
         if node.kind != "scalar" or node.tag not in (_STR, "tag:yaml.org,2002:int"):
             return self._bad(node, path, rule.what)
         v: str = node.value
-        if not re.match(rule.pattern, v):
+        if not re.fullmatch(rule.pattern, v):
             if rule.pattern == S.LETTER_PATTERN:
                 msg = f"{_short(v)!r} is not an option letter (A-J)"
-                if len(v) == 1 and v.upper() != v and re.match(rule.pattern, v.upper()):
+                if len(v) == 1 and v.upper() != v and re.fullmatch(rule.pattern, v.upper()):
                     msg += f"; write the capital letter {v.upper()}"
                 elif v.isdigit() and 1 <= int(v) <= 10:
                     msg += f"; use letters: {'ABCDEFGHIJ'[int(v) - 1]} for option {v}"
@@ -663,7 +665,7 @@ class _Checker:
         out: dict[str, Any] = {}
         for key, (knode, vnode) in node.value.items():
             sub = f"{path}.{key}"
-            if not re.match(S.ID_PATTERN, str(key)):
+            if not re.fullmatch(S.ID_PATTERN, str(key)):
                 self.p.add(knode.line, knode.col, f"{_short(str(key))!r} is not a valid key", sub)
                 continue
             v = self.check(rule.value, vnode, sub)
@@ -763,22 +765,32 @@ class _Builder:
             self.p.add(line, col, f"image '{raw}' is not a supported picture "
                        f"({', '.join(S.IMAGE_SUFFIXES)})", f"{path}.image")
             return None
+        if ".." in re.split(r"[/\\]", raw):
+            self.p.add(line, col, f"image path '{raw}' leaves the deck's folder",
+                       f"{path}.image")
+            return None
         if self.folder is None:
             return p
         full = (self.folder / p).resolve()
         if not full.is_relative_to(self.folder):
-            self.p.add(line, col, f"image path '{raw}' leaves the deck's folder",
-                       f"{path}.image")
+            self.p.add(line, col, f"image path '{raw}' leaves the deck's folder (through a "
+                       "symbolic link)", f"{path}.image")
             return None
-        if not full.is_file() or not _exact_case(full, self.folder):
+        if not os.path.lexists(self.folder / p) or not _exact_case(full, self.folder):
             self.p.add(line, col, f"image '{raw}' does not exist (looked for {full})"
                        + _image_hint(raw, full, self.folder), f"{path}.image")
             return None
-        if not _looks_like_picture(full):
-            self.p.add(line, col, f"image '{raw}' is not a picture file (its content is not "
-                       f"{p.suffix.lstrip('.').upper()})", f"{path}.image")
+        # the very rule the GUI applies before it shows the picture
+        res = resources.resolve_image(self.folder, raw)
+        if isinstance(res, resources.Refused):
+            self.p.add(line, col, f"image '{raw}' cannot be shown: {res.reason}",
+                       f"{path}.image")
             return None
-        return full
+        problem = _picture_problem(res)
+        if problem:
+            self.p.add(line, col, f"image '{raw}' {problem}", f"{path}.image")
+            return None
+        return res
 
     def options(self, rec: _Rec, path: str, kind: str) -> tuple[Option, ...] | None:
         opts: list[_Rec] = rec.get("options") or []
@@ -1216,15 +1228,21 @@ _MAGIC = {
 }
 
 
-def _looks_like_picture(full: Path) -> bool:
-    """A cheap content check: the first bytes match the suffix (SVG: some XML with <svg)."""
-    try:
-        with open(full, "rb") as f:
-            head = f.read(1024)
-    except OSError:
-        return False
+def _picture_problem(full: Path) -> str | None:
+    """A cheap content check: the first bytes match the suffix (SVG: some XML with <svg that
+    refers to nothing outside itself). None when the file looks right."""
     suffix = full.suffix.lower()
+    try:  # an SVG is read whole (what it refers to can be anywhere in it), others' heads
+        data = resources.read_image(full, head=None if suffix == ".svg" else 1024)
+    except resources.ResourceError as e:
+        return f"cannot be read: {e}"
+    head = data[:1024]
     if suffix == ".svg":
-        return b"<svg" in head.lower() or head.lstrip().startswith(b"<?xml")
+        if b"<svg" not in head.lower() and not head.lstrip().startswith(b"<?xml"):
+            return "is not a picture file (its content is not SVG)"
+        why = resources.svg_problem(data)
+        return f"cannot be shown: {why}" if why else None
     magic = _MAGIC.get(suffix)
-    return magic is None or head.startswith(magic)
+    if magic is None or head.startswith(magic):
+        return None
+    return f"is not a picture file (its content is not {suffix.lstrip('.').upper()})"

@@ -42,7 +42,8 @@ class Text(Rule):
         s: dict[str, Any] = {"type": ["string", "number", "boolean"], "minLength": 1,
                              "maxLength": self.max_len}
         if self.markdown:
-            s["pattern"] = r"^(?![\s\S]*</?[A-Za-z!?])(?![\s\S]*!\[[^\]]*\]\()[\s\S]*$"
+            # no raw HTML; no unescaped "![" (an image, see quizapp.core.resources)
+            s["pattern"] = r"^(?![\s\S]*</?[A-Za-z!?])(?![\s\S]*(?<!\\)(?:\\\\)*!\[)[\s\S]*$"
         return _doc(s, self.doc)
 
 
@@ -319,7 +320,7 @@ SOURCE = Record(
     name="source",
     doc="A cited source.",
     fields={
-        "citation": Field(Text(doc="Full citation."), True),
+        "citation": Field(Text(markdown=True, doc="Full citation (Markdown)."), True),
         "doi": Field(Text(max_len=300, doc="DOI, e.g. 10.1136/bcr-2016-218639.")),
         "url": Field(Text(max_len=2000, doc="Web address (shown, never fetched).")),
         "note": Field(Text(doc="Anything else about this source.")),

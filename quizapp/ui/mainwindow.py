@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -16,7 +17,6 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QImage,
     QKeySequence,
     QShortcut,
     QTextDocument,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 import quizapp
+from quizapp.core import resources
 from quizapp.core.library import (
     DeckCache,
     LoadResult,
@@ -60,6 +61,7 @@ from quizapp.ui.pages.builder import BuilderPage
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pages.results import ResultsPage
 from quizapp.ui.pages.study import ConfirmDialog, StudyPage
+from quizapp.ui.widgets import MAX_DOCUMENT_BYTES, SafeDocument, load_resource
 
 if TYPE_CHECKING:
     from quizapp.ui.pages.stats import StatsPage
@@ -681,6 +683,7 @@ class MainWindow(QMainWindow):
     def _import_report(self, icon: QMessageBox.Icon, title: str, text: str,
                        details: str) -> None:
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # file names and deck text, as written
         if details:
             box.setDetailedText(details)
         box.exec()
@@ -858,18 +861,19 @@ def _add_close_button(dialog: QDialog, lay: QVBoxLayout) -> None:
 
 
 class _Browser(QTextBrowser):
-    """Shows local pictures scaled to the text width (the README's screenshots are 1280 px)."""
+    """Shows the bundled guide: pages and pictures only from ``folder`` (the installation's own
+    files), through the same resolver as deck pictures; pictures scaled to the text width (the
+    README's screenshots are 1280 px). Without a folder it loads nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.safe_document = SafeDocument(folder, self, max_width=680)
+        self.setDocument(self.safe_document)
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
         url = QUrl(url) if isinstance(url, str) else url
-        if kind == QTextDocument.ResourceType.ImageResource.value:
-            target = self.source().resolved(url) if url.isRelative() else url
-            image = QImage(target.toLocalFile()) if target.isLocalFile() else QImage()
-            if image.isNull():
-                return super().loadResource(kind, url)
-            return image.scaledToWidth(min(image.width(), 680),
-                                       Qt.TransformationMode.SmoothTransformation)
-        return super().loadResource(kind, url)
+        return load_resource(self.folder, kind, url, self.safe_document.refused, 680)
 
 
 class TextDialog(QDialog):
@@ -881,7 +885,7 @@ class TextDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         lay = QVBoxLayout(self)
-        view = _Browser()
+        view = _Browser(source.parent if source is not None else None)
         view.setOpenExternalLinks(False)
         if source is not None:
             view.setOpenLinks(False)
@@ -903,8 +907,15 @@ class TextDialog(QDialog):
             return
         target = self.view.source().resolved(url)
         path = Path(target.toLocalFile())
-        if path.suffix.lower() == ".md" and path.is_file():
-            self.view.setSource(target, QTextDocument.ResourceType.MarkdownResource)
+        folder = self.view.folder
+        if folder is None or path.suffix.lower() != ".md":
+            return
+        # the guide's own pages only (the same resolver as every picture): else stay here
+        ref = Path(os.path.relpath(path, folder)).as_posix()
+        if isinstance(resources.resolve_image(folder, ref, max_bytes=MAX_DOCUMENT_BYTES),
+                      resources.Refused):
+            return
+        self.view.setSource(target, QTextDocument.ResourceType.MarkdownResource)
 
 
 class ShortcutsDialog(QDialog):

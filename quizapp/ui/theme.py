@@ -94,8 +94,9 @@ def stylesheet(theme: str, base_pt: float = 10.0) -> str:
     return f"""
     QLabel[role="title"] {{ font-size: {base_pt * 1.5:.1f}pt; font-weight: 600; }}
     QLabel[role="subtitle"] {{ font-size: {base_pt * 1.15:.1f}pt; font-weight: 600; }}
-    QLabel[role="muted"] {{ color: {c.muted}; }}
-    QLabel[role="stem"] {{ font-size: {base_pt * 1.12:.1f}pt; }}
+    QLabel[role="muted"], Markdown[role="muted"] {{ color: {c.muted}; }}
+    QLabel[role="stem"], Markdown[role="stem"] {{ font-size: {base_pt * 1.12:.1f}pt; }}
+    Markdown {{ background: transparent; border: none; }}
     QFrame[role="card"] {{ background: {c.card_bg}; border: 1px solid {c.border};
                            border-radius: 8px; }}
     QFrame[role="banner"] {{ background: {c.warning_bg}; border: 1px solid {c.border};

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import os
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPixmap
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPixmap,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -15,10 +28,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from quizapp.core import resources
 from quizapp.core.model import LETTERS, Question
 from quizapp.core.scoring import Mark
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
@@ -33,43 +48,274 @@ def restyle(w: QWidget) -> None:
     w.update()
 
 
-class Markdown(QLabel):
-    """Card text: Markdown rendered by Qt, wrapped to a readable width, selectable."""
+_IMAGE = QTextDocument.ResourceType.ImageResource.value
+_TEXT_KINDS = (QTextDocument.ResourceType.MarkdownResource.value,
+               QTextDocument.ResourceType.HtmlResource.value)
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a Markdown page the help viewer follows a link to
 
-    def __init__(self, text: str = "", role: str | None = None, parent: QWidget | None = None
-                 ) -> None:
+
+def _placeholder() -> QImage:
+    """What a refused picture shows: a small empty box (never a null image, which would make
+    Qt load the file itself)."""
+    img = QImage(16, 16, QImage.Format.Format_ARGB32)
+    img.fill(QColor(0, 0, 0, 0))
+    return img
+
+
+def _reference(url: QUrl, folder: Path | None) -> str:
+    """The reference ``url`` stands for, as the resolver takes it. A local-file URL (what a
+    document with a base URL resolves names to) becomes a path relative to ``folder``, so
+    anything outside it starts with '..' and is refused."""
+    if url.isLocalFile() and folder is not None:
+        local = url.toLocalFile()
+        try:
+            return Path(os.path.relpath(local, folder)).as_posix()
+        except ValueError:  # another drive on Windows
+            return local
+    return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+
+
+def load_resource(folder: Path | None, kind: int, url: QUrl, refused: list[tuple[str, str]],
+                  max_width: int = TEXT_WIDTH) -> object:
+    """The one way a rendered document gets a resource: through
+    :func:`quizapp.core.resources.resolve_image` in ``folder`` (None: nothing at all).
+    Refusals are appended to ``refused`` as (reference, reason) and get a harmless stand-in,
+    so Qt never falls back to opening the file itself."""
+    ref = _reference(url, folder)
+    res = resources.resolve_image(
+        folder, ref, max_bytes=resources.MAX_IMAGE_BYTES if kind == _IMAGE else
+        MAX_DOCUMENT_BYTES)
+    data = b""
+    if not isinstance(res, resources.Refused):
+        try:
+            data = resources.read_image(res, resources.MAX_IMAGE_BYTES)
+        except resources.ResourceError as e:
+            res = resources.Refused(str(e))
+    if kind == _IMAGE:
+        if not isinstance(res, resources.Refused) and res.suffix.lower() == ".svg":
+            why = resources.svg_problem(data)
+            if why:
+                res = resources.Refused(why)
+        image = QImage.fromData(data) if not isinstance(res, resources.Refused) else QImage()
+        if image.isNull():
+            refused.append((url.toString(), str(res) if isinstance(res, resources.Refused)
+                            else "not a picture"))
+            return _placeholder()
+        if image.width() > max_width:
+            image = image.scaledToWidth(max_width, Qt.TransformationMode.SmoothTransformation)
+        return image
+    if kind in _TEXT_KINDS and not isinstance(res, resources.Refused) and \
+            res.suffix.lower() in (".md", ".markdown", ".txt"):
+        return QByteArray(data)
+    refused.append((url.toString(), str(res) if isinstance(res, resources.Refused)
+                    else "not a document this viewer shows"))
+    return QByteArray(b" ")  # not null: a null answer would make Qt read the file itself
+
+
+class SafeDocument(QTextDocument):
+    """A text document that loads resources only through :func:`load_resource`, that is only
+    pictures inside ``folder`` (None, the default: nothing at all). Deck text uses the default:
+    pictures come from an item's ``image`` field, which :class:`Picture` shows.
+
+    :meth:`set_markdown` also replaces every picture the resolver refuses with its alt text;
+    on a document no view shows yet that happens before Qt lays the text out, so Qt never
+    asks for a refused picture at all."""
+
+    def __init__(self, folder: Path | None = None, parent: QObject | None = None,
+                 max_width: int = TEXT_WIDTH) -> None:
         super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.MarkdownText)
-        self.setWordWrap(True)
+        self.folder = folder
+        self.max_width = max_width
+        self.refused: list[tuple[str, str]] = []  # (reference, reason), for tests and authors
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        url = QUrl(url) if isinstance(url, str) else url
+        found = load_resource(self.folder, kind, url, self.refused, self.max_width)
+        self.addResource(kind, url, found)  # asked once per document, not at every layout
+        return found
+
+    def set_markdown(self, text: str) -> None:
+        self.refused.clear()
+        self.setMarkdown(text)
+        self.drop_refused_images()
+
+    def drop_refused_images(self) -> None:
+        """Replace each picture the resolver refuses by '[picture not shown: alt]'."""
+        spans: list[tuple[int, int, str]] = []
+        block = self.begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                fmt = frag.charFormat()
+                if fmt.isImageFormat():
+                    name = fmt.toImageFormat().name()
+                    res = resources.resolve_image(
+                        self.folder, _reference(QUrl(name), self.folder))
+                    if isinstance(res, resources.Refused):
+                        alt = str(fmt.property(QTextFormat.Property.ImageAltText) or "")
+                        spans.append((frag.position(), frag.length(), alt))
+                        self.refused.append((name, res.reason))
+                it += 1
+            block = block.next()
+        for pos, length, alt in reversed(spans):
+            cur = QTextCursor(self)
+            cur.setPosition(pos)
+            cur.setPosition(pos + length, QTextCursor.MoveMode.KeepAnchor)
+            cur.insertText(f"[picture not shown{': ' + alt if alt else ''}]", QTextCharFormat())
+
+
+class Markdown(QTextBrowser):
+    """Card text: Markdown rendered by Qt, wrapped to a readable width, selectable.
+
+    A read-only text view that looks like a label (no frame, no scroll bars, as tall as its
+    text). It is not a QLabel because a QLabel loads every local file its text names; this
+    view's :class:`SafeDocument` loads nothing (see :mod:`quizapp.core.resources`)."""
+
+    def __init__(self, text: str = "", role: str | None = None, parent: QWidget | None = None,
+                 folder: Path | None = None) -> None:
+        super().__init__(parent)
+        self.folder = folder
+        self.safe_document: SafeDocument | None = None  # made by setText
+        self._text = ""
+        self._heights: dict[int, int] = {}
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.viewport().setAutoFillBackground(False)
+        self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys belong to the page (Space, 1-4...)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setMaximumWidth(TEXT_WIDTH)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         if role:
             self.setProperty("role", role)
         self.setText(text)
 
+    # the QLabel API the pages use
+    def text(self) -> str:
+        """The Markdown source."""
+        return self._text
+
+    def textFormat(self) -> Qt.TextFormat:
+        return Qt.TextFormat.MarkdownText
+
+    def setText(self, text: str) -> None:
+        self._text = text
+        # a fresh document, cleaned before this view lays it out (see SafeDocument)
+        doc = SafeDocument(self.folder, self)
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self.font())
+        doc.set_markdown(text)
+        old, self.safe_document = self.safe_document, doc
+        self.setDocument(doc)
+        if old is not None:
+            old.deleteLater()
+        self._heights.clear()
+        if not self.isWindow():  # still being built: its layout asks for the size later
+            self.updateGeometry()
+
+    def setAlignment(self, alignment: Qt.AlignmentFlag) -> None:
+        pass  # text starts top left, as the pages want
+
+    def setTextInteractionFlags(self, flags: Qt.TextInteractionFlag) -> None:
+        super().setTextInteractionFlags(flags)
+        # without interaction, clicks go to the widget below (an option row selects itself)
+        off = flags == Qt.TextInteractionFlag.NoTextInteraction
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, off)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, off)
+
+    # as tall as the text at the width it is given
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        doc = self.safe_document  # never a clone: a plain QTextDocument loads files
+        if width not in self._heights and doc is not None:
+            m = self.contentsMargins()
+            shown = doc.textWidth()
+            text_width = max(1, width - m.left() - m.right())
+            if shown != text_width:
+                doc.setTextWidth(text_width)
+            self._heights[width] = int(doc.size().height() + 0.999) + m.top() + m.bottom()
+            if shown != text_width:
+                doc.setTextWidth(shown)
+        return self._heights.get(width, 0)
+
+    def sizeHint(self) -> QSize:
+        m = self.contentsMargins()
+        ideal = self.safe_document.idealWidth() if self.safe_document is not None else 0
+        width = min(int(ideal + 0.999) + m.left() + m.right() + 1, self.maximumWidth())
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:
+        width = min(120, self.sizeHint().width())
+        return QSize(width, self.heightForWidth(max(self.width(), width)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width() and \
+                self.heightForWidth(event.size().width()) != event.size().height():
+            self.updateGeometry()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()  # the text always fits: the page around it scrolls
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._heights.clear()
+            self.updateGeometry()
+
 
 def label(text: str, role: str | None = None) -> QLabel:
+    """A label for plain text: deck and case titles, ids and messages are shown as written,
+    never read as HTML (a QLabel would otherwise load an ``<img src=...>`` in a title)."""
     w = QLabel(text)
+    w.setTextFormat(Qt.TextFormat.PlainText)
     w.setWordWrap(True)
     if role:
         w.setProperty("role", role)
     return w
 
 
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` as written. Qt reads a tooltip as HTML when its first line
+    holds something like a tag, and would then load an ``<img src=...>`` in a deck or tag
+    name; escaped, nothing in it is markup."""
+    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
+
+
 class Picture(QLabel):
-    """An item's image, scaled to the text width; a click opens it full size."""
+    """An item's image, scaled to the text width; a click opens it full size.
+
+    The file is read through :func:`quizapp.core.resources.read_image` (no symlink, FIFO or
+    device, size-limited); an SVG that would load other files is refused."""
 
     def __init__(self, path: Path, alt: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.path = path
-        self.full = QPixmap(str(path))
+        self.full = QPixmap()
+        self.refused = ""
+        try:
+            data = resources.read_image(path)
+            why = resources.svg_problem(data) if path.suffix.lower() == ".svg" else None
+            if why:
+                self.refused = why
+            else:
+                self.full.loadFromData(data)
+        except resources.ResourceError as e:
+            self.refused = str(e)
         self.setAccessibleName(alt or f"Image {path.name}")
         self.setToolTip((alt + "\n" if alt else "") + "Click to open full size")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         if self.full.isNull():
-            self.setText(f"(image could not be shown: {path.name})")
+            self.setText(f"(image could not be shown: {path.name}"
+                         f"{' — ' + self.refused if self.refused else ''})")
         else:
             w = min(self.full.width(), TEXT_WIDTH)
             self.setPixmap(self.full.scaledToWidth(w, Qt.TransformationMode.SmoothTransformation))

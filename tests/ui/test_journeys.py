@@ -6,11 +6,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget
 
 from quizapp.core.model import Case, Flashcard, Question
 from quizapp.core.session import SessionSettings
 from quizapp.core.store import Store
+from quizapp.ui import widgets
 from quizapp.ui.mainwindow import MainWindow, ShortcutsDialog, TextDialog
 from quizapp.ui.pages import study
 from tests.helpers import VALID_DECK
@@ -20,7 +21,8 @@ K = Qt.Key
 
 def texts(widget) -> str:  # type: ignore[no-untyped-def]
     """All label text visible under ``widget`` (what a person can read)."""
-    return "\n".join(w.text() for w in widget.findChildren(QLabel) if w.isVisibleTo(widget))
+    return "\n".join(w.text() for w in widget.findChildren(QWidget)
+                     if isinstance(w, (QLabel, widgets.Markdown)) and w.isVisibleTo(widget))
 
 
 def press(qtbot, win: MainWindow, *keys: Qt.Key, mod=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
@@ -537,7 +539,6 @@ def test_markdown_and_images_render_and_open_full_size(make_window, tmp_path: Pa
                                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QColor, QImage
 
-    from quizapp.ui import widgets
 
     folder = tmp_path / "deck"
     (folder / "img").mkdir(parents=True)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from quizapp.core.library import LoadResult
 from quizapp.ui.theme import SPACE
-from quizapp.ui.widgets import Markdown, label
+from quizapp.ui.widgets import Markdown, label, plain_tooltip
 
 
 class Banner(QFrame):
@@ -177,7 +177,7 @@ class LibraryPage(QWidget):
                 tip = f"{res.path}\nSelect it to see the problems."
                 vals = ["—"] * 5
             first = QTableWidgetItem(name)
-            first.setToolTip(tip)
+            first.setToolTip(plain_tooltip(tip))
             first.setData(Qt.ItemDataRole.UserRole, str(res.path))
             self.table.setItem(i, 0, first)
             for c, v in enumerate(vals, start=1):

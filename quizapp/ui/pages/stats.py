@@ -55,7 +55,7 @@ from quizapp.core.session import MODES as MODE_NAMES
 from quizapp.core.store import Store, StoreError
 from quizapp.ui import theme as look
 from quizapp.ui.theme import SPACE
-from quizapp.ui.widgets import CONFIDENCE_LABELS, label, restyle
+from quizapp.ui.widgets import CONFIDENCE_LABELS, label, plain_tooltip, restyle
 
 #: (label, days back including today); None = all time; "custom" = the date fields.
 PERIODS: tuple[tuple[str, int | str | None], ...] = (
@@ -584,6 +584,7 @@ class StatsPage(QWidget):
                        "wrong last time")
             else:
                 tip = f"Click to start {what} on {r.kind} “{r.label}”"
+            tip = plain_tooltip(tip)  # deck titles and tags are plain text
             name.setToolTip(tip)
             mastery = QTableWidgetItem(_pct(r.mastery) if r.seen else "not started")
             mastery.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
