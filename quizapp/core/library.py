@@ -29,6 +29,7 @@ from quizapp.core.model import (
     Flashcard,
     Option,
     Question,
+    Reference,
     Source,
     SourceLocation,
     Stage,
@@ -36,7 +37,7 @@ from quizapp.core.model import (
 from quizapp.core.problems import DeckError, Problem, read_bytes
 
 DECK_SUFFIXES = (".yaml", ".yml")
-CACHE_VERSION = f"{quizapp.__version__}/1"
+CACHE_VERSION = f"{quizapp.__version__}/2"
 
 _PKG = Path(quizapp.__file__).resolve().parent
 
@@ -114,6 +115,8 @@ def encode_deck(deck: Deck) -> dict[str, Any]:
         "file": file,
         "sources": [[s.key, s.citation, s.doi, s.url, s.note] for s in deck.sources.values()],
         "items": [_enc_item(it) for it in deck.items],
+        "references": [[r.id, r.title, r.text, list(r.sources), _enc_loc(r.location)]
+                       for r in deck.references],
     }
 
 
@@ -145,7 +148,9 @@ def decode_deck(data: dict[str, Any]) -> Deck:
     m = data["meta"]
     return Deck(id=m[0], title=m[1], format=m[2], description=m[3], authors=tuple(m[4]),
                 version=m[5], license=m[6], language=m[7], path=_P(m[8]),
-                sources={s[0]: Source(*s) for s in data["sources"]}, items=tuple(items))
+                sources={s[0]: Source(*s) for s in data["sources"]}, items=tuple(items),
+                references=tuple(Reference(r[0], r[1], r[2], tuple(r[3]), loc(r[4]))
+                                 for r in data.get("references", ())))
 
 
 # --------------------------------------------------------------------------- loading
