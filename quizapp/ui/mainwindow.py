@@ -422,6 +422,10 @@ class MainWindow(QMainWindow):
         ids = dict.fromkeys(e.deck_id for e in sess.entries)
         self.references.set_decks([decks[i] for i in ids if i in decks])
         self.ref_dock.show()
+        if not getattr(self, "_ref_dock_sized", False):  # a third of the window, once
+            self._ref_dock_sized = True
+            self.resizeDocks([self.ref_dock], [max(360, self.width() // 3)],
+                             Qt.Orientation.Horizontal)
         self.references.focus_filter()
 
     # -- pages ---------------------------------------------------------------------------

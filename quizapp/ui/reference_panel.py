@@ -28,9 +28,10 @@ def sheet_widgets(lay: QVBoxLayout, ref: Reference, text: str, deck: Deck | None
     body.setAccessibleName(ref.title)
     lay.addWidget(body)
     if deck is not None:
-        cites = [deck.sources[k].citation for k in ref.sources if k in deck.sources]
+        cites = [deck.sources[k].citation.rstrip(". ") for k in ref.sources
+                 if k in deck.sources]
         if cites:
-            lay.addWidget(Markdown("*Source:* " + "; ".join(cites), "muted"))
+            lay.addWidget(Markdown("*Source:* " + "; ".join(cites) + ".", "muted"))
 
 
 class _FilterBox(QLineEdit):
