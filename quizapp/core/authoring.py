@@ -484,7 +484,8 @@ def deck_stats(deck: Deck, file: str = "", longest: int = 5) -> DeckStats:
         study_units=len(deck.study_units()),
         by_tag=sorted(tags.items(), key=lambda t: (-t[1], t[0])),
         by_source=sorted(sources.items(), key=lambda t: (-t[1], t[0])),
-        unused_sources=[k for k in deck.sources if k not in sources],
+        unused_sources=[k for k in deck.sources if k not in sources
+                        and not any(k in r.sources for r in deck.references)],
         options_without_explanation=no_expl,
         questions_without_objective=no_obj,
         items_without_source=no_src,

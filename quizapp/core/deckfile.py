@@ -37,6 +37,7 @@ from quizapp.core.model import (
     Item,
     Option,
     Question,
+    Reference,
     Source,
     SourceLocation,
     Stage,
@@ -877,6 +878,14 @@ class _Builder:
             return self.case(rec, path, tags, sources)
         return None  # pragma: no cover - the checker rejected other kinds
 
+    def reference(self, rec: _Rec, path: str) -> Reference | None:
+        """A reference sheet: cites declared sources like an item (or the deck's default)."""
+        sources = self.item_sources(rec, path)
+        if not {"id", "title", "text"} <= rec.keys():
+            return None
+        return Reference(id=rec["id"], title=rec["title"], text=rec["text"], sources=sources,
+                         location=self.loc(rec))
+
     def unique_id(self, rec: _Rec, seen: dict[str, int], what: str, where: str, path: str
                   ) -> bool:
         """Report an id already in ``seen`` (id -> first line); remember new ones."""
@@ -1123,6 +1132,15 @@ def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:
         it = b.item(irec, f"{ipath} ({iid})" if iid else ipath)
         if it is not None:
             items.append(it)
+    refs: list[Reference] = []
+    ref_ids: dict[str, int] = {}
+    for i, rrec in enumerate(rec.get("references") or []):
+        rpath = f"references[{rrec.index if rrec.index >= 0 else i}]"
+        rid = rrec.get("id")
+        b.unique_id(rrec, ref_ids, "reference sheet id", "", rpath)
+        ref = b.reference(rrec, f"{rpath} ({rid})" if rid else rpath)
+        if ref is not None:
+            refs.append(ref)
     if problems.items:
         return None
     sources = {
@@ -1134,6 +1152,7 @@ def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:
         format=rec["format"], description=rec.get("description"),
         authors=tuple(rec.get("authors") or ()), version=rec.get("version"),
         license=rec.get("license"), language=rec.get("language"), path=path,
+        references=tuple(refs),
     )
 
 

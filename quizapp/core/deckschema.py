@@ -326,6 +326,19 @@ SOURCE = Record(
         "note": Field(Text(doc="Anything else about this source.")),
     },
 )
+MAX_REFERENCES = 50
+REFERENCE = Record(
+    name="reference sheet",
+    doc="A titled Markdown table or text shown in the reference panel beside the questions.",
+    fields={
+        "id": Field(Ident(doc="Stable id, unique among the deck's reference sheets."), True),
+        "title": Field(Text(max_len=200, doc="The sheet's title, e.g. 'Table 1: red flags'."),
+                       True),
+        "text": Field(Text(markdown=True, doc="The sheet: Markdown, usually a table."), True),
+        "source": Field(OneOrList(Ident(what="a source key"),
+                                  doc="Key(s) of `sources` this sheet cites.")),
+    },
+)
 DEFAULTS = Record(
     name="defaults",
     doc="Values every item gets unless it sets its own.",
@@ -349,6 +362,9 @@ DECK = Record(
         "language": Field(Text(max_len=20, doc="Language code, e.g. en.")),
         "sources": Field(MapOf(SOURCE, min_items=1, doc="Source key -> citation."), True),
         "defaults": Field(DEFAULTS),
+        "references": Field(ListOf(
+            REFERENCE, max_items=MAX_REFERENCES,
+            doc="Optional reference sheets (tables or texts) shown beside the questions.")),
         "items": Field(
             ListOf(ITEM, min_items=1, too_few="a deck needs at least one item"), True
         ),

@@ -29,6 +29,7 @@ from quizapp.core.model import (
     Flashcard,
     Option,
     Question,
+    Reference,
     Source,
     SourceLocation,
     Stage,
@@ -36,9 +37,10 @@ from quizapp.core.model import (
 from quizapp.core.problems import DeckError, Problem, read_bytes
 
 DECK_SUFFIXES = (".yaml", ".yml")
-# The second part changes whenever the checker's rules do, so a deck an older checker passed
-# is checked again (2: pictures in text found as md4c finds them, citations, SVGs, fullmatch).
-CACHE_VERSION = f"{quizapp.__version__}/2"
+# The second part changes whenever the checker's rules or the model do, so a deck an older
+# checker passed is checked again (2: pictures in text found as md4c finds them, citations, SVGs,
+# fullmatch; 3: reference sheets).
+CACHE_VERSION = f"{quizapp.__version__}/3"
 
 _PKG = Path(quizapp.__file__).resolve().parent
 
@@ -116,6 +118,8 @@ def encode_deck(deck: Deck) -> dict[str, Any]:
         "file": file,
         "sources": [[s.key, s.citation, s.doi, s.url, s.note] for s in deck.sources.values()],
         "items": [_enc_item(it) for it in deck.items],
+        "references": [[r.id, r.title, r.text, list(r.sources), _enc_loc(r.location)]
+                       for r in deck.references],
     }
 
 
@@ -147,7 +151,9 @@ def decode_deck(data: dict[str, Any]) -> Deck:
     m = data["meta"]
     return Deck(id=m[0], title=m[1], format=m[2], description=m[3], authors=tuple(m[4]),
                 version=m[5], license=m[6], language=m[7], path=_P(m[8]),
-                sources={s[0]: Source(*s) for s in data["sources"]}, items=tuple(items))
+                sources={s[0]: Source(*s) for s in data["sources"]}, items=tuple(items),
+                references=tuple(Reference(r[0], r[1], r[2], tuple(r[3]), loc(r[4]))
+                                 for r in data.get("references", ())))
 
 
 # --------------------------------------------------------------------------- loading

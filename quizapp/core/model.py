@@ -118,6 +118,21 @@ Item = Flashcard | Question | Case
 
 
 @dataclass(frozen=True, slots=True)
+class Reference:
+    """A reference sheet: titled Markdown (usually a table) shown beside the questions.
+
+    Not gradable and never scheduled; a deck's sheets are what a question bank's lab-values
+    panel is to its questions (for example Table 1 of the red flags).
+    """
+
+    id: str
+    title: str
+    text: str
+    sources: tuple[str, ...] = ()
+    location: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class StudyUnit:
     """One schedulable, answerable thing: progress is keyed by ``(deck_id, item_id, part)``.
 
@@ -148,6 +163,7 @@ class Deck:
     license: str | None = None
     language: str | None = None
     path: Path | None = None
+    references: tuple[Reference, ...] = ()
 
     def item(self, item_id: str) -> Item | None:
         for it in self.items:

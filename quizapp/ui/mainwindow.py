@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QDockWidget,
     QFileDialog,
     QMainWindow,
     QMessageBox,
@@ -61,6 +62,7 @@ from quizapp.ui.pages.builder import BuilderPage
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pages.results import ResultsPage
 from quizapp.ui.pages.study import ConfirmDialog, StudyPage
+from quizapp.ui.reference_panel import ReferencePanel
 from quizapp.ui.widgets import MAX_DOCUMENT_BYTES, SafeDocument, load_resource
 
 if TYPE_CHECKING:
@@ -145,6 +147,15 @@ class MainWindow(QMainWindow):
             esc = QShortcut(QKeySequence("Esc"), page)
             esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             esc.activated.connect(self.show_library)
+        self.references = ReferencePanel()
+        self.references.leave.connect(self.study.setFocus)
+        self.ref_dock = QDockWidget("Reference sheets", self)
+        self.ref_dock.setObjectName("reference-sheets")
+        self.ref_dock.setWidget(self.references)
+        self.ref_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
+                                      | Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ref_dock)
+        self.ref_dock.hide()
         self._build_actions()
         self._restore()
         self.store.on_warning = self._store_warning  # later warnings become banners
@@ -354,6 +365,8 @@ class MainWindow(QMainWindow):
         self.a_submit_block = self._act(s, "Submit exam &block", st.submit_block,
                                         "Ctrl+Shift+Return", "End the exam and see results")
         self.a_end = self._act(s, "&End session", st.end, "Ctrl+E", "End now and see results")
+        self.a_references = self._act(s, "Reference &sheets", self.toggle_references, "F2",
+                                      "Show or hide the deck's reference tables (e.g. Table 1)")
 
         v = mb.addMenu("&View")
         self.theme_group = QActionGroup(self)
@@ -386,6 +399,9 @@ class MainWindow(QMainWindow):
                   self.a_flag, self.a_end):
             a.setEnabled(studying)
         self.a_prev.setEnabled(studying and (exam or self.study.review))
+        self.a_references.setEnabled(studying)
+        if not studying:
+            self.ref_dock.hide()
         self.a_pause.setEnabled(studying and exam)
         self.a_submit_block.setEnabled(studying and exam)
         has_decks = any(r.ok for r in self.results.values())
@@ -393,6 +409,26 @@ class MainWindow(QMainWindow):
         self.a_new.setEnabled(has_decks)
         self.library.due_button.setEnabled(has_decks)
         self.library.build_button.setEnabled(has_decks)
+
+    def toggle_references(self) -> None:
+        """F2: open the reference panel on the session's decks (focus in its filter), or
+        close it and give the keyboard back to the question."""
+        if self.ref_dock.isVisible():
+            self.ref_dock.hide()
+            self.study.setFocus()
+            return
+        sess = self.study.session
+        if sess is None:
+            return
+        decks = self.decks()
+        ids = dict.fromkeys(e.deck_id for e in sess.entries)
+        self.references.set_decks([decks[i] for i in ids if i in decks])
+        self.ref_dock.show()
+        if not getattr(self, "_ref_dock_sized", False):  # a third of the window, once
+            self._ref_dock_sized = True
+            self.resizeDocks([self.ref_dock], [max(360, self.width() // 3)],
+                             Qt.Orientation.Horizontal)
+        self.references.focus_filter()
 
     # -- pages ---------------------------------------------------------------------------
 

@@ -29,9 +29,11 @@ from quizapp.core.library import LoadResult, load_deck
 from quizapp.core.model import Case, Deck, Flashcard, Item, Question
 from quizapp.core.problems import Problem
 from quizapp.core.scoring import mark_question
+from quizapp.ui.reference_panel import sheet_widgets
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 from quizapp.ui.widgets import Markdown, Picture, QuestionView, label
 
+_SHEET = "sheet:"  # list entries of reference sheets; item ids cannot contain ':'
 KIND_NAMES = {"flashcard": "Flashcard", "single": "Single best answer",
               "multi": "Select all that apply", "case": "Case"}
 
@@ -142,7 +144,9 @@ class PreviewWindow(QMainWindow):
                                 + kept)
             return
         d = r.deck
-        self.header.setText(f"✔ {d.title} — {len(d.items)} items, valid")
+        sheets = (f", {len(d.references)} reference sheet{'s' if len(d.references) != 1 else ''}"
+                  if d.references else "")
+        self.header.setText(f"✔ {d.title} — {len(d.items)} items{sheets}, valid")
         keep = self.current_id
         self.items.blockSignals(True)
         self.items.clear()
@@ -153,6 +157,12 @@ class PreviewWindow(QMainWindow):
             self.items.addItem(entry)
             if it.id == keep:
                 row = i
+        for ref in d.references:  # after the items; ':' cannot occur in an id
+            entry = QListWidgetItem(f"Reference sheet · {ref.title}")
+            entry.setData(Qt.ItemDataRole.UserRole, f"{_SHEET}{ref.id}")
+            self.items.addItem(entry)
+            if f"{_SHEET}{ref.id}" == keep:
+                row = self.items.count() - 1
         self.items.blockSignals(False)
         if d.items:
             self.items.setCurrentRow(row)
@@ -172,10 +182,12 @@ class PreviewWindow(QMainWindow):
         cur = self.items.currentItem()
         if d is None or cur is None:
             return
-        item = d.item(cur.data(Qt.ItemDataRole.UserRole))
-        if item is None:
+        key = cur.data(Qt.ItemDataRole.UserRole)
+        ref = next((r for r in d.references if f"{_SHEET}{r.id}" == key), None)
+        item = d.item(key)
+        if item is None and ref is None:
             return
-        self.current_id = item.id
+        self.current_id = key
         content = QWidget()
         row = QHBoxLayout(content)
         inner = QWidget()
@@ -184,7 +196,12 @@ class PreviewWindow(QMainWindow):
         lay.setSpacing(SPACE * 2)
         row.addWidget(inner, 100)
         row.addStretch(1)
-        self._render(lay, d, item)
+        if ref is not None:
+            where = f" · {ref.location}" if ref.location else ""
+            lay.addWidget(label(f"Reference sheet · id {ref.id}{where}", "muted"))
+            sheet_widgets(lay, ref, ref.text, d)
+        elif item is not None:
+            self._render(lay, d, item)
         lay.addStretch(1)
         old = self.scroll_area.takeWidget()
         if old is not None:

@@ -193,3 +193,61 @@ def test_bundled_decks_start_with_schema_line() -> None:
     for f in sorted(Path(bundled_decks_dir()).glob("*.yaml")):
         assert f.read_text(encoding="utf-8").startswith(
             "# yaml-language-server: $schema=../resources/deck.schema.json")
+
+
+def test_every_declared_source_is_cited_and_every_cited_key_declared(
+        decks: dict[str, Deck]) -> None:
+    for deck in decks.values():
+        cited = {k for it in deck.items for k in it.sources}
+        cited |= {k for ref in deck.references for k in ref.sources}
+        assert cited <= set(deck.sources), (deck.id, cited - set(deck.sources))
+        unused = set(deck.sources) - cited
+        assert not unused, f"{deck.id}: declared but never cited: {sorted(unused)}"
+
+
+def _student_prompts(item: object) -> list[str]:
+    """The text a student reads before answering: stems, fronts and stage texts."""
+    if isinstance(item, Flashcard):
+        return [item.front]
+    if isinstance(item, Question):
+        return [item.stem]
+    if isinstance(item, Case):
+        out = [item.stem]
+        for st in item.stages:
+            out += [st.text or ""] + [q.stem for q in st.questions]
+        return out
+    return []
+
+
+def test_table_1_is_only_named_where_the_student_can_open_it(decks: dict[str, Deck]) -> None:
+    """A stem may say "Table 1" only if the deck carries Table 1 as a reference sheet."""
+    for deck in decks.values():
+        has_sheet = any(r.title.startswith("Table 1") for r in deck.references)
+        naming = [it.id for it in deck.items
+                  if any("Table 1" in t for t in _student_prompts(it))]
+        if naming:
+            assert has_sheet, f"{deck.id}: {naming[:5]} name Table 1, but there is no sheet"
+
+
+def test_table_1_sheet_lists_exactly_the_15_red_flags(decks: dict[str, Deck]) -> None:
+    for deck_id in ("back-pain-red-flags", "clinical-vignettes"):
+        (sheet,) = [r for r in decks[deck_id].references if r.title.startswith("Table 1")]
+        assert {"thompson2017", "rcr-irefer2012"} <= set(sheet.sources)
+        rows = [ln for ln in sheet.text.splitlines() if ln.startswith("|")][2:]
+        flags = [ln.strip("| ").split(" | ")[-1] for ln in rows]
+        assert sorted(flags) == sorted(RED_FLAGS.values()), deck_id
+
+
+def test_no_sentence_copied_into_reference_sheets(decks: dict[str, Deck]) -> None:
+    seeds = ROOT.parent / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("../shared/seeds not present")
+    text = "\n".join(f.read_text(encoding="utf-8") for f in seeds.glob("*.txt"))
+    w = re.findall(r"[a-z0-9]+", text.lower())
+    grams = {tuple(w[i:i + 10]) for i in range(len(w) - 9)}
+    for deck in decks.values():
+        for ref in deck.references:
+            rw = re.findall(r"[a-z0-9]+", ref.text.lower())
+            copied = [" ".join(rw[i:i + 10]) for i in range(len(rw) - 9)
+                      if tuple(rw[i:i + 10]) in grams]
+            assert not copied, (deck.id, ref.id, copied[:1])
