@@ -24,8 +24,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from quizapp.core.model import Case, Deck, Flashcard, Item, Question, Stage, StudyUnit
+from quizapp.core.planner import due_cutoff
 from quizapp.core.scheduling import Rating, format_interval
-from quizapp.core.scoring import Mark, letters_for, mark_question
+from quizapp.core.scoring import (
+    BlankAnswerError,
+    Mark,
+    check_answer,
+    letters_for,
+    mark_question,
+    unanswered_mark,
+)
 from quizapp.core.store import Mode, Store
 
 MODES = {"flashcards": "Flashcards", "tutor": "Tutor quiz", "exam": "Timed exam"}
@@ -196,12 +204,6 @@ class SessionError(Exception):
     pass
 
 
-def unanswered_mark(q: Question, cbm: bool = False) -> Mark:
-    """A question left unanswered when an exam ends: no credit at all (a select-all question
-    left blank must not earn partial credit for the options it 'correctly' left out)."""
-    return Mark(False, 0.0, 0.0, 3.0 if cbm else 1.0, tuple(False for _ in q.options))
-
-
 # --------------------------------------------------------------------------- building
 
 
@@ -232,7 +234,10 @@ def candidate_entries(decks: Iterable[Deck], settings: SessionSettings) -> list[
 def select_entries(
     decks: Iterable[Deck], settings: SessionSettings, store: Store, now: Any = None
 ) -> list[Entry]:
-    """The entries a new session should present, per the settings and the store's history."""
+    """The entries a new session should present, per the settings and the store's history.
+
+    "Due" is due by the end of the study day (:func:`quizapp.core.planner.due_cutoff`)."""
+    now = due_cutoff(now)
     cands = candidate_entries(decks, settings)
     by_unit: dict[str, int] = {}
     for i, e in enumerate(cands):
@@ -467,6 +472,10 @@ class Session:
         if self.settings.confidence and confidence is None and not self.is_exam:
             raise SessionError("rate your confidence (1-3) before submitting")
         sel = tuple(sorted(set(selected)))
+        try:
+            check_answer(sel)
+        except BlankAnswerError as e:
+            raise SessionError(str(e)) from None
         mark = mark_question(q, sel, confidence)
         ms = int(1000 * self.seconds_on(self.index))
         resp = Response(sel, confidence, ms, mark)
@@ -513,6 +522,10 @@ class Session:
         if isinstance(e.item, Flashcard):
             return index in self.ratings
         return all((index, p) in self.responses for p, _q, _s in e.parts())
+
+    def progress(self) -> tuple[int, int]:
+        """(items answered in full, items): the one count of how far a session has got."""
+        return sum(self.entry_answered(i) for i in range(len(self.entries))), len(self.entries)
 
     def flagged(self, index: int | None = None) -> bool:
         e = self.entries[self.index if index is None else index]

@@ -45,9 +45,11 @@ from quizapp.core.library import (
     load_deck,
     resources_dir,
 )
-from quizapp.core.model import Deck, StudyUnit
+from quizapp.core.model import Deck
 from quizapp.core.paths import user_decks_dir
+from quizapp.core.planner import deck_counts
 from quizapp.core.problems import Problem
+from quizapp.core.scoring import count_of, plural
 from quizapp.core.session import (
     MODES,
     Session,
@@ -256,23 +258,17 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _counts(self, deck: Deck) -> dict[str, object]:
-        # counted per item, as the session builder counts them: a case is one item however
-        # many questions it asks; it is due when any of its questions is, new when all are
-        units = deck.study_units()
-        by_item: dict[str, list[StudyUnit]] = {}
-        for u in units:
-            by_item.setdefault(u.item_id, []).append(u)
-        due_units = {u.key for u in self.store.due(units)}
-        new_units = {u.key for u in self.store.new(units)}
-        seen = sum(1 for us in by_item.values() if any(self.store.unit_totals(u)[0] for u in us))
-        due = sum(1 for us in by_item.values() if any(u.key in due_units for u in us))
-        new = sum(1 for us in by_item.values() if all(u.key in new_units for u in us))
+        # counted per item, as the session builder counts them, with the one "due" (by the
+        # end of the study day): see quizapp.core.planner
+        c = deck_counts(self.store, deck)
         last = ""
         for s in reversed(self.store.sessions()):
-            if deck.id in s.deck_ids and s.score and s.score.get("questions"):
+            # a session over several decks has one score for all of them: it says nothing
+            # about this deck alone, so only sessions on this deck alone count here
+            if list(s.deck_ids) == [deck.id] and s.score and s.score.get("questions"):
                 last = f"{s.score.get('percent', 0):.0f}%"
                 break
-        return {"items": len(by_item), "new": new, "due": due, "seen": seen, "last": last}
+        return {"items": c.items, "new": c.new, "due": c.due, "seen": c.seen, "last": last}
 
     # -- actions and menus -----------------------------------------------------------------
 
@@ -502,10 +498,12 @@ class MainWindow(QMainWindow):
         if not pending:
             return None
         mode = MODES.get(str(pending.get("settings", {}).get("mode")), "session")
-        n = len(pending.get("entries", []))
-        done = len(pending.get("responses", [])) + len(pending.get("ratings", {}))
-        return (f"unfinished {mode.lower()} session ({done} of {n} "
-                f"item{'s' if n != 1 else ''} answered)")
+        try:  # count as the session itself counts: an item is answered when all of it is
+            done, n = Session.resume(pending, self.decks(), self.store).progress()
+        except SessionError:
+            n = len(pending.get("entries", []))
+            return f"unfinished {mode.lower()} session ({plural(n, 'item')})"
+        return f"unfinished {mode.lower()} session ({count_of(done, n, 'item')} answered)"
 
     def _may_replace_pending(self) -> bool:
         """A new session takes the place of the unfinished one: say so, and ask."""

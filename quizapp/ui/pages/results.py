@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quizapp.core.scoring import calibration_band, count_of, format_marks
 from quizapp.core.session import MODES, Session, Summary
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import CONFIDENCE_LABELS, label
@@ -83,12 +84,14 @@ class ResultsPage(QWidget):
         cards = QHBoxLayout()
         if s.questions:
             cards.addWidget(_card("Score", f"{s.percent:.0f}%",
-                                  f"{s.correct} of {s.questions} fully right"))
+                                  f"{count_of(s.correct, s.questions, 'question')} fully right"))
             if s.cbm:
-                cards.addWidget(_card("Certainty-based marks", f"{s.marks:g} / {s.max_marks:g}",
+                cards.addWidget(_card("Certainty-based marks",
+                                      f"{format_marks(s.marks)} / {format_marks(s.max_marks)}",
                                       "right +1/+2/+3 · wrong 0/−2/−6"))
             else:
-                cards.addWidget(_card("Marks", f"{s.credit:.1f} / {s.questions}",
+                cards.addWidget(_card("Marks",
+                                      f"{format_marks(s.credit)} / {format_marks(s.questions)}",
                                       "partial credit on select-all"))
         if s.flashcards:
             total = sum(s.flashcards.values())
@@ -103,22 +106,25 @@ class ResultsPage(QWidget):
         if s.case_marks:
             lines = []
             for idx, marks, best in s.case_marks:
-                lines.append(f"• {session.entries[idx].title}: {marks:g} of {best:g} marks")
+                lines.append(f"• {session.entries[idx].title}: {format_marks(marks)} of "
+                             f"{format_marks(best)} marks")
             lay.addWidget(label("Cases", "subtitle"))
             lay.addWidget(label("\n".join(lines)))
 
         if s.calibration:
             lay.addWidget(label("Confidence calibration", "subtitle"))
             lay.addWidget(label("How often you were right at each confidence level. Well "
-                                "calibrated: about 50% or less when unsure, 67–80% when fairly "
-                                "sure, over 80% when sure.", "muted"))
+                                f"calibrated: {calibration_band(1)} when unsure, "
+                                f"{calibration_band(2)} when fairly sure, "
+                                f"{calibration_band(3)} when sure.", "muted"))
             grid = QGridLayout()
             for r, (level, (ok, total)) in enumerate(s.calibration.items()):
                 pct = 100 * ok / total if total else 0
                 bar = "█" * round(pct / 5) + "░" * (20 - round(pct / 5))
                 grid.addWidget(label(f"{level} · {CONFIDENCE_LABELS[level]}"), r, 0)
                 grid.addWidget(label(bar), r, 1)
-                grid.addWidget(label(f"{pct:.0f}% right ({ok} of {total})"), r, 2)
+                grid.addWidget(label(f"{pct:.0f}% right ({count_of(ok, total, 'answer')})"),
+                               r, 2)
             lay.addLayout(grid)
 
         if s.per_tag:

@@ -51,6 +51,7 @@ from quizapp.core.dashboard import (
     time_bin_labels,
 )
 from quizapp.core.model import Deck
+from quizapp.core.scoring import calibration_band
 from quizapp.core.session import MODES as MODE_NAMES
 from quizapp.core.store import Store, StoreError
 from quizapp.ui import theme as look
@@ -260,8 +261,9 @@ class StatsPage(QWidget):
             "seen": _Tile("Items practised", "Different items (cards, questions, case "
                           "questions) answered in the period"),
             "days": _Tile("Days studied", "Days with at least one answer"),
-            "due": _Tile("Due today", "Items the scheduler wants to see today, overdue "
-                         "included"),
+            "due": _Tile("Due today", "Items (a case is one) the scheduler wants to see by "
+                         "the end of this study day (4 am), overdue included — the library's "
+                         "Due column counts the same"),
             "time": _Tile("Study time", "Time spent answering (as measured in sessions)"),
         }
         for t in self.tiles.values():
@@ -564,7 +566,8 @@ class StatsPage(QWidget):
         span = len(d.days)
         self.tiles["days"].set(f"{t.active_days:,}", f"of {span:,} days" if span else "")
         week = sum(d.forecast[:7])
-        self.tiles["due"].set(f"{t.due_today:,}", f"{week:,} within 7 days")
+        self.tiles["due"].set(f"{t.due_today:,}",
+                              f"{week:,} questions and cards within 7 days")
         per = t.study_ms / t.attempts if t.attempts and t.study_ms else None
         self.tiles["time"].set(_duration(t.study_ms) if t.study_ms else "–",
                                f"{_duration(per)} per answer" if per else "")
@@ -859,7 +862,7 @@ class StatsPage(QWidget):
     def _verdict_line(b: Any) -> str:
         name = f"{b.confidence} · {CONFIDENCE_LABELS[b.confidence]}"
         share = _pct(b.share)
-        ideal = {1: "under 67%", 2: "67–80%", 3: "over 80%"}[b.confidence]
+        ideal = calibration_band(b.confidence)
         v = b.verdict
         if v == "too few answers":
             return f"{name}: {b.total} answer(s) so far — too few to judge."
