@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -230,6 +231,11 @@ class QuestionView(QWidget):
         self.confidence_enabled = confidence
         self.confidence: int | None = None
         self.answered = False
+        #: When set (the study page), a click or key on an option or a confidence button is
+        #: forwarded here (deck-order option index / level) instead of changing the view;
+        #: the page then shows the study engine's state with :meth:`show_state`.
+        self.on_choose: Callable[[int], None] | None = None
+        self.on_confidence: Callable[[int], None] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(SPACE * 3 // 2)
@@ -296,6 +302,9 @@ class QuestionView(QWidget):
     def toggle(self, display: int) -> None:
         if self.answered or not 0 <= display < len(self.rows):
             return
+        if self.on_choose is not None:  # the study engine decides; it re-renders this view
+            self.on_choose(self.order[display])
+            return
         row = self.rows[display]
         if self.multi:
             row.set_selected(not row.selected)
@@ -312,6 +321,9 @@ class QuestionView(QWidget):
 
     def set_confidence(self, level: int) -> None:
         if self.answered or not self.confidence_enabled:
+            return
+        if self.on_confidence is not None:  # the study engine decides
+            self.on_confidence(level)
             return
         self.confidence = level
         self.conf_buttons[level].setChecked(True)
@@ -355,6 +367,19 @@ class QuestionView(QWidget):
             self.status.setText("Press Enter to submit.")
 
     # -- output --------------------------------------------------------------------------
+
+    def show_state(self, selected: tuple[int, ...], struck: frozenset[int], confidence: int | None,
+               can_submit: bool, hint: str) -> None:
+        """Show state decided elsewhere (the study engine's view of this question)."""
+        for r in self.rows:
+            r.set_selected(self.order[r.display] in selected)
+        self.set_struck(set(struck))
+        self.confidence = confidence
+        if confidence is not None:
+            self.conf_buttons[confidence].setChecked(True)
+        if not self.answered:
+            self.submit_button.setEnabled(can_submit)
+            self.status.setText(hint)
 
     def lock(self, text: str = "") -> None:
         self.answered = True
