@@ -560,6 +560,8 @@ class Session:
         # is undone first)
         for j in sorted((j for j, by in self.made_by.items() if by == idx), reverse=True):
             self._drop_entry(j)
+            if j < idx:  # everything after j moved up one place
+                idx -= 1
         self.finished = False
         self._leave()
         self.index = idx
