@@ -1,0 +1,124 @@
+"""Journeys through the study engine in the real window: exam cases driven by keys and by
+mouse clicks, and flashcards that relearn within the session."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QPushButton
+
+from quizapp.core.model import Case
+from quizapp.core.session import Entry, Session, SessionSettings
+from quizapp.ui.mainwindow import MainWindow
+from tests.ui.test_journeys import press, texts
+
+K = Qt.Key
+LEFT = Qt.MouseButton.LeftButton
+
+
+def _exam_on(window: MainWindow, case_id: str, confidence: bool = False) -> Session:
+    """A timed exam of two items: the case ``case_id`` then another case."""
+    deck = window.decks()["clinical-vignettes"]
+    case = deck.item(case_id)
+    other = next(it for it in deck.items if isinstance(it, Case) and it.id != case_id)
+    s = SessionSettings(mode="exam", deck_ids=(deck.id,), selection="all", limit=0,
+                        shuffle=False, confidence=confidence, seconds_per_question=60)
+    assert case is not None
+    session = Session([Entry(deck.id, case), Entry(deck.id, other)], s, window.store)
+    window._run(session)
+    assert window.stack.currentWidget() is window.study
+    return session
+
+
+def _saved(window: MainWindow, part: str) -> list[int] | None:
+    pending = window.store.pending() or {}
+    for r in pending.get("responses", []):
+        if r["entry"] == 0 and r["part"] == part:
+            return list(r["selected"])
+    return None
+
+
+def test_exam_case_by_keys_saves_each_stage_only_on_enter(window: MainWindow, qtbot,
+                                                          confirm_yes) -> None:  # type: ignore[no-untyped-def]
+    """Defect: pressing 1 3 4 on a select-all stage stored A on stage 1, C on stage 2 and D
+    on stage 3; later stages showed early and earlier ones stayed editable."""
+    s = _exam_on(window, "case-ivdu-fever")  # stage 1: select-all, six options
+    case = s.current.item
+    assert isinstance(case, Case)
+    st = window.study
+    s1 = f"{case.stages[0].id}/{case.stages[0].questions[0].id}"
+    s2 = f"{case.stages[1].id}/{case.stages[1].questions[0].id}"
+    press(qtbot, window, K.Key_1, K.Key_3, K.Key_4)
+    assert s.selection(s1) == (0, 2, 3)
+    assert _saved(window, s1) is None  # selecting never saves
+    shown = texts(st)
+    assert "Stage 1 of 4" in shown and "Stage 2 of 4" not in shown
+    assert "partly answered" in st.navigator.buttons[0].accessibleName()
+    press(qtbot, window, K.Key_Return)  # Enter saves the stage
+    assert _saved(window, s1) == [0, 2, 3]
+    assert "Stage 2 of 4" in texts(st) and "saved, locked" in texts(st)
+    press(qtbot, window, K.Key_B)  # keys now act on stage 2 only
+    assert s.selection(s2) == (1,) and s.selection(s1) == (0, 2, 3)
+    assert _saved(window, s2) is None
+    press(qtbot, window, K.Key_Return)
+    assert _saved(window, s2) == [1] and "Stage 3 of 4" in texts(st)
+    press(qtbot, window, K.Key_Return)  # stage 3 blank: refused, with a reason
+    assert "cannot be saved empty" in window.statusBar().currentMessage()
+    assert s.active_stage() == 2
+    assert list(window.store.attempts()) == []  # nothing recorded before the block ends
+    st.submit_block_button.click()
+    assert "Item 1 (a case) is partly answered: 2 of 4 questions saved" in \
+        confirm_yes.texts[0]  # type: ignore[attr-defined]
+    assert "1 item not answered (item 2)" in confirm_yes.texts[0]  # type: ignore[attr-defined]
+    got = {a.part: a.answer for a in window.store.attempts() if a.item_id == case.id}
+    assert got[s1] == ["A", "C", "D"] and got[s2] == ["B"]
+    assert sorted(len(v) for v in got.values()) == [0, 0, 1, 3]
+
+
+def test_exam_case_by_mouse(window: MainWindow, qtbot, confirm_yes) -> None:  # type: ignore[no-untyped-def]
+    s = _exam_on(window, "case-ivdu-fever", confidence=True)
+    case = s.current.item
+    assert isinstance(case, Case)
+    st = window.study
+    s1 = f"{case.stages[0].id}/{case.stages[0].questions[0].id}"
+    save = st.save_stage_button
+    assert isinstance(save, QPushButton) and save.text() == "Save answer and continue"
+    assert not save.isEnabled()
+    view = st.views[0]
+    qtbot.mouseClick(view.conf_buttons[3], LEFT)  # confidence alone is not an answer
+    assert not save.isEnabled() and _saved(window, s1) is None
+    qtbot.mouseClick(view.rows[0], LEFT, pos=QPoint(20, 10))
+    qtbot.mouseClick(view.rows[2], LEFT, pos=QPoint(20, 10))
+    assert view.rows[0].selected and view.rows[2].selected
+    assert s.stages_revealed() == 1 and save.isEnabled()
+    qtbot.mouseClick(view.rows[2], LEFT, pos=QPoint(20, 10))  # changed my mind
+    qtbot.mouseClick(save, LEFT)
+    assert _saved(window, s1) == [0]
+    assert "Stage 2 of 4" in texts(st)
+    locked = st.views[0]
+    qtbot.mouseClick(locked.rows[1], LEFT, pos=QPoint(20, 10))  # an earlier stage is locked
+    assert s.selection(s1) == (0,) and not locked.rows[1].selected
+    window.a_submit_block.trigger()
+    (a1,) = [a for a in window.store.attempts() if a.part == s1 and a.item_id == case.id]
+    assert a1.answer == ["A"] and a1.confidence == 3
+
+
+def test_flashcard_rated_again_comes_back_with_counters(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: a card rated Again showed "Again (1m)" and never came back in the session."""
+    deck = window.decks()["asps-essentials"]
+    cards = [it for it in deck.items if it.kind == "flashcard"][:2]
+    s = Session([Entry(deck.id, c) for c in cards],
+                SessionSettings(mode="flashcards", deck_ids=(deck.id,), shuffle=False),
+                window.store)
+    window._run(s)
+    st = window.study
+    assert "New 2 · Learning 0 · Due 0" in st.where.text()
+    press(qtbot, window, K.Key_Space, K.Key_1)  # Again
+    assert s.current.item.id == cards[1].id
+    assert "New 1 · Learning 1 · Due 0" in st.where.text()
+    press(qtbot, window, K.Key_Space, K.Key_4)  # Easy: graduates
+    # nothing else left: the card in learning comes back (learn-ahead), not the results
+    assert window.stack.currentWidget() is st
+    assert s.current.item.id == cards[0].id and "Learning 1" in st.where.text()
+    press(qtbot, window, K.Key_Space, K.Key_4)
+    assert window.stack.currentWidget() is window.results_page
+    assert [a.answer for a in window.store.attempts()] == ["Again", "Easy", "Easy"]
