@@ -346,6 +346,55 @@ def select_entries(
     return entries
 
 
+#: How many new (never studied) items "Study what is due" adds to a day's queue.
+DAILY_NEW_ITEMS = 10
+
+
+def _interleave(a: list[Entry], b: list[Entry]) -> list[Entry]:
+    """Merge two lists evenly, keeping each one's order (a b a b ..., spread by length)."""
+    out: list[Entry] = []
+    i = j = 0
+    while i < len(a) or j < len(b):
+        # take from the list that is further behind its share
+        if j >= len(b) or (i < len(a) and i * len(b) <= j * len(a)):
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    return out
+
+
+def daily_queue(decks: Iterable[Deck], deck_ids: Sequence[str], store: Store,
+                now: Any = None, new_items: int = DAILY_NEW_ITEMS, seed: int | None = None
+                ) -> list[Entry]:
+    """One day's study ("Study what is due", Ctrl+D): everything due by the end of the study
+    day — flashcards, questions and cases interleaved, most overdue first within each kind —
+    then at most ``new_items`` new items, cards and questions interleaved too."""
+    decks = list(decks)
+    parts = {}
+    for mode in ("flashcards", "tutor"):
+        base = SessionSettings(mode=mode, deck_ids=tuple(deck_ids), limit=0,
+                               shuffle=False, seed=seed)
+        due = select_entries(decks, SessionSettings.from_dict({**base.to_dict(),
+                                                               "selection": "due"}),
+                             store, now)
+        new = select_entries(decks, SessionSettings.from_dict({**base.to_dict(),
+                                                               "selection": "new"}),
+                             store, now)
+        parts[mode] = (due, new)
+    due = _interleave(parts["flashcards"][0], parts["tutor"][0])
+    new = _interleave(parts["flashcards"][1], parts["tutor"][1])[:max(0, new_items)]
+    rng = random.Random(seed)
+    for e in due + new:  # options in a fresh order, as in any shuffled session
+        for part, q, _st in e.parts():
+            order = list(range(len(q.options)))
+            if q.shuffle:
+                rng.shuffle(order)
+            e.orders[part] = tuple(order)
+    return due + new
+
+
 # --------------------------------------------------------------------------- the session
 
 

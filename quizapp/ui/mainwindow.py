@@ -55,6 +55,7 @@ from quizapp.core.session import (
     Session,
     SessionError,
     SessionSettings,
+    daily_queue,
     select_entries,
 )
 from quizapp.core.store import Store, StoreError
@@ -418,9 +419,11 @@ class MainWindow(QMainWindow):
         if not decks:
             return
         s = self.last_settings()
-        chosen = [d for d in self._selected_decks()]
-        if chosen:
-            s.deck_ids = tuple(d.id for d in chosen)
+        loaded = {d.id for d in decks}
+        if not any(i in loaded for i in s.deck_ids):
+            # nothing ticked before: start from the library's selected decks. Ticked decks
+            # are the student's choice and the selected row never replaces them.
+            s.deck_ids = tuple(d.id for d in self._selected_decks())
         self.builder.populate(decks, s)
         self.stack.setCurrentWidget(self.builder)
 
@@ -439,7 +442,8 @@ class MainWindow(QMainWindow):
 
             page = StatsPage(self.store, self.decks,
                              lambda: str(self.settings.value("view/theme", "system")))
-            page.start_session.connect(self.start_session)
+            # a one-off practice session: never replaces the builder's remembered choices
+            page.start_session.connect(lambda s: self.start_session(s, remember=False))
             page.back.connect(self.show_library)  # the page handles Esc itself
             self.stack.addWidget(page)
             self.stats_page = page
@@ -465,29 +469,26 @@ class MainWindow(QMainWindow):
         return len(select_entries(self.decks().values(), s, self.store))
 
     def study_due(self) -> None:
+        """One daily queue: everything due by the end of the study day (flashcards,
+        questions and cases interleaved) plus a few new items. Never remembered as the
+        builder's settings."""
         decks = self._selected_decks() or list(self.decks().values())
         if not decks:
             return
         last = self.last_settings()
         s = SessionSettings(mode="tutor", deck_ids=tuple(d.id for d in decks),
-                            selection="due_new", limit=20, shuffle=True,
+                            selection="due_new", limit=0, shuffle=True,
                             confidence=last.confidence)
-        cards = SessionSettings(mode="flashcards", deck_ids=s.deck_ids, selection="due_new",
-                                limit=20)
-        due_q = self._count(SessionSettings(**{**s.to_dict(), "selection": "due"}))
-        due_c = self._count(SessionSettings(**{**cards.to_dict(), "selection": "due"}))
-        n_q = self._count(s)
-        n_c = self._count(cards)
-        if not n_q and not n_c:
+        entries = daily_queue(self.decks().values(), s.deck_ids, self.store)
+        if not entries:
             QMessageBox.information(self, "Nothing due",
                                     "Nothing is due and nothing is new in these decks. "
                                     "Build a session with 'All' or 'Incorrect last time' to "
                                     "practise anyway.")
             return
-        # what is due comes first (questions before cards on a tie: they are what the
-        # student got wrong); with nothing due, whichever kind has more new items
-        prefer_questions = due_q >= due_c if (due_q or due_c) else n_q > n_c
-        self.start_session(s if prefer_questions else cards, remember=False)
+        if not self._may_replace_pending():
+            return
+        self._run(Session(entries, s, self.store))
 
     def _study_deck(self, path: str) -> None:
         self.study_due()

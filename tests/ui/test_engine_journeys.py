@@ -122,3 +122,50 @@ def test_flashcard_rated_again_comes_back_with_counters(window: MainWindow, qtbo
     press(qtbot, window, K.Key_Space, K.Key_4)
     assert window.stack.currentWidget() is window.results_page
     assert [a.answer for a in window.store.attempts()] == ["Again", "Easy", "Easy"]
+
+
+def test_study_what_is_due_mixes_cards_and_questions(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: Ctrl+D started either flashcards or questions, whichever had more due."""
+    from quizapp.core.model import StudyUnit
+    from quizapp.core.scheduling import Rating
+
+    deck = window.decks()["asps-essentials"]
+    card = next(it for it in deck.items if it.kind == "flashcard")
+    question = next(it for it in deck.items if it.kind in ("single", "multi"))
+    for item in (card, question):  # answered wrong: due again within the study day
+        window.store.record_attempt(StudyUnit(deck.id, item.id), answer="Again", correct=False,
+                                    mode="flashcards", rating=Rating.AGAIN)
+    qtbot.keyClick(window, K.Key_D, Qt.KeyboardModifier.ControlModifier)
+    s = window.study.session
+    assert s is not None and window.stack.currentWidget() is window.study
+    ids = [e.item.id for e in s.entries]
+    assert set(ids[:2]) == {card.id, question.id}  # what is due first, both kinds
+    kinds = {e.item.kind for e in s.entries}
+    assert "flashcard" in kinds and kinds & {"single", "multi", "case"}
+    assert len(s.entries) <= 2 + 10  # plus a bounded number of new items
+
+
+def test_one_off_practice_never_overwrites_remembered_settings(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    remembered = SessionSettings(mode="exam", deck_ids=("back-pain-red-flags",), limit=7)
+    window.settings.setValue("session/last", remembered.to_dict())
+    window.show_stats()
+    page = window.stats_page
+    assert page is not None
+    page.start_session.emit(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+                                            selection="all", limit=3))
+    assert window.stack.currentWidget() is window.study
+    assert window.last_settings() == remembered
+    window.study.leave()
+    qtbot.keyClick(window, K.Key_D, Qt.KeyboardModifier.ControlModifier)  # nor Ctrl+D
+    assert window.last_settings() == remembered
+
+
+def test_library_selection_does_not_replace_ticked_decks(window: MainWindow) -> None:
+    window.settings.setValue("session/last", SessionSettings(
+        deck_ids=("back-pain-red-flags",)).to_dict())
+    lib = window.library
+    row = next(r for r in range(lib.table.rowCount())
+               if lib.table.item(r, 0).text() == "ASPS essentials")
+    lib.table.selectRow(row)
+    window.show_builder()
+    assert window.builder.settings().deck_ids == ("back-pain-red-flags",)
