@@ -590,9 +590,11 @@ class StudyPage(QWidget):
         summ = s.summary()
         score = ""
         if summ.questions and not s.is_exam:
-            score = f" · score {summ.correct}/{summ.answered or 0} right"
+            score = f" · {count_of(summ.correct, summ.questions, 'question')} fully right"
+            if summ.cbm:
+                score += f", {format_marks(summ.marks)} of {format_marks(summ.max_marks)} marks"
         if summ.flashcards:
-            score = " · " + ", ".join(f"{k} {v}" for k, v in summ.flashcards.items())
+            score += " · " + ", ".join(f"{k} {v}" for k, v in summ.flashcards.items())
         return f"{MODES[s.mode]} · item {s.index + 1} of {len(s)}{score}"
 
     def _tick(self) -> None:
