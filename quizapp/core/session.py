@@ -1065,14 +1065,23 @@ class Session:
 
     def missed_entries(self) -> list[Entry]:
         """Fresh entries for "Retry missed" (one per entry with any missed part)."""
+        return [Entry(self.entries[i].deck_id, self.entries[i].item, self.entries[i].reverse,
+                      dict(self.entries[i].orders)) for i in self.missed_indices()]
+
+    def missed_indices(self) -> list[int]:
+        """Entries missed in this session, once per card or question even when a relearning
+        card was shown several times: any question not fully right, any card rated Again."""
         seen: dict[int, None] = {}
         for i, _part in self.summary().missed:
             seen.setdefault(i, None)
         for i, r in self.ratings.items():
             if r == Rating.AGAIN:
                 seen.setdefault(i, None)
-        return [Entry(self.entries[i].deck_id, self.entries[i].item, self.entries[i].reverse,
-                      dict(self.entries[i].orders)) for i in sorted(seen)]
+        out: dict[str, int] = {}
+        for i in sorted(seen):
+            e = self.entries[i]
+            out.setdefault(f"{e.unit().key}", i)
+        return list(out.values())
 
     # -- pause and resume -----------------------------------------------------------------
 

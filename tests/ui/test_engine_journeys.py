@@ -122,6 +122,8 @@ def test_flashcard_rated_again_comes_back_with_counters(window: MainWindow, qtbo
     press(qtbot, window, K.Key_Space, K.Key_4)
     assert window.stack.currentWidget() is window.results_page
     assert [a.answer for a in window.store.attempts()] == ["Again", "Easy", "Easy"]
+    missed = window.results_page.missed_list
+    assert missed is not None and missed.count() == 1  # the card, once
 
 
 def test_study_what_is_due_mixes_cards_and_questions(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

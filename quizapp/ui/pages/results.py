@@ -148,15 +148,8 @@ class ResultsPage(QWidget):
         if missed:
             self.missed_list = QListWidget()
             self.missed_list.setAccessibleName("Missed items")
-            seen: set[int] = set()
-            for idx, _part in s.missed:
-                if idx in seen:
-                    continue
-                seen.add(idx)
+            for idx in session.missed_indices():
                 self.missed_list.addItem(f"{idx + 1}. {session.entries[idx].title}")
-            for idx, r in session.ratings.items():
-                if r.label == "Again" and idx not in seen:
-                    self.missed_list.addItem(f"{idx + 1}. {session.entries[idx].title}")
             self.missed_list.setMinimumHeight(min(260, 30 + 28 * self.missed_list.count()))
             self.missed_list.itemActivated.connect(
                 lambda it: self.review_item.emit(int(it.text().split(".")[0]) - 1))
