@@ -4,7 +4,7 @@ mouse clicks, and flashcards that relearn within the session."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from quizapp.core.model import Case
 from quizapp.core.session import Entry, Session, SessionSettings
@@ -171,3 +171,34 @@ def test_library_selection_does_not_replace_ticked_decks(window: MainWindow) -> 
     lib.table.selectRow(row)
     window.show_builder()
     assert window.builder.settings().deck_ids == ("back-pain-red-flags",)
+
+
+def test_results_keys_scroll_and_enter_retries(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: on Results, Enter did not trigger Retry missed and PgDn/End did not scroll."""
+    window.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+                                         selection="all", limit=3, shuffle=False,
+                                         confidence=True), remember=False)
+    st = window.study
+    for _ in range(3):
+        q = st.session.current.item  # type: ignore[union-attr]
+        view = st.active_view()
+        assert view is not None
+        wrong = next(d for d, i in enumerate(view.order) if not q.options[i].correct)  # type: ignore[union-attr]
+        view.toggle(wrong)
+        press(qtbot, window, K.Key_2, K.Key_Return, K.Key_Return)
+    page = window.results_page
+    assert window.stack.currentWidget() is page
+    window.resize(900, 420)  # small enough to scroll
+    qtbot.wait(50)
+    bar = page.scroll_area.verticalScrollBar()
+    assert bar.maximum() > 0
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(page, K.Key_PageDown)
+    assert bar.value() > 0
+    qtbot.keyClick(page, K.Key_End)
+    assert bar.value() == bar.maximum()
+    qtbot.keyClick(page, K.Key_Home)
+    assert bar.value() == 0
+    qtbot.keyClick(page, K.Key_Return)
+    assert window.stack.currentWidget() is st and len(st.session) == 3  # type: ignore[arg-type]

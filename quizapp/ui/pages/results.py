@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -74,6 +77,39 @@ class ResultsPage(QWidget):
             foot.addWidget(b)
         outer.addLayout(foot)
         self.missed_list: QListWidget | None = None
+        self._keys()
+
+    def _keys(self) -> None:
+        """Enter retries the missed items (or opens the missed item selected in the list);
+        R and V as the buttons say; the page scrolls with PgUp/PgDn, arrows, Home and End."""
+        def sc(key: str, fn: Callable[[], object]) -> None:
+            s = QShortcut(QKeySequence(key), self)
+            s.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            s.activated.connect(fn)
+
+        for key in ("Return", "Enter"):
+            sc(key, self.key_enter)
+        sc("R", lambda: self._press(self.retry_button))
+        sc("V", lambda: self._press(self.review_button))
+        bar = self.scroll_area.verticalScrollBar
+        sc("PgDown", lambda: bar().setValue(bar().value() + bar().pageStep()))
+        sc("PgUp", lambda: bar().setValue(bar().value() - bar().pageStep()))
+        sc("Home", lambda: bar().setValue(bar().minimum()))
+        sc("End", lambda: bar().setValue(bar().maximum()))
+
+    @staticmethod
+    def _press(b: QPushButton) -> None:
+        if b.isEnabled() and b.isVisibleTo(b.window()):
+            b.click()
+
+    def key_enter(self) -> None:
+        lst = self.missed_list
+        if lst is not None and lst.hasFocus() and lst.currentItem() is not None:
+            lst.itemActivated.emit(lst.currentItem())
+        elif self.retry_button.isEnabled():
+            self.retry_button.click()
+        else:
+            self.home_button.click()
 
     def show_summary(self, session: Session, s: Summary) -> None:
         content = QWidget()
@@ -164,4 +200,6 @@ class ResultsPage(QWidget):
         self.scroll_area.setWidget(content)
         self.retry_button.setEnabled(bool(missed))
         self.review_button.setVisible(bool(s.questions))
-        self.home_button.setFocus()
+        self.retry_button.setToolTip("Start a new session with the items you missed "
+                                     "(Enter or R)")
+        (self.retry_button if missed else self.home_button).setFocus()
