@@ -202,3 +202,25 @@ def test_results_keys_scroll_and_enter_retries(window: MainWindow, qtbot) -> Non
     assert bar.value() == 0
     qtbot.keyClick(page, K.Key_Return)
     assert window.stack.currentWidget() is st and len(st.session) == 3  # type: ignore[arg-type]
+
+
+def test_end_in_a_case_lands_on_its_last_line(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: End inside a case landed on 1.5 to 3 screens of blank space."""
+    from PySide6.QtWidgets import QLabel
+
+    window.start_session(SessionSettings(mode="tutor", deck_ids=("clinical-vignettes",),
+                                         selection="all", limit=1, shuffle=False),
+                         remember=False)
+    st = window.study
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    press(qtbot, window, K.Key_A, K.Key_Return)
+    qtbot.wait(50)
+    press(qtbot, window, K.Key_End)
+    area = st.scroll_area
+    content = area.widget()
+    last = next(w for w in content.findChildren(QLabel) if "more stages open" in w.text())
+    bottom = last.mapTo(content, last.rect().bottomLeft()).y()
+    seen_to = area.verticalScrollBar().value() + area.viewport().height()
+    assert bottom <= seen_to  # the last line is on screen ...
+    assert seen_to - bottom < area.viewport().height() // 6  # ... with no blank screen below

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -72,6 +72,15 @@ def submit_warning(s: Session) -> str:
                      f"{'has' if unsaved == 1 else 'have'} a selection that was never "
                      "saved (Enter or “Save answer and continue” saves it).")
     return text
+
+
+class _Column(QWidget):
+    """The scrolled item. Its height follows its width: a wrapped label's minimum height is
+    measured at its narrowest, which made the page 1.5 to 3 screens taller than the item, so
+    End landed on blank space. The scroll area sizes it with heightForWidth instead."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), 0)
 
 
 class Navigator(QWidget):
@@ -304,7 +313,7 @@ class StudyPage(QWidget):
         self.revealed = False
         self.views = []
         self.save_stage_button = None
-        content = QWidget()
+        content = _Column()
         row = QHBoxLayout(content)  # a centred column of readable width
         row.setContentsMargins(SPACE * 2, SPACE, SPACE * 2, SPACE * 2)
         inner = QWidget()
