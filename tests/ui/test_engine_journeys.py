@@ -224,3 +224,22 @@ def test_end_in_a_case_lands_on_its_last_line(window: MainWindow, qtbot) -> None
     seen_to = area.verticalScrollBar().value() + area.viewport().height()
     assert bottom <= seen_to  # the last line is on screen ...
     assert seen_to - bottom < area.viewport().height() // 6  # ... with no blank screen below
+
+
+def test_unticked_boxes_are_visible_in_the_dark_theme(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: unticked checkboxes and radio buttons were nearly invisible in the dark theme."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QCheckBox, QRadioButton
+
+    window.set_theme("dark")
+    try:
+        for w in (QCheckBox("x"), QRadioButton("x")):
+            qtbot.addWidget(w)
+            w.show()
+            img = w.grab().toImage()
+            edge = max(QColor(img.pixel(x, y)).lightness()
+                       for x in range(min(16, img.width())) for y in range(img.height()))
+            background = QColor(img.pixel(0, 0)).lightness()
+            assert edge - background > 80, (type(w).__name__, edge, background)
+    finally:
+        window.set_theme("light")
