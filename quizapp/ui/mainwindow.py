@@ -607,27 +607,47 @@ class MainWindow(QMainWindow):
 
     # -- decks from files ----------------------------------------------------------------
 
+    def _folder(self, kind: str, fallback: Path | None = None) -> Path:
+        """The folder a file dialog of this kind opened in last time (remembered across
+        restarts), else ``fallback`` (the home folder)."""
+        value = self.settings.value(f"folders/{kind}", "")
+        folder = Path(str(value)) if value else None
+        if folder is not None and folder.is_dir():
+            return folder
+        return fallback or Path.home()
+
+    def _remember_folder(self, kind: str, chosen: str) -> None:
+        if chosen:
+            self.settings.setValue(f"folders/{kind}", str(Path(chosen).parent))
+
     def open_deck_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open deck", str(Path.home()),
+        name, _ = QFileDialog.getOpenFileName(self, "Open deck", str(self._folder("decks")),
                                               "Decks (*.yaml *.yml);;All files (*)")
+        self._remember_folder("decks", name)
         if name:
             self.open_deck(Path(name))
 
     def preview_deck_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Preview deck", str(Path.home()),
+        name, _ = QFileDialog.getOpenFileName(self, "Preview deck", str(self._folder("decks")),
                                               "Decks (*.yaml *.yml);;All files (*)")
+        self._remember_folder("decks", name)
         if name:
             self.preview_deck(Path(name))
 
     def import_questions_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
-            self, "Import questions from Anki or Moodle", str(Path.home()),
+            self, "Import questions from Anki or Moodle", str(self._folder("import")),
             "Anki or Moodle files (*.txt *.csv *.tsv *.gift *.xml *.apkg *.colpkg);;"
             "All files (*)")
+        self._remember_folder("import", name)
         if not name:
             return
         src = Path(name)
         folder = user_decks_dir(self.data_dir)
+        try:  # on a fresh install the deck folder does not exist yet: the dialog would
+            folder.mkdir(parents=True, exist_ok=True)  # fall back to the home folder
+        except OSError:
+            folder = self._folder("import")
         suggested = folder / (src.stem + ".yaml")
         n = 2
         while suggested.exists():
@@ -724,22 +744,25 @@ class MainWindow(QMainWindow):
     # -- progress files ------------------------------------------------------------------
 
     def export_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export attempts", str(Path.home() /
-                                              "quizapp-attempts.csv"), "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(self, "Export attempts", str(
+            self._folder("export") / "quizapp-attempts.csv"), "CSV (*.csv)")
+        self._remember_folder("export", name)
         if name:
             self._file_op(lambda: self.store.export_csv(Path(name)), f"Attempts saved to {name}.")
 
     def export_progress(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export progress", str(Path.home() /
-                                              "quizapp-progress.json"), "JSON (*.json)")
+        name, _ = QFileDialog.getSaveFileName(self, "Export progress", str(
+            self._folder("export") / "quizapp-progress.json"), "JSON (*.json)")
+        self._remember_folder("export", name)
         if name:
             self._file_op(lambda: self.store.export_json(Path(name)),
                           f"Progress saved to {name}. Import it on the other computer with "
                           "File ▸ Import progress.")
 
     def import_progress(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import progress", str(Path.home()),
-                                              "JSON (*.json)")
+        name, _ = QFileDialog.getOpenFileName(self, "Import progress",
+                                              str(self._folder("export")), "JSON (*.json)")
+        self._remember_folder("export", name)
         if not name:
             return
         try:

@@ -243,3 +243,38 @@ def test_unticked_boxes_are_visible_in_the_dark_theme(window: MainWindow, qtbot)
             assert edge - background > 80, (type(w).__name__, edge, background)
     finally:
         window.set_theme("light")
+
+
+def test_file_dialogs_start_in_the_deck_folder_and_remember_folders(  # type: ignore[no-untyped-def]
+        window: MainWindow, tmp_path, monkeypatch) -> None:
+    """Defect: the first import offered to save in the home folder (the deck folder did not
+    exist yet on a fresh install), and file dialogs never remembered the last folder."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    src_dir = tmp_path / "downloads"
+    src_dir.mkdir()
+    src = src_dir / "anki.txt"
+    src.write_text("front\tback\n", encoding="utf-8")
+    opened: list[str] = []
+    saved: list[str] = []
+
+    def get_open(parent, caption, folder, filters):  # type: ignore[no-untyped-def]
+        opened.append(folder)
+        return str(src), ""
+
+    def get_save(parent, caption, suggested, filters):  # type: ignore[no-untyped-def]
+        saved.append(suggested)
+        return "", ""  # cancelled
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(get_open))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(get_save))
+    decks = window.data_dir / "decks"
+    assert not decks.exists()  # a fresh install
+    window.import_questions_dialog()
+    assert Path(saved[0]).parent == decks and decks.is_dir()
+    window.import_questions_dialog()
+    assert Path(opened[1]) == src_dir  # remembered
+    window.export_csv()
+    assert Path(saved[-1]).parent == Path.home()  # nothing chosen there yet
