@@ -278,3 +278,40 @@ def test_file_dialogs_start_in_the_deck_folder_and_remember_folders(  # type: ig
     assert Path(opened[1]) == src_dir  # remembered
     window.export_csv()
     assert Path(saved[-1]).parent == Path.home()  # nothing chosen there yet
+
+
+def test_statistics_is_not_clipped_at_large_text_sizes(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: Statistics was clipped from 125% zoom (topic names cut; tabs and tiles clipped
+    at 200%). At every zoom the page now reflows and scrolls instead."""
+    from PySide6.QtWidgets import QLabel
+
+    window.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+                                         selection="all", limit=1, shuffle=False),
+                         remember=False)
+    window.study.active_view().toggle(0)  # type: ignore[union-attr]
+    press(qtbot, window, K.Key_Return, K.Key_Return)
+    window.resize(1280, 800)
+    try:
+        for zoom in (1.25, 1.6, 2.0):
+            window.settings.setValue("view/zoom", zoom)
+            window.set_theme("light")
+            window.show_stats()
+            page = window.stats_page
+            assert page is not None
+            qtbot.wait(50)
+            for tile in page.tiles.values():
+                for lab in tile.findChildren(QLabel):
+                    if lab.wordWrap():
+                        assert lab.height() >= lab.heightForWidth(lab.width()), (zoom, lab.text())
+                    else:
+                        assert lab.width() >= lab.sizeHint().width(), (zoom, lab.text())
+            bar = page.tabs.tabBar()
+            assert bar.width() >= bar.sizeHint().width(), zoom  # every tab whole
+            table = page.weak_table
+            fm = table.fontMetrics()
+            assert table.columnWidth(0) >= fm.horizontalAdvance("Deck · Back-pain red flags")
+            assert page.page_scroll.horizontalScrollBar().maximum() == 0, zoom  # no sideways
+            window.show_library()
+    finally:
+        window.settings.setValue("view/zoom", 1.0)
+        window.set_theme("light")

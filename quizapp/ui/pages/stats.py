@@ -18,19 +18,21 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtCore import QDate, QEvent, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -169,7 +171,9 @@ class _Tile(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(SPACE * 2, SPACE, SPACE * 2, SPACE)
         lay.setSpacing(0)
-        lay.addWidget(label(caption, "muted"))
+        head = label(caption, "muted")
+        head.setWordWrap(False)  # a caption is never cut in two (the tiles reflow instead)
+        lay.addWidget(head)
         self.value = label("–", "title")
         lay.addWidget(self.value)
         self.note = label("", "muted")
@@ -181,6 +185,14 @@ class _Tile(QFrame):
         self.value.setText(value)
         self.note.setText(note)
         self.setAccessibleName(f"{self.caption}: {value}" + (f", {note}" if note else ""))
+
+
+class _Fitted(QWidget):
+    """The scrolled page: as tall as its content at the window's width (a wrapped label's
+    minimum height is measured at its narrowest, which would add blank space)."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), 0)
 
 
 class StatsPage(QWidget):
@@ -205,16 +217,33 @@ class StatsPage(QWidget):
         self._weak_rows: list[MasteryRow] = []
         self._syncing = False
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
+        page.setSpacing(SPACE * 3 // 2)
+        # Everything but the footer scrolls when large text needs more room than the window
+        # has (at 125-200% zoom it was clipped instead).
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = _Fitted()
+        inner.setObjectName("page")
+        self.page_scroll.setWidget(inner)
+        page.addWidget(self.page_scroll, 1)
+        outer = QVBoxLayout(inner)
+        outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(SPACE * 3 // 2)
 
         # -- header: title and filters ---------------------------------------------------
-        head = QHBoxLayout()
-        head.setSpacing(SPACE)
+        self.head_grid = QGridLayout()
+        self.head_grid.setSpacing(SPACE)
         title = label("Progress", "title")
         title.setWordWrap(False)
-        head.addWidget(title)
+        self.title_label = title
+        self.head_grid.addWidget(title, 0, 0)
+        self.filters = QWidget()
+        head = QHBoxLayout(self.filters)
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(SPACE)
         head.addStretch(1)
         self.deck_combo = QComboBox()
         self.deck_combo.setAccessibleName("Deck")
@@ -250,11 +279,15 @@ class StatsPage(QWidget):
             lab.setBuddy(edit)
             head.addWidget(lab)
             head.addWidget(edit)
-        outer.addLayout(head)
+        self._filters_below = False
+        self.head_grid.addWidget(self.filters, 0, 1)
+        self.head_grid.setColumnStretch(1, 1)
+        outer.addLayout(self.head_grid)
 
-        # -- summary tiles -----------------------------------------------------------------
-        tiles = QHBoxLayout()
+        # -- summary tiles (as many per row as fit: they reflow at large text sizes) --------
+        tiles = QGridLayout()
         tiles.setSpacing(SPACE)
+        self.tile_grid = tiles
         self.tiles = {
             "answers": _Tile("Answers", "Questions answered and flashcards rated in the period"),
             "accuracy": _Tile("Accuracy", "Share of answers that were right"),
@@ -266,13 +299,13 @@ class StatsPage(QWidget):
                          "Due column counts the same"),
             "time": _Tile("Study time", "Time spent answering (as measured in sessions)"),
         }
-        for t in self.tiles.values():
-            tiles.addWidget(t)
+        self._tile_columns = 0
         outer.addLayout(tiles)
 
         # -- body: charts (tabs) beside the weakest-areas table; or the empty state ----------
         self.body = QStackedWidget()
         content = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = content
         content.setChildrenCollapsible(False)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Charts")
@@ -290,6 +323,7 @@ class StatsPage(QWidget):
         content.addWidget(self.tabs)
 
         side = QFrame()
+        self.side = side
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(SPACE, 0, 0, 0)
         side_lay.setSpacing(SPACE // 2)
@@ -339,6 +373,8 @@ class StatsPage(QWidget):
         el.addStretch(2)
         self.body.addWidget(empty)
         outer.addWidget(self.body, 1)
+        self._fit_to_text()
+        self._reflow_tiles()
 
         # -- footer: exports, status, back ------------------------------------------------------
         foot = QHBoxLayout()
@@ -361,7 +397,7 @@ class StatsPage(QWidget):
         foot.addWidget(self.csv_button)
         foot.addWidget(self.status, 1)
         foot.addWidget(self.back_button)
-        outer.addLayout(foot)
+        page.addLayout(foot)
 
         self.deck_combo.currentIndexChanged.connect(self._on_filter_changed)
         self.period_combo.currentIndexChanged.connect(self._on_period_changed)
@@ -975,8 +1011,51 @@ class StatsPage(QWidget):
             return
         super().keyPressEvent(event)
 
+    def _reflow_tiles(self) -> None:
+        """Fit the page to its width at any text size, without clipping: the filters go
+        below the title, tiles fill as many columns as their captions fit (six at normal
+        sizes), and the weak-areas table goes below the charts when both do not fit."""
+        fm = self.fontMetrics()
+        avail = max(1, self.page_scroll.viewport().width())
+        below = (self.title_label.sizeHint().width() + self.filters.sizeHint().width()
+                 + SPACE * 2 > avail)
+        if below != self._filters_below:
+            self._filters_below = below
+            self.head_grid.removeWidget(self.filters)
+            self.head_grid.addWidget(self.filters, *((1, 0, 1, 2) if below else (0, 1)))
+        wide = self.tabs.minimumWidth() + self.side.minimumWidth() + SPACE * 2 <= avail
+        want = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != want:
+            self.splitter.setOrientation(want)
+        self.body.setMinimumHeight(0 if wide else fm.height() * 36)
+        widest = max(fm.horizontalAdvance(t.caption) for t in self.tiles.values())
+        tile_w = widest + SPACE * 6  # a caption on one line, with the card's margins
+        fits = avail // max(1, tile_w)
+        cols = next((c for c in (len(self.tiles), 3, 2) if c <= fits), 2)  # even rows
+        if cols == self._tile_columns:
+            return
+        self._tile_columns = cols
+        for i, t in enumerate(self.tiles.values()):
+            self.tile_grid.removeWidget(t)
+            self.tile_grid.addWidget(t, i // cols, i % cols)
+
+    def _fit_to_text(self) -> None:
+        """Room for the chart tabs and the weak-area names at the current text size."""
+        fm = self.fontMetrics()
+        self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + SPACE)
+        self.side.setMinimumWidth(fm.horizontalAdvance("Deck · Clinical vignettes: back")
+                                  + fm.horizontalAdvance("not started  0 of 100") + SPACE * 6)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._reflow_tiles()
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_to_text()
+            self._tile_columns = 0
+            self._reflow_tiles()
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
                 and self.dashboard is not None and self._drawn_theme \
                 and self._drawn_theme != self._theme_name():
