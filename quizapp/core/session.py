@@ -875,9 +875,7 @@ class Session:
             check_answer(sel)
         except BlankAnswerError as e:
             raise SessionError(str(e)) from None
-        if self.settings.confidence and confidence is None:
-            confidence = 1  # an exam answer saved without a confidence counts at level 1
-        mark = mark_question(q, sel, confidence)
+        mark = self._mark(q, sel, confidence)
         ms = int(1000 * self.seconds_on(self.index))
         resp = Response(sel, confidence, ms, mark)
         self.responses[key] = resp
@@ -885,6 +883,12 @@ class Session:
             self._record(entry, part, resp)
         self._save_pending()
         return mark
+
+    def _mark(self, q: Question, sel: tuple[int, ...], confidence: int | None) -> Mark:
+        """The rulebook's mark; with CBM on, an exam answer saved without a confidence is
+        marked at level 1 (+1/0) — the confidence itself stays "not given"."""
+        level = 1 if self.settings.confidence and confidence is None else confidence
+        return mark_question(q, sel, level)
 
     def clear_answer(self, part: str = "") -> None:
         """Exam mode, single question: take an answer back before submitting."""
@@ -1156,9 +1160,11 @@ class Session:
                 except KeyError:
                     continue
                 sel = tuple(int(x) for x in r["selected"] if 0 <= int(x) < len(q.options))
+                if not sel:
+                    continue  # a blank answer is never kept
                 conf = r.get("confidence")
                 sess.responses[(i, r["part"])] = Response(
-                    sel, conf, int(r.get("time_ms", 0)), mark_question(q, sel, conf),
+                    sel, conf, int(r.get("time_ms", 0)), sess._mark(q, sel, conf),
                     bool(r.get("recorded")))
             for k, v in state.get("ratings", {}).items():
                 i = remap.get(int(k))

@@ -270,8 +270,7 @@ class EngineMachine(RuleBasedStateMachine):
             sel = s.selection(part)
             if sel:  # the selection is the saved answer at once
                 conf = s.confidence_of(part)
-                self.saved[(s.index, part)] = (sel, 1 if conf is None and
-                                               s.settings.confidence else conf)
+                self.saved[(s.index, part)] = (sel, conf)
             else:
                 self.saved.pop((s.index, part), None)
 
@@ -496,3 +495,13 @@ EngineMachine.TestCase.settings = settings(
     max_examples=300, stateful_step_count=50, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_engine_state_machine = EngineMachine.TestCase
+
+
+def test_exam_answer_without_confidence_is_marked_at_level_one(tmp_path: Path) -> None:
+    sess = _session(tmp_path, confidence=True)
+    sess.select("", 0)  # right, no confidence given
+    assert sess.confidence_of("") is None  # the screen does not pretend one was chosen
+    summary = sess.finish()
+    (att,) = [a for a in sess.store.attempts() if a.item_id == "q1"]
+    assert att.confidence is None and att.marks == 1.0 and att.correct
+    assert summary.max_marks == 3 * 6  # six questions, all under certainty-based marks

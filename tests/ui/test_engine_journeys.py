@@ -315,3 +315,18 @@ def test_statistics_is_not_clipped_at_large_text_sizes(window: MainWindow, qtbot
     finally:
         window.settings.setValue("view/zoom", 1.0)
         window.set_theme("light")
+
+
+def test_resume_offer_counts_items_not_case_questions(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: the resume banner said "6 of 2 items answered" (case questions counted as
+    items)."""
+    s = _exam_on(window, "case-ivdu-fever")
+    case = s.current.item
+    assert isinstance(case, Case)
+    for _stage in range(3):  # three stages saved, the fourth not
+        window.study.active_view().toggle(0)  # type: ignore[union-attr]
+        press(qtbot, window, K.Key_Return)
+    window.study.go(1)
+    window.study.active_view().toggle(0)  # type: ignore[union-attr]
+    press(qtbot, window, K.Key_Return)
+    assert window._pending_summary() == "unfinished timed exam session (0 of 2 items answered)"
