@@ -724,7 +724,10 @@ class StudyPage(QWidget):
         if s.is_exam and isinstance(s.current.item, Case) and v is not None:
             self.save_stage()  # Enter saves the stage (or says what is missing)
         elif v is not None and not s.is_exam:
-            self.submit(v.part)  # says what is missing when it cannot submit yet
+            if s.selection(v.part) or not (len(self.views) > 1 and v is not self.views[0]):
+                self.submit(v.part)  # says what is missing when it cannot submit yet
+            else:  # a case's next stage, still below the feedback: go to it
+                self._bring_into_view(v)
         elif s.entry_answered(s.index) or s.is_exam:
             self.next()
 
