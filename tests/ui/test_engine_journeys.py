@@ -330,3 +330,18 @@ def test_resume_offer_counts_items_not_case_questions(window: MainWindow, qtbot)
     window.study.active_view().toggle(0)  # type: ignore[union-attr]
     press(qtbot, window, K.Key_Return)
     assert window._pending_summary() == "unfinished timed exam session (0 of 2 items answered)"
+
+
+def test_library_last_score_is_not_copied_from_a_mixed_session(window: MainWindow) -> None:
+    """Defect: the library's Last score copied one mixed exam's score to every deck in it."""
+    store = window.store
+    alone = store.start_session("tutor", {}, ["asps-essentials"])
+    store.finish_session(alone, {"questions": 4, "percent": 25.0})
+    mixed = store.start_session("exam", {}, ["asps-essentials", "back-pain-red-flags"])
+    store.finish_session(mixed, {"questions": 10, "percent": 90.0})
+    window.refresh_library()
+    lib = window.library
+    last = {lib.table.item(r, 0).text(): lib.table.item(r, 5).text()
+            for r in range(lib.table.rowCount())}
+    assert last["ASPS essentials"] == "25%"  # its own session, not the later mixed one
+    assert last["Back-pain red flags"] == ""  # never studied alone
