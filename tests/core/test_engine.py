@@ -486,6 +486,13 @@ class EngineMachine(RuleBasedStateMachine):
             assert summ.answered == sum(bool(a.answer) for a in atts)
         if s.mode == "flashcards":
             assert sum(summ.flashcards.values()) == len(self.ratings)
+        if s.mode == "tutor":  # the mark each question's feedback shows is the recorded one
+            by_unit = {a.unit.key: a for a in self._question_attempts()}
+            for i, p in s.responses:
+                shown = s.part_view(p, i).mark
+                att = by_unit[s.entries[i].unit(p).key]
+                assert shown is not None and shown.marks == att.marks
+                assert shown.correct == att.correct
         for i in range(len(s.entries)):
             status = s.entry_status(i)
             assert (status == "answered") == s.entry_answered(i)
