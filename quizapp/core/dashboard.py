@@ -41,7 +41,9 @@ from itertools import pairwise
 from operator import itemgetter
 from typing import Any, Literal, cast
 
+from quizapp.core import scoring
 from quizapp.core.model import Case, Deck, Flashcard, Item
+from quizapp.core.planner import deck_counts, due_cutoff
 from quizapp.core.scheduling import parse_timestamp, utc_now
 from quizapp.core.session import SessionSettings
 from quizapp.core.store import MODES, Mode, Store
@@ -65,12 +67,8 @@ __all__ = [
 FORECAST_DAYS = 30
 
 #: Confidence level -> (lowest, highest) share of right answers at which that level earns the
-#: most certainty-based marks: the break-even points are 2/3 and 4/5.
-CALIBRATION_IDEAL: dict[int, tuple[float, float]] = {
-    1: (0.0, 2 / 3),
-    2: (2 / 3, 0.8),
-    3: (0.8, 1.0),
-}
+#: most certainty-based marks: defined once in the marking rulebook.
+CALIBRATION_IDEAL = scoring.CALIBRATION_IDEAL
 
 #: Below this many answers at a confidence level its verdict is "too few answers".
 CALIBRATION_MIN_ANSWERS = 5
@@ -250,7 +248,8 @@ class Totals:
     sessions: int
     """Sessions started in the period (on the filtered decks)."""
     due_today: int
-    """Units of the filtered decks due today, overdue included."""
+    """Items of the filtered decks due by the end of this study day, overdue included (the
+    library's Due column counts the same: :func:`quizapp.core.planner.deck_counts`)."""
 
     @property
     def accuracy(self) -> float | None:
@@ -541,6 +540,8 @@ def compute(
             forecast_counts = store.forecast(all_units, FORECAST_DAYS, local_now)
     zone = local_now.tzinfo
     today_ordinal = today.toordinal()
+    cutoff = due_cutoff(local_now)  # "due today": by the end of the study day, in items
+    due_items = 0
     deck_rows: list[MasteryRow] = []
     tag_groups: dict[str, _Group] = {}
     for deck in chosen:
@@ -552,6 +553,7 @@ def compute(
                 if g is None:
                     g = tag_groups[t] = _Group()
                 item_groups.append(g)
+            first_due: datetime | None = None
             for part, flashcard in _items_units(item):
                 unit = (deck.id, item.id, part)
                 result = latest.get(unit)
@@ -563,12 +565,15 @@ def compute(
                     now_wrong = state is not None and state.last_correct is False
                     due = None if state is None else state.due
                     if due is not None:
+                        first_due = due if first_due is None else min(first_due, due)
                         index = due.astimezone(zone).toordinal() - today_ordinal
                         if index < FORECAST_DAYS:
                             forecast_counts[max(0, index)] += 1
                 group.add(deck.id, result, flashcard, now_wrong)
                 for g in item_groups:
                     g.add(deck.id, result, flashcard, now_wrong)
+            if first_due is not None and first_due <= cutoff:
+                due_items += 1
         deck_rows.append(group.row("deck", deck.id, deck.title, (deck.id,)))
     tag_deck_ids = tuple(flt.deck_ids) if flt.deck_ids else None
     tag_rows = [g.row("tag", t, t, tag_deck_ids) for t, g in tag_groups.items()]
@@ -587,6 +592,8 @@ def compute(
         d = s.started.astimezone(tz).toordinal()
         if lo <= d <= hi and (wanted is None or wanted.intersection(s.deck_ids)):
             sessions += 1
+    if items is None:
+        due_items = sum(deck_counts(store, d, local_now).due for d in chosen)
     total = sum(day_total.values())
     totals = Totals(
         attempts=total,
@@ -595,7 +602,7 @@ def compute(
         active_days=len(day_total),
         study_ms=study_ms,
         sessions=sessions,
-        due_today=forecast[0],
+        due_today=due_items,
     )
     return Dashboard(
         filters=flt,

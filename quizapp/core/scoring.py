@@ -10,8 +10,20 @@ Certainty-based marking (CBM, after Gardner-Medwin, UCL): the student rates thei
     correct          +1    +2    +3
     wrong             0    -2    -6
 
-For a select-all question "correct" means every option judged right (full marks); partial
-credit without CBM is the fraction of options judged right.
+The rulebook (every screen, the CSV export and ``quizapp stats`` use these functions):
+
+* **A blank answer is never marked.** Every question needs at least one chosen option before
+  it can be submitted or saved (:func:`check_answer`); a question still blank when an exam
+  ends is *unanswered*: wrong, no credit at all (:func:`unanswered_mark`).
+* **"Fully right"** (``Mark.correct``): single-best, the keyed option chosen; select-all,
+  every option judged right (chosen if correct, left out if not).
+* **Partial credit** applies to select-all questions *without* CBM only: the share of options
+  judged right (``Mark.fraction``).
+* **With CBM there is no partial credit:** an answer is either fully right (+1/+2/+3) or it
+  counts as wrong (0/-2/-6), and its credit (``fraction``) is 1 or 0. The feedback says so
+  (:func:`verdict`), so the screen never promises credit the marks do not give.
+* Marks are shown rounded to at most one decimal by :func:`format_marks`; counts name their
+  unit (:func:`count_of`, :func:`plural`).
 
 :func:`rating_for` turns a result and a confidence into the FSRS rating that schedules the next
 review of the question: wrong -> Again, right but unsure -> Hard, right -> Good,
@@ -27,16 +39,25 @@ from quizapp.core.model import LETTERS, Question
 from quizapp.core.scheduling import Rating
 
 __all__ = [
+    "CALIBRATION_IDEAL",
     "CBM_MARKS",
     "CONFIDENCE_LEVELS",
+    "BlankAnswerError",
     "Mark",
+    "calibration_band",
     "cbm_mark",
+    "check_answer",
+    "count_of",
+    "format_marks",
     "indices_from_letters",
     "letters_for",
     "mark_multi",
     "mark_question",
     "mark_single",
+    "plural",
     "rating_for",
+    "unanswered_mark",
+    "verdict",
 ]
 
 #: Valid confidence levels for certainty-based marking.
@@ -47,6 +68,58 @@ CBM_MARKS: dict[int, tuple[int, int]] = {1: (1, 0), 2: (2, -2), 3: (3, -6)}
 
 #: The most a question can score under CBM (correct at confidence 3).
 CBM_MAX = 3
+
+#: Well-calibrated share of right answers per confidence level, as (low, high). With marks
+#: +1/0, +2/-2 and +3/-6, confidence 2 pays from a 2/3 chance of being right and confidence 3
+#: from 80%: right under 67% at 1, 67-80% at 2 and over 80% at 3. Results and Statistics
+#: both use this (and :func:`calibration_band` to say it).
+CALIBRATION_IDEAL: dict[int, tuple[float, float]] = {
+    1: (0.0, 2 / 3),
+    2: (2 / 3, 0.8),
+    3: (0.8, 1.0),
+}
+
+
+def calibration_band(confidence: int) -> str:
+    """The well-calibrated range for a confidence level in words: ``"under 67%"``,
+    ``"67–80%"``, ``"over 80%"``."""
+    low, high = CALIBRATION_IDEAL[confidence]
+    if low <= 0:
+        return f"under {high:.0%}"
+    if high >= 1:
+        return f"over {low:.0%}"
+    return f"{low * 100:.0f}–{high:.0%}"
+
+
+class BlankAnswerError(ValueError):
+    """An answer with no option chosen was submitted; blank answers are never marked."""
+
+
+def check_answer(selected: Collection[int]) -> None:
+    """Raise :class:`BlankAnswerError` if nothing is chosen (the one rule for every mode)."""
+    if not selected:
+        raise BlankAnswerError("choose at least one option before saving the answer")
+
+
+def format_marks(value: float, signed: bool = False) -> str:
+    """Marks for display, rounded to at most one decimal: ``13``, ``13.1``, ``-2``, ``0``
+    (``+3`` with ``signed``)."""
+    text = f"{float(value):.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    if text == "-0":
+        text = "0"
+    return "+" + text if signed and not text.startswith("-") and text != "0" else text
+
+
+def plural(n: int, unit: str, units: str | None = None) -> str:
+    """``plural(1, "case") == "1 case"``, ``plural(14, "case") == "14 cases"``."""
+    return f"{n} {unit if n == 1 else (units or unit + 's')}"
+
+
+def count_of(k: int, n: int, unit: str, units: str | None = None) -> str:
+    """``count_of(3, 9, "question") == "3 of 9 questions"`` (the unit agrees with ``n``)."""
+    return f"{k} of {plural(n, unit, units)}"
 
 
 def _check_confidence(confidence: int | None) -> None:
@@ -104,6 +177,11 @@ class Mark:
     confidence: int | None = None
 
     @property
+    def judged_right(self) -> int:
+        """How many options the student judged right."""
+        return sum(self.option_right)
+
+    @property
     def rating(self) -> Rating:
         """The scheduling rating this result implies (see :func:`rating_for`)."""
         return rating_for(self.correct, self.confidence)
@@ -114,9 +192,10 @@ def _finish(
 ) -> Mark:
     if confidence is None:
         return Mark(correct, fraction, fraction, 1.0, option_right, None)
+    # CBM: fully right or wrong; no partial credit (see the module docstring)
     return Mark(
-        correct, fraction, float(cbm_mark(correct, confidence)), float(CBM_MAX), option_right,
-        confidence,
+        correct, 1.0 if correct else 0.0, float(cbm_mark(correct, confidence)), float(CBM_MAX),
+        option_right, confidence,
     )
 
 
@@ -151,7 +230,7 @@ def mark_multi(
     """Mark a select-all-that-apply question: each option is a true/false judgement.
 
     ``fraction`` is the share of options judged right; ``correct`` only when all are.
-    With a confidence, ``marks`` is the CBM mark for ``correct``.
+    With a confidence, ``marks`` is the CBM mark for ``correct`` and ``fraction`` 1 or 0.
     """
     _check_confidence(confidence)
     if not key:
@@ -192,3 +271,36 @@ def indices_from_letters(letters: Collection[str]) -> list[int]:
             raise ValueError(f"not an option letter: {letter!r}")
         out.append(index)
     return sorted(out)
+
+
+def unanswered_mark(question: Question, cbm: bool = False) -> Mark:
+    """A question left unanswered when an exam ends: wrong, no credit at all (a select-all
+    question left blank earns nothing for the options it 'correctly' left out)."""
+    return Mark(False, 0.0, 0.0, float(CBM_MAX) if cbm else 1.0,
+                tuple(False for _ in question.options))
+
+
+def verdict(mark: Mark, multi: bool, answered: bool = True) -> tuple[str, str]:
+    """What the feedback says about a mark, and its kind (``"correct"``, ``"partial"``,
+    ``"wrong"`` or ``"unanswered"``). The text never contradicts the marks: with CBM a
+    partly right select-all answer is called wrong, with the options judged right beside it.
+    """
+    n = len(mark.option_right)
+    if not answered:
+        return "Not answered", "unanswered"
+    if mark.correct:
+        text, kind = "Correct", "correct"
+    elif multi and mark.confidence is None and mark.judged_right:
+        text = (f"Partly right: {count_of(mark.judged_right, n, 'option')} judged right, "
+                f"{format_marks(mark.fraction)} of 1 mark")
+        kind = "partial"
+    elif multi and mark.judged_right:
+        text = (f"Not fully right ({count_of(mark.judged_right, n, 'option')} judged right), "
+                "so it counts as wrong")
+        kind = "wrong"
+    else:
+        text, kind = "Incorrect", "wrong"
+    if mark.confidence is not None:
+        text += (f" · confidence {mark.confidence}: {format_marks(mark.marks, signed=True)} "
+                 f"mark{'' if abs(mark.marks) == 1 else 's'}")
+    return text, kind

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from quizapp.core.model import Deck
+from quizapp.core.planner import deck_counts
+from quizapp.core.scoring import format_marks, plural
 from quizapp.core.store import Session, Store
 
 __all__ = [
@@ -30,8 +32,9 @@ class DeckStats:
     """Progress on one deck.
 
     ``units`` counts study units (a reversible flashcard is two, a case one per stage
-    question); ``seen`` those with at least one attempt. ``due_today`` includes overdue units;
-    ``due_week`` is due within the next 7 days, today included.
+    question); ``seen`` those with at least one attempt. ``items`` counts items (a case is
+    one), and ``due_today`` / ``due_week`` count *items* due by the end of this study day /
+    of the 7th study day, as the library does (:func:`quizapp.core.planner.deck_counts`).
     """
 
     deck_id: str
@@ -45,6 +48,7 @@ class DeckStats:
     new: int
     flagged: int
     last_session: Session | None
+    items: int = 0
 
     @property
     def accuracy(self) -> float | None:
@@ -75,7 +79,7 @@ def deck_stats(
             attempts += n
             correct += ok
             seen += n > 0
-        forecast = store.forecast(units, days=7, now=moment)
+        counts = deck_counts(store, deck, moment)
         last = None
         for s in reversed(sessions):
             if deck.id in s.deck_ids:
@@ -89,11 +93,12 @@ def deck_stats(
                 seen=seen,
                 attempts=attempts,
                 correct=correct,
-                due_today=forecast[0],
-                due_week=sum(forecast),
+                due_today=counts.due,
+                due_week=counts.due_week,
                 new=len(store.new(units)),
                 flagged=len(store.flagged(units)),
                 last_session=last,
+                items=counts.items,
             )
         )
     return out
@@ -117,9 +122,9 @@ def format_score(score: dict[str, Any] | None) -> str:
     marks, max_marks = score.get("marks"), score.get("max_marks")
     if isinstance(marks, (int, float)) and not isinstance(marks, bool):
         parts.append(
-            f"marks {round(marks, 1):g}/{round(max_marks, 1):g}"
+            f"marks {format_marks(marks)}/{format_marks(max_marks)}"
             if isinstance(max_marks, (int, float)) and not isinstance(max_marks, bool)
-            else f"marks {round(marks, 1):g}"
+            else f"marks {format_marks(marks)}"
         )
     return " ".join(parts) if parts else "-"
 
@@ -133,7 +138,8 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
     if not stats:
         return "No decks.\n"
     moment = now if now is not None else _local_now()
-    header = ("deck", "items", "seen", "accuracy", "due today", "due 7 days", "last session")
+    header = ("deck", "items", "questions+cards", "seen", "accuracy", "due today",
+              "due 7 days", "last session")
     rows: list[tuple[str, ...]] = []
     for s in stats:
         acc = "-" if s.accuracy is None else f"{s.accuracy * 100:.0f}%"
@@ -145,6 +151,7 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
         rows.append(
             (
                 _clip(f"{s.title} [{s.deck_id}]", 44),
+                str(s.items),
                 str(s.units),
                 str(s.seen),
                 acc,
@@ -165,10 +172,11 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
     total_attempts = sum(s.attempts for s in stats)
     total_correct = sum(s.correct for s in stats)
     summary = (
-        f"{len(stats)} deck(s): {total_seen} of {total_units} items seen, "
-        f"{total_attempts} answer(s)"
+        f"{plural(len(stats), 'deck')}, {plural(sum(s.items for s in stats), 'item')}: "
+        f"{total_seen} of {total_units} questions and cards seen, "
+        f"{plural(total_attempts, 'answer')}"
         + (f", {total_correct / total_attempts * 100:.0f}% correct" if total_attempts else "")
-        + f"; {sum(s.due_today for s in stats)} due today, "
+        + f"; {plural(sum(s.due_today for s in stats), 'item')} due today, "
         f"{sum(s.due_week for s in stats)} within 7 days."
     )
     return "\n".join([line(header), *(line(r) for r in rows), "", summary]) + "\n"

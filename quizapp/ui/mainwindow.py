@@ -47,14 +47,17 @@ from quizapp.core.library import (
     load_deck,
     resources_dir,
 )
-from quizapp.core.model import Deck, StudyUnit
+from quizapp.core.model import Deck
 from quizapp.core.paths import user_decks_dir
+from quizapp.core.planner import deck_counts
 from quizapp.core.problems import Problem
+from quizapp.core.scoring import count_of, plural
 from quizapp.core.session import (
     MODES,
     Session,
     SessionError,
     SessionSettings,
+    daily_queue,
     select_entries,
 )
 from quizapp.core.store import Store, StoreError
@@ -269,23 +272,17 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _counts(self, deck: Deck) -> dict[str, object]:
-        # counted per item, as the session builder counts them: a case is one item however
-        # many questions it asks; it is due when any of its questions is, new when all are
-        units = deck.study_units()
-        by_item: dict[str, list[StudyUnit]] = {}
-        for u in units:
-            by_item.setdefault(u.item_id, []).append(u)
-        due_units = {u.key for u in self.store.due(units)}
-        new_units = {u.key for u in self.store.new(units)}
-        seen = sum(1 for us in by_item.values() if any(self.store.unit_totals(u)[0] for u in us))
-        due = sum(1 for us in by_item.values() if any(u.key in due_units for u in us))
-        new = sum(1 for us in by_item.values() if all(u.key in new_units for u in us))
+        # counted per item, as the session builder counts them, with the one "due" (by the
+        # end of the study day): see quizapp.core.planner
+        c = deck_counts(self.store, deck)
         last = ""
         for s in reversed(self.store.sessions()):
-            if deck.id in s.deck_ids and s.score and s.score.get("questions"):
+            # a session over several decks has one score for all of them: it says nothing
+            # about this deck alone, so only sessions on this deck alone count here
+            if list(s.deck_ids) == [deck.id] and s.score and s.score.get("questions"):
                 last = f"{s.score.get('percent', 0):.0f}%"
                 break
-        return {"items": len(by_item), "new": new, "due": due, "seen": seen, "last": last}
+        return {"items": c.items, "new": c.new, "due": c.due, "seen": c.seen, "last": last}
 
     # -- actions and menus -----------------------------------------------------------------
 
@@ -460,9 +457,11 @@ class MainWindow(QMainWindow):
         if not decks:
             return
         s = self.last_settings()
-        chosen = [d for d in self._selected_decks()]
-        if chosen:
-            s.deck_ids = tuple(d.id for d in chosen)
+        loaded = {d.id for d in decks}
+        if not any(i in loaded for i in s.deck_ids):
+            # nothing ticked before: start from the library's selected decks. Ticked decks
+            # are the student's choice and the selected row never replaces them.
+            s.deck_ids = tuple(d.id for d in self._selected_decks())
         self.builder.populate(decks, s)
         self.stack.setCurrentWidget(self.builder)
 
@@ -481,7 +480,8 @@ class MainWindow(QMainWindow):
 
             page = StatsPage(self.store, self.decks,
                              lambda: str(self.settings.value("view/theme", "system")))
-            page.start_session.connect(self.start_session)
+            # a one-off practice session: never replaces the builder's remembered choices
+            page.start_session.connect(lambda s: self.start_session(s, remember=False))
             page.back.connect(self.show_library)  # the page handles Esc itself
             self.stack.addWidget(page)
             self.stats_page = page
@@ -507,29 +507,26 @@ class MainWindow(QMainWindow):
         return len(select_entries(self.decks().values(), s, self.store))
 
     def study_due(self) -> None:
+        """One daily queue: everything due by the end of the study day (flashcards,
+        questions and cases interleaved) plus a few new items. Never remembered as the
+        builder's settings."""
         decks = self._selected_decks() or list(self.decks().values())
         if not decks:
             return
         last = self.last_settings()
         s = SessionSettings(mode="tutor", deck_ids=tuple(d.id for d in decks),
-                            selection="due_new", limit=20, shuffle=True,
+                            selection="due_new", limit=0, shuffle=True,
                             confidence=last.confidence)
-        cards = SessionSettings(mode="flashcards", deck_ids=s.deck_ids, selection="due_new",
-                                limit=20)
-        due_q = self._count(SessionSettings(**{**s.to_dict(), "selection": "due"}))
-        due_c = self._count(SessionSettings(**{**cards.to_dict(), "selection": "due"}))
-        n_q = self._count(s)
-        n_c = self._count(cards)
-        if not n_q and not n_c:
+        entries = daily_queue(self.decks().values(), s.deck_ids, self.store)
+        if not entries:
             QMessageBox.information(self, "Nothing due",
                                     "Nothing is due and nothing is new in these decks. "
                                     "Build a session with 'All' or 'Incorrect last time' to "
                                     "practise anyway.")
             return
-        # what is due comes first (questions before cards on a tie: they are what the
-        # student got wrong); with nothing due, whichever kind has more new items
-        prefer_questions = due_q >= due_c if (due_q or due_c) else n_q > n_c
-        self.start_session(s if prefer_questions else cards, remember=False)
+        if not self._may_replace_pending():
+            return
+        self._run(Session(entries, s, self.store))
 
     def _study_deck(self, path: str) -> None:
         self.study_due()
@@ -540,10 +537,12 @@ class MainWindow(QMainWindow):
         if not pending:
             return None
         mode = MODES.get(str(pending.get("settings", {}).get("mode")), "session")
-        n = len(pending.get("entries", []))
-        done = len(pending.get("responses", [])) + len(pending.get("ratings", {}))
-        return (f"unfinished {mode.lower()} session ({done} of {n} "
-                f"item{'s' if n != 1 else ''} answered)")
+        try:  # count as the session itself counts: an item is answered when all of it is
+            done, n = Session.resume(pending, self.decks(), self.store).progress()
+        except SessionError:
+            n = len(pending.get("entries", []))
+            return f"unfinished {mode.lower()} session ({plural(n, 'item')})"
+        return f"unfinished {mode.lower()} session ({count_of(done, n, 'item')} answered)"
 
     def _may_replace_pending(self) -> bool:
         """A new session takes the place of the unfinished one: say so, and ask."""
@@ -646,27 +645,47 @@ class MainWindow(QMainWindow):
 
     # -- decks from files ----------------------------------------------------------------
 
+    def _folder(self, kind: str, fallback: Path | None = None) -> Path:
+        """The folder a file dialog of this kind opened in last time (remembered across
+        restarts), else ``fallback`` (the home folder)."""
+        value = self.settings.value(f"folders/{kind}", "")
+        folder = Path(str(value)) if value else None
+        if folder is not None and folder.is_dir():
+            return folder
+        return fallback or Path.home()
+
+    def _remember_folder(self, kind: str, chosen: str) -> None:
+        if chosen:
+            self.settings.setValue(f"folders/{kind}", str(Path(chosen).parent))
+
     def open_deck_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open deck", str(Path.home()),
+        name, _ = QFileDialog.getOpenFileName(self, "Open deck", str(self._folder("decks")),
                                               "Decks (*.yaml *.yml);;All files (*)")
+        self._remember_folder("decks", name)
         if name:
             self.open_deck(Path(name))
 
     def preview_deck_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Preview deck", str(Path.home()),
+        name, _ = QFileDialog.getOpenFileName(self, "Preview deck", str(self._folder("decks")),
                                               "Decks (*.yaml *.yml);;All files (*)")
+        self._remember_folder("decks", name)
         if name:
             self.preview_deck(Path(name))
 
     def import_questions_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
-            self, "Import questions from Anki or Moodle", str(Path.home()),
+            self, "Import questions from Anki or Moodle", str(self._folder("import")),
             "Anki or Moodle files (*.txt *.csv *.tsv *.gift *.xml *.apkg *.colpkg);;"
             "All files (*)")
+        self._remember_folder("import", name)
         if not name:
             return
         src = Path(name)
         folder = user_decks_dir(self.data_dir)
+        try:  # on a fresh install the deck folder does not exist yet: the dialog would
+            folder.mkdir(parents=True, exist_ok=True)  # fall back to the home folder
+        except OSError:
+            folder = self._folder("import")
         suggested = folder / (src.stem + ".yaml")
         n = 2
         while suggested.exists():
@@ -764,22 +783,25 @@ class MainWindow(QMainWindow):
     # -- progress files ------------------------------------------------------------------
 
     def export_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export attempts", str(Path.home() /
-                                              "quizapp-attempts.csv"), "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(self, "Export attempts", str(
+            self._folder("export") / "quizapp-attempts.csv"), "CSV (*.csv)")
+        self._remember_folder("export", name)
         if name:
             self._file_op(lambda: self.store.export_csv(Path(name)), f"Attempts saved to {name}.")
 
     def export_progress(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export progress", str(Path.home() /
-                                              "quizapp-progress.json"), "JSON (*.json)")
+        name, _ = QFileDialog.getSaveFileName(self, "Export progress", str(
+            self._folder("export") / "quizapp-progress.json"), "JSON (*.json)")
+        self._remember_folder("export", name)
         if name:
             self._file_op(lambda: self.store.export_json(Path(name)),
                           f"Progress saved to {name}. Import it on the other computer with "
                           "File ▸ Import progress.")
 
     def import_progress(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import progress", str(Path.home()),
-                                              "JSON (*.json)")
+        name, _ = QFileDialog.getOpenFileName(self, "Import progress",
+                                              str(self._folder("export")), "JSON (*.json)")
+        self._remember_folder("export", name)
         if not name:
             return
         try:

@@ -120,4 +120,27 @@ def stylesheet(theme: str, base_pt: float = 10.0) -> str:
                                border-radius: 4px; }}
     QToolButton[role="nav"][answered="true"] {{ background: {c.selected_bg}; }}
     QToolButton[role="nav"][current="true"] {{ border: 2px solid {c.accent}; font-weight: 700; }}
+    """ + (_dark_indicators(c) if resolve(theme) == "dark" else "")
+
+
+def _dark_indicators(c: Colors) -> str:
+    """Fusion draws an unticked box or radio button dark-on-dark (its outline is the window
+    colour, darker): in the dark theme they are drawn here, light-edged and easy to see."""
+    from quizapp.core.library import resources_dir
+
+    check = (resources_dir() / "check-mark.svg").as_posix()
+    box = f"width: 14px; height: 14px; border: 1.5px solid {c.muted}; background: #1e2126;"
+    return f"""
+    QCheckBox::indicator {{ {box} border-radius: 3px; }}
+    QListView::indicator, QTableView::indicator {{ width: 11px; height: 11px;
+        border: 1px solid {c.muted}; background: #1e2126; border-radius: 2px; }}
+    QCheckBox::indicator:checked, QListView::indicator:checked,
+    QTableView::indicator:checked {{ background: {c.accent}; border-color: {c.accent};
+        image: url("{check}"); }}
+    QRadioButton::indicator {{ {box} border-radius: 8px; }}
+    QRadioButton::indicator:checked {{ border-color: {c.accent}; background: qradialgradient(
+        cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5, stop: 0 {c.accent},
+        stop: 0.45 {c.accent}, stop: 0.55 #1e2126, stop: 1 #1e2126); }}
+    QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {c.border};
+        }}
     """

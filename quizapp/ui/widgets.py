@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QUrl, Signal
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from quizapp.core import resources
 from quizapp.core.model import LETTERS, Question
-from quizapp.core.scoring import Mark
+from quizapp.core.scoring import Mark, verdict
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 
 CONFIDENCE_LABELS = {1: "Unsure", 2: "Fairly sure", 3: "Sure"}
@@ -476,6 +477,11 @@ class QuestionView(QWidget):
         self.confidence_enabled = confidence
         self.confidence: int | None = None
         self.answered = False
+        #: When set (the study page), a click or key on an option or a confidence button is
+        #: forwarded here (deck-order option index / level) instead of changing the view;
+        #: the page then shows the study engine's state with :meth:`show_state`.
+        self.on_choose: Callable[[int], None] | None = None
+        self.on_confidence: Callable[[int], None] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(SPACE * 3 // 2)
@@ -542,6 +548,9 @@ class QuestionView(QWidget):
     def toggle(self, display: int) -> None:
         if self.answered or not 0 <= display < len(self.rows):
             return
+        if self.on_choose is not None:  # the study engine decides; it re-renders this view
+            self.on_choose(self.order[display])
+            return
         row = self.rows[display]
         if self.multi:
             row.set_selected(not row.selected)
@@ -558,6 +567,9 @@ class QuestionView(QWidget):
 
     def set_confidence(self, level: int) -> None:
         if self.answered or not self.confidence_enabled:
+            return
+        if self.on_confidence is not None:  # the study engine decides
+            self.on_confidence(level)
             return
         self.confidence = level
         self.conf_buttons[level].setChecked(True)
@@ -586,22 +598,34 @@ class QuestionView(QWidget):
             return False
         if self.confidence_enabled and not self.exam and self.confidence is None:
             return False
-        return bool(self.selected()) or self.multi
+        return bool(self.selected())  # a blank answer is never submitted (the rulebook)
 
     def _update_submit(self) -> None:
         self.submit_button.setEnabled(self.can_submit())
         if self.answered:
             return
-        if not self.selected() and not self.multi:
-            self.status.setText("Choose an option first.")
+        if not self.selected():
+            self.status.setText("Choose at least one option first." if self.multi
+                                else "Choose an option first.")
         elif self.confidence_enabled and not self.exam and self.confidence is None:
             self.status.setText("Now say how sure you are (1–3).")
-        elif self.multi and not self.selected():
-            self.status.setText("No option selected: submitting says none apply.")
         else:
             self.status.setText("Press Enter to submit.")
 
     # -- output --------------------------------------------------------------------------
+
+    def show_state(self, selected: tuple[int, ...], struck: frozenset[int], confidence: int | None,
+               can_submit: bool, hint: str) -> None:
+        """Show state decided elsewhere (the study engine's view of this question)."""
+        for r in self.rows:
+            r.set_selected(self.order[r.display] in selected)
+        self.set_struck(set(struck))
+        self.confidence = confidence
+        if confidence is not None:
+            self.conf_buttons[confidence].setChecked(True)
+        if not self.answered:
+            self.submit_button.setEnabled(can_submit)
+            self.status.setText(hint)
 
     def lock(self, text: str = "") -> None:
         self.answered = True
@@ -627,33 +651,25 @@ class QuestionView(QWidget):
                 w.deleteLater()
         right = [LETTERS[r.display] for r in self.rows if self.q.options[self.order[r.display]]
                  .correct]
-        if mark.correct:
-            text, role = "✔ Correct", "verdict-correct"
-        elif not selected and mark.fraction == 0 and not preview:
-            text = f"○ Not answered — the answer is {', '.join(right) or 'none'}"
-            role = "verdict-incorrect"
-        elif self.multi and mark.fraction > 0:
-            n = len(self.rows)
-            text = (f"◐ Partly right: {round(mark.fraction * n)} of {n} options judged right "
-                    f"({mark.fraction:.0%} credit). Correct: {', '.join(right)}")
-            role = "verdict-incorrect"
-        else:
-            text = f"✘ Incorrect — the answer is {', '.join(right) or 'none'}"
-            role = "verdict-incorrect"
+        answered = bool(selected) or bool(preview)
+        said, kind = verdict(mark, self.multi, answered)
+        symbol = {"correct": "✔", "partial": "◐", "wrong": "✘", "unanswered": "○"}[kind]
+        text = f"{symbol} {said}"
+        if kind != "correct":
+            text += f" — the answer is {', '.join(right) or 'none'}"
+        role = "verdict-correct" if kind == "correct" else "verdict-incorrect"
         self.verdict.setText(text)
         self.verdict.setProperty("role", role)
         self.verdict.setAccessibleName(text)
         restyle(self.verdict)
         self.verdict.setVisible(not preview)
         self.hint.hide()
-        if mark.confidence:
-            self.feedback_layout.addWidget(label(
-                f"Confidence {mark.confidence} ({CONFIDENCE_LABELS[mark.confidence]}): "
-                f"{mark.marks:+g} marks", "muted"))
         if self.multi:
             self.feedback_layout.addWidget(label(
-                "Select-all questions give partial credit: each option is a separate "
-                "true/false judgement.", "muted"))
+                "Select-all questions: each option is a separate true/false judgement; "
+                + ("with certainty-based marks only a fully right answer scores."
+                   if mark.confidence else "partial credit is the share judged right."),
+                "muted"))
         if self.q.explanation:
             self.feedback_layout.addWidget(Markdown(self.q.explanation))
         if self.q.objective:

@@ -76,7 +76,8 @@ def test_sheet_needs_a_declared_source() -> None:
 def test_sheet_text_follows_the_markdown_rules() -> None:
     bad = SHEETS.replace("| systemic | Fever |", "| systemic | <b>Fever</b> |")
     out = problems(deck_with(bad, "defaults:\n  source: src\n"))
-    assert any("reference 1 (table-1), text" in p and "raw HTML is not allowed" in p for p in out), out
+    assert any("reference 1 (table-1), text" in p and "raw HTML is not allowed" in p
+               for p in out), out
     img = SHEETS.replace("| systemic | Fever |", "| x | ![a](http://e.com/a.png) |")
     out = problems(deck_with(img, "defaults:\n  source: src\n"))
     assert any("images inside text are not allowed" in p for p in out), out

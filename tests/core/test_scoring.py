@@ -10,14 +10,21 @@ from quizapp.core.model import Option, Question
 from quizapp.core.scheduling import Rating
 from quizapp.core.scoring import (
     CBM_MARKS,
+    BlankAnswerError,
     Mark,
+    calibration_band,
     cbm_mark,
+    check_answer,
+    count_of,
+    format_marks,
     indices_from_letters,
     letters_for,
     mark_multi,
     mark_question,
     mark_single,
+    plural,
     rating_for,
+    verdict,
 )
 
 
@@ -118,7 +125,8 @@ def test_select_all_none_selected_when_none_true() -> None:
 def test_select_all_cbm_uses_full_correctness() -> None:
     key = [True, False, True]
     almost = mark_multi(key, [0], confidence=3)
-    assert almost.fraction == pytest.approx(2 / 3)
+    assert almost.judged_right == 2
+    assert almost.fraction == 0.0  # with CBM no partial credit: it counts as wrong
     assert almost.marks == -6.0  # not fully correct -> the CBM "wrong" mark
     exact = mark_multi(key, [0, 2], confidence=3)
     assert exact.marks == 3.0 and exact.rating is Rating.EASY
@@ -162,7 +170,10 @@ def test_multi_properties(key: list[bool], data: st.DataObject, confidence: int 
     selected = data.draw(st.sets(st.integers(0, len(key) - 1)))
     m = mark_multi(key, selected, confidence)
     assert len(m.option_right) == len(key)
-    assert m.fraction == pytest.approx(sum(m.option_right) / len(key))
+    if confidence is None:
+        assert m.fraction == pytest.approx(sum(m.option_right) / len(key))
+    else:
+        assert m.fraction == (1.0 if m.correct else 0.0)
     assert m.correct == all(m.option_right)
     assert m.correct == (selected == {i for i, k in enumerate(key) if k})
     if confidence is None:
@@ -171,3 +182,44 @@ def test_multi_properties(key: list[bool], data: st.DataObject, confidence: int 
         assert m.marks == cbm_mark(m.correct, confidence) and m.max_marks == 3.0
     assert m.marks <= m.max_marks
     assert m.rating is rating_for(m.correct, confidence)
+
+
+# -- the rulebook: blank answers, verdicts that agree with marks, display rounding ------------
+
+
+def test_blank_answer_is_refused() -> None:
+    with pytest.raises(BlankAnswerError):
+        check_answer([])
+    check_answer([0])
+
+
+def test_partly_right_with_cbm_is_called_wrong_and_promises_no_credit() -> None:
+    m = mark_multi([True, True, False, False, True], [0, 1, 4, 3], confidence=2)
+    text, kind = verdict(m, multi=True)
+    assert kind == "wrong" and m.marks == -2.0
+    assert "%" not in text and "credit" not in text
+    assert "4 of 5 options judged right" in text and "-2 marks" in text
+
+
+def test_partly_right_without_cbm_says_the_same_credit_as_the_mark() -> None:
+    m = mark_multi([True, True, False, False, True], [0, 1, 4, 3])
+    text, kind = verdict(m, multi=True)
+    assert kind == "partial" and f"{format_marks(m.marks)} of 1 mark" in text
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (13.0333, "13"), (2.43333, "2.4"), (-2.0, "-2"), (-0.04, "0"), (28, "28"), (0.05, "0.1"),
+    (1234567.25, "1234567.2"),
+])
+def test_marks_show_at_most_one_decimal(value: float, shown: str) -> None:
+    assert format_marks(value) == shown
+
+
+def test_counts_name_their_unit() -> None:
+    assert count_of(3, 9, "question") == "3 of 9 questions"
+    assert count_of(1, 1, "question") == "1 of 1 question"
+    assert plural(14, "case") == "14 cases" and plural(1, "case") == "1 case"
+
+
+def test_calibration_band_is_said_once() -> None:
+    assert [calibration_band(c) for c in (1, 2, 3)] == ["under 67%", "67–80%", "over 80%"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question, Stage, StudyUnit
+from quizapp.core.planner import deck_counts
 from quizapp.core.scheduling import Rating
 from quizapp.core.stats import DeckStats, deck_stats, format_score, format_stats, run_stats
 from quizapp.core.store import Store
@@ -81,9 +82,11 @@ def test_due_week_counts_the_next_seven_days(tmp_path: Path) -> None:
     with Store.open(tmp_path, read_only=True) as s:
         units = ASPS.study_units()
         (asps,) = deck_stats(s, [ASPS], now=T0)
-        assert asps.due_week == sum(s.forecast(units, days=7, now=T0))
+        # counted in items, as the library counts them (a case is one item)
+        assert asps.due_week == deck_counts(s, ASPS, T0).due_week
+        assert asps.due_week <= sum(s.forecast(units, days=7, now=T0))
         (later,) = deck_stats(s, [ASPS], now=T0 + timedelta(days=60))
-        assert later.due_today == later.due_week == 3  # everything seen is overdue
+        assert later.due_today == later.due_week == 3  # every item seen is overdue
 
 
 @pytest.mark.parametrize(
@@ -107,13 +110,14 @@ def test_format_stats_table(tmp_path: Path) -> None:
     with Store.open(tmp_path, read_only=True) as s:
         text = format_stats(deck_stats(s, [ASPS, FLAGS], now=T0), now=T0)
     lines = text.splitlines()
-    assert lines[0].split() == ["deck", "items", "seen", "accuracy", "due", "today", "due", "7",
-                                "days", "last", "session"]
+    assert lines[0].split() == ["deck", "items", "questions+cards", "seen", "accuracy", "due",
+                                "today", "due", "7", "days", "last", "session"]
     assert lines[1].startswith("ASPS essentials [asps]")
     assert "75%" in lines[1] and "67% marks 4/9 (tutor, 2025-03-01)" in lines[1]
     assert lines[2].startswith("Red flags of back pain [red-flags]")
     assert " - " in lines[2]
-    assert lines[-1].startswith("2 deck(s): 3 of 6 items seen, 4 answer(s), 75% correct")
+    assert lines[-1].startswith(
+        "2 decks, 4 items: 3 of 6 questions and cards seen, 4 answers, 75% correct")
     # columns line up
     assert lines[1].index("75%") + 3 == lines[0].index("accuracy") + len("accuracy")
     assert format_stats([]) == "No decks.\n"
@@ -136,8 +140,8 @@ def test_run_stats_while_the_gui_holds_the_lock(tmp_path: Path) -> None:
         out = io.StringIO()
         assert run_stats(tmp_path, [ASPS, FLAGS], out, now=T0) == 0
         assert "warning" not in out.getvalue()
-        assert "3 of 6 items seen" not in out.getvalue()
-        assert "4 of 6 items seen, 5 answer(s)" in out.getvalue()
+        assert "3 of 6 questions and cards seen" not in out.getvalue()
+        assert "4 of 6 questions and cards seen, 5 answers" in out.getvalue()
         assert gui.persistent
 
 
@@ -147,3 +151,42 @@ def test_run_stats_reports_damage_without_touching_it(tmp_path: Path) -> None:
     assert run_stats(tmp_path, [ASPS], out) == 0
     assert "warning: The progress file progress.json" in out.getvalue()
     assert [p.name for p in tmp_path.iterdir()] == ["progress.json"]
+
+
+def test_due_means_by_the_end_of_the_study_day() -> None:
+    from quizapp.core.planner import study_day_end
+
+    tz = timezone(timedelta(hours=2))
+    late = datetime(2025, 3, 1, 23, 30, tzinfo=tz)
+    assert study_day_end(late) == datetime(2025, 3, 2, 4, 0, tzinfo=tz)
+    small_hours = datetime(2025, 3, 2, 1, 0, tzinfo=tz)  # still "yesterday"
+    assert study_day_end(small_hours) == datetime(2025, 3, 2, 4, 0, tzinfo=tz)
+    assert study_day_end(datetime(2025, 3, 2, 4, 0, tzinfo=tz)) == datetime(2025, 3, 3, 4, 0,
+                                                                             tzinfo=tz)
+
+
+def test_stats_and_library_count_the_same_due_items(tmp_path: Path) -> None:
+    """`quizapp stats` and the library's Due column agree (both count items due by the end of
+    the study day), whatever the time of day."""
+    _populate(tmp_path)
+    with Store.open(tmp_path, read_only=True) as s:
+        for hours in (0, 5, 20, 26, 24 * 8):
+            moment = T0 + timedelta(hours=hours)
+            (asps,) = deck_stats(s, [ASPS], now=moment)
+            c = deck_counts(s, ASPS, moment)
+            assert (asps.items, asps.due_today, asps.due_week) == (c.items, c.due, c.due_week)
+            assert c.items == len(ASPS.items)
+
+
+def test_statistics_page_due_today_is_the_library_due_column(tmp_path: Path) -> None:
+    """Statistics once counted question/card units due by midnight while the library counted
+    items due now (38 vs 6); both now count items due by the end of the study day."""
+    from quizapp.core.dashboard import compute
+
+    _populate(tmp_path)
+    with Store.open(tmp_path, read_only=True) as s:
+        for hours in (0, 5, 26, 24 * 60):
+            moment = T0 + timedelta(hours=hours)
+            d = compute(s, [ASPS, FLAGS], now=moment, tz=timezone.utc)
+            library = sum(deck_counts(s, deck, moment).due for deck in (ASPS, FLAGS))
+            assert d.totals.due_today == library

@@ -10,30 +10,26 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QFont, QPalette
 
 from quizapp.core.store import Store
-from quizapp.ui.app import create_app
+from quizapp.ui.app import apply_look, create_app
 from quizapp.ui.mainwindow import MainWindow
 from quizapp.ui.pages import study
 
 
 @pytest.fixture(autouse=True)
 def restore_look() -> Iterator[None]:
-    """No test leaks theme or zoom into the next: the application's palette, font and style
-    sheet (what View > Theme and zoom change) are put back after each test."""
+    """No test leaks theme or zoom into the next: if a test changed the application's look
+    (View > Theme, zoom), the default look (system theme, 100%) is applied again afterwards.
+
+    The style sheet is never taken away once set: switching Qt back from its style-sheet style
+    while widgets wait for deletion crashes Qt now and then, so the default is re-applied the
+    way the app itself applies a look."""
     app = create_app()
     palette, font, sheet = QPalette(app.palette()), QFont(app.font()), app.styleSheet()
-    base = app.property("base_font")
     yield
-    # Widgets of the test may still wait for deletion: re-styling them half-destroyed crashes
-    # Qt now and then, so they go first, and the look is only set again where it changed.
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     QCoreApplication.processEvents()
-    if app.styleSheet() != sheet:
-        app.setStyleSheet(sheet)
-    if app.font() != font:
-        app.setFont(font)
-    if app.palette() != palette:
-        app.setPalette(palette)
-    app.setProperty("base_font", base)
+    if app.styleSheet() != sheet or app.font() != font or app.palette() != palette:
+        apply_look(app, "system", 1.0)
 
 
 @pytest.fixture

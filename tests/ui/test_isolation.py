@@ -8,24 +8,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from quizapp.ui import theme
 from quizapp.ui.app import make_settings
 
-_SEEN: dict[str, object] = {}
+
+def _window_colour(app: QApplication) -> str:
+    return app.palette().color(app.palette().ColorRole.Window).name()
 
 
-def test_a_changes_theme_zoom_and_settings(make_window) -> None:  # type: ignore[no-untyped-def]
+def test_a_changes_theme_zoom_and_settings(window) -> None:  # type: ignore[no-untyped-def]
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    _SEEN["font"] = app.font().pointSizeF()
-    _SEEN["window"] = app.palette().color(app.palette().ColorRole.Window).name()
-    window = make_window()
-    window.set_theme("dark")
-    assert app.palette().color(app.palette().ColorRole.Window).name() != _SEEN["window"]
+    window.set_theme("dark" if theme.resolve("system") == "light" else "light")
+    assert _window_colour(app) != theme.palette("system").color(
+        theme.palette("system").ColorRole.Window).name()
+    base = QFont(app.property("base_font")).pointSizeF()
     window.zoom(+1)
     window.zoom(+1)
-    assert app.font().pointSizeF() > _SEEN["font"]  # type: ignore[operator]
+    assert app.font().pointSizeF() > base
     settings = make_settings(Path(), portable=False)
     settings.setValue("view/zoom", 2.5)
     settings.sync()
@@ -33,8 +36,10 @@ def test_a_changes_theme_zoom_and_settings(make_window) -> None:  # type: ignore
 
 
 def test_b_starts_from_the_defaults() -> None:
+    """The default look: system theme at 100%, as a first start with no settings has it."""
     app = QApplication.instance()
-    assert isinstance(app, QApplication) and _SEEN
-    assert app.font().pointSizeF() == _SEEN["font"]
-    assert app.palette().color(app.palette().ColorRole.Window).name() == _SEEN["window"]
+    assert isinstance(app, QApplication)
+    assert app.font().pointSizeF() == QFont(app.property("base_font")).pointSizeF()
+    assert _window_colour(app) == theme.palette("system").color(
+        theme.palette("system").ColorRole.Window).name()
     assert make_settings(Path(), portable=False).value("view/zoom") is None

@@ -207,10 +207,16 @@ class BuilderPage(QWidget):
             self.summary.setText("Tick at least one deck.")
             self.start_button.setEnabled(False)
             return
-        n = self._count(s)
+        everything = SessionSettings.from_dict({**s.to_dict(), "limit": 0})
+        total = self._count(everything)  # what matches, not the How-many limit
+        n = min(total, s.limit) if s.limit > 0 else total
         kind = "cards" if s.mode == "flashcards" else "questions and cases"
-        self.summary.setText(f"{n} {kind} match." if n else
-                             f"No {kind} match: try another mode, more tags, or 'All'.")
+        if not total:
+            self.summary.setText(f"No {kind} match: try another mode, more tags, or 'All'.")
+        elif n < total:
+            self.summary.setText(f"{total} {kind} match; this session takes {n} of them.")
+        else:
+            self.summary.setText(f"{total} {kind} match.")
         self.start_button.setEnabled(n > 0)
 
     def _start(self) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quizapp.core.scoring import calibration_band, count_of, format_marks
 from quizapp.core.session import MODES, Session, Summary
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import CONFIDENCE_LABELS, label
@@ -73,6 +77,39 @@ class ResultsPage(QWidget):
             foot.addWidget(b)
         outer.addLayout(foot)
         self.missed_list: QListWidget | None = None
+        self._keys()
+
+    def _keys(self) -> None:
+        """Enter retries the missed items (or opens the missed item selected in the list);
+        R and V as the buttons say; the page scrolls with PgUp/PgDn, arrows, Home and End."""
+        def sc(key: str, fn: Callable[[], object]) -> None:
+            s = QShortcut(QKeySequence(key), self)
+            s.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            s.activated.connect(fn)
+
+        for key in ("Return", "Enter"):
+            sc(key, self.key_enter)
+        sc("R", lambda: self._press(self.retry_button))
+        sc("V", lambda: self._press(self.review_button))
+        bar = self.scroll_area.verticalScrollBar
+        sc("PgDown", lambda: bar().setValue(bar().value() + bar().pageStep()))
+        sc("PgUp", lambda: bar().setValue(bar().value() - bar().pageStep()))
+        sc("Home", lambda: bar().setValue(bar().minimum()))
+        sc("End", lambda: bar().setValue(bar().maximum()))
+
+    @staticmethod
+    def _press(b: QPushButton) -> None:
+        if b.isEnabled() and b.isVisibleTo(b.window()):
+            b.click()
+
+    def key_enter(self) -> None:
+        lst = self.missed_list
+        if lst is not None and lst.hasFocus() and lst.currentItem() is not None:
+            lst.itemActivated.emit(lst.currentItem())
+        elif self.retry_button.isEnabled():
+            self.retry_button.click()
+        else:
+            self.home_button.click()
 
     def show_summary(self, session: Session, s: Summary) -> None:
         content = QWidget()
@@ -83,12 +120,14 @@ class ResultsPage(QWidget):
         cards = QHBoxLayout()
         if s.questions:
             cards.addWidget(_card("Score", f"{s.percent:.0f}%",
-                                  f"{s.correct} of {s.questions} fully right"))
+                                  f"{count_of(s.correct, s.questions, 'question')} fully right"))
             if s.cbm:
-                cards.addWidget(_card("Certainty-based marks", f"{s.marks:g} / {s.max_marks:g}",
+                cards.addWidget(_card("Certainty-based marks",
+                                      f"{format_marks(s.marks)} / {format_marks(s.max_marks)}",
                                       "right +1/+2/+3 · wrong 0/−2/−6"))
             else:
-                cards.addWidget(_card("Marks", f"{s.credit:.1f} / {s.questions}",
+                cards.addWidget(_card("Marks",
+                                      f"{format_marks(s.credit)} / {format_marks(s.questions)}",
                                       "partial credit on select-all"))
         if s.flashcards:
             total = sum(s.flashcards.values())
@@ -103,22 +142,25 @@ class ResultsPage(QWidget):
         if s.case_marks:
             lines = []
             for idx, marks, best in s.case_marks:
-                lines.append(f"• {session.entries[idx].title}: {marks:g} of {best:g} marks")
+                lines.append(f"• {session.entries[idx].title}: {format_marks(marks)} of "
+                             f"{format_marks(best)} marks")
             lay.addWidget(label("Cases", "subtitle"))
             lay.addWidget(label("\n".join(lines)))
 
         if s.calibration:
             lay.addWidget(label("Confidence calibration", "subtitle"))
             lay.addWidget(label("How often you were right at each confidence level. Well "
-                                "calibrated: about 50% or less when unsure, 67–80% when fairly "
-                                "sure, over 80% when sure.", "muted"))
+                                f"calibrated: {calibration_band(1)} when unsure, "
+                                f"{calibration_band(2)} when fairly sure, "
+                                f"{calibration_band(3)} when sure.", "muted"))
             grid = QGridLayout()
             for r, (level, (ok, total)) in enumerate(s.calibration.items()):
                 pct = 100 * ok / total if total else 0
                 bar = "█" * round(pct / 5) + "░" * (20 - round(pct / 5))
                 grid.addWidget(label(f"{level} · {CONFIDENCE_LABELS[level]}"), r, 0)
                 grid.addWidget(label(bar), r, 1)
-                grid.addWidget(label(f"{pct:.0f}% right ({ok} of {total})"), r, 2)
+                grid.addWidget(label(f"{pct:.0f}% right ({count_of(ok, total, 'answer')})"),
+                               r, 2)
             lay.addLayout(grid)
 
         if s.per_tag:
@@ -142,15 +184,8 @@ class ResultsPage(QWidget):
         if missed:
             self.missed_list = QListWidget()
             self.missed_list.setAccessibleName("Missed items")
-            seen: set[int] = set()
-            for idx, _part in s.missed:
-                if idx in seen:
-                    continue
-                seen.add(idx)
+            for idx in session.missed_indices():
                 self.missed_list.addItem(f"{idx + 1}. {session.entries[idx].title}")
-            for idx, r in session.ratings.items():
-                if r.label == "Again" and idx not in seen:
-                    self.missed_list.addItem(f"{idx + 1}. {session.entries[idx].title}")
             self.missed_list.setMinimumHeight(min(260, 30 + 28 * self.missed_list.count()))
             self.missed_list.itemActivated.connect(
                 lambda it: self.review_item.emit(int(it.text().split(".")[0]) - 1))
@@ -165,4 +200,6 @@ class ResultsPage(QWidget):
         self.scroll_area.setWidget(content)
         self.retry_button.setEnabled(bool(missed))
         self.review_button.setVisible(bool(s.questions))
-        self.home_button.setFocus()
+        self.retry_button.setToolTip("Start a new session with the items you missed "
+                                     "(Enter or R)")
+        (self.retry_button if missed else self.home_button).setFocus()

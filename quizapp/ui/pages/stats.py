@@ -18,19 +18,21 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtCore import QDate, QEvent, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -51,6 +53,7 @@ from quizapp.core.dashboard import (
     time_bin_labels,
 )
 from quizapp.core.model import Deck
+from quizapp.core.scoring import calibration_band
 from quizapp.core.session import MODES as MODE_NAMES
 from quizapp.core.store import Store, StoreError
 from quizapp.ui import theme as look
@@ -168,7 +171,9 @@ class _Tile(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(SPACE * 2, SPACE, SPACE * 2, SPACE)
         lay.setSpacing(0)
-        lay.addWidget(label(caption, "muted"))
+        head = label(caption, "muted")
+        head.setWordWrap(False)  # a caption is never cut in two (the tiles reflow instead)
+        lay.addWidget(head)
         self.value = label("–", "title")
         lay.addWidget(self.value)
         self.note = label("", "muted")
@@ -180,6 +185,14 @@ class _Tile(QFrame):
         self.value.setText(value)
         self.note.setText(note)
         self.setAccessibleName(f"{self.caption}: {value}" + (f", {note}" if note else ""))
+
+
+class _Fitted(QWidget):
+    """The scrolled page: as tall as its content at the window's width (a wrapped label's
+    minimum height is measured at its narrowest, which would add blank space)."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), 0)
 
 
 class StatsPage(QWidget):
@@ -204,16 +217,33 @@ class StatsPage(QWidget):
         self._weak_rows: list[MasteryRow] = []
         self._syncing = False
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
+        page.setSpacing(SPACE * 3 // 2)
+        # Everything but the footer scrolls when large text needs more room than the window
+        # has (at 125-200% zoom it was clipped instead).
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = _Fitted()
+        inner.setObjectName("page")
+        self.page_scroll.setWidget(inner)
+        page.addWidget(self.page_scroll, 1)
+        outer = QVBoxLayout(inner)
+        outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(SPACE * 3 // 2)
 
         # -- header: title and filters ---------------------------------------------------
-        head = QHBoxLayout()
-        head.setSpacing(SPACE)
+        self.head_grid = QGridLayout()
+        self.head_grid.setSpacing(SPACE)
         title = label("Progress", "title")
         title.setWordWrap(False)
-        head.addWidget(title)
+        self.title_label = title
+        self.head_grid.addWidget(title, 0, 0)
+        self.filters = QWidget()
+        head = QHBoxLayout(self.filters)
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(SPACE)
         head.addStretch(1)
         self.deck_combo = QComboBox()
         self.deck_combo.setAccessibleName("Deck")
@@ -249,28 +279,33 @@ class StatsPage(QWidget):
             lab.setBuddy(edit)
             head.addWidget(lab)
             head.addWidget(edit)
-        outer.addLayout(head)
+        self._filters_below = False
+        self.head_grid.addWidget(self.filters, 0, 1)
+        self.head_grid.setColumnStretch(1, 1)
+        outer.addLayout(self.head_grid)
 
-        # -- summary tiles -----------------------------------------------------------------
-        tiles = QHBoxLayout()
+        # -- summary tiles (as many per row as fit: they reflow at large text sizes) --------
+        tiles = QGridLayout()
         tiles.setSpacing(SPACE)
+        self.tile_grid = tiles
         self.tiles = {
             "answers": _Tile("Answers", "Questions answered and flashcards rated in the period"),
             "accuracy": _Tile("Accuracy", "Share of answers that were right"),
             "seen": _Tile("Items practised", "Different items (cards, questions, case "
                           "questions) answered in the period"),
             "days": _Tile("Days studied", "Days with at least one answer"),
-            "due": _Tile("Due today", "Items the scheduler wants to see today, overdue "
-                         "included"),
+            "due": _Tile("Due today", "Items (a case is one) the scheduler wants to see by "
+                         "the end of this study day (4 am), overdue included — the library's "
+                         "Due column counts the same"),
             "time": _Tile("Study time", "Time spent answering (as measured in sessions)"),
         }
-        for t in self.tiles.values():
-            tiles.addWidget(t)
+        self._tile_columns = 0
         outer.addLayout(tiles)
 
         # -- body: charts (tabs) beside the weakest-areas table; or the empty state ----------
         self.body = QStackedWidget()
         content = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = content
         content.setChildrenCollapsible(False)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Charts")
@@ -288,6 +323,7 @@ class StatsPage(QWidget):
         content.addWidget(self.tabs)
 
         side = QFrame()
+        self.side = side
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(SPACE, 0, 0, 0)
         side_lay.setSpacing(SPACE // 2)
@@ -337,6 +373,8 @@ class StatsPage(QWidget):
         el.addStretch(2)
         self.body.addWidget(empty)
         outer.addWidget(self.body, 1)
+        self._fit_to_text()
+        self._reflow_tiles()
 
         # -- footer: exports, status, back ------------------------------------------------------
         foot = QHBoxLayout()
@@ -359,7 +397,7 @@ class StatsPage(QWidget):
         foot.addWidget(self.csv_button)
         foot.addWidget(self.status, 1)
         foot.addWidget(self.back_button)
-        outer.addLayout(foot)
+        page.addLayout(foot)
 
         self.deck_combo.currentIndexChanged.connect(self._on_filter_changed)
         self.period_combo.currentIndexChanged.connect(self._on_period_changed)
@@ -564,7 +602,8 @@ class StatsPage(QWidget):
         span = len(d.days)
         self.tiles["days"].set(f"{t.active_days:,}", f"of {span:,} days" if span else "")
         week = sum(d.forecast[:7])
-        self.tiles["due"].set(f"{t.due_today:,}", f"{week:,} within 7 days")
+        self.tiles["due"].set(f"{t.due_today:,}",
+                              f"{week:,} questions and cards within 7 days")
         per = t.study_ms / t.attempts if t.attempts and t.study_ms else None
         self.tiles["time"].set(_duration(t.study_ms) if t.study_ms else "–",
                                f"{_duration(per)} per answer" if per else "")
@@ -860,7 +899,7 @@ class StatsPage(QWidget):
     def _verdict_line(b: Any) -> str:
         name = f"{b.confidence} · {CONFIDENCE_LABELS[b.confidence]}"
         share = _pct(b.share)
-        ideal = {1: "under 67%", 2: "67–80%", 3: "over 80%"}[b.confidence]
+        ideal = calibration_band(b.confidence)
         v = b.verdict
         if v == "too few answers":
             return f"{name}: {b.total} answer(s) so far — too few to judge."
@@ -973,8 +1012,51 @@ class StatsPage(QWidget):
             return
         super().keyPressEvent(event)
 
+    def _reflow_tiles(self) -> None:
+        """Fit the page to its width at any text size, without clipping: the filters go
+        below the title, tiles fill as many columns as their captions fit (six at normal
+        sizes), and the weak-areas table goes below the charts when both do not fit."""
+        fm = self.fontMetrics()
+        avail = max(1, self.page_scroll.viewport().width())
+        below = (self.title_label.sizeHint().width() + self.filters.sizeHint().width()
+                 + SPACE * 2 > avail)
+        if below != self._filters_below:
+            self._filters_below = below
+            self.head_grid.removeWidget(self.filters)
+            self.head_grid.addWidget(self.filters, *((1, 0, 1, 2) if below else (0, 1)))
+        wide = self.tabs.minimumWidth() + self.side.minimumWidth() + SPACE * 2 <= avail
+        want = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != want:
+            self.splitter.setOrientation(want)
+        self.body.setMinimumHeight(0 if wide else fm.height() * 36)
+        widest = max(fm.horizontalAdvance(t.caption) for t in self.tiles.values())
+        tile_w = widest + SPACE * 6  # a caption on one line, with the card's margins
+        fits = avail // max(1, tile_w)
+        cols = next((c for c in (len(self.tiles), 3, 2) if c <= fits), 2)  # even rows
+        if cols == self._tile_columns:
+            return
+        self._tile_columns = cols
+        for i, t in enumerate(self.tiles.values()):
+            self.tile_grid.removeWidget(t)
+            self.tile_grid.addWidget(t, i // cols, i % cols)
+
+    def _fit_to_text(self) -> None:
+        """Room for the chart tabs and the weak-area names at the current text size."""
+        fm = self.fontMetrics()
+        self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + SPACE)
+        self.side.setMinimumWidth(fm.horizontalAdvance("Deck · Clinical vignettes: back")
+                                  + fm.horizontalAdvance("not started  0 of 100") + SPACE * 6)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._reflow_tiles()
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_to_text()
+            self._tile_columns = 0
+            self._reflow_tiles()
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
                 and self.dashboard is not None and self._drawn_theme \
                 and self._drawn_theme != self._theme_name():

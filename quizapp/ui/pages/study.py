@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
 from quizapp.core.scheduling import Rating
+from quizapp.core.scoring import count_of, format_marks, plural
 from quizapp.core.session import MODES, Entry, Session, SessionError
 from quizapp.core.store import StoreError
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
@@ -44,6 +45,42 @@ def _numbers(items: list[int], most: int = 12) -> str:
     if len(items) == 1:
         return f"item {items[0]}"
     return "items " + ", ".join(map(str, items[:-1])) + f" and {items[-1]}"
+
+
+def submit_warning(s: Session) -> str:
+    """What submitting the block leaves unanswered, counted with units (shown in the
+    confirmation): items not answered, cases partly answered, selections never saved."""
+    status = [s.entry_status(i) for i in range(len(s))]
+    blank = [i + 1 for i, st in enumerate(status) if st == "not answered"]
+    partly = [i + 1 for i, st in enumerate(status) if st == "partly answered"]
+    text = ""
+    if blank:
+        text += (f"\n\n{plural(len(blank), 'item')} not answered ({_numbers(blank)}) "
+                 "will count as wrong, in this score and in your reviews, so they come "
+                 "back soon.")
+    for i in partly:
+        e = s.entries[i - 1]
+        parts = [p for p, _q, _st in e.parts()]
+        saved = sum((i - 1, p) in s.responses for p in parts)
+        unsaved = sum(bool(s.drafts.get((i - 1, p)) and s.drafts[(i - 1, p)].selected)
+                      and (i - 1, p) not in s.responses for p in parts)
+        text += (f"\n\nItem {i} (a case) is partly answered: "
+                 f"{count_of(saved, len(parts), 'question')} saved; the rest count as "
+                 "wrong.")
+        if unsaved:
+            text += (f" {plural(unsaved, 'question')} of its current stage "
+                     f"{'has' if unsaved == 1 else 'have'} a selection that was never "
+                     "saved (Enter or “Save answer and continue” saves it).")
+    return text
+
+
+class _Column(QWidget):
+    """The scrolled item. Its height follows its width: a wrapped label's minimum height is
+    measured at its narrowest, which made the page 1.5 to 3 screens taller than the item, so
+    End landed on blank space. The scroll area sizes it with heightForWidth instead."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), 0)
 
 
 class Navigator(QWidget):
@@ -76,16 +113,17 @@ class Navigator(QWidget):
         right or ✘ not, instead of answered."""
         missed = {i for i, _part in session.summary().missed} if review else set()
         for i, b in enumerate(self.buttons):
-            answered = session.entry_answered(i)
+            status = session.entry_status(i)
+            answered = status == "answered"
             flagged = session.flagged(i)
-            mark = ("✘" if i in missed else "✔") if review else ""
+            if review:
+                mark = "✘" if i in missed else "✔"
+            else:
+                mark = "◐" if status == "partly answered" else ""
             b.setText(f"{i + 1}{mark}{'⚑' if flagged else ''}")
             b.setProperty("answered", "true" if answered and not review else "false")
             b.setProperty("current", "true" if i == session.index else "false")
-            if review:
-                state = "not fully right" if i in missed else "right"
-            else:
-                state = "answered" if answered else "not answered"
+            state = ("not fully right" if i in missed else "right") if review else status
             state += ", flagged" if flagged else ""
             b.setToolTip(f"Item {i + 1}: {state}")
             b.setAccessibleName(f"Item {i + 1}, {state}")
@@ -116,6 +154,8 @@ class StudyPage(QWidget):
         self.review = False
         self.revealed = False
         self.views: list[QuestionView] = []
+        self.save_stage_button: QPushButton | None = None
+        self._syncing = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
         outer.setSpacing(SPACE * 3 // 2)
@@ -153,7 +193,8 @@ class StudyPage(QWidget):
         self.nav_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.nav_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav_scroll.setWidget(self.navigator)
-        self.legend = label("Filled: answered · ⚑ flagged · bold border: current", "muted")
+        self.legend = label("Filled: answered · ◐ partly answered · ⚑ flagged · bold border: "
+                            "current", "muted")
         self.legend.setWordWrap(True)
         sl.addWidget(self.legend)
         sl.addWidget(self.nav_scroll, 1)
@@ -271,7 +312,8 @@ class StudyPage(QWidget):
         entry = s.current
         self.revealed = False
         self.views = []
-        content = QWidget()
+        self.save_stage_button = None
+        content = _Column()
         row = QHBoxLayout(content)  # a centred column of readable width
         row.setContentsMargins(SPACE * 2, SPACE, SPACE * 2, SPACE * 2)
         inner = QWidget()
@@ -335,34 +377,81 @@ class StudyPage(QWidget):
                          number: str) -> QuestionView:
         s = self.session
         assert s is not None
+        case_exam = s.is_exam and isinstance(entry.item, Case)
         view = QuestionView(part, q, entry.order(part), confidence=s.settings.confidence,
                             exam=s.is_exam, number=number)
+        if case_exam:  # a case stage is saved as a whole, by the stage's own button
+            view.submit_button.hide()
         view.submitted.connect(self.submit)
-        if s.is_exam and not self.review:
-            view.changed.connect(self._exam_autosave)
-        key = (s.index, part)
+        view.on_choose = partial(self._choose, view)
+        view.on_confidence = partial(self._confide, view)
         for row in view.rows:
-            row.strike_toggled.connect(lambda _d, v=view, k=key: s.struck.__setitem__(
-                k, set(v.struck())))
-        resp = s.responses.get((s.index, part))
-        view.set_struck(s.struck.get((s.index, part), set()))
-        if resp is not None:
-            view.set_selected(resp.selected)
-            if resp.confidence:
-                view.confidence = resp.confidence
-                view.conf_buttons[resp.confidence].setChecked(True)
-            if resp.mark is not None and (not s.is_exam or self.review):
-                # a case names its sources once, at its end
-                sources = "" if isinstance(entry.item, Case) else self._sources(entry)
-                view.show_feedback(resp.mark, resp.selected, sources)
-            elif s.is_exam:
-                view.status.setText("Answer saved — you can change it until you submit "
-                                    "the block.")
-        if self.review:
-            view.lock()
+            row.strike_toggled.connect(partial(self._strike_row, view))
+        self._show_part(view)
         lay.addWidget(view)
         self.views.append(view)
         return view
+
+    def _show_part(self, view: QuestionView) -> None:
+        """Render one question from the engine's view state."""
+        s = self.session
+        assert s is not None
+        pv = s.part_view(view.part, review=self.review)
+        self._syncing = True  # showing struck options is not the student striking them
+        try:
+            view.show_state(pv.selected, pv.struck, pv.confidence, pv.can_submit, pv.hint)
+        finally:
+            self._syncing = False
+        if pv.mark is not None:
+            # a case names its sources once, at its end
+            sources = "" if isinstance(s.current.item, Case) else self._sources(s.current)
+            view.show_feedback(pv.mark, pv.selected, sources)
+        elif pv.locked and not view.answered:
+            view.lock("Saved — locked." if pv.saved else "Not answered.")
+
+    def _choose(self, view: QuestionView, option: int) -> None:
+        s = self.session
+        if s is None or self.review:
+            return
+        self._guard(lambda: s.select(view.part, option))
+        self._show_part(view)
+        self._after_change()
+
+    def _confide(self, view: QuestionView, level: int) -> None:
+        s = self.session
+        if s is None or self.review:
+            return
+        self._guard(lambda: s.set_confidence(view.part, level))
+        self._show_part(view)
+        self._after_change()
+
+    def _strike_row(self, view: QuestionView, display: int) -> None:
+        s = self.session
+        if s is None or self.review or self._syncing:
+            return
+        self._guard(lambda: s.strike(view.part, view.order[display]))
+        self._show_part(view)
+
+    def _after_change(self) -> None:
+        """A selection or confidence changed: the stage button and the navigator follow."""
+        s = self.session
+        if s is None:
+            return
+        if self.save_stage_button is not None:
+            self.save_stage_button.setEnabled(self._stage_ready())
+        if s.is_exam:
+            self.navigator.update_state(s, self.review)
+
+    def _stage_ready(self) -> bool:
+        s = self.session
+        if s is None or not isinstance(s.current.item, Case):
+            return False
+        case = s.current.item
+        si = s.active_stage()
+        if si >= len(case.stages):
+            return False
+        return all(not s.can_submit(f"{case.stages[si].id}/{q.id}")
+                   for q in case.stages[si].questions)
 
     def _render_case(self, lay: QVBoxLayout, entry: Entry, case: Case) -> None:
         s = self.session
@@ -374,6 +463,7 @@ class StudyPage(QWidget):
         if case.image is not None:
             lay.addWidget(Picture(case.image, case.image_alt))
         shown = len(case.stages) if self.review else s.stages_revealed()
+        active = s.active_stage()
         n_q = sum(len(st.questions) for st in case.stages)
         k = 0
         for si, st in enumerate(case.stages[:shown]):
@@ -382,8 +472,9 @@ class StudyPage(QWidget):
             bl = QVBoxLayout(box)
             bl.setContentsMargins(SPACE * 2, SPACE * 2, SPACE * 2, SPACE * 2)
             bl.setSpacing(SPACE * 3 // 2)
+            saved = " — saved, locked" if s.is_exam and not self.review and si < active else ""
             bl.addWidget(label(f"Stage {si + 1} of {len(case.stages)}"
-                               + (f": {st.title}" if st.title else ""), "subtitle"))
+                               + (f": {st.title}" if st.title else "") + saved, "subtitle"))
             if st.text:
                 bl.addWidget(Markdown(st.text))
             if st.image is not None:
@@ -392,16 +483,30 @@ class StudyPage(QWidget):
                 k += 1
                 self._render_question(bl, entry, f"{st.id}/{q.id}", q,
                                       number=f"Question {k} of {n_q}")
+            if s.is_exam and not self.review and si == active:
+                b = QPushButton("Save answer and continue" if si + 1 < len(case.stages)
+                                else "Save answer")
+                b.setProperty("role", "primary")
+                b.setToolTip("Save this stage (Enter). It is then locked, and the next stage "
+                             "opens.")
+                b.setAccessibleName(b.text())
+                b.clicked.connect(self.save_stage)
+                bl.addWidget(b, 0, Qt.AlignmentFlag.AlignLeft)
+                self.save_stage_button = b
+                b.setEnabled(self._stage_ready())
             lay.addWidget(box)
         if shown < len(case.stages):
-            lay.addWidget(label(f"{len(case.stages) - shown} more stage(s) appear as you answer.",
-                                "muted"))
+            more = len(case.stages) - shown
+            lay.addWidget(label(f"{more} more stage{'s' if more != 1 else ''} "
+                                + ("open" if more != 1 else "opens") + " as you "
+                                + ("save" if s.is_exam else "answer") + ".", "muted"))
         elif self.review or (s.entry_answered(s.index) and not s.is_exam):
             marks = sum(r.mark.marks for (i, _p), r in s.responses.items()
                         if i == s.index and r.mark)
             best = sum(r.mark.max_marks for (i, _p), r in s.responses.items()
                        if i == s.index and r.mark)
-            lay.addWidget(label(f"Case complete: {marks:g} of {best:g} marks.", "subtitle"))
+            lay.addWidget(label(f"Case complete: {format_marks(marks)} of "
+                                f"{format_marks(best)} marks.", "subtitle"))
             if case.objective:
                 lay.addWidget(Markdown(f"**Learning objective:** {case.objective}"))
             src = self._sources(entry)
@@ -409,19 +514,13 @@ class StudyPage(QWidget):
                 lay.addWidget(Markdown(src, "muted"))
 
     def active_view(self) -> QuestionView | None:
-        """The question that keys act on: the first one still open; in an exam, the first
-        without a saved answer, else the last one (answers may change until the block ends)."""
+        """The question that keys act on: the first one still open (not submitted in tutor
+        mode; in an exam, not in a saved stage). Keys never jump to another question by
+        themselves: what a key means does not depend on what the previous key did."""
         s = self.session
         if s is None or self.review:
             return None
-        for v in self.views:
-            if v.answered:
-                continue
-            if not s.is_exam or (s.index, v.part) not in s.responses:
-                return v
-        if s.is_exam and self.views:
-            return self.views[-1]
-        return None
+        return next((v for v in self.views if not s.locked(v.part)), None)
 
     def _update_chrome(self) -> None:
         s = self.session
@@ -434,7 +533,11 @@ class StudyPage(QWidget):
         deck = self._decks().get(entry.deck_id)
         title = deck.title if deck else entry.deck_id
         mode = "Review" if self.review else MODES[s.mode]
-        self.where.setText(f"{mode} · {title} · item {s.index + 1} of {len(s)}")
+        where = f"{mode} · {title} · item {s.index + 1} of {len(s)}"
+        if fc and not self.review:
+            new, learning, due = s.counters()
+            where += f" · New {new} · Learning {learning} · Due {due}"
+        self.where.setText(where)
         flagged = s.flagged()
         self.flag_label.setText("⚑ Flagged" if flagged else "")
         self.flag_button.setText("⚑ Unflag" if flagged else "⚑ Flag")
@@ -466,7 +569,8 @@ class StudyPage(QWidget):
             self.navigator.update_state(s, self.review)
             self.legend.setText("✔ right · ✘ not fully right · ⚑ flagged · bold border: current"
                                 if self.review else
-                                "Filled: answered · ⚑ flagged · bold border: current")
+                                "Filled: answered · ◐ partly answered · ⚑ flagged · "
+                                "bold border: current")
             self._fit_side()
             if 0 <= s.index < len(self.navigator.buttons):
                 self.nav_scroll.ensureWidgetVisible(self.navigator.buttons[s.index])
@@ -495,9 +599,11 @@ class StudyPage(QWidget):
         summ = s.summary()
         score = ""
         if summ.questions and not s.is_exam:
-            score = f" · score {summ.correct}/{summ.answered or 0} right"
+            score = f" · {count_of(summ.correct, summ.questions, 'question')} fully right"
+            if summ.cbm:
+                score += f", {format_marks(summ.marks)} of {format_marks(summ.max_marks)} marks"
         if summ.flashcards:
-            score = " · " + ", ".join(f"{k} {v}" for k, v in summ.flashcards.items())
+            score += " · " + ", ".join(f"{k} {v}" for k, v in summ.flashcards.items())
         return f"{MODES[s.mode]} · item {s.index + 1} of {len(s)}{score}"
 
     def _tick(self) -> None:
@@ -559,8 +665,8 @@ class StudyPage(QWidget):
 
     def key_option(self, i: int) -> None:
         v = self.active_view()
-        if v is not None and not (self.session and self.session.paused):
-            v.toggle(i)
+        if v is not None and 0 <= i < len(v.rows):
+            v.toggle(i)  # forwarded to the engine (select)
             self._bring_into_view(v)
 
     def key_f(self) -> None:
@@ -573,9 +679,10 @@ class StudyPage(QWidget):
 
     def key_strike(self, i: int) -> None:
         v = self.active_view()
-        if v is not None and self.session is not None:
-            v.strike(i)
-            self.session.struck[(self.session.index, v.part)] = set(v.struck())
+        if v is not None and 0 <= i < len(v.rows) and self.session is not None:
+            self._guard(lambda: self.session.strike(v.part, v.order[i])  # type: ignore[union-attr]
+                        )
+            self._show_part(v)
 
     def key_digit(self, d: int) -> None:
         s = self.session
@@ -590,9 +697,9 @@ class StudyPage(QWidget):
             return
         if s.settings.confidence:  # digits rate confidence; letters pick options
             if 1 <= d <= 3:
-                v.set_confidence(d)
+                v.set_confidence(d)  # forwarded to the engine
         else:
-            v.toggle(d - 1)
+            self.key_option(d - 1)
         self._bring_into_view(v)
 
     def key_space(self) -> None:
@@ -610,13 +717,19 @@ class StudyPage(QWidget):
             if not self.revealed and not self.review:
                 self.reveal()
             return
-        v = self.active_view()
-        if v is not None and v.can_submit() and not self.review:
-            self.submit(v.part)
-        elif s.entry_answered(s.index) or self.review:
+        if self.review:
             self.next()
-        elif v is not None:  # a case's next stage, still below the feedback: go to it
-            self._bring_into_view(v)
+            return
+        v = self.active_view()
+        if s.is_exam and isinstance(s.current.item, Case) and v is not None:
+            self.save_stage()  # Enter saves the stage (or says what is missing)
+        elif v is not None and not s.is_exam:
+            if s.selection(v.part) or not (len(self.views) > 1 and v is not self.views[0]):
+                self.submit(v.part)  # says what is missing when it cannot submit yet
+            else:  # a case's next stage, still below the feedback: go to it
+                self._bring_into_view(v)
+        elif s.entry_answered(s.index) or s.is_exam:
+            self.next()
 
     def key_escape(self) -> None:
         """In the review of a finished session, Esc goes back to the results."""
@@ -661,29 +774,41 @@ class StudyPage(QWidget):
             self.status_changed.emit("Nothing to undo: no flashcard rated in this session yet.")
 
     def submit(self, part: str) -> None:
+        """Enter / Submit on a question (tutor: mark it; exam: keep it)."""
         s = self.session
         if s is None or self.review:
             return
         view = next((v for v in self.views if v.part == part), None)
-        if view is None or not view.can_submit():
+        if view is None:
             return
-        if self._guard(lambda: s.answer(part, view.selected(), view.confidence)):
-            if s.is_exam:
-                self.status_changed.emit("Answer saved.")
-                if isinstance(s.current.item, Case):
-                    self.show_current()  # the next stage may open
-                else:
-                    view.status.setText("Answer saved — you can change it until you submit "
-                                        "the block.")
-                    self._update_chrome()
-            elif isinstance(s.current.item, Case):
-                self.show_current()  # the next stage opens
-                self._scroll_to_answered(part)
-            else:  # mark this question in place: no need to rebuild the page
-                resp = s.responses[(s.index, part)]
-                assert resp.mark is not None
-                view.show_feedback(resp.mark, resp.selected, self._sources(s.current))
-                self._update_chrome()
+        if s.is_exam and isinstance(s.current.item, Case):
+            self.save_stage()
+            return
+        marks: list[object] = []
+        if not self._guard(lambda: marks.append(s.submit_part(part))):
+            return
+        if s.is_exam:
+            self.status_changed.emit("Answer saved.")
+            self._show_part(view)
+            self._update_chrome()
+        elif isinstance(s.current.item, Case):
+            self.show_current()  # the next stage opens
+            self._scroll_to_answered(part)
+        else:  # mark this question in place: no need to rebuild the page
+            self._show_part(view)
+            self._update_chrome()
+
+    def save_stage(self) -> None:
+        """Exam case: save the active stage (Enter or "Save answer and continue")."""
+        s = self.session
+        if s is None or self.review or not isinstance(s.current.item, Case):
+            return
+        before = s.active_stage()
+        if not self._guard(s.save_stage):
+            return
+        self.status_changed.emit(f"Stage {before + 1} saved and locked.")
+        self.show_current()  # the next stage opens
+        self._scroll_to_latest()
 
     def _scroll_to_answered(self, part: str) -> None:
         """After answering a case stage, show the feedback from its top (the next stage is
@@ -700,28 +825,8 @@ class StudyPage(QWidget):
 
         QTimer.singleShot(0, go)
 
-    def _exam_autosave(self, part: str) -> None:
-        """In an exam every change of selection is kept at once (and can still change)."""
-        s = self.session
-        view = next((v for v in self.views if v.part == part), None)
-        if s is None or view is None:
-            return
-        before = s.stages_revealed()
-        if view.selected() or view.confidence is not None:
-            ok = self._guard(lambda: s.answer(part, view.selected(), view.confidence))
-        else:
-            ok = self._guard(lambda: s.clear_answer(part))
-        if not ok:
-            return
-        if isinstance(s.current.item, Case) and s.stages_revealed() != before:
-            self.show_current()  # the next stage opens
-            self._scroll_to_latest()
-            return
-        view.status.setText("Answer kept — you can change it until you submit the block.")
-        self._update_chrome()
-
     def _scroll_to_latest(self) -> None:
-        """After an answer, bring its feedback (or the next stage's question) into view."""
+        """After saving a stage, bring the next stage's question into view."""
         target = self.active_view() or (self.views[-1] if self.views else None)
         if target is not None:
             QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(target, 0, SPACE * 4))
@@ -755,18 +860,12 @@ class StudyPage(QWidget):
         s = self.session
         if s is None:
             return
-        if s.paused and not self.review:  # no peeking at other items off the clock
-            self.status_changed.emit("The exam is paused: press Ctrl+P to resume.")
-            return
-        if self._guard(lambda: s.go(index)):
+        if self._guard(lambda: s.go(index)):  # the engine refuses while paused
             self.show_current()
 
     def toggle_flag(self) -> None:
         s = self.session
-        if s is not None and s.paused and not self.review:
-            self.status_changed.emit("The exam is paused: resume it (Ctrl+P) to flag items.")
-            return
-        if s is not None and self._guard(s.toggle_flag):
+        if s is not None and self._guard(s.toggle_flag):  # refused while paused
             self._update_chrome()
 
     def pause(self) -> None:
@@ -799,14 +898,8 @@ class StudyPage(QWidget):
         s = self.session
         if s is None or not s.is_exam or self.review:
             return
-        open_items = [i + 1 for i in range(len(s)) if not s.entry_answered(i)]
+        text = "Submit the block and see your results?" + submit_warning(s)
         flagged = [i + 1 for i in range(len(s)) if s.flagged(i)]
-        text = "Submit the block and see your results?"
-        if open_items:
-            one = len(open_items) == 1
-            text += (f"\n\n{len(open_items)} item{'' if one else 's'} not answered "
-                     f"({_numbers(open_items)}) will count as wrong, in this score and in "
-                     "your reviews, so they come back soon.")
         if flagged:
             text += f"\n\nFlagged for another look: {_numbers(flagged)}."
         if not ConfirmDialog.ask(self, "Submit block", text):
