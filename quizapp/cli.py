@@ -26,7 +26,7 @@ from quizapp.core.library import (
     find_deck_files,
     load_deck,
 )
-from quizapp.core.problems import Problem, read_bytes
+from quizapp.core.problems import DeckError, Problem, read_bytes
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -155,6 +155,24 @@ def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentPars
                    default="auto",
                    help="anki or gift (default: from OUT's suffix: .gift, or .tsv/.csv)")
     e.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+
+    pk = sub.add_parser(
+        "pack", help="make one zip with a deck and its pictures, to share",
+        description="Check a deck and write one zip holding the deck file and every picture it "
+        "uses, at the same places. A colleague unpacks and checks it with `quizapp import "
+        "DECK.zip -o FOLDER`. Exit status: 0 written, 1 the deck has problems, 2 usage error.")
+    pk.add_argument("deck", type=Path, metavar="DECK", help="the deck file to pack")
+    pk.add_argument("-o", "--output", type=Path, metavar="OUT.zip",
+                    help="the zip to write (default: beside the deck, DECK.zip)")
+    pk.add_argument("--force", action="store_true", help="overwrite OUT.zip if it exists")
+
+    g = sub.add_parser(
+        "guide", help="open the deck format guide (how to write decks)",
+        description="Open the deck format guide that came with this installation: the format "
+        "with a complete example, every field, the YAML traps and the validator's messages. "
+        "Without a display it is printed.")
+    g.add_argument("--print", action="store_true", help="print the guide (Markdown) instead")
+    g.add_argument("--path", action="store_true", help="print where the guide file is")
 
     pv = sub.add_parser(
         "preview", help="open a live preview of a deck that reloads when you save it",
@@ -298,7 +316,10 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import interop
+    from quizapp.core import deckpack, interop
+
+    if args.file.suffix.lower() == ".zip" and deckpack.is_deck_package(args.file):
+        return _import_package(args, out, err)
 
     try:
         return interop.run_import(args.file, args.output, fmt=args.import_format,
@@ -306,6 +327,77 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                   out=out, err=err)
     except authoring.AuthoringError as e:
         raise UsageError(str(e)) from None
+
+
+def _import_package(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """A deck package from ``quizapp pack``: checked like any deck, then unpacked into the
+    folder given with -o (the deck keeps its pictures beside it)."""
+    from quizapp.core import deckpack
+
+    dest: Path = args.output
+    if dest.suffix.lower() in DECK_SUFFIXES:
+        raise UsageError(f"{args.file} is a deck package: give a folder to unpack it into with "
+                         "-o (e.g. -o ~/decks)")
+    try:
+        deck = deckpack.unpack(args.file, dest, force=args.force)
+    except deckpack.PackError as e:
+        raise UsageError(str(e)) from None
+    except DeckError as e:
+        for p in e.problems:
+            out.write(f"{p}\n")
+        err.write(f"{args.file}: the deck in this package has problems; nothing was unpacked\n")
+        return EXIT_PROBLEMS
+    out.write(f"{deck}\n")
+    err.write(f"unpacked and checked: {deck}\n")
+    return EXIT_OK
+
+
+def cmd_pack(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core import deckpack
+
+    deck: Path = args.deck
+    if not deck.is_file():
+        raise UsageError(f"no such deck file: {deck}")
+    target: Path = args.output or deck.with_suffix(".zip")
+    try:
+        authoring.check_output_path(target, args.force, "package")
+        if target.resolve() == deck.resolve():
+            raise UsageError("the package would replace the deck itself; choose another -o")
+        packed = deckpack.pack(deck, target)
+    except authoring.AuthoringError as e:
+        raise UsageError(str(e)) from None
+    except DeckError as e:
+        for p in e.problems:
+            out.write(f"{p}\n")
+        err.write(f"{deck}: fix these problems first; no package was written\n")
+        return EXIT_PROBLEMS
+    for name in packed.files:
+        out.write(f"{name}\n")
+    pictures = len(packed.files) - 1
+    err.write(f"wrote {target}: the deck and {pictures} picture{'s' if pictures != 1 else ''}; "
+              f"a colleague imports it with: quizapp import {authoring.shell_quote(target)} "
+              "-o FOLDER\n")
+    return EXIT_OK
+
+
+def guide_path() -> Path:
+    """The deck format guide (decks/README.md) of this installation."""
+    return bundled_decks_dir() / "README.md"
+
+
+def cmd_guide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    path = guide_path()
+    if not path.is_file():
+        raise UsageError(f"the format guide is missing from this installation ({path})")
+    if args.path:
+        out.write(f"{path}\n")
+        return EXIT_OK
+    if args.print or _no_display():
+        out.write(path.read_text(encoding="utf-8"))
+        return EXIT_OK
+    from quizapp.ui.app import run_guide
+
+    return run_guide(path)
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -331,6 +423,7 @@ def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "stats": cmd_stats,
+            "pack": cmd_pack, "guide": cmd_guide,
             "new": cmd_new, "import": cmd_import, "export": cmd_export,
             "preview": cmd_preview}
 

@@ -140,13 +140,12 @@ def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
         store.close()
 
 
-def run_preview(deck: Path) -> int:
-    """``quizapp preview DECK``: the live preview on its own, without the score store."""
-    from quizapp.ui.preview import PreviewWindow
-
+def _tool_app() -> QApplication:
+    """The application for a window opened from the command line on its own (preview, guide),
+    with the theme and zoom chosen in the app."""
     app = create_app()
     _install_excepthook(app)
-    settings = make_settings(Path(), portable=False)  # the theme and zoom chosen in the app
+    settings = make_settings(Path(), portable=False)
     try:
         zoom = float(str(settings.value("view/zoom", 1.0)))
     except ValueError:
@@ -154,6 +153,24 @@ def run_preview(deck: Path) -> int:
     theme_name = str(settings.value("view/theme", "system"))
     apply_look(app, theme_name if theme_name in ("light", "dark", "system") else "system",
                zoom if 0.5 <= zoom <= 3.0 else 1.0)
+    return app
+
+
+def run_preview(deck: Path) -> int:
+    """``quizapp preview DECK``: the live preview on its own, without the score store."""
+    from quizapp.ui.preview import PreviewWindow
+
+    app = _tool_app()
     win = PreviewWindow(deck)
     win.show()
     return app.exec()
+
+
+def run_guide(path: Path) -> int:
+    """``quizapp guide``: the deck format guide in the app's own Markdown viewer."""
+    from quizapp.ui.mainwindow import TextDialog
+
+    _tool_app()
+    dialog = TextDialog(None, "quizapp: how to write decks", "", source=path)
+    dialog.resize(900, 800)
+    return 0 if dialog.exec() >= 0 else 1
