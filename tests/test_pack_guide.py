@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -97,3 +99,18 @@ def test_guide_prints_the_format_guide_without_a_display(monkeypatch: pytest.Mon
     assert "YAML traps" in out
     code, out, _ = run("guide", "--path")
     assert code == 0 and Path(out.strip()) == guide_path() and guide_path().is_file()
+
+
+def test_new_files_get_the_users_normal_permissions(deck_with_picture: Path,
+                                                    tmp_path: Path) -> None:
+    """Exports, packages and imported decks are shared with colleagues: not owner-only."""
+    old = os.umask(0o022)
+    try:
+        assert run("pack", str(deck_with_picture))[0] == 0
+        assert run("export", str(deck_with_picture), "-o", str(tmp_path / "n.tsv"))[0] == 0
+        assert run("new", str(tmp_path / "new.yaml"))[0] == 0
+    finally:
+        os.umask(old)
+    for made in (deck_with_picture.with_suffix(".zip"), tmp_path / "n.tsv",
+                 tmp_path / "new.yaml"):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o644, made

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from quizapp.core import deckfile
+from quizapp.core.authoring import file_mode_for
 from quizapp.core.model import Case, Deck
 
 PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg"})
@@ -64,8 +65,11 @@ def pack(deck_path: Path, out: Path) -> Packed:
         rel = pic.resolve().relative_to(folder)  # the loader keeps pictures inside the folder
         members.append((pic.resolve(), f"{top}/{rel.as_posix()}"))
     out.parent.mkdir(parents=True, exist_ok=True)
+    mode = file_mode_for(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for src, name in members:
                 zf.write(src, name)

@@ -53,6 +53,7 @@ import codecs
 import datetime as _dt
 import html
 import re
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ from quizapp.core.authoring import (
     write_text_atomic,
 )
 from quizapp.core.deckfile import DeckError
-from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
+from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Item, Question
 
 MAX_BYTES = deckfile.MAX_BYTES
 MAX_TEXT = 20_000  # the loader's limit on one text field
@@ -2365,47 +2366,123 @@ def _case_context(case: Case, upto: int) -> str:
 BASIC = "Basic"
 BASIC_REVERSED = "Basic (and reversed card)"
 
+_KEEP_LAST = re.compile(r"^\s*(all|none|both|neither) of (the )?(above|these|them)\b", re.I)
 
-def export_anki(deck: Deck) -> tuple[str, list[str]]:
+
+def export_order(q: Question, key: str) -> Question:
+    """The question with its options in the order an export writes them: shuffled (so that
+    the key is not A on most questions when an author writes the right answer first), the same
+    order at every export (seeded by ``key``), unless the author wrote ``shuffle: false``.
+    'All/None of the above' stays last; a True/False pair keeps its order."""
+    if not q.shuffle or _is_true_false(q) or len(q.options) < 2:
+        return q
+    import hashlib
+    import random
+    from dataclasses import replace
+
+    rng = random.Random(hashlib.sha256(key.encode("utf-8")).digest())
+    movable = [o for o in q.options if not _KEEP_LAST.match(o.text)]
+    last = [o for o in q.options if _KEEP_LAST.match(o.text)]
+    rng.shuffle(movable)
+    return replace(q, options=(*movable, *last))
+
+
+def anki_guid(deck_id: str, key: str) -> str:
+    """A stable Anki note GUID from the deck and item ids: re-importing a corrected export
+    updates the notes instead of adding every card again."""
+    import hashlib
+
+    return "qz" + hashlib.sha256(f"{deck_id}/{key}".encode()).hexdigest()[:14]
+
+
+def _pictures_of(it: Item) -> list[tuple[str, Path]]:
+    """(where, picture) for every picture an item shows: its own and its case questions'."""
+    out: list[tuple[str, Path]] = []
+    if it.image is not None:
+        out.append((f"item {it.id}", Path(it.image)))
+    if isinstance(it, Case):
+        for st in it.stages:
+            for q in st.questions:
+                if q.image is not None:
+                    out.append((f"item {it.id}, stage {st.id}, question {q.id}", Path(q.image)))
+    return out
+
+
+def export_anki(deck: Deck, media: Path | None = None) -> tuple[str, list[str]]:
     """A deck -> Anki notes as tab-separated text with header lines, plus notes for stderr.
 
-    When a flashcard is reversible, a first column names each note's note type (Anki's
-    ``#notetype column:``): *Basic (and reversed card)* for reversible flashcards, *Basic* for
-    the rest."""
+    Every note has a GUID column made from the deck and item ids, so importing a corrected
+    export again updates the notes. When a flashcard is reversible, a column names each note's
+    note type (Anki's ``#notetype column:``): *Basic (and reversed card)* for reversible
+    flashcards, *Basic* for the rest. Options are shuffled (see :func:`export_order`).
+    Pictures are copied into ``media`` (when given) and shown with ``<img>``; Anki finds them
+    once they are in its ``collection.media`` folder. Without ``media`` each is named in the
+    notes."""
     where = str(deck.path) if deck.path else deck.id
     with_type = any(isinstance(it, Flashcard) and it.reversible for it in deck.items)
     if with_type:
-        rows = ["#separator:tab", "#html:true", "#notetype column:1",
-                "#columns:Notetype\tFront\tBack\tTags", "#tags column:4"]
+        rows = ["#separator:tab", "#html:true", "#guid column:1", "#notetype column:2",
+                "#columns:GUID\tNotetype\tFront\tBack\tTags", "#tags column:5"]
     else:
-        rows = ["#separator:tab", "#html:true", "#columns:Front\tBack\tTags", "#tags column:3"]
+        rows = ["#separator:tab", "#html:true", "#guid column:1",
+                "#columns:GUID\tFront\tBack\tTags", "#tags column:4"]
     notes: list[str] = []
+    copied: dict[Path, str] = {}
 
-    def add(front: str, back: str, tags: tuple[str, ...], reversible: bool = False) -> None:
+    def picture(it: Item, image: Path | None, label: str) -> str:
+        if image is None:
+            return ""
+        if media is None:
+            notes.append(f"{it.location or where}: {label}: picture {image.name} not exported; "
+                         "add it to the note in Anki")
+            return ""
+        name = copied.get(image)
+        if name is None:
+            name = f"{deck.id}-{image.name}"
+            media.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(image, media / name)
+            copied[image] = name
+        return f"<br><img src='{html.escape(name, quote=True)}'>"
+
+    def add(key: str, front: str, back: str, tags: tuple[str, ...],
+            reversible: bool = False) -> None:
         tag_text = " ".join(t.replace(" ", "_") for t in tags)
-        fields = [front, back, tag_text]
+        fields = [anki_guid(deck.id, key), front, back, tag_text]
         if with_type:
-            fields.insert(0, BASIC_REVERSED if reversible else BASIC)
+            fields.insert(1, BASIC_REVERSED if reversible else BASIC)
         rows.append("\t".join(_tsv_field(f) for f in fields))
 
     for it in deck.items:
-        if it.image is not None:
-            notes.append(f"{it.location or where}: item {it.id}: image not exported; add it to "
-                         "the note in Anki")
         if isinstance(it, Flashcard):
+            front = markdown_to_html(it.front) + picture(it, it.image, f"item {it.id}")
             back = markdown_to_html(it.back)
             teaching = _objective_suffix(it.explanation, it.objective)
-            if teaching:
+            if teaching and it.reversible:
+                # Anki shows the Back field as the question of the reversed card
+                notes.append(f"{it.location or where}: item {it.id}: explanation not exported: "
+                             "Anki's reversed card would show it on its question side")
+            elif teaching:
                 back += "<hr>" + markdown_to_html(teaching)
-            add(markdown_to_html(it.front), back, it.tags, it.reversible)
+            add(it.id, front, back, it.tags, it.reversible)
         elif isinstance(it, Question):
-            add(*_question_html(it), it.tags)
+            q = export_order(it, f"{deck.id}/{it.id}")
+            front, back = _question_html(q)
+            add(it.id, front + picture(it, it.image, f"item {it.id}"), back, it.tags)
         else:
+            case_pic = picture(it, it.image, f"item {it.id}")
             for si, st in enumerate(it.stages):
                 for q in st.questions:
                     if q.objective is None and it.objective:
                         q = _with_objective(q, it.objective)
-                    add(*_question_html(q, _case_context(it, si)), it.tags)
+                    key = f"{it.id}/{st.id}/{q.id}"
+                    q = export_order(q, f"{deck.id}/{key}")
+                    front, back = _question_html(q, _case_context(it, si) + case_pic)
+                    label = f"item {it.id}, stage {st.id}, question {q.id}"
+                    add(key, front + picture(it, q.image, label), back, it.tags)
+    if copied:
+        notes.append(f"{len(copied)} picture{'s' if len(copied) != 1 else ''} copied to "
+                     f"{media}: copy {'them' if len(copied) != 1 else 'it'} into Anki's "
+                     "collection.media folder (Tools > Check Media shows where) before importing")
     return "\n".join(rows) + "\n", notes
 
 
@@ -2482,11 +2559,12 @@ def export_gift(deck: Deck, today: _dt.date | None = None) -> tuple[str, list[st
         if isinstance(it, Flashcard):
             flashcards += 1
             continue
-        if it.image is not None:
-            notes.append(f"{it.location or where}: item {it.id}: image not exported (GIFT "
-                         "files carry no pictures)")
+        for label, image in _pictures_of(it):
+            notes.append(f"{it.location or where}: {label}: picture {image.name} not exported "
+                         "(GIFT files carry no pictures; add it in Moodle's question editor)")
         if isinstance(it, Question):
-            out += [_gift_question_text(it.id, it.stem, it), ""]
+            out += [_gift_question_text(it.id, it.stem, export_order(it, f"{deck.id}/{it.id}")),
+                    ""]
             count += 1
         else:
             for si, st in enumerate(it.stages):
@@ -2500,6 +2578,7 @@ def export_gift(deck: Deck, today: _dt.date | None = None) -> tuple[str, list[st
                     if q.objective is None and it.objective:
                         q = _with_objective(q, it.objective)
                     stem = "\n\n".join([*context, tidy_text(q.stem)])
+                    q = export_order(q, f"{deck.id}/{it.id}/{st.id}/{q.id}")
                     out += [_gift_question_text(f"{it.id}.{st.id}.{q.id}", stem, q), ""]
                     count += 1
     if flashcards:
@@ -2589,7 +2668,10 @@ def run_export(deck_path: Path, output: str, *, fmt: str = "auto", force: bool =
         err.write(f"quizapp export: {deck_path} has problems; fix them first (quizapp "
                   f"validate {deck_path})\n")
         return 1
-    text, notes = export_anki(deck) if kind == "anki" else export_gift(deck, today)
+    media = None
+    if kind == "anki" and not to_stdout:
+        media = target.with_name(target.stem + "-media")
+    text, notes = export_anki(deck, media) if kind == "anki" else export_gift(deck, today)
     for n in notes:
         err.write(f"{n}\n")
     if to_stdout:

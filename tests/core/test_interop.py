@@ -554,8 +554,16 @@ def load_valid(tmp_path: Path) -> Deck:
     return deckfile.load(p)
 
 
+def load_unshuffled(tmp_path: Path) -> Deck:
+    """The valid deck with ``shuffle: false``: options keep the order they were written in."""
+    p = tmp_path / "d.yaml"
+    p.write_text(VALID_DECK.replace("items:\n", "defaults:\n  shuffle: false\nitems:\n", 1),
+                 encoding="utf-8")
+    return deckfile.load(p)
+
+
 def test_export_gift_shape_and_weights(tmp_path: Path) -> None:
-    text, notes = interop.export_gift(load_valid(tmp_path), TODAY)
+    text, notes = interop.export_gift(load_unshuffled(tmp_path), TODAY)
     assert "// Exported from the quizapp deck test-deck (Test deck) on 2025-03-14." in text
     assert "$CATEGORY: $course$/top/Test deck" in text
     assert "::q1::[markdown]Which one?{\n\t=Right#Yes\n\t~Wrong#No\n}" in text
@@ -595,16 +603,90 @@ def test_gift_escape() -> None:
 
 
 def test_export_anki_shape(tmp_path: Path) -> None:
-    text, notes = interop.export_anki(load_valid(tmp_path))
+    text, notes = interop.export_anki(load_unshuffled(tmp_path))
     lines = text.splitlines()
-    assert lines[:4] == ["#separator:tab", "#html:true", "#columns:Front\tBack\tTags",
-                         "#tags column:3"]
-    assert lines[4] == "Front\tBack\t"
-    assert lines[5] == ("Which one?<br><br>A. Right<br>B. Wrong\t<b>Answer: A</b><br>A. Right"
-                        "<hr>A (correct): Yes<br>B (wrong): No\t")
-    assert lines[7].startswith("<b>A case</b><br><br>A patient.<br><br>More information.<br><br>"
-                               "Next?<br><br>A. This<br>B. That\t<b>Answer: B</b>")
-    assert len(lines) == 8 and notes == []
+    assert lines[:5] == ["#separator:tab", "#html:true", "#guid column:1",
+                         "#columns:GUID\tFront\tBack\tTags", "#tags column:4"]
+    guid = interop.anki_guid("test-deck", "fc1")
+    assert lines[5] == f"{guid}\tFront\tBack\t"
+    assert lines[6] == (f"{interop.anki_guid('test-deck', 'q1')}\tWhich one?<br><br>A. Right<br>"
+                        "B. Wrong\t<b>Answer: A</b><br>A. Right<hr>A (correct): Yes<br>B (wrong): "
+                        "No\t")
+    assert lines[8].split("\t", 1)[1].startswith(
+        "<b>A case</b><br><br>A patient.<br><br>More information.<br><br>"
+        "Next?<br><br>A. This<br>B. That\t<b>Answer: B</b>")
+    assert len(lines) == 9 and notes == []
+
+
+def test_export_guids_are_stable_and_unique(tmp_path: Path) -> None:
+    """Re-importing a corrected deck into Anki next year updates its notes: each note's GUID
+    comes from the deck and item ids, not from the text."""
+    deck = load_valid(tmp_path)
+    first = [line.split("\t")[0] for line in interop.export_anki(deck)[0].splitlines()[5:]]
+    edited = tmp_path / "d.yaml"
+    edited.write_text(VALID_DECK.replace("Which one?", "Which one is it?"), encoding="utf-8")
+    again = [line.split("\t")[0]
+             for line in interop.export_anki(deckfile.load(edited))[0].splitlines()[5:]]
+    assert first == again and len(set(first)) == len(first) == 4
+
+
+def test_exported_options_are_shuffled_the_same_way_each_time(tmp_path: Path) -> None:
+    """An author who writes the right answer first does not export a deck whose key is A on
+    most questions; 'shuffle: false' keeps the written order; the order is stable."""
+    body = "".join(
+        f"  - id: q{i}\n    type: single\n    stem: Question {i}?\n    options:\n"
+        + "".join(f"      - text: Option {j}\n" for j in range(5))
+        + "    answer: A\n" for i in range(30))
+    p = tmp_path / "many.yaml"
+    p.write_text("format: 1\nid: many\ntitle: Many\nsources:\n  s: {citation: C}\n"
+                 "defaults:\n  source: s\nitems:\n" + body, encoding="utf-8")
+    deck = deckfile.load(p)
+    text, _ = interop.export_anki(deck)
+    keys = re.findall(r"<b>Answer: ([A-E])</b>", text)
+    assert len(keys) == 30 and keys.count("A") <= 15 and len(set(keys)) >= 3
+    assert interop.export_anki(deck)[0] == text  # the same order at every export
+    gift, _ = interop.export_gift(deck, TODAY)
+    firsts = re.findall(r"\{\n\t([=~])", gift)
+    assert firsts.count("=") <= 15
+    p.write_text(p.read_text().replace("defaults:\n", "defaults:\n  shuffle: false\n"),
+                 encoding="utf-8")
+    text, _ = interop.export_anki(deckfile.load(p))
+    assert set(re.findall(r"<b>Answer: ([A-E])</b>", text)) == {"A"}
+
+
+def test_all_of_the_above_stays_last() -> None:
+    q = Question("q", "single", "S", (Option("All of the above", True), Option("One", False),
+                                      Option("Two", False), Option("Three", False)))
+    for key in ("a", "b", "c", "d", "e"):
+        assert interop.export_order(q, key).options[-1].text == "All of the above"
+
+
+def test_a_reversed_card_does_not_show_its_explanation_on_the_question_side(
+        tmp_path: Path) -> None:
+    p = tmp_path / "d.yaml"
+    p.write_text(VALID_DECK.replace("    back: Back\n", "    back: Back\n    reversible: true\n"
+                                    "    explanation: Because of the anatomy\n"),
+                 encoding="utf-8")
+    text, notes = interop.export_anki(deckfile.load(p))
+    row = text.splitlines()[6]
+    assert "Basic (and reversed card)" in row and "anatomy" not in row
+    assert any("explanation not exported" in n for n in notes)
+
+
+def test_anki_export_carries_pictures_in_a_media_folder(tmp_path: Path) -> None:
+    (tmp_path / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    deck_file = tmp_path / "d.yaml"
+    deck_file.write_text(VALID_DECK.replace("    stem: Which one?\n",
+                                            "    stem: Which one?\n    image: img.png\n"),
+                         encoding="utf-8")
+    out = tmp_path / "out" / "notes.tsv"
+    out.parent.mkdir()
+    err = io.StringIO()
+    assert interop.run_export(deck_file, str(out), out=io.StringIO(), err=err) == 0
+    media = tmp_path / "out" / "notes-media"
+    assert (media / "test-deck-img.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+    assert "<img src='test-deck-img.png'>" in out.read_text(encoding="utf-8")
+    assert "1 picture copied to" in err.getvalue() and "collection.media" in err.getvalue()
 
 
 def test_export_notes_name_the_line_of_items_with_images(tmp_path: Path) -> None:
@@ -615,11 +697,11 @@ def test_export_notes_name_the_line_of_items_with_images(tmp_path: Path) -> None
                          encoding="utf-8")
     deck = deckfile.load(deck_file)
     _, notes = interop.export_anki(deck)
-    assert notes == [f"{deck_file}:12:5: item q1: image not exported; add it to the note in "
-                     "Anki"]
+    assert notes == [f"{deck_file}:12:5: item q1: picture img.png not exported; add it to the "
+                     "note in Anki"]
     _, notes = interop.export_gift(deck)
-    assert notes[0] == (f"{deck_file}:12:5: item q1: image not exported (GIFT files carry no "
-                        "pictures)")
+    assert notes[0] == (f"{deck_file}:12:5: item q1: picture img.png not exported (GIFT files "
+                        "carry no pictures; add it in Moodle's question editor)")
 
 
 def test_anki_fields_are_quoted_when_needed() -> None:
@@ -662,8 +744,9 @@ def test_round_trip_yaml_gift_yaml(deck_path: Path) -> None:
                 assert g.stem == _t(q.stem)
             else:  # a case question carries the case and stage text before its own stem
                 assert g.stem.endswith("\n\n" + str(_t(q.stem)))
-            assert [(o.text, o.correct, o.explanation) for o in g.options] == [
-                (_t(o.text), o.correct, _t(o.explanation)) for o in q.options]
+            # the export shuffles options (the same way each time): compare them as a set
+            assert sorted((o.text, o.correct, o.explanation or "") for o in g.options) == sorted(
+                (_t(o.text), o.correct, _t(o.explanation) or "") for o in q.options)
             assert g.explanation == _t(q.explanation)
             assert g.objective == _t(objective)
             checked += 1
@@ -888,7 +971,7 @@ def test_escaped_line_starts_round_trip_and_are_unescaped_on_export(tmp_path: Pa
     assert isinstance(fc, Flashcard)
     assert fc.back == "\\> 50 years\\\n\\- weight loss\\\n1\\. night pain"
     anki, _ = interop.export_anki(deck)
-    note = anki.splitlines()[4]
+    note = anki.splitlines()[5].split("\t", 1)[1]  # after the GUID
     # Anki shows HTML: the text as written, with no Markdown backslashes left
     assert note.startswith('"# 1 cause of back pain?"\t&gt; 50 years<br>- weight loss<br>'
                            "1. night pain<hr>10⁹/L and t_(1/2) and H₂O")
@@ -1034,11 +1117,12 @@ def test_export_anki_writes_reversible_flashcards_with_their_note_type(tmp_path:
     deck = _deck_with_reversible(tmp_path)
     text, notes = interop.export_anki(deck)
     lines = text.splitlines()
-    assert lines[:5] == ["#separator:tab", "#html:true", "#notetype column:1",
-                         "#columns:Notetype\tFront\tBack\tTags", "#tags column:4"]
-    assert lines[5] == "Basic (and reversed card)\tFront\tBack\t"
-    assert lines[6] == "Basic\tF2\tB2\t"
-    assert lines[7].startswith("Basic\tWhich one?<br><br>A. Right")
+    assert lines[:6] == ["#separator:tab", "#html:true", "#guid column:1", "#notetype column:2",
+                         "#columns:GUID\tNotetype\tFront\tBack\tTags", "#tags column:5"]
+    rows = [line.split("\t", 1)[1] for line in lines[6:]]  # after the GUID
+    assert rows[0] == "Basic (and reversed card)\tFront\tBack\t"
+    assert rows[1] == "Basic\tF2\tB2\t"
+    assert rows[2].startswith("Basic\tWhich one?<br><br>A. ")
     assert notes == []
     back = convert(text.encode(), "r.txt")
     assert back.skipped == [] and back.warnings == []
@@ -1046,7 +1130,8 @@ def test_export_anki_writes_reversible_flashcards_with_their_note_type(tmp_path:
     assert [(c.front, c.reversible) for c in cards[:2]] == [("Front", True), ("F2", False)]
     # a deck without reversible cards keeps the plain three columns
     assert interop.export_anki(load_valid(tmp_path))[0].startswith(
-        "#separator:tab\n#html:true\n#columns:Front\tBack\tTags\n#tags column:3\n")
+        "#separator:tab\n#html:true\n#guid column:1\n#columns:GUID\tFront\tBack\tTags\n"
+        "#tags column:4\n")
 
 
 def test_import_honours_reversed_note_types_and_add_reverse() -> None:
