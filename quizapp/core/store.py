@@ -67,6 +67,8 @@ __all__ = [
     "FORMAT",
     "Attempt",
     "ImportCounts",
+    "ImportNotConfirmedError",
+    "ImportPlan",
     "LockOwner",
     "Mode",
     "Session",
@@ -290,6 +292,73 @@ class ImportCounts:
     attempts_undone: int = 0
     sessions_added: int = 0
     units_updated: int = 0
+    units_reset: int = 0
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing a progress file would change (:meth:`Store.plan_import`), to show the
+    user before anything happens."""
+
+    source: Path
+    attempts_added: int
+    """Answers in the file that this store does not have."""
+    attempts_skipped: int
+    """Answers already here (or undone here)."""
+    attempts_undone: tuple[str, ...]
+    """Ids of answers recorded here that the file's ``undone`` list would remove."""
+    sessions_added: int
+    units_added: int
+    """Units the file has state for and this store does not."""
+    units_replaced: tuple[str, ...]
+    """Unit keys whose state here (scheduling, flag, last result) the file's later-changed
+    entry replaces."""
+    units_reset: tuple[str, ...]
+    """Of those, the units whose replacement discards scheduling: the file's entry has no
+    scheduler state or an older last review than ours, or claims a change in the future."""
+    _merge: _Merge = field(repr=False, compare=False)
+    _base_seq: int = field(repr=False, compare=False)
+    _base_count: int = field(repr=False, compare=False)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether the import would remove answers or discard scheduling (ask first)."""
+        return bool(self.attempts_undone or self.units_reset)
+
+    def describe(self) -> str:
+        """The plan in plain words, e.g. for a confirmation dialog."""
+        lines = [
+            f"{self.attempts_added} answer(s) added, {self.attempts_skipped} already here, "
+            f"{self.sessions_added} session(s) added."
+        ]
+        if self.units_replaced:
+            lines.append(
+                f"{len(self.units_replaced)} item(s) take the file's more recent state "
+                "(scheduling, flag, last result)."
+            )
+        if self.attempts_undone:
+            lines.append(
+                f"{len(self.attempts_undone)} answer(s) recorded here would be REMOVED: the "
+                "file says they were undone."
+            )
+        if self.units_reset:
+            lines.append(
+                f"{len(self.units_reset)} item(s) would LOSE their scheduling here (the file's "
+                "state for them is older, empty, or dated in the future)."
+            )
+        return "\n".join(lines)
+
+
+class ImportNotConfirmedError(StoreError):
+    """An import that would remove answers or discard scheduling was not confirmed; nothing
+    changed. ``plan`` says what it would have done."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        super().__init__(
+            f"{plan.source} was not imported, because it would change progress recorded "
+            f"here:\n{plan.describe()}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -813,6 +882,157 @@ def _parse_document_gc_off(raw: bytes) -> tuple[_State, int]:
     return state, found
 
 
+def _salvage(raw: bytes) -> tuple[_State, int]:
+    """Every record that can still be read from a damaged snapshot: returns the state they
+    make and how many attempts it holds.
+
+    If the file is still JSON, each attempt, session and item is checked on its own and the
+    bad ones left out. If it is not (a flipped byte in a quote or a brace), quizapp's own
+    layout of one attempt, session or item per line lets each line be read on its own.
+    """
+    state = _State()
+    try:
+        doc = _loads(raw)
+    except _Invalid:
+        doc = None
+    if isinstance(doc, dict):
+        for a in doc.get("attempts", []) if isinstance(doc.get("attempts"), list) else []:
+            _salvage_attempt(state, a)
+        for pairs in (doc.get("sessions"), doc.get("items")):
+            if isinstance(pairs, dict):
+                for key, value in pairs.items():
+                    _salvage_pair(state, key, value)
+        _salvage_head(state, doc)
+    else:
+        for line in raw.splitlines():
+            text = line.strip().rstrip(b",").strip()
+            if not text:
+                continue
+            try:
+                if text.startswith(b"{"):
+                    value = _loads(text)
+                    if isinstance(value, dict) and "deck_id" in value:
+                        _salvage_attempt(state, value)
+                elif text.startswith(b'"'):
+                    value = _loads(b"{" + text + b"}")
+                    if isinstance(value, dict):
+                        for key, v in value.items():
+                            _salvage_pair(state, key, v)
+                        _salvage_head(state, value)
+            except _Invalid:
+                continue
+    state.recount()
+    return state, len(state.attempts)
+
+
+def _salvage_attempt(state: _State, a: object) -> None:
+    if _attempt_ok(a):
+        a = cast(dict[str, Any], a)
+        state.attempts[a["id"]] = a
+
+
+def _salvage_pair(state: _State, key: str, value: object) -> None:
+    """One ``"key": {...}`` entry of the sessions or the items (told apart by their fields)."""
+    if not isinstance(value, dict):
+        return
+    try:
+        if "started" in value and "mode" in value:
+            state.sessions[key] = _check_session(value, "session")
+        elif "fsrs" in value or "undo" in value or "flagged" in value:
+            state.items[key] = _check_item(value, "item")
+    except _Invalid:
+        pass
+
+
+def _salvage_head(state: _State, doc: Mapping[str, Any]) -> None:
+    seq = doc.get("seq")
+    if type(seq) is int and seq >= 0:
+        state.seq = max(state.seq, seq)
+    undone = doc.get("undone")
+    if isinstance(undone, list):
+        state.undone.update(u for u in undone if isinstance(u, str))
+    for u in state.undone:
+        state.attempts.pop(u, None)
+    pending = doc.get("pending_session")
+    if isinstance(pending, dict) and _depth_ok(pending):
+        state.pending = pending
+
+
+@dataclass(slots=True)
+class _Merge:
+    """The result of merging another store's state into ours (import, or a salvaged file on
+    top of a backup), and what it changes."""
+
+    state: _State
+    added: int = 0
+    skipped: int = 0
+    undone: list[str] = field(default_factory=list)
+    sessions_added: int = 0
+    units_added: list[str] = field(default_factory=list)
+    units_replaced: list[str] = field(default_factory=list)
+    units_reset: list[str] = field(default_factory=list)
+
+
+def _merge(mine: _State, other: _State, now: datetime, *, take_pending: bool = False) -> _Merge:
+    """Merge ``other`` into a copy of ``mine`` (which is left unchanged): attempts by id,
+    never twice; an attempt undone on either side stays undone; sessions by id; for each unit
+    the entry changed later wins. ``units_reset`` lists the units whose replacement discards
+    scheduling: the newer entry has no scheduler state or an older last review than ours, or
+    claims a change in the future (a year-9999 ``updated``)."""
+    state = _State(
+        seq=max(mine.seq, other.seq),
+        attempts=dict(mine.attempts),
+        sessions=dict(mine.sessions),
+        items=dict(mine.items),
+        undone=set(mine.undone),
+        pending=mine.pending,
+    )
+    result = _Merge(state)
+    for attempt_id in sorted(other.undone - mine.undone):
+        state.undone.add(attempt_id)
+        if state.attempts.pop(attempt_id, None) is not None:
+            result.undone.append(attempt_id)
+    for attempt_id, a in other.attempts.items():
+        if attempt_id in state.attempts or attempt_id in state.undone:
+            result.skipped += 1
+            continue
+        state.attempts[attempt_id] = a
+        result.added += 1
+    if result.added:
+        ordered = sorted(state.attempts.values(), key=lambda a: parse_timestamp(a["timestamp"]))
+        state.attempts = {a["id"]: a for a in ordered}
+    for sid, sess in other.sessions.items():
+        current = state.sessions.get(sid)
+        if current is None:
+            result.sessions_added += 1
+            state.sessions[sid] = sess
+        elif current.get("ended") is None and sess.get("ended") is not None:
+            state.sessions[sid] = sess
+    soon = now + timedelta(days=1)
+    for key, theirs in other.items.items():
+        ours = state.items.get(key)
+        if ours is None:
+            state.items[key] = theirs
+            result.units_added.append(key)
+        elif _newer(theirs.updated, ours.updated):
+            state.items[key] = theirs
+            result.units_replaced.append(key)
+            if (
+                (theirs.updated is not None and parse_timestamp(theirs.updated) > soon)
+                or (ours.card is not None and theirs.card is None)
+                or (
+                    ours.card is not None
+                    and theirs.card is not None
+                    and _newer(ours.card.get("last_review"), theirs.card.get("last_review"))
+                )
+            ):
+                result.units_reset.append(key)
+    if take_pending and other.pending is not None and state.pending is None:
+        state.pending = other.pending
+    state.recount()
+    return result
+
+
 def _json_bytes(value: object, **options: Any) -> bytes:
     """``value`` as UTF-8 JSON. Strings that are not valid Unicode (lone surrogates, which
     JSON ``\\u`` escapes can carry) cannot be UTF-8 encoded; then non-ASCII is escaped."""
@@ -928,10 +1148,12 @@ def _check_regular(path: Path) -> bool:
     return True
 
 
-def _open_regular(path: Path, flags: int, mode: int = 0o644) -> int:
+def _open_regular(path: Path, flags: int, mode: int = 0o644, *, follow_links: bool = False) -> int:
     """``os.open`` that never follows a symbolic link and never opens a special file (a FIFO
-    is opened non-blocking, then refused); raises StoreUnsafeFileError for those."""
-    if not _O_NOFOLLOW:  # Windows: no O_NOFOLLOW; check first (links there need privileges)
+    is opened non-blocking, then refused); raises StoreUnsafeFileError for those.
+    ``follow_links`` allows a link to a regular file (a file the user chose to import)."""
+    nofollow = 0 if follow_links else _O_NOFOLLOW
+    if not nofollow and not follow_links:  # Windows has no O_NOFOLLOW: check first
         try:
             st = os.lstat(path)
         except FileNotFoundError:
@@ -940,9 +1162,9 @@ def _open_regular(path: Path, flags: int, mode: int = 0o644) -> int:
             if not stat.S_ISREG(st.st_mode):
                 raise _unsafe(path, _kind(st.st_mode))
     try:
-        fd = os.open(path, flags | _O_NOFOLLOW | _O_NONBLOCK | _O_BINARY, mode)
+        fd = os.open(path, flags | nofollow | _O_NONBLOCK | _O_BINARY, mode)
     except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.EMLINK) or (
+        if (nofollow and exc.errno in (errno.ELOOP, errno.EMLINK)) or (
             exc.errno == errno.ENXIO and not stat.S_ISREG(os.lstat(path).st_mode)
         ):
             raise _unsafe(path, _kind(os.lstat(path).st_mode)) from None
@@ -959,10 +1181,12 @@ def _open_regular(path: Path, flags: int, mode: int = 0o644) -> int:
     return fd
 
 
-def _read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def _read_regular(
+    path: Path, limit: int = MAX_FILE_BYTES, *, follow_links: bool = False
+) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (never a link, FIFO or device:
     StoreUnsafeFileError; FileNotFoundError if it does not exist)."""
-    fd = _open_regular(path, os.O_RDONLY)
+    fd = _open_regular(path, os.O_RDONLY, follow_links=follow_links)
     try:
         if os.fstat(fd).st_size > limit:
             raise _unsafe(path, f"larger than {limit // 1024**2} MB")
@@ -1589,9 +1813,22 @@ class Store:
             except OSError as exc:
                 self._go_memory_only(exc)
         restored = self._restore_backup()
+        salvaged = 0
+        if not newer:
+            # Keep every record that can still be read from the damaged file, on top of the
+            # backup (attempts by id, never twice; the later state of each unit wins).
+            rescued, salvaged = _salvage(raw)
+            if salvaged or rescued.items or rescued.sessions:
+                self._state = _merge(self._state, rescued, now, take_pending=True).state
         start = f"Restored your progress from the backup {restored}." if restored else (
             "No usable backup was found, so quizapp starts with empty progress."
+            if not salvaged
+            else "No usable backup was found."
         )
+        if salvaged:
+            start += (
+                f" {salvaged} answer(s) could still be read from the damaged file and were kept."
+            )
         if newer:
             self._warn(
                 f"The progress file {SNAPSHOT_NAME} in {self.folder} could not be used: "
@@ -2289,58 +2526,106 @@ class Store:
         self._check_open()
         _atomic_write(Path(path), _dump_document(self._state, self._now(), exported=True))
 
-    def import_json(self, path: str | os.PathLike[str]) -> ImportCounts:
-        """Merge progress exported on another machine (or a backup) into this store.
+    def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
+        """Read and validate the whole progress file ``path`` and say what importing it would
+        change, without changing anything (show it, ask, then :meth:`apply_import`).
 
-        Attempts are merged by id (never duplicated); attempts undone on either side stay
-        undone; for each unit the scheduler state and flag most recently changed win; sessions
-        are merged by id. The result is saved at once. Raises :class:`StoreFormatError` if the
-        file is not a readable progress file (this store is then unchanged).
+        Raises :class:`StoreFormatError` if the file is not a readable progress file, with a
+        message naming the file and the problem (a field, a line of JSON).
         """
         self._check_open()
         source = Path(path)
         try:
-            other, _found = _parse_document(source.read_bytes())
+            other, _found = _parse_document(_read_regular(source, follow_links=True))
         except _Invalid as exc:
             raise StoreFormatError(
                 f"{source} is not a usable quizapp progress file: {exc}"
             ) from None
+        except StoreUnsafeFileError as exc:
+            raise StoreFormatError(f"cannot import {source}: {exc.strerror}") from None
         except OSError as exc:
             raise StoreFormatError(f"cannot read {source}: {exc.strerror}") from None
-        mine = self._state
-        undone_now = 0
-        for attempt_id in other.undone - mine.undone:
-            mine.undone.add(attempt_id)
-            removed = mine.attempts.pop(attempt_id, None)
-            if removed is not None:
-                undone_now += 1
-        added = skipped = 0
-        for attempt_id, a in other.attempts.items():
-            if attempt_id in mine.attempts or attempt_id in mine.undone:
-                skipped += 1
-                continue
-            mine.attempts[attempt_id] = a
-            added += 1
-        if added:
-            ordered = sorted(mine.attempts.values(), key=lambda a: parse_timestamp(a["timestamp"]))
-            mine.attempts = {a["id"]: a for a in ordered}
-        sessions_added = 0
-        for sid, s in other.sessions.items():
-            current = mine.sessions.get(sid)
-            if current is None:
-                sessions_added += 1
-                mine.sessions[sid] = s
-            elif current.get("ended") is None and s.get("ended") is not None:
-                mine.sessions[sid] = s
-        updated = 0
-        for key, theirs in other.items.items():
-            ours = mine.items.get(key)
-            if ours is None or _newer(theirs.updated, ours.updated):
-                mine.items[key] = theirs
-                updated += 1
-        mine.recount()
-        self._compact()
-        return ImportCounts(added, skipped, undone_now, sessions_added, updated)
+        merge = _merge(self._state, other, self._now())
+        return ImportPlan(
+            source=source,
+            attempts_added=merge.added,
+            attempts_skipped=merge.skipped,
+            attempts_undone=tuple(merge.undone),
+            sessions_added=merge.sessions_added,
+            units_added=len(merge.units_added),
+            units_replaced=tuple(merge.units_replaced),
+            units_reset=tuple(merge.units_reset),
+            _merge=merge,
+            _base_seq=self._state.seq,
+            _base_count=len(self._state.attempts),
+        )
+
+    def apply_import(self, plan: ImportPlan) -> ImportCounts:
+        """Apply a plan from :meth:`plan_import` as one atomic change: the merged progress is
+        written as a new snapshot first; if that fails, :class:`StoreError` is raised and
+        nothing changed. A plan made before a later change of this store is made again."""
+        self._check_open()
+        if plan._base_seq != self._state.seq or plan._base_count != len(self._state.attempts):
+            plan = self.plan_import(plan.source)
+        merged = plan._merge.state
+        if self._persistent:
+            self._check_lock()
+        if self._persistent:
+            data = _dump_document(merged, self._now())
+            try:
+                self._keep_previous_snapshot()
+                _atomic_write(self.folder / SNAPSHOT_NAME, data)
+            except OSError as exc:
+                raise StoreError(
+                    f"The import was not saved, and nothing changed: "
+                    f"{_describe_os_error(exc, self.folder)}"
+                ) from None
+            self._snapshot_good = True
+            self._snapshot_bytes = len(data)
+            self._state = merged
+            try:  # the journal's records are all in the new snapshot (seq <= its seq)
+                if self._journal_fd is not None:
+                    os.ftruncate(self._journal_fd, 0)
+                    os.fsync(self._journal_fd)
+                else:
+                    _truncate_file(self.folder / JOURNAL_NAME, 0)
+                self._journal_bytes = 0
+            except OSError as exc:
+                self._go_memory_only(exc)
+        else:
+            self._state = merged
+        return ImportCounts(
+            attempts_added=plan.attempts_added,
+            attempts_skipped=plan.attempts_skipped,
+            attempts_undone=len(plan.attempts_undone),
+            sessions_added=plan.sessions_added,
+            units_updated=plan.units_added + len(plan.units_replaced),
+            units_reset=len(plan.units_reset),
+        )
+
+    def import_json(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        confirm: Callable[[ImportPlan], bool] | None = None,
+    ) -> ImportCounts:
+        """Merge progress exported on another machine (or a backup) into this store.
+
+        Attempts are merged by id (never duplicated); attempts undone on either side stay
+        undone; for each unit the scheduler state and flag most recently changed win; sessions
+        are merged by id. The whole file is validated first and the result saved at once, as
+        one atomic change. Raises :class:`StoreFormatError` if the file is not a readable
+        progress file (this store is then unchanged).
+
+        An import that would remove answers recorded here (the file's ``undone`` list names
+        them) or discard a unit's scheduling (see :class:`ImportPlan`) happens only if
+        ``confirm(plan)`` returns true; without ``confirm``, or if it says no,
+        :class:`ImportNotConfirmedError` is raised and nothing changes.
+        """
+        plan = self.plan_import(path)
+        if plan.needs_confirmation and (confirm is None or not confirm(plan)):
+            raise ImportNotConfirmedError(plan)
+        return self.apply_import(plan)
 
 
 def _newer(a: str | None, b: str | None) -> bool:
