@@ -545,6 +545,8 @@ def _depth_ok(value: object, limit: int = MAX_DEPTH) -> bool:
     for the usual flat values (a string, a list of option letters)."""
     if not isinstance(value, (list, dict)):
         return True
+    if type(value) is list and all(type(x) is str for x in value):
+        return True  # the usual answer: option letters
     todo: list[tuple[object, int]] = [(value, 1)]
     while todo:
         v, depth = todo.pop()
@@ -689,6 +691,7 @@ def _attempt_ok(v: object) -> bool:
     if type(v) is not dict or not _ATTEMPT_KEYS.issubset(v):
         return False
     marks = v["marks"]
+    answer = v["answer"]
     ts = v["timestamp"]
     t = v["time_ms"]
     return bool(
@@ -701,8 +704,9 @@ def _attempt_ok(v: object) -> bool:
         and type(v["confidence"]) is not bool and v["confidence"] in _CONFIDENCES
         and v["mode"] in MODES
         and type(t) is int and t >= 0
-        and _ts_ok(ts)
-        and _depth_ok(v["answer"])
+        and type(ts) is str and _TIMESTAMP.fullmatch(ts)
+        and ((ts[8:10] <= "28" and "0001" < ts[:4] < "9999") or _ts_ok(ts))
+        and (type(answer) is str or _depth_ok(answer))
         and (v["session_id"] is None or type(v["session_id"]) is str)
         and type(v["rating"]) is not bool and v["rating"] in _RATINGS
     )  # fmt: skip
@@ -814,6 +818,20 @@ class _NewerFormat(_Invalid):
         )
 
 
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    parts = re.match(r"(\d+(?:\.\d+)*)", text)
+    return tuple(int(x) for x in parts.group(1).split(".")[:4]) if parts else None
+
+
+def _written_by_this_or_older(app: object) -> bool:
+    """Whether an ``app`` field names a quizapp no newer than this one."""
+    if not isinstance(app, str) or not app.startswith("quizapp ") or len(app) > 100:
+        return False
+    theirs = _version_tuple(app[len("quizapp ") :])
+    ours = _version_tuple(__version__)
+    return theirs is not None and ours is not None and theirs <= ours
+
+
 def _parse_document(raw: bytes) -> tuple[_State, int]:
     """Parse and validate a snapshot/export; returns the state and the format it was in."""
     if not raw.strip():
@@ -837,6 +855,12 @@ def _parse_document_gc_off(raw: bytes) -> tuple[_State, int]:
     if isinstance(version, bool) or not isinstance(version, int):
         raise _Invalid("it has no valid \"format\" number; is it a quizapp progress file?")
     if version > FORMAT:
+        if _written_by_this_or_older(doc.get("app")):
+            # A quizapp no newer than this one wrote it, so it cannot be a newer format: a
+            # damaged "format" (one bit turns 1 into 9). Read what can be read from it.
+            raise _Invalid(
+                f"it claims store format {version}, but {doc['app']} writes format {FORMAT}"
+            )
         raise _NewerFormat(version)
     found = version
     while version < FORMAT:
@@ -1564,6 +1588,7 @@ class Store:
         self._persistent = not read_only
         self._unread_snapshot = False
         self._lock_lost = False
+        self._restored = False  # the state came from a backup or a salvage, not the snapshot
         self.warnings: list[str] = []
         """Messages for the user (damaged files set aside, progress not being saved, ...)."""
         self.last_error: OSError | None = None
@@ -1852,6 +1877,7 @@ class Store:
                 continue
             if best is None or state.seq > best[0].seq:  # the one holding the most recent
                 best = (state, path.name)
+        self._restored = True
         if best is None:
             return None
         self._state = best[0]
@@ -1918,8 +1944,10 @@ class Store:
                     damage.append(f"line {lineno}: {exc}")
                 continue
             expected = snap_seq + 1 if prev is None else prev + 1
-            if prev is None and seq <= snap_seq:
-                expected = seq  # leftovers of a compaction interrupted before emptying the journal
+            if prev is None and (seq <= snap_seq or self._restored):
+                # leftovers of a compaction interrupted before emptying the journal; or the
+                # snapshot was lost and an older backup stands in for it (that is reported)
+                expected = seq
             if seq != expected:
                 damage.append(f"line {lineno}: record {seq} where {expected} was expected")
             if seq > snap_seq:
@@ -1930,7 +1958,7 @@ class Store:
             prev = seq
             if not terminated:
                 repair = True  # complete but unterminated: fold it into the snapshot now
-        if placed_late:
+        if placed_late and not self._restored:
             damage.append(
                 f"{placed_late} record(s) numbered at or below the snapshot's {snap_seq} "
                 "were missing from it"

@@ -494,7 +494,7 @@ def test_import_respects_undo_on_either_side(tmp_path: Path) -> None:
         b.import_json(tmp_path / "before.json")
         assert b.attempt_count == 2
         # removing an answer recorded here happens only when confirmed
-        with pytest.raises(ImportNotConfirmedError, match="1 answer.* REMOVED"):
+        with pytest.raises(ImportNotConfirmedError, match=r"1 answer.* REMOVED"):
             b.import_json(tmp_path / "after.json")
         assert b.attempt_count == 2
         counts = b.import_json(tmp_path / "after.json", confirm=lambda plan: True)
