@@ -774,14 +774,25 @@ def _check_score(score: Mapping[str, Any], where: str) -> None:
     """The numbers Statistics reads from a session's score must be finite and not negative."""
     if not _depth_ok(score):
         raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
-    for key in ("correct", "total", "marks", "max_marks", "percent"):
+    for key in _SCORE_NUMBERS:
         v = score.get(key)
         if v is None:
             continue
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise _Invalid(f"{where}.{key}: expected a number, got {v!r:.60}")
-        if key != "marks" and v < 0:
+        if key in _SCORE_COUNTS and v < 0:
             raise _Invalid(f"{where}.{key}: expected a number >= 0, got {v!r:.60}")
+    cards = score.get("flashcards")
+    if isinstance(cards, dict):
+        for label, n in cards.items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise _Invalid(f"{where}.flashcards.{label}: expected a count >= 0")
+
+
+#: Numbers a session score may hold (what Statistics reads), and those that are counts.
+_SCORE_NUMBERS = ("correct", "total", "questions", "answered", "marks", "max_marks",
+                  "percent", "time_ms")
+_SCORE_COUNTS = ("correct", "total", "questions", "answered", "max_marks", "time_ms")
 
 
 def _check_item(value: object, where: str) -> _Item:
