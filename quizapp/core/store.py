@@ -639,6 +639,8 @@ def _check_card_or_none(value: object, where: str) -> CardData | None:
     except (ValueError, OverflowError) as exc:
         raise _Invalid(f"{where}: {exc}") from None
     _check_card_ranges(card, where)
+    if len(card) > 7 and not _depth_ok(card):  # keys beyond fsrs.Card's seven are kept as-is
+        raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
     return card
 
 
@@ -679,6 +681,7 @@ _ATTEMPT_KEYS = frozenset(
 )  # fmt: skip
 
 
+_N_ATTEMPT_KEYS = len(_ATTEMPT_KEYS)
 _CONFIDENCES = (None, 1, 2, 3)
 _RATINGS = (None, 1, 2, 3, 4)
 
@@ -707,6 +710,7 @@ def _attempt_ok(v: object) -> bool:
         and type(ts) is str and _TIMESTAMP.fullmatch(ts)
         and ((ts[8:10] <= "28" and "0001" < ts[:4] < "9999") or _ts_ok(ts))
         and (type(answer) is str or _depth_ok(answer))
+        and (len(v) == _N_ATTEMPT_KEYS or _depth_ok(v))
         and (v["session_id"] is None or type(v["session_id"]) is str)
         and type(v["rating"]) is not bool and v["rating"] in _RATINGS
     )  # fmt: skip
@@ -746,6 +750,8 @@ def _check_attempt(value: object, where: str) -> dict[str, Any]:
         raise _Invalid(f"{where}.rating: expected 1..4 or null")
     if not _depth_ok(value["answer"]):
         raise _Invalid(f"{where}.answer: nested more than {MAX_DEPTH} levels deep")
+    if not _depth_ok(value):
+        raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
     raise _Invalid(f"{where}: not a valid attempt")
 
 
@@ -765,8 +771,8 @@ def _check_session(value: object, where: str) -> dict[str, Any]:
     score = _opt(value, "score", dict, where)
     if score is not None:
         _check_score(score, f"{where}.score")
-    if not _depth_ok(value["settings"]):
-        raise _Invalid(f"{where}.settings: nested more than {MAX_DEPTH} levels deep")
+    if not _depth_ok(value):
+        raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
     return value
 
 
@@ -811,6 +817,12 @@ def _check_item(value: object, where: str) -> _Item:
         if not isinstance(u, dict) or not isinstance(u.get("attempt"), str):
             raise _Invalid(f"{where}.undo[{i}]: expected an object with an attempt id")
         _check_card_or_none(u.get("fsrs"), f"{where}.undo[{i}].fsrs")
+        # what undoing that attempt restores must be recordable then
+        _opt(u, "last_correct", bool, f"{where}.undo[{i}]")
+        if u.get("last_seen") is not None:
+            _check_ts(u["last_seen"], f"{where}.undo[{i}].last_seen")
+        if len(u) > 4 and not _depth_ok(u):
+            raise _Invalid(f"{where}.undo[{i}]: nested more than {MAX_DEPTH} levels deep")
     it.undo = undo[-UNDO_DEPTH:]
     return it
 
@@ -1947,7 +1959,11 @@ class Store:
                 seq = _want(rec, "seq", int, "record")
                 if seq <= 0:
                     raise _Invalid(f"record.seq: expected a number >= 1, got {seq}")
-                self._state.apply(rec, check_only=True)
+                # apply() checks the whole record before changing anything
+                if seq > snap_seq:
+                    self._state.apply(rec)
+                elif self._state.apply(rec, only_new=True):
+                    placed_late += 1
             except _Invalid as exc:
                 if not terminated:
                     torn_at = start_of_line  # a write cut short by a crash: not damage
@@ -1961,10 +1977,6 @@ class Store:
                 expected = seq
             if seq != expected:
                 damage.append(f"line {lineno}: record {seq} where {expected} was expected")
-            if seq > snap_seq:
-                self._state.apply(rec)
-            elif self._state.apply(rec, only_new=True):
-                placed_late += 1
             self._state.seq = max(self._state.seq, seq)
             prev = seq
             if not terminated:

@@ -414,6 +414,26 @@ def test_stats_command_on_an_unreadable_folder(tmp_path: Path, monkeypatch: pyte
     assert code != 0 and "Permission denied" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(("where", "old"), [
+    ("an attempt", b'"rating": 3}'),
+    ("an undo entry", b'"last_seen": null}]}'),
+])
+def test_deeply_nested_values_anywhere_in_the_snapshot_are_damage(folder: Path, clock: Clock,
+                                                                  where: str, old: bytes) -> None:
+    with Store.open(folder, clock=clock) as s:
+        kept = {answer(s, n).id for n in range(3)}
+    deep = b"[" * 900 + b"]" * 900
+    new = old[:-1] + b', "x": ' + deep + old[-1:] if where == "an attempt" else (
+        b'"last_seen": null, "x": ' + deep + b"}]}")
+    _edit_snapshot(folder / "progress.json", old, new)
+    with Store.open(folder, clock=clock) as s:
+        assert "nested more than 64 levels" in s.warnings[0]
+        assert len(ids(s) & kept) >= 2
+        answer(s, 9)
+    with Store.open(folder, clock=clock) as s:  # compaction and reload work
+        assert s.warnings == [] and s.attempt_count >= 3
+
+
 # --------------------------------------------------------------------------------------------
 # High 4: values that parse but are impossible
 
