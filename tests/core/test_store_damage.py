@@ -702,3 +702,45 @@ def test_fuzz_store_files_open_and_keep_everything_readable(
         assert aside.read_bytes() == mutated
     with Store.open(folder, clock=clock) as s:
         assert readable | {new.id} <= ids(s)
+
+
+def _journal_of(clock: Clock, folder: Path, n: int) -> tuple[list[bytes], set[str]]:
+    """The journal lines of ``n`` answers (one undone) and the ids that must survive."""
+    with Store.open(folder, clock=clock) as s:
+        s.start_session("tutor", {}, ["asps"])
+        made = [answer(s, k % 3) for k in range(n)]
+        undone = s.undo_last(StudyUnit("asps", "q0"))
+        s.set_flagged(StudyUnit("asps", "q1"))
+        lines = (folder / "journal.jsonl").read_bytes().splitlines(keepends=True)
+        survivors = {a.id for a in made} - ({undone.id} if undone else set())
+    return lines, survivors
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(order=st.randoms(use_true_random=False), dup=st.lists(st.integers(0, 40), max_size=5),
+       snapshot_seq=st.integers(0, 60))
+def test_replay_places_every_record_whatever_its_order_or_number(
+        tmp_path_factory: pytest.TempPathFactory, order: Any, dup: list[int],
+        snapshot_seq: int) -> None:
+    """Journal lines shuffled, duplicated (two writers, a replayed copy), under a snapshot
+    whose seq says anything: every answer that was not undone is there after a start, the
+    undone one is not, and the journal is kept aside whenever it was out of order."""
+    root = tmp_path_factory.mktemp("replay")
+    lines, survivors = _journal_of(Clock(), root / "src", 12)
+    mixed = list(lines)
+    order.shuffle(mixed)
+    mixed += [lines[i % len(lines)] for i in dup]
+    folder = root / "data"
+    folder.mkdir()
+    (folder / "progress.json").write_text(json.dumps({"format": 1, "seq": snapshot_seq}))
+    (folder / "journal.jsonl").write_bytes(b"".join(mixed))
+    with Store.open(folder, clock=Clock()) as s:
+        got = ids(s)
+        assert survivors <= got
+        undone_ids = {json.loads(x)["attempt_id"] for x in lines if b'"op":"undo"' in x}
+        assert not (undone_ids & got)
+        if mixed != lines:
+            assert s.warnings and asides(folder, "journal.corrupt-*")
+    with Store.open(folder, clock=Clock()) as s:
+        assert survivors <= ids(s) and s.warnings == []
