@@ -1183,6 +1183,16 @@ def _unsafe(path: Path, what: str) -> StoreUnsafeFileError:
     return exc
 
 
+def _too_large(path: Path, limit: int) -> StoreUnsafeFileError:
+    exc = StoreUnsafeFileError(
+        errno.EFBIG,
+        f"{path} is larger than {limit / 1024**2:g} MB, more than any quizapp progress file; "
+        "quizapp does not read it and never writes over it",
+    )
+    exc.filename = os.fspath(path)
+    return exc
+
+
 def _check_regular(path: Path) -> bool:
     """True if ``path`` is a regular file, False if it does not exist; raises
     StoreUnsafeFileError for a link or a special file (checked with lstat: never followed)."""
@@ -1229,21 +1239,24 @@ def _open_regular(path: Path, flags: int, mode: int = 0o644, *, follow_links: bo
 
 
 def _read_regular(
-    path: Path, limit: int = MAX_FILE_BYTES, *, follow_links: bool = False
+    path: Path, limit: int | None = None, *, follow_links: bool = False
 ) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes (never a link, FIFO or device:
-    StoreUnsafeFileError; FileNotFoundError if it does not exist)."""
+    """The bytes of a regular file of at most ``limit`` bytes (default MAX_FILE_BYTES); never
+    a link, FIFO or device, nor a bigger file: StoreUnsafeFileError. FileNotFoundError if it
+    does not exist."""
+    if limit is None:
+        limit = MAX_FILE_BYTES
     fd = _open_regular(path, os.O_RDONLY, follow_links=follow_links)
     try:
         if os.fstat(fd).st_size > limit:
-            raise _unsafe(path, f"larger than {limit // 1024**2} MB")
+            raise _too_large(path, limit)
         chunks = []
         total = 0
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # grew while being read
-                raise _unsafe(path, f"larger than {limit // 1024**2} MB")
+                raise _too_large(path, limit)
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -1611,7 +1624,7 @@ class Store:
         self._persistent = not read_only
         self._unread_snapshot = False
         self._lock_lost = False
-        self._restored = False  # the state came from a backup or a salvage, not the snapshot
+        self._restored = False  # the state did not come from the snapshot (backup, salvage)
         self.warnings: list[str] = []
         """Messages for the user (damaged files set aside, progress not being saved, ...)."""
         self.last_error: OSError | None = None
@@ -1828,8 +1841,11 @@ class Store:
             # Never write over a snapshot we could not read: carry on in memory.
             raw = None
             self._unread_snapshot = True
+            self._restored = True  # the journal continues a snapshot we do not have
             if not isinstance(exc, StoreUnsafeFileError):
                 self._warn(f"Could not read {snap_path} ({exc.strerror}); starting without it.")
+            elif exc.errno == errno.EFBIG and not self._persistent:
+                self._warn(f"Could not read the progress file: {exc.strerror}.")
             self._go_memory_only(exc)
         if raw is not None:
             try:
@@ -1923,8 +1939,14 @@ class Store:
             raw = _read_regular(path)
         except FileNotFoundError:
             return False
-        except StoreUnsafeFileError:
-            self._unread_snapshot = True  # reported by _unsafe_files; never write over it
+        except StoreUnsafeFileError as exc:
+            # never compact (and so empty) a journal that could not be read
+            self._unread_snapshot = True
+            if exc.errno == errno.EFBIG and not self._persistent:
+                # (links and special files were reported by _unsafe_files; when persistent,
+                # _go_memory_only says it)
+                self._warn(f"Could not read the journal: {exc.strerror}.")
+            self._go_memory_only(exc)
             return False
         except OSError as exc:
             self._unread_snapshot = True  # do not compact (and so empty) an unread journal

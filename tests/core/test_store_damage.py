@@ -145,6 +145,29 @@ def test_a_fifo_or_a_device_in_the_folder_is_refused_not_read(folder: Path, cloc
         assert any("symbolic link" in w for w in s.warnings)
 
 
+@pytest.mark.parametrize(("name", "compacted", "journaled"),
+                         [("progress.json", 8, 1), ("journal.jsonl", 1, 8)])
+def test_a_file_too_large_is_not_read_and_never_written_over(
+        folder: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch, name: str, compacted: int,
+        journaled: int) -> None:
+    early, late, image = _store_with_journal(folder, clock, compacted, journaled)
+    before = (image / name).read_bytes()
+    other = "journal.jsonl" if name == "progress.json" else "progress.json"
+    assert len((image / other).read_bytes()) < len(before)
+    monkeypatch.setattr(store_mod, "MAX_FILE_BYTES", len(before) - 1)
+    with Store.open(image, clock=clock) as s:
+        assert not s.persistent
+        (warning,) = s.warnings
+        assert "larger than" in warning and name in warning and "NOT being saved" in warning
+        answer(s, 5)
+    with Store.open(image, clock=clock, read_only=True) as s:
+        assert any("larger than" in w for w in s.warnings)
+    assert (image / name).read_bytes() == before
+    monkeypatch.setattr(store_mod, "MAX_FILE_BYTES", 1 << 30)
+    with Store.open(image, clock=clock) as s:
+        assert ids(s) == early | late
+
+
 # --------------------------------------------------------------------------------------------
 # Critical 3: deleting quizapp.lock must not let a second quizapp in
 
