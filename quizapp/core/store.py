@@ -2178,7 +2178,7 @@ class Store:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
             try:
-                os.link(snap, tmp, follow_symlinks=False)
+                os.link(snap, tmp, follow_symlinks=os.link not in os.supports_follow_symlinks)
             except OSError:  # no hard links here (some USB file systems): copy instead
                 _atomic_write(tmp, _read_regular(snap))
             os.replace(tmp, prev)
