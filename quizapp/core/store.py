@@ -668,6 +668,11 @@ def _check_card_ranges(card: Mapping[str, Any], where: str) -> None:
         raise _Invalid(f"{where}.step: expected a whole number >= 0 or null, got {step!r:.60}")
     number("stability", 1e-9, 1e9)
     number("difficulty", 1.0, 10.0)
+    # what the scheduler needs in each state (fsrs asserts these when reviewing)
+    if state in (2, 3) and (card.get("stability") is None or card.get("difficulty") is None):
+        raise _Invalid(f"{where}: a card in review or relearning needs stability and difficulty")
+    if state in (1, 3) and step is None:
+        raise _Invalid(f"{where}.step: a card in learning or relearning needs a step")
     _check_ts(card.get("due"), f"{where}.due")
     if card.get("last_review") is not None:
         _check_ts(card["last_review"], f"{where}.last_review")
@@ -925,8 +930,16 @@ def _parse_document_gc_off(raw: bytes) -> tuple[_State, int]:
     if not _depth_ok(pending):
         raise _Invalid(f"pending_session: nested more than {MAX_DEPTH} levels deep")
     state.pending = pending
+    missing = [k for k in _DOCUMENT_KEYS if k not in doc]
+    if missing:
+        # quizapp always writes them all: a missing one is a damaged name, never "empty"
+        raise _Invalid(f"it has no {', '.join(repr(k) for k in missing)}")
     state.recount()
     return state, found
+
+
+#: The keys every snapshot, backup and export holds (besides "format").
+_DOCUMENT_KEYS = ("seq", "attempts", "sessions", "items", "undone", "pending_session")
 
 
 def _salvage(raw: bytes) -> tuple[_State, int]:
@@ -943,12 +956,16 @@ def _salvage(raw: bytes) -> tuple[_State, int]:
     except _Invalid:
         doc = None
     if isinstance(doc, dict):
-        for a in doc.get("attempts", []) if isinstance(doc.get("attempts"), list) else []:
-            _salvage_attempt(state, a)
-        for pairs in (doc.get("sessions"), doc.get("items")):
-            if isinstance(pairs, dict):
-                for key, value in pairs.items():
-                    _salvage_pair(state, key, value)
+        # by what each value holds, not by its key (a damaged key name loses nothing)
+        for key, value in doc.items():
+            if key == "pending_session":
+                continue
+            if isinstance(value, list):
+                for a in value:
+                    _salvage_attempt(state, a)
+            elif isinstance(value, dict):
+                for name, v in value.items():
+                    _salvage_pair(state, name, v)
         _salvage_head(state, doc)
     else:
         for line in raw.splitlines():
@@ -1959,7 +1976,8 @@ class Store:
             return False
         self._journal_bytes = len(raw)
         snap_seq = self._state.seq
-        damage: list[str] = []
+        damage: list[str] = []  # problems inside the journal
+        boundary: list[str] = []  # the journal does not continue the snapshot's seq
         placed_late = 0  # records at or below the snapshot's seq that it did not hold
         prev: int | None = None
         torn_at: int | None = None
@@ -2002,17 +2020,18 @@ class Store:
                 # snapshot was lost and an older backup stands in for it (that is reported)
                 expected = seq
             if seq != expected:
-                damage.append(f"line {lineno}: record {seq} where {expected} was expected")
+                problem = f"line {lineno}: record {seq} where {expected} was expected"
+                (boundary if prev is None else damage).append(problem)
             self._state.seq = max(self._state.seq, seq)
             prev = seq
             if not terminated:
                 repair = True  # complete but unterminated: fold it into the snapshot now
         if placed_late and not self._restored:
-            damage.append(
+            boundary.append(
                 f"{placed_late} record(s) numbered at or below the snapshot's {snap_seq} "
                 "were missing from it"
             )
-        if not damage:
+        if not damage and not boundary:
             if torn_at is not None and self._persistent:
                 try:
                     _truncate_file(path, torn_at)
@@ -2020,7 +2039,7 @@ class Store:
                 except OSError as exc:
                     self._go_memory_only(exc)
             return repair
-        problems = "; ".join(damage)
+        problems = "; ".join(damage + boundary)
         if len(problems) > 300:
             problems = problems[:297] + "..."
         kept = ""
@@ -2031,10 +2050,14 @@ class Store:
                 kept = f" An unchanged copy of the journal was kept as {aside.name}."
             except OSError as exc:
                 self._go_memory_only(exc)
-        self._warn(
-            f"The progress journal {path} is damaged ({problems}). Every record that could "
-            f"be read was kept.{kept}"
-        )
+        if damage:
+            what = f"The progress journal {path} is damaged"
+        else:  # the journal is whole, but does not continue the snapshot's record number
+            what = (
+                f"The record numbers of the progress file {SNAPSHOT_NAME} and of the journal "
+                f"{path} do not match: one of them is damaged"
+            )
+        self._warn(f"{what} ({problems}). Every record that could be read was kept.{kept}")
         return True
 
     def _keep_copy(self, raw: bytes, path: Path, why: str) -> None:
@@ -2298,7 +2321,14 @@ class Store:
         item = self._state.items.get(unit.key)
         card = item.card if item is not None else None
         if used is not None:
-            card = self._scheduler.review(card, used, moment)
+            try:
+                card = self._scheduler.review(card, used, moment)
+            except Exception as exc:  # a state no check foresaw must not cost the answer
+                self._warn(
+                    f"The spaced-repetition state of {unit.key} could not be used ({exc!r:.80}); "
+                    "it starts again from this answer."
+                )
+                card = self._scheduler.review(None, used, moment)
         self._commit({"op": "attempt", "attempt": attempt.to_dict(), "fsrs": card})
         return attempt
 

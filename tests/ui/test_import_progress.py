@@ -35,7 +35,9 @@ def test_import_that_would_remove_answers_asks_first(window: MainWindow, tmp_pat
                                                      yes: bool) -> None:
     mine = {_answer(window.store, n) for n in range(3)}
     hostile = tmp_path / "hostile.json"
-    hostile.write_text(json.dumps({"format": 1, "undone": sorted(mine)}))
+    hostile.write_text(json.dumps({"format": 1, "seq": 0, "attempts": [], "sessions": {},
+                                   "items": {}, "undone": sorted(mine),
+                                   "pending_session": None}))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: (str(hostile), ""))
     shown = _shown(monkeypatch)
     asked: list[str] = []
