@@ -666,7 +666,7 @@ def _check_card_ranges(card: Mapping[str, Any], where: str) -> None:
     step = card.get("step")
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 0):
         raise _Invalid(f"{where}.step: expected a whole number >= 0 or null, got {step!r:.60}")
-    number("stability", 1e-9, 1e9)
+    number("stability", 1e-9, 1e15)
     number("difficulty", 1.0, 10.0)
     # what the scheduler needs in each state (fsrs asserts these when reviewing)
     if state in (2, 3) and (card.get("stability") is None or card.get("difficulty") is None):
