@@ -604,13 +604,38 @@ _TIMESTAMP = re.compile(
 )
 
 
+#: The same, for the timestamps no further test is needed for (days 01-28, years 0002-9998):
+#: one match decides almost every attempt on load.
+_TIMESTAMP_SURE = re.compile(
+    r"(?!0000|0001|9999)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d"
+    r"(:[0-5]\d(\.\d{1,6})?)?(Z|z|[+-]([01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,
+)
+
+
 def _ts_ok(value: object) -> bool:
     """Whether ``value`` is a timestamp the store can read back (the fast check used for
     every attempt on load: a pattern, and a real parse only for the rare days it cannot
     decide, so a bit flip that makes a month 13 or a 30 February is caught on load)."""
     if type(value) is not str or not _TIMESTAMP.fullmatch(value):
         return False
-    if value[8:10] <= "28" and "0001" < value[:4] < "9999":
+    return _day_ok(value)
+
+
+#: Months with 31 days ("MM" as in a timestamp).
+_LONG_MONTHS = frozenset(("01", "03", "05", "07", "08", "10", "12"))
+
+
+def _day_ok(value: str) -> bool:
+    """After _TIMESTAMP matched: whether the day exists (the 29th of February only in a leap
+    year, the 31st only in long months) and the time converts to UTC. Parses only the few
+    values plain string tests cannot decide."""
+    day = value[8:10]
+    if "0001" < value[:4] < "9999" and (
+        day <= "28"
+        or (day != "31" and value[5:7] != "02")
+        or (day == "31" and value[5:7] in _LONG_MONTHS)
+    ):
         return True
     try:
         parse_timestamp(value)
@@ -622,7 +647,7 @@ def _ts_ok(value: object) -> bool:
 def _check_ts(value: object, where: str) -> str:
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
         raise _Invalid(f"{where}: expected an ISO 8601 timestamp with a zone, got {value!r:.60}")
-    if not _ts_ok(value):
+    if not _day_ok(value):
         raise _Invalid(f"{where}: not a valid timestamp: {value!r:.60}")
     return value
 
@@ -687,6 +712,7 @@ _ATTEMPT_KEYS = frozenset(
 
 
 _N_ATTEMPT_KEYS = len(_ATTEMPT_KEYS)
+_IS_STR = str.__instancecheck__
 _CONFIDENCES = (None, 1, 2, 3)
 _RATINGS = (None, 1, 2, 3, 4)
 
@@ -712,9 +738,9 @@ def _attempt_ok(v: object) -> bool:
         and type(v["confidence"]) is not bool and v["confidence"] in _CONFIDENCES
         and v["mode"] in MODES
         and type(t) is int and t >= 0
-        and type(ts) is str and _TIMESTAMP.fullmatch(ts)
-        and ((ts[8:10] <= "28" and "0001" < ts[:4] < "9999") or _ts_ok(ts))
-        and (type(answer) is str or _depth_ok(answer))
+        and type(ts) is str and (_TIMESTAMP_SURE.fullmatch(ts) or _ts_ok(ts))
+        and (type(answer) is str or (type(answer) is list and all(map(_IS_STR, answer)))
+             or _depth_ok(answer))
         and (len(v) == _N_ATTEMPT_KEYS or _depth_ok(v))
         and (v["session_id"] is None or type(v["session_id"]) is str)
         and type(v["rating"]) is not bool and v["rating"] in _RATINGS

@@ -839,3 +839,24 @@ def test_replay_places_every_record_whatever_its_order_or_number(
             assert s.warnings and asides(folder, "journal.corrupt-*")
     with Store.open(folder, clock=Clock()) as s:
         assert survivors <= ids(s) and s.warnings == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(year=st.integers(0, 9999), month=st.integers(0, 14), day=st.integers(0, 32),
+       hour=st.integers(0, 25), minute=st.integers(0, 61), zone=st.sampled_from(
+           ["Z", "+00:00", "+14:00", "-12:00", "+23:59", "-23:59", "+24:00", "z"]),
+       frac=st.sampled_from(["", ":00", ":59.5", ":60", ":07.123456"]))
+def test_timestamp_check_agrees_with_parsing(year: int, month: int, day: int, hour: int,
+                                             minute: int, zone: str, frac: str) -> None:
+    """The fast timestamp checks used on load accept exactly what can be read back."""
+    from quizapp.core.scheduling import parse_timestamp
+
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}{frac}{zone}"
+    try:
+        parse_timestamp(text)
+        readable = True
+    except (ValueError, OverflowError):
+        readable = False
+    assert store_mod._ts_ok(text) == readable, text
+    if store_mod._TIMESTAMP_SURE.fullmatch(text):
+        assert readable, text
