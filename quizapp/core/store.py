@@ -17,12 +17,20 @@ produced (e.g. the new scheduler memory), so replaying is deterministic despite 
 records at or below the snapshot's ``seq`` are skipped, so a crash between the two steps of a
 compaction loses nothing and duplicates nothing. A torn last journal line is ignored.
 
-Damage is never overwritten: a corrupt, truncated, empty, wrong-type or newer-format snapshot
-is kept aside as ``progress.corrupt-<UTC time>.json`` (``progress.newer-<UTC time>.json``),
-the store starts from the newest backup that loads (or empty), and a plain-language message is
-added to :attr:`Store.warnings`. If the folder cannot be written (read-only, disk full), the
-store carries on in memory, :attr:`Store.persistent` turns false and a warning says that
-progress is not being saved; nothing raises into the session.
+Damage is never overwritten: a corrupt, truncated, empty, wrong-type, impossible-valued or
+newer-format snapshot is kept aside byte-identical as ``progress.corrupt-<UTC time>.json``
+(``progress.newer-<UTC time>.json``), the store starts from the newest backup that loads (or
+empty) plus every record still readable in the damaged file, and a plain-language message is
+added to :attr:`Store.warnings`. Journal records are placed by their content (attempts by id),
+so records out of order, interleaved by two writers or numbered below a damaged snapshot
+``seq`` are kept; only an unterminated last line is a torn write. A missing snapshot beside
+backups is damage too. Every file is parsed with bounded size and depth. No store file is ever
+a link or a special file (``O_NOFOLLOW``; refused with a message), and the folder itself is
+locked so that deleting ``quizapp.lock`` cannot let a second writer in.
+
+If the folder cannot be written (read-only, disk full), the store carries on in memory,
+:attr:`Store.persistent` turns false and a warning says that progress is not being saved;
+nothing raises into the session.
 
 Not thread-safe: call it from one thread (the GUI thread).
 """
@@ -1007,7 +1015,8 @@ def _salvage(raw: bytes) -> tuple[_State, int]:
                     value = _loads(b"{" + text + b"}")
                     if isinstance(value, dict):
                         for key, v in value.items():
-                            _salvage_pair(state, key, v)
+                            if key != "pending_session":
+                                _salvage_pair(state, key, v)
                         _salvage_head(state, value)
             except _Invalid:
                 continue
