@@ -2153,6 +2153,18 @@ class Store:
             raise ValueError(f"cannot record this: {exc}") from None
         if self._persistent:
             self._check_lock()
+        if self._persistent and self._journal_fd is not None and not self._journal_intact():
+            # journal.jsonl was deleted or replaced while quizapp runs: what was appended since
+            # the last compaction would be in a file nobody reads. Save it all in the snapshot
+            # now, then start a fresh journal (never through a link put in its place).
+            with contextlib.suppress(OSError):
+                os.close(self._journal_fd)
+            self._journal_fd = None
+            self._warn(
+                f"The journal {self.folder / JOURNAL_NAME} was deleted or replaced while "
+                "quizapp was running; your progress was saved in the progress file instead."
+            )
+            self._compact()
         if self._persistent:
             try:
                 if self._journal_fd is None:
@@ -2173,6 +2185,15 @@ class Store:
         self._state.seq = seq
         if self._persistent and self._journal_bytes > self._compact_threshold():
             self._compact()
+
+    def _journal_intact(self) -> bool:
+        """Whether the open journal is still the file ``journal.jsonl`` names."""
+        assert self._journal_fd is not None
+        try:
+            path = self.folder / JOURNAL_NAME
+            return os.path.samestat(os.fstat(self._journal_fd), os.lstat(path))
+        except OSError:
+            return False
 
     def _check_lock(self) -> None:
         """Before every write: is ``quizapp.lock`` still ours? If it was deleted (or replaced)

@@ -217,6 +217,30 @@ def test_without_a_folder_lock_a_deleted_lock_file_stops_writing(
         assert late.id not in ids(s)  # in memory only, and the user was told
 
 
+@posix_only
+@pytest.mark.parametrize("replacement", ["deleted", "link"])
+def test_a_journal_deleted_or_replaced_while_running_loses_nothing(
+        folder: Path, tmp_path: Path, clock: Clock, replacement: str) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    s = Store.open(folder, clock=clock)
+    before = {answer(s, n).id for n in range(3)}
+    (folder / "journal.jsonl").unlink()
+    if replacement == "link":
+        (folder / "journal.jsonl").symlink_to(victim)
+    after = answer(s, 9)
+    assert any("deleted or replaced" in w for w in s.warnings)
+    image = crash_image(folder, tmp_path / "image")  # a kill now
+    s.close()
+    assert victim.read_bytes() == b"precious"
+    if replacement == "link":
+        (image / "journal.jsonl").unlink()
+    with Store.open(image, clock=clock) as again:
+        assert before <= ids(again)
+        if replacement == "deleted":
+            assert after.id in ids(again)
+
+
 def _journal_line(seq: int, attempt_id: str, n: int) -> bytes:
     rec = {"seq": seq, "op": "attempt", "fsrs": None, "attempt": {
         "id": attempt_id, "deck_id": "asps", "item_id": f"q{n}", "part": "", "answer": ["A"],
