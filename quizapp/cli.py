@@ -281,10 +281,20 @@ def default_deck_paths(data_dir: Path) -> list[Path]:
 
 def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from quizapp.core import stats
+    from quizapp.core.store import StoreError
 
     data = paths.data_dir(args.data_dir)
-    if data.exists() and not data.is_dir():
-        raise UsageError(f"the data folder {data} is a file, not a folder")
+    try:
+        # Look before reading: a name longer than the file system allows or a folder without
+        # read permission is a plain message and a non-zero exit, not a traceback.
+        if data.exists() and not data.is_dir():
+            raise UsageError(f"the data folder {data} is a file, not a folder")
+        if data.exists():
+            os.listdir(data)
+    except OSError as e:
+        err.write(f"quizapp stats: error: cannot read the data folder {data}: "
+                  f"{e.strerror or e}\n")
+        return EXIT_PROBLEMS
     files = _check_paths(args.decks) if args.decks else find_deck_files(default_deck_paths(data))
     cache = DeckCache(paths.cache_dir(args.data_dir) / "decks")
     decks = []
@@ -295,7 +305,12 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"quizapp validate {authoring.shell_quote(f)}\n")
         else:
             decks.append(r.deck)
-    return stats.run_stats(data, decks, out)
+    try:
+        return stats.run_stats(data, decks, out)
+    except (StoreError, OSError) as e:
+        err.write(f"quizapp stats: error: cannot read the progress in {data}: "
+                  f"{getattr(e, 'strerror', None) or e}\n")
+        return EXIT_PROBLEMS
 
 
 def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

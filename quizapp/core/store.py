@@ -17,12 +17,20 @@ produced (e.g. the new scheduler memory), so replaying is deterministic despite 
 records at or below the snapshot's ``seq`` are skipped, so a crash between the two steps of a
 compaction loses nothing and duplicates nothing. A torn last journal line is ignored.
 
-Damage is never overwritten: a corrupt, truncated, empty, wrong-type or newer-format snapshot
-is kept aside as ``progress.corrupt-<UTC time>.json`` (``progress.newer-<UTC time>.json``),
-the store starts from the newest backup that loads (or empty), and a plain-language message is
-added to :attr:`Store.warnings`. If the folder cannot be written (read-only, disk full), the
-store carries on in memory, :attr:`Store.persistent` turns false and a warning says that
-progress is not being saved; nothing raises into the session.
+Damage is never overwritten: a corrupt, truncated, empty, wrong-type, impossible-valued or
+newer-format snapshot is kept aside byte-identical as ``progress.corrupt-<UTC time>.json``
+(``progress.newer-<UTC time>.json``), the store starts from the newest backup that loads (or
+empty) plus every record still readable in the damaged file, and a plain-language message is
+added to :attr:`Store.warnings`. Journal records are placed by their content (attempts by id),
+so records out of order, interleaved by two writers or numbered below a damaged snapshot
+``seq`` are kept; only an unterminated last line is a torn write. A missing snapshot beside
+backups is damage too. Every file is parsed with bounded size and depth. No store file is ever
+a link or a special file (``O_NOFOLLOW``; refused with a message), and the folder itself is
+locked so that deleting ``quizapp.lock`` cannot let a second writer in.
+
+If the folder cannot be written (read-only, disk full), the store carries on in memory,
+:attr:`Store.persistent` turns false and a warning says that progress is not being saved;
+nothing raises into the session.
 
 Not thread-safe: call it from one thread (the GUI thread).
 """
@@ -38,6 +46,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +75,8 @@ __all__ = [
     "FORMAT",
     "Attempt",
     "ImportCounts",
+    "ImportNotConfirmedError",
+    "ImportPlan",
     "LockOwner",
     "Mode",
     "Session",
@@ -73,6 +84,7 @@ __all__ = [
     "StoreError",
     "StoreFormatError",
     "StoreLockedError",
+    "StoreUnsafeFileError",
     "UnitState",
 ]
 
@@ -88,6 +100,11 @@ BACKUPS_KEPT = 7
 UNDO_DEPTH = 10
 #: The journal is compacted once it exceeds max(this, half the snapshot's size).
 COMPACT_MIN_BYTES = 256 * 1024
+#: The largest snapshot, backup, journal or import file quizapp reads (a million answers
+#: take about 300 MB); a bigger one is not read at all, and never overwritten.
+MAX_FILE_BYTES = 2 * 1024**3
+#: The largest lock note read (it holds one short JSON object).
+LOCK_MAX_BYTES = 64 * 1024
 
 Mode = Literal["flashcards", "tutor", "exam"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -105,6 +122,13 @@ class StoreError(Exception):
 
 class StoreFormatError(StoreError):
     """A progress file (to import) is not a store this version can read; the message says why."""
+
+
+class StoreUnsafeFileError(StoreError, OSError):
+    """A file quizapp would read or write is a symbolic link, a FIFO, a device or another
+    special file, or too large: quizapp does not use it (a link planted in a shared data folder
+    must never make it overwrite a file elsewhere, and a FIFO or ``/dev/zero`` must not hang or
+    fill memory). An :class:`OSError` too, so callers that handle I/O errors handle it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +300,73 @@ class ImportCounts:
     attempts_undone: int = 0
     sessions_added: int = 0
     units_updated: int = 0
+    units_reset: int = 0
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing a progress file would change (:meth:`Store.plan_import`), to show the
+    user before anything happens."""
+
+    source: Path
+    attempts_added: int
+    """Answers in the file that this store does not have."""
+    attempts_skipped: int
+    """Answers already here (or undone here)."""
+    attempts_undone: tuple[str, ...]
+    """Ids of answers recorded here that the file's ``undone`` list would remove."""
+    sessions_added: int
+    units_added: int
+    """Units the file has state for and this store does not."""
+    units_replaced: tuple[str, ...]
+    """Unit keys whose state here (scheduling, flag, last result) the file's later-changed
+    entry replaces."""
+    units_reset: tuple[str, ...]
+    """Of those, the units whose replacement discards scheduling: the file's entry has no
+    scheduler state or an older last review than ours, or claims a change in the future."""
+    _merge: _Merge = field(repr=False, compare=False)
+    _base_seq: int = field(repr=False, compare=False)
+    _base_count: int = field(repr=False, compare=False)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether the import would remove answers or discard scheduling (ask first)."""
+        return bool(self.attempts_undone or self.units_reset)
+
+    def describe(self) -> str:
+        """The plan in plain words, e.g. for a confirmation dialog."""
+        lines = [
+            f"{self.attempts_added} answer(s) added, {self.attempts_skipped} already here, "
+            f"{self.sessions_added} session(s) added."
+        ]
+        if self.units_replaced:
+            lines.append(
+                f"{len(self.units_replaced)} item(s) take the file's more recent state "
+                "(scheduling, flag, last result)."
+            )
+        if self.attempts_undone:
+            lines.append(
+                f"{len(self.attempts_undone)} answer(s) recorded here would be REMOVED: the "
+                "file says they were undone."
+            )
+        if self.units_reset:
+            lines.append(
+                f"{len(self.units_reset)} item(s) would LOSE their scheduling here (the file's "
+                "state for them is older, empty, or dated in the future)."
+            )
+        return "\n".join(lines)
+
+
+class ImportNotConfirmedError(StoreError):
+    """An import that would remove answers or discard scheduling was not confirmed; nothing
+    changed. ``plan`` says what it would have done."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        super().__init__(
+            f"{plan.source} was not imported, because it would change progress recorded "
+            f"here:\n{plan.describe()}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,16 +433,26 @@ class _State:
 
     # -- applying changes (used live and when replaying the journal) -------------------------
 
-    def apply(self, rec: Mapping[str, Any], *, check_only: bool = False) -> None:
+    def apply(
+        self, rec: Mapping[str, Any], *, check_only: bool = False, only_new: bool = False
+    ) -> bool:
         """Apply one journal record; raises _Invalid for a malformed one, leaving the state
-        unchanged. With ``check_only`` it only validates."""
+        unchanged. With ``check_only`` it only validates.
+
+        Records are placed by their content, not only by their ``seq``: an attempt already
+        present (or undone) is not added twice. With ``only_new`` (a record whose ``seq`` says
+        the snapshot already holds it) it changes only what the state does not hold yet: an
+        unknown attempt or session, an undo not yet applied, a flag newer than the unit's last
+        change; a paused block cannot be placed and is left out. Returns whether it changed
+        anything.
+        """
         op = rec.get("op")
         if op == "attempt":
             attempt = _check_attempt(rec.get("attempt"), "attempt")
             card = _check_card_or_none(rec.get("fsrs"), "fsrs")
             key = _unit_key(attempt["deck_id"], attempt["item_id"], attempt["part"])
             if check_only or attempt["id"] in self.attempts or attempt["id"] in self.undone:
-                return
+                return False
             it = self.item(key)
             it.undo.append(
                 {
@@ -378,7 +479,9 @@ class _State:
                 _check_ts(last_seen, "undo.restore.last_seen")
             at = _check_ts(rec.get("at"), "undo.at")
             if check_only:
-                return
+                return False
+            if only_new and attempt_id in self.undone and attempt_id not in self.attempts:
+                return False
             it = self.item(key)
             it.undo = [u for u in it.undo if u.get("attempt") != attempt_id]
             it.set_card(card)
@@ -394,30 +497,41 @@ class _State:
             flagged = _want(rec, "flagged", bool, "flag")
             at = _check_ts(rec.get("at"), "flag.at")
             if check_only:
-                return
+                return False
+            if only_new:
+                known = self.items.get(key)
+                if known is not None and not _newer(at, known.updated):
+                    return False
             it = self.item(key)
             it.flagged = flagged
             it.updated = at
         elif op == "session":
             session = _check_session(rec.get("session"), "session")
-            if not check_only:
-                self.sessions[session["id"]] = session
+            if check_only or (only_new and session["id"] in self.sessions):
+                return False
+            self.sessions[session["id"]] = session
         elif op == "session_end":
             sid = _want(rec, "id", str, "session_end")
             ended = _check_ts(rec.get("ended"), "session_end.ended")
             score = _want(rec, "score", dict, "session_end")
+            _check_score(score, "session_end.score")
             if sid not in self.sessions:
                 raise _Invalid(f"session_end: unknown session {sid!r}")
-            if not check_only:
-                self.sessions[sid] = {**self.sessions[sid], "ended": ended, "score": score}
+            if check_only or (only_new and self.sessions[sid].get("ended") is not None):
+                return False
+            self.sessions[sid] = {**self.sessions[sid], "ended": ended, "score": score}
         elif op == "pending":
             state = rec.get("state")
             if state is not None and not isinstance(state, dict):
                 raise _Invalid("pending.state: expected an object or null")
-            if not check_only:
-                self.pending = state
+            if not _depth_ok(state):
+                raise _Invalid(f"pending.state: nested more than {MAX_DEPTH} levels deep")
+            if check_only or only_new:
+                return False
+            self.pending = state
         else:
             raise _Invalid(f"unknown record type {op!r}")
+        return True
 
 
 def _unit_key(deck_id: str, item_id: str, part: str) -> str:
@@ -427,6 +541,54 @@ def _unit_key(deck_id: str, item_id: str, part: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Validation of stored data (snapshot, journal records, imports)
+
+
+#: The deepest nesting accepted inside a stored value (an answer, session settings or score,
+#: a paused block). Deeper values are damage: copying or drawing them would exhaust the stack.
+MAX_DEPTH = 64
+
+
+def _depth_ok(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` (parsed JSON) nests at most ``limit`` levels; iterative, and quick
+    for the usual flat values (a string, a list of option letters)."""
+    if not isinstance(value, (list, dict)):
+        return True
+    if type(value) is list and all(type(x) is str for x in value):
+        return True  # the usual answer: option letters
+    todo: list[tuple[object, int]] = [(value, 1)]
+    while todo:
+        v, depth = todo.pop()
+        if depth > limit:
+            return False
+        children = v.values() if isinstance(v, dict) else v
+        for c in children:  # type: ignore[attr-defined]
+            if isinstance(c, (list, dict)):
+                todo.append((c, depth + 1))
+    return True
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _loads(raw: bytes | str) -> Any:
+    """Parse JSON the store reads (snapshot, backup, journal line, lock note, import file).
+
+    Every way a parse can fail is one :class:`_Invalid`: not UTF-8, not JSON, ``NaN`` or
+    ``Infinity`` (which Python's json would accept), nesting so deep that the parser runs out
+    of stack, an integer with more digits than Python converts. Never a traceback.
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise _Invalid("the file is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _Invalid(f"it is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise _Invalid("it is nested too deeply to be a quizapp file") from None
+    except ValueError as exc:  # e.g. an integer longer than 4300 digits, or NaN
+        raise _Invalid(f"it holds a value quizapp cannot read ({exc})") from None
 
 
 def _want(obj: Mapping[str, Any], key: str, typ: type[Any], where: str) -> Any:
@@ -440,35 +602,113 @@ def _opt(obj: Mapping[str, Any], key: str, typ: type[Any], where: str) -> Any:
     return None if obj.get(key) is None else _want(obj, key, typ, where)
 
 
+#: An ISO 8601 timestamp with a zone, every field in range (month 01-12, day 01-31, hour
+#: 00-23, minute and second 00-59, offset up to 23:59). Days 29-31 and the years 0001 and 9999
+#: (where converting to UTC can leave the calendar) are then checked by parsing: see _ts_ok.
 _TIMESTAMP = re.compile(
-    r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|z|[+-]\d\d:\d\d)", re.ASCII
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
+    r"(:[0-5]\d(\.\d{1,6})?)?(Z|z|[+-]([01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,
 )
+
+
+#: The same, for the timestamps no further test is needed for (days 01-28, years 0002-9998):
+#: one match decides almost every attempt on load.
+_TIMESTAMP_SURE = re.compile(
+    r"(?!0000|0001|9999)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d"
+    r"(:[0-5]\d(\.\d{1,6})?)?(Z|z|[+-]([01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,
+)
+
+
+def _ts_ok(value: object) -> bool:
+    """Whether ``value`` is a timestamp the store can read back (the fast check used for
+    every attempt on load: a pattern, and a real parse only for the rare days it cannot
+    decide, so a bit flip that makes a month 13 or a 30 February is caught on load)."""
+    if type(value) is not str or not _TIMESTAMP.fullmatch(value):
+        return False
+    return _day_ok(value)
+
+
+#: Months with 31 days ("MM" as in a timestamp).
+_LONG_MONTHS = frozenset(("01", "03", "05", "07", "08", "10", "12"))
+
+
+def _day_ok(value: str) -> bool:
+    """After _TIMESTAMP matched: whether the day exists (the 29th of February only in a leap
+    year, the 31st only in long months) and the time converts to UTC. Parses only the few
+    values plain string tests cannot decide."""
+    day = value[8:10]
+    if "0001" < value[:4] < "9999" and (
+        day <= "28"
+        or (day != "31" and value[5:7] != "02")
+        or (day == "31" and value[5:7] in _LONG_MONTHS)
+    ):
+        return True
+    try:
+        parse_timestamp(value)
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _check_ts(value: object, where: str) -> str:
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
         raise _Invalid(f"{where}: expected an ISO 8601 timestamp with a zone, got {value!r:.60}")
-    try:
-        parse_timestamp(value)
-    except ValueError:
-        raise _Invalid(f"{where}: not a valid timestamp: {value!r:.60}") from None
+    if not _day_ok(value):
+        raise _Invalid(f"{where}: not a valid timestamp: {value!r:.60}")
     return value
 
 
 def _check_attempt_ts(value: object, where: str) -> None:
-    # The hot path on load: the pattern alone (a month 13 would fail later, in from_dict,
-    # only if someone hand-edits the file, and then with a clear ValueError).
-    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
-        raise _Invalid(f"{where}: expected an ISO 8601 timestamp with a zone, got {value!r:.60}")
+    _check_ts(value, where)
 
 
 def _check_card_or_none(value: object, where: str) -> CardData | None:
     if value is None:
         return None
     try:
-        return validate_card(value)
-    except ValueError as exc:
+        card = validate_card(value)
+    except (ValueError, OverflowError) as exc:
         raise _Invalid(f"{where}: {exc}") from None
+    _check_card_ranges(card, where)
+    if len(card) > 7 and not _depth_ok(card):  # keys beyond fsrs.Card's seven are kept as-is
+        raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
+    return card
+
+
+def _check_card_ranges(card: Mapping[str, Any], where: str) -> None:
+    """Values that parse but that no scheduler wrote (a bit flip, a hand edit): caught on
+    load, so that answering the unit or drawing Statistics never meets them."""
+
+    def number(key: str, low: float, high: float) -> None:
+        v = card.get(key)
+        if v is None:
+            return
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or not math.isfinite(v)
+            or not low <= v <= high
+        ):
+            raise _Invalid(f"{where}.{key}: expected a number from {low} to {high}, got {v!r:.60}")
+
+    state = card.get("state")
+    if isinstance(state, bool) or state not in (1, 2, 3):
+        raise _Invalid(f"{where}.state: expected 1, 2 or 3, got {state!r:.60}")
+    step = card.get("step")
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 0):
+        raise _Invalid(f"{where}.step: expected a whole number >= 0 or null, got {step!r:.60}")
+    number("stability", 1e-9, 1e15)
+    number("difficulty", 1.0, 10.0)
+    # what the scheduler needs in each state (fsrs asserts these when reviewing)
+    if state in (2, 3) and (card.get("stability") is None or card.get("difficulty") is None):
+        raise _Invalid(f"{where}: a card in review or relearning needs stability and difficulty")
+    if state in (1, 3) and step is None:
+        raise _Invalid(f"{where}.step: a card in learning or relearning needs a step")
+    _check_ts(card.get("due"), f"{where}.due")
+    if card.get("last_review") is not None:
+        _check_ts(card["last_review"], f"{where}.last_review")
 
 
 _ATTEMPT_KEYS = frozenset(
@@ -479,6 +719,8 @@ _ATTEMPT_KEYS = frozenset(
 )  # fmt: skip
 
 
+_N_ATTEMPT_KEYS = len(_ATTEMPT_KEYS)
+_IS_STR = str.__instancecheck__
 _CONFIDENCES = (None, 1, 2, 3)
 _RATINGS = (None, 1, 2, 3, 4)
 
@@ -491,6 +733,7 @@ def _attempt_ok(v: object) -> bool:
     if type(v) is not dict or not _ATTEMPT_KEYS.issubset(v):
         return False
     marks = v["marks"]
+    answer = v["answer"]
     ts = v["timestamp"]
     t = v["time_ms"]
     return bool(
@@ -503,7 +746,10 @@ def _attempt_ok(v: object) -> bool:
         and type(v["confidence"]) is not bool and v["confidence"] in _CONFIDENCES
         and v["mode"] in MODES
         and type(t) is int and t >= 0
-        and type(ts) is str and _TIMESTAMP.fullmatch(ts)
+        and type(ts) is str and (_TIMESTAMP_SURE.fullmatch(ts) or _ts_ok(ts))
+        and (type(answer) is str or (type(answer) is list and all(map(_IS_STR, answer)))
+             or _depth_ok(answer))
+        and (len(v) == _N_ATTEMPT_KEYS or _depth_ok(v))
         and (v["session_id"] is None or type(v["session_id"]) is str)
         and type(v["rating"]) is not bool and v["rating"] in _RATINGS
     )  # fmt: skip
@@ -541,6 +787,10 @@ def _check_attempt(value: object, where: str) -> dict[str, Any]:
         raise _Invalid(f"{where}.session_id: expected a string or null")
     if value["rating"] not in (None, 1, 2, 3, 4) or isinstance(value["rating"], bool):
         raise _Invalid(f"{where}.rating: expected 1..4 or null")
+    if not _depth_ok(value["answer"]):
+        raise _Invalid(f"{where}.answer: nested more than {MAX_DEPTH} levels deep")
+    if not _depth_ok(value):
+        raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
     raise _Invalid(f"{where}: not a valid attempt")
 
 
@@ -557,8 +807,37 @@ def _check_session(value: object, where: str) -> dict[str, Any]:
     _check_ts(value.get("started"), f"{where}.started")
     if value.get("ended") is not None:
         _check_ts(value["ended"], f"{where}.ended")
-    _opt(value, "score", dict, where)
+    score = _opt(value, "score", dict, where)
+    if score is not None:
+        _check_score(score, f"{where}.score")
+    if not _depth_ok(value):
+        raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
     return value
+
+
+def _check_score(score: Mapping[str, Any], where: str) -> None:
+    """The numbers Statistics reads from a session's score must be finite and not negative."""
+    if not _depth_ok(score):
+        raise _Invalid(f"{where}: nested more than {MAX_DEPTH} levels deep")
+    for key in _SCORE_NUMBERS:
+        v = score.get(key)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise _Invalid(f"{where}.{key}: expected a number, got {v!r:.60}")
+        if key in _SCORE_COUNTS and v < 0:
+            raise _Invalid(f"{where}.{key}: expected a number >= 0, got {v!r:.60}")
+    cards = score.get("flashcards")
+    if isinstance(cards, dict):
+        for label, n in cards.items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise _Invalid(f"{where}.flashcards.{label}: expected a count >= 0")
+
+
+#: Numbers a session score may hold (what Statistics reads), and those that are counts.
+_SCORE_NUMBERS = ("correct", "total", "questions", "answered", "marks", "max_marks",
+                  "percent", "time_ms")
+_SCORE_COUNTS = ("correct", "total", "questions", "answered", "max_marks", "time_ms")
 
 
 def _check_item(value: object, where: str) -> _Item:
@@ -577,6 +856,12 @@ def _check_item(value: object, where: str) -> _Item:
         if not isinstance(u, dict) or not isinstance(u.get("attempt"), str):
             raise _Invalid(f"{where}.undo[{i}]: expected an object with an attempt id")
         _check_card_or_none(u.get("fsrs"), f"{where}.undo[{i}].fsrs")
+        # what undoing that attempt restores must be recordable then
+        _opt(u, "last_correct", bool, f"{where}.undo[{i}]")
+        if u.get("last_seen") is not None:
+            _check_ts(u["last_seen"], f"{where}.undo[{i}].last_seen")
+        if len(u) > 4 and not _depth_ok(u):
+            raise _Invalid(f"{where}.undo[{i}]: nested more than {MAX_DEPTH} levels deep")
     it.undo = undo[-UNDO_DEPTH:]
     return it
 
@@ -595,6 +880,20 @@ class _NewerFormat(_Invalid):
         )
 
 
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    parts = re.match(r"(\d+(?:\.\d+)*)", text)
+    return tuple(int(x) for x in parts.group(1).split(".")[:4]) if parts else None
+
+
+def _written_by_this_or_older(app: object) -> bool:
+    """Whether an ``app`` field names a quizapp no newer than this one."""
+    if not isinstance(app, str) or not app.startswith("quizapp ") or len(app) > 100:
+        return False
+    theirs = _version_tuple(app[len("quizapp ") :])
+    ours = _version_tuple(__version__)
+    return theirs is not None and ours is not None and theirs <= ours
+
+
 def _parse_document(raw: bytes) -> tuple[_State, int]:
     """Parse and validate a snapshot/export; returns the state and the format it was in."""
     if not raw.strip():
@@ -611,18 +910,19 @@ def _parse_document(raw: bytes) -> tuple[_State, int]:
 
 
 def _parse_document_gc_off(raw: bytes) -> tuple[_State, int]:
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _Invalid("the file is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise _Invalid(f"it is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    doc = _loads(raw)
     if not isinstance(doc, dict):
         raise _Invalid(f"expected a JSON object at the top, found {type(doc).__name__}")
     version = doc.get("format")
     if isinstance(version, bool) or not isinstance(version, int):
         raise _Invalid("it has no valid \"format\" number; is it a quizapp progress file?")
     if version > FORMAT:
+        if _written_by_this_or_older(doc.get("app")):
+            # A quizapp no newer than this one wrote it, so it cannot be a newer format: a
+            # damaged "format" (one bit turns 1 into 9). Read what can be read from it.
+            raise _Invalid(
+                f"it claims store format {version}, but {doc['app']} writes format {FORMAT}"
+            )
         raise _NewerFormat(version)
     found = version
     while version < FORMAT:
@@ -661,9 +961,175 @@ def _parse_document_gc_off(raw: bytes) -> tuple[_State, int]:
     pending = doc.get("pending_session")
     if pending is not None and not isinstance(pending, dict):
         raise _Invalid("pending_session: expected an object or null")
+    if not _depth_ok(pending):
+        raise _Invalid(f"pending_session: nested more than {MAX_DEPTH} levels deep")
     state.pending = pending
+    missing = [k for k in _DOCUMENT_KEYS if k not in doc]
+    if missing:
+        # quizapp always writes them all: a missing one is a damaged name, never "empty"
+        raise _Invalid(f"it has no {', '.join(repr(k) for k in missing)}")
     state.recount()
     return state, found
+
+
+#: The keys every snapshot, backup and export holds (besides "format").
+_DOCUMENT_KEYS = ("seq", "attempts", "sessions", "items", "undone", "pending_session")
+
+
+def _salvage(raw: bytes) -> tuple[_State, int]:
+    """Every record that can still be read from a damaged snapshot: returns the state they
+    make and how many attempts it holds.
+
+    If the file is still JSON, each attempt, session and item is checked on its own and the
+    bad ones left out. If it is not (a flipped byte in a quote or a brace), quizapp's own
+    layout of one attempt, session or item per line lets each line be read on its own.
+    """
+    state = _State()
+    try:
+        doc = _loads(raw)
+    except _Invalid:
+        doc = None
+    if isinstance(doc, dict):
+        # by what each value holds, not by its key (a damaged key name loses nothing)
+        for key, value in doc.items():
+            if key == "pending_session":
+                continue
+            if isinstance(value, list):
+                for a in value:
+                    _salvage_attempt(state, a)
+            elif isinstance(value, dict):
+                for name, v in value.items():
+                    _salvage_pair(state, name, v)
+        _salvage_head(state, doc)
+    else:
+        for line in raw.splitlines():
+            text = line.strip().rstrip(b",").strip()
+            if not text:
+                continue
+            try:
+                if text.startswith(b"{"):
+                    value = _loads(text)
+                    if isinstance(value, dict) and "deck_id" in value:
+                        _salvage_attempt(state, value)
+                elif text.startswith(b'"'):
+                    value = _loads(b"{" + text + b"}")
+                    if isinstance(value, dict):
+                        for key, v in value.items():
+                            if key != "pending_session":
+                                _salvage_pair(state, key, v)
+                        _salvage_head(state, value)
+            except _Invalid:
+                continue
+    state.recount()
+    return state, len(state.attempts)
+
+
+def _salvage_attempt(state: _State, a: object) -> None:
+    if _attempt_ok(a):
+        a = cast(dict[str, Any], a)
+        state.attempts[a["id"]] = a
+
+
+def _salvage_pair(state: _State, key: str, value: object) -> None:
+    """One ``"key": {...}`` entry of the sessions or the items (told apart by their fields)."""
+    if not isinstance(value, dict):
+        return
+    try:
+        if "started" in value and "mode" in value:
+            state.sessions[key] = _check_session(value, "session")
+        elif "fsrs" in value or "undo" in value or "flagged" in value:
+            state.items[key] = _check_item(value, "item")
+    except _Invalid:
+        pass
+
+
+def _salvage_head(state: _State, doc: Mapping[str, Any]) -> None:
+    seq = doc.get("seq")
+    if type(seq) is int and seq >= 0:
+        state.seq = max(state.seq, seq)
+    undone = doc.get("undone")
+    if isinstance(undone, list):
+        state.undone.update(u for u in undone if isinstance(u, str))
+    for u in state.undone:
+        state.attempts.pop(u, None)
+    pending = doc.get("pending_session")
+    if isinstance(pending, dict) and _depth_ok(pending):
+        state.pending = pending
+
+
+@dataclass(slots=True)
+class _Merge:
+    """The result of merging another store's state into ours (import, or a salvaged file on
+    top of a backup), and what it changes."""
+
+    state: _State
+    added: int = 0
+    skipped: int = 0
+    undone: list[str] = field(default_factory=list)
+    sessions_added: int = 0
+    units_added: list[str] = field(default_factory=list)
+    units_replaced: list[str] = field(default_factory=list)
+    units_reset: list[str] = field(default_factory=list)
+
+
+def _merge(mine: _State, other: _State, now: datetime, *, take_pending: bool = False) -> _Merge:
+    """Merge ``other`` into a copy of ``mine`` (which is left unchanged): attempts by id,
+    never twice; an attempt undone on either side stays undone; sessions by id; for each unit
+    the entry changed later wins. ``units_reset`` lists the units whose replacement discards
+    scheduling: the newer entry has no scheduler state or an older last review than ours, or
+    claims a change in the future (a year-9999 ``updated``)."""
+    state = _State(
+        seq=max(mine.seq, other.seq),
+        attempts=dict(mine.attempts),
+        sessions=dict(mine.sessions),
+        items=dict(mine.items),
+        undone=set(mine.undone),
+        pending=mine.pending,
+    )
+    result = _Merge(state)
+    for attempt_id in sorted(other.undone - mine.undone):
+        state.undone.add(attempt_id)
+        if state.attempts.pop(attempt_id, None) is not None:
+            result.undone.append(attempt_id)
+    for attempt_id, a in other.attempts.items():
+        if attempt_id in state.attempts or attempt_id in state.undone:
+            result.skipped += 1
+            continue
+        state.attempts[attempt_id] = a
+        result.added += 1
+    if result.added:
+        ordered = sorted(state.attempts.values(), key=lambda a: parse_timestamp(a["timestamp"]))
+        state.attempts = {a["id"]: a for a in ordered}
+    for sid, sess in other.sessions.items():
+        current = state.sessions.get(sid)
+        if current is None:
+            result.sessions_added += 1
+            state.sessions[sid] = sess
+        elif current.get("ended") is None and sess.get("ended") is not None:
+            state.sessions[sid] = sess
+    soon = now + timedelta(days=1)
+    for key, theirs in other.items.items():
+        ours = state.items.get(key)
+        if ours is None:
+            state.items[key] = theirs
+            result.units_added.append(key)
+        elif _newer(theirs.updated, ours.updated):
+            state.items[key] = theirs
+            result.units_replaced.append(key)
+            if (
+                (theirs.updated is not None and parse_timestamp(theirs.updated) > soon)
+                or (ours.card is not None and theirs.card is None)
+                or (
+                    ours.card is not None
+                    and theirs.card is not None
+                    and _newer(ours.card.get("last_review"), theirs.card.get("last_review"))
+                )
+            ):
+                result.units_reset.append(key)
+    if take_pending and other.pending is not None and state.pending is None:
+        state.pending = other.pending
+    state.recount()
+    return result
 
 
 def _json_bytes(value: object, **options: Any) -> bytes:
@@ -673,6 +1139,10 @@ def _json_bytes(value: object, **options: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, **options).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(value, ensure_ascii=True, **options).encode("ascii")
+
+
+#: The id at the start of an attempt's line in a snapshot quizapp wrote (see _dump_text).
+_ATTEMPT_LINE_ID = re.compile(rb'^\{"id": "([^"\\]+)", "deck_id": ', re.MULTILINE)
 
 
 def _dump_document(state: _State, now: datetime, *, exported: bool = False) -> bytes:
@@ -739,10 +1209,142 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+_O_BINARY = getattr(os, "O_BINARY", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _unsafe(path: Path, what: str) -> StoreUnsafeFileError:
+    exc = StoreUnsafeFileError(
+        errno.EPERM,
+        f"{path} is {what}; quizapp only uses regular files in its data folder (it never "
+        "follows links there, so that a link cannot make it overwrite a file elsewhere). "
+        "Move it away or replace it with the real file",
+    )
+    exc.filename = os.fspath(path)
+    return exc
+
+
+def _too_large(path: Path, limit: int) -> StoreUnsafeFileError:
+    exc = StoreUnsafeFileError(
+        errno.EFBIG,
+        f"{path} is larger than {limit / 1024**2:g} MB, more than any quizapp progress file; "
+        "quizapp does not read it and never writes over it",
+    )
+    exc.filename = os.fspath(path)
+    return exc
+
+
+def _check_regular(path: Path) -> bool:
+    """True if ``path`` is a regular file, False if it does not exist; raises
+    StoreUnsafeFileError for a link or a special file (checked with lstat: never followed)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        raise _unsafe(path, _kind(st.st_mode))
+    return True
+
+
+def _open_regular(path: Path, flags: int, mode: int = 0o644, *, follow_links: bool = False) -> int:
+    """``os.open`` that never follows a symbolic link and never opens a special file (a FIFO
+    is opened non-blocking, then refused); raises StoreUnsafeFileError for those.
+    ``follow_links`` allows a link to a regular file (a file the user chose to import)."""
+    nofollow = 0 if follow_links else _O_NOFOLLOW
+    if not nofollow and not follow_links:  # Windows has no O_NOFOLLOW: check first
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            pass
+        else:
+            if not stat.S_ISREG(st.st_mode):
+                raise _unsafe(path, _kind(st.st_mode))
+    try:
+        fd = os.open(path, flags | nofollow | _O_NONBLOCK | _O_BINARY, mode)
+    except OSError as exc:
+        if (nofollow and exc.errno in (errno.ELOOP, errno.EMLINK)) or (
+            exc.errno == errno.ENXIO and not stat.S_ISREG(os.lstat(path).st_mode)
+        ):
+            raise _unsafe(path, _kind(os.lstat(path).st_mode)) from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _unsafe(path, _kind(st.st_mode))
+        if _O_NONBLOCK and hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _read_regular(
+    path: Path, limit: int | None = None, *, follow_links: bool = False
+) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default MAX_FILE_BYTES); never
+    a link, FIFO or device, nor a bigger file: StoreUnsafeFileError. FileNotFoundError if it
+    does not exist."""
+    if limit is None:
+        limit = MAX_FILE_BYTES
+    fd = _open_regular(path, os.O_RDONLY, follow_links=follow_links)
+    try:
+        if os.fstat(fd).st_size > limit:
+            raise _too_large(path, limit)
+        chunks = []
+        total = 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # grew while being read
+                raise _too_large(path, limit)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _truncate_file(path: Path, size: int) -> None:
+    """Cut ``path`` to ``size`` bytes without following a link (os.truncate would)."""
+    try:
+        fd = _open_regular(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically and durably; on error ``path`` is untouched."""
+    """Write ``data`` to ``path`` atomically and durably; on error ``path`` is untouched.
+
+    The temporary file is created exclusively and without following links (a link planted
+    under its name is removed, never written through); ``os.replace`` then replaces a link at
+    ``path`` itself, never the file it points to.
+    """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_BINARY
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except FileExistsError:  # a leftover (or a planted link): remove the name, not its target
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, 0o644)
     try:
         try:
             _write_all(fd, data)
@@ -765,13 +1367,18 @@ def _aside_path(folder: Path, stem: str, suffix: str, now: datetime) -> Path:
     base = f"{stem}-{_stamp(now)}"
     path = folder / f"{base}{suffix}"
     n = 1
-    while path.exists():
+    while os.path.lexists(path):
         path = folder / f"{base}-{n}{suffix}"
         n += 1
     return path
 
 
 def _describe_os_error(exc: OSError, folder: Path) -> str:
+    if isinstance(exc, StoreUnsafeFileError):
+        return (
+            f"Your progress is NOT being saved: {exc.strerror}. You can keep studying; "
+            "answers are kept in memory until quizapp closes."
+        )
     if exc.errno == errno.ENOSPC:
         why = "the disk is full"
     elif exc.errno == getattr(errno, "EDQUOT", -1):
@@ -805,9 +1412,11 @@ def _this_host() -> str:
 
 
 def _read_owner(raw: bytes) -> LockOwner | None:
+    if len(raw) > LOCK_MAX_BYTES:
+        return None
     try:
-        info = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        info = _loads(raw)
+    except _Invalid:
         return None
     if not isinstance(info, dict):
         return None
@@ -820,11 +1429,13 @@ def _read_owner(raw: bytes) -> LockOwner | None:
     )
 
 
-def _read_fd(fd: int) -> bytes:
+def _read_fd(fd: int, limit: int = LOCK_MAX_BYTES) -> bytes:
     os.lseek(fd, 0, os.SEEK_SET)
     chunks = []
-    while chunk := os.read(fd, 65536):
+    total = 0
+    while total <= limit and (chunk := os.read(fd, 65536)):
         chunks.append(chunk)
+        total += len(chunk)
     return b"".join(chunks)
 
 
@@ -871,18 +1482,63 @@ def _os_unlock(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-class _FolderLock:
-    """``quizapp.lock``: an OS lock held for the store's lifetime plus a note naming the owner."""
+def _try_lock_folder(folder: Path) -> int | None:
+    """Take an exclusive OS lock on the data folder itself (POSIX): a folder, unlike
+    ``quizapp.lock``, cannot be deleted while it holds files, so deleting the lock file can no
+    longer let a second quizapp in. Returns the folder's fd holding the lock, None where
+    folders cannot be locked (Windows, some network file systems: the lock file alone then
+    guards the folder); raises StoreLockedError's cause, BlockingIOError, if it is held."""
+    if sys.platform == "win32":
+        return None
+    import fcntl
 
-    def __init__(self, path: Path, fd: int) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise BlockingIOError(exc.errno, "the folder is locked") from None
+        return None  # e.g. ENOLCK, EBADF on NFS: not supported here
+    return fd
+
+
+class _FolderLock:
+    """``quizapp.lock``: an OS lock held for the store's lifetime plus a note naming the owner,
+    and (where possible) an OS lock on the folder itself that survives deleting the note."""
+
+    def __init__(self, path: Path, fd: int, dir_fd: int | None = None) -> None:
         self.path = path
         self._fd: int | None = fd
+        self._dir_fd = dir_fd
+        self._started = ""
 
     @classmethod
     def acquire(cls, path: Path, now: datetime, *, break_lock: bool) -> _FolderLock:
         """Take the lock or raise StoreLockedError (OSError if the folder is not writable)."""
+        try:
+            dir_fd = _try_lock_folder(path.parent)
+        except BlockingIOError:
+            owner = None
+            with contextlib.suppress(OSError):
+                owner = _read_owner(_read_regular(path, LOCK_MAX_BYTES))
+            raise StoreLockedError(path.parent, owner or LockOwner(None, None, None)) from None
+        try:
+            lock = cls._acquire_file(path, now, break_lock=break_lock)
+        except BaseException:
+            if dir_fd is not None:
+                os.close(dir_fd)
+            raise
+        lock._dir_fd = dir_fd
+        return lock
+
+    @classmethod
+    def _acquire_file(cls, path: Path, now: datetime, *, break_lock: bool) -> _FolderLock:
         for _ in range(10):
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            fd = _open_regular(path, os.O_RDWR | os.O_CREAT)
             try:
                 if not _os_try_lock(fd):
                     owner = _read_owner(_read_fd(fd)) or LockOwner(None, None, None)
@@ -890,7 +1546,7 @@ class _FolderLock:
                 # The previous holder may have unlinked the file between our open and lock:
                 # then we locked an orphan inode and must start again.
                 try:
-                    same = os.path.samestat(os.fstat(fd), os.stat(path))
+                    same = os.path.samestat(os.fstat(fd), os.lstat(path))
                 except FileNotFoundError:
                     same = False
                 if not same:
@@ -906,42 +1562,91 @@ class _FolderLock:
                     # OS locks are not reliable across computers (network shares), and a
                     # process elsewhere may still be writing: only the user can decide.
                     raise StoreLockedError(path.parent, previous, other_host=True)
-                note = {
-                    "pid": os.getpid(),
-                    "host": _this_host(),
-                    "started": format_timestamp(now),
-                    "app": f"quizapp {__version__}",
-                }
-                os.ftruncate(fd, 0)
-                os.lseek(fd, 0, os.SEEK_SET)
-                _write_all(fd, json.dumps(note).encode("utf-8") + b"\n")
-                os.fsync(fd)
-                return cls(path, fd)
+                lock = cls(path, fd)
+                lock._started = format_timestamp(now)
+                lock._write_note(fd)
+                return lock
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.close(fd)
                 raise
         raise StoreError(f"could not take the lock {path}: it keeps changing")
 
+    def _write_note(self, fd: int) -> None:
+        note = {
+            "pid": os.getpid(),
+            "host": _this_host(),
+            "started": self._started,
+            "app": f"quizapp {__version__}",
+        }
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        _write_all(fd, json.dumps(note).encode("utf-8") + b"\n")
+        os.fsync(fd)
+
+    def intact(self) -> bool:
+        """Whether ``quizapp.lock`` is still the file this store locked (someone may have
+        deleted or replaced it while quizapp runs)."""
+        if self._fd is None:
+            return False
+        try:
+            return os.path.samestat(os.fstat(self._fd), os.lstat(self.path))
+        except OSError:
+            return False
+
+    def restore(self) -> bool:
+        """After :meth:`intact` said no: put the note back if this store still holds the lock
+        on the folder itself (then no other quizapp can have got in). Returns False when the
+        exclusion cannot be guaranteed any more (no folder lock on this system)."""
+        if self._dir_fd is None or self._fd is None:
+            return False
+        try:
+            fd = _open_regular(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            return True  # something else was put there; the folder lock still excludes
+        except OSError:
+            return True  # cannot write the note; the folder lock still excludes
+        try:
+            if not _os_try_lock(fd):
+                os.close(fd)
+                return True
+            self._write_note(fd)
+        except OSError:
+            os.close(fd)
+            return True
+        old, self._fd = self._fd, fd
+        with contextlib.suppress(OSError):
+            _os_unlock(old)
+        with contextlib.suppress(OSError):
+            os.close(old)
+        return True
+
     def release(self) -> None:
         fd, self._fd = self._fd, None
-        if fd is None:
-            return
-        if sys.platform == "win32":
+        dir_fd, self._dir_fd = self._dir_fd, None
+        try:
+            if fd is None:
+                return
+            if sys.platform == "win32":
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+                _os_unlock(fd)
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
+                return
+            # Unlink while still holding the lock (only if it is still our file); a waiter that
+            # opened the old inode notices (samestat) and retries on a fresh file.
             with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-            _os_unlock(fd)
+                if os.path.samestat(os.fstat(fd), os.lstat(self.path)):
+                    os.unlink(self.path)
+            with contextlib.suppress(OSError):
+                _os_unlock(fd)
             os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(self.path)
-            return
-        # Unlink while still holding the lock; a waiter that opened the old inode notices
-        # (samestat) and retries on a fresh file.
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)
-        with contextlib.suppress(OSError):
-            _os_unlock(fd)
-        os.close(fd)
+        finally:
+            if dir_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(dir_fd)  # closing drops the folder lock
 
 
 # --------------------------------------------------------------------------------------------
@@ -974,6 +1679,8 @@ class Store:
         self._closed = False
         self._persistent = not read_only
         self._unread_snapshot = False
+        self._lock_lost = False
+        self._restored = False  # the state did not come from the snapshot (backup, salvage)
         self.warnings: list[str] = []
         """Messages for the user (damaged files set aside, progress not being saved, ...)."""
         self.last_error: OSError | None = None
@@ -1019,7 +1726,18 @@ class Store:
 
     def _open(self, *, break_lock: bool) -> None:
         now = self._now()
-        if not self._read_only:
+        unsafe = self._unsafe_files()
+        if unsafe:
+            # Never write a folder holding a planted link or a special file: carry on in memory
+            # (and never read through them either).
+            self._unread_snapshot = True
+            self._persistent = False
+            self.last_error = unsafe[0]
+            self._warn(
+                f"Your progress is NOT being saved: {unsafe[0].strerror}. You can keep "
+                "studying; answers are kept in memory until quizapp closes."
+            )
+        if not self._read_only and self._persistent:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 self._lock = _FolderLock.acquire(
@@ -1104,7 +1822,7 @@ class Store:
         self._check_open()
         if self._persistent or self._read_only:
             return self._persistent
-        if self._lock is None or self._unread_snapshot:
+        if self._lock is None or self._unread_snapshot or self._lock_lost:
             return False
         self._persistent = True
         self._compact()
@@ -1113,6 +1831,40 @@ class Store:
         return self._persistent
 
     # -- loading -----------------------------------------------------------------------------
+
+    def _unsafe_files(self) -> list[StoreUnsafeFileError]:
+        """Store files that are links, special files (FIFO, device) or folders (lstat only)."""
+        found = []
+        backups = self.folder / BACKUP_DIR
+        names = [SNAPSHOT_NAME, JOURNAL_NAME, LOCK_NAME, PREVIOUS_NAME]
+        candidates = [self.folder / n for n in names]
+        try:
+            st = os.lstat(backups)
+        except OSError:
+            st = None
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            found.append(_unsafe(backups, _kind(st.st_mode)))
+        elif st is not None:
+            with contextlib.suppress(OSError):
+                candidates.extend(backups.glob("progress-*.json"))
+        for path in candidates:
+            try:
+                _check_regular(path)
+            except StoreUnsafeFileError as exc:
+                found.append(exc)
+            except OSError:
+                pass  # unreadable: reported where it is read
+        return found
+
+    def _other_store_files(self) -> list[str]:
+        """Names of backups and the previous snapshot present (a missing snapshot beside them
+        is damage, not a fresh folder)."""
+        names = []
+        with contextlib.suppress(OSError):
+            names = sorted(p.name for p in (self.folder / BACKUP_DIR).glob("progress-*.json"))
+        if (self.folder / PREVIOUS_NAME).is_file():
+            names.append(PREVIOUS_NAME)
+        return names
 
     def _load(self, now: datetime) -> tuple[bool, bool]:
         """Load snapshot (or a backup) and replay the journal.
@@ -1123,14 +1875,33 @@ class Store:
         repair = False
         snapshot_ok = False
         try:
-            raw = snap_path.read_bytes()
+            raw = _read_regular(snap_path)
         except FileNotFoundError:
             raw = None
+            others = self._other_store_files()
+            if others:
+                # A snapshot does not vanish by itself: starting from the journal alone would
+                # hide every answer it held, and the backup rotation would later delete them.
+                restored = self._restore_backup()
+                start = (
+                    f"Restored your progress from {restored} and the journal."
+                    if restored
+                    else "None of the backups could be read; starting from the journal alone."
+                )
+                self._warn(
+                    f"The progress file {SNAPSHOT_NAME} is missing from {self.folder}, although "
+                    f"other progress files are there ({', '.join(others[:3])}). {start}"
+                )
+                repair = True
         except OSError as exc:
             # Never write over a snapshot we could not read: carry on in memory.
             raw = None
             self._unread_snapshot = True
-            self._warn(f"Could not read {snap_path} ({exc.strerror}); starting without it.")
+            self._restored = True  # the journal continues a snapshot we do not have
+            if not isinstance(exc, StoreUnsafeFileError):
+                self._warn(f"Could not read {snap_path} ({exc.strerror}); starting without it.")
+            elif exc.errno == errno.EFBIG and not self._persistent:
+                self._warn(f"Could not read the progress file: {exc.strerror}.")
             self._go_memory_only(exc)
         if raw is not None:
             try:
@@ -1162,9 +1933,22 @@ class Store:
             except OSError as exc:
                 self._go_memory_only(exc)
         restored = self._restore_backup()
+        salvaged = 0
+        if not newer:
+            # Keep every record that can still be read from the damaged file, on top of the
+            # backup (attempts by id, never twice; the later state of each unit wins).
+            rescued, salvaged = _salvage(raw)
+            if salvaged or rescued.items or rescued.sessions:
+                self._state = _merge(self._state, rescued, now, take_pending=True).state
         start = f"Restored your progress from the backup {restored}." if restored else (
             "No usable backup was found, so quizapp starts with empty progress."
+            if not salvaged
+            else "No usable backup was found."
         )
+        if salvaged:
+            start += (
+                f" {salvaged} answer(s) could still be read from the damaged file and were kept."
+            )
         if newer:
             self._warn(
                 f"The progress file {SNAPSHOT_NAME} in {self.folder} could not be used: "
@@ -1182,72 +1966,115 @@ class Store:
         backups = sorted((self.folder / BACKUP_DIR).glob("progress-*.json"), reverse=True)
         best: tuple[_State, str] | None = None
         for path in [*backups, self.folder / PREVIOUS_NAME]:
-            if not path.is_file():
-                continue
             try:
-                state, _found = _parse_document(path.read_bytes())
+                state, _found = _parse_document(_read_regular(path))
             except (OSError, _Invalid):
                 continue
             if best is None or state.seq > best[0].seq:  # the one holding the most recent
                 best = (state, path.name)
+        self._restored = True
         if best is None:
             return None
         self._state = best[0]
         return best[1]
 
     def _replay_journal(self, now: datetime) -> bool:
-        """Apply journal records newer than the snapshot.
+        """Apply the journal's records on top of the snapshot.
 
-        A bad *last* line is an interrupted write: it is dropped silently (and cut off the
-        file so the next record starts on a fresh line). Bad lines followed by good ones are
-        real damage: the good records are still applied, a copy of the journal is kept aside,
-        and the user is warned. Returns True if a compaction should repair the files.
+        Only an *unterminated* last line is an interrupted write: it is dropped silently (and
+        cut off the file so the next record starts on a fresh line). Anything else unexpected
+        is damage: a complete line that cannot be read, records out of order or with a gap in
+        their ``seq``, records that the snapshot's ``seq`` claims to hold but whose content it
+        lacks (a snapshot ``seq`` corrupted upward), two writers' records interleaved. Every
+        readable record is still placed (by its content: attempts by id, never twice), a
+        byte-identical copy of the journal is kept aside, and the user is told.
+        Returns True if a compaction should repair the files.
         """
         path = self.folder / JOURNAL_NAME
         try:
-            raw = path.read_bytes()
+            raw = _read_regular(path)
         except FileNotFoundError:
             return False
+        except StoreUnsafeFileError as exc:
+            # never compact (and so empty) a journal that could not be read
+            self._unread_snapshot = True
+            if exc.errno == errno.EFBIG and not self._persistent:
+                # (links and special files were reported by _unsafe_files; when persistent,
+                # _go_memory_only says it)
+                self._warn(f"Could not read the journal: {exc.strerror}.")
+            self._go_memory_only(exc)
+            return False
         except OSError as exc:
+            self._unread_snapshot = True  # do not compact (and so empty) an unread journal
             self._warn(f"Could not read {path} ({exc.strerror}); recent answers may be missing.")
+            self._go_memory_only(exc)
             return False
         self._journal_bytes = len(raw)
-        good_end = 0  # byte offset just after the last good line
-        damage: list[str] = []  # problems in lines followed by a good line
-        tail: list[str] = []  # problems since the last good line
+        snap_seq = self._state.seq
+        damage: list[str] = []  # problems inside the journal
+        boundary: list[str] = []  # the journal does not continue the snapshot's seq
+        placed_late = 0  # records at or below the snapshot's seq that it did not hold
+        prev: int | None = None
+        torn_at: int | None = None
+        repair = False
         pos = 0
         lineno = 0
         while pos < len(raw):
             nl = raw.find(b"\n", pos)
-            end = len(raw) if nl < 0 else nl + 1
+            terminated = nl >= 0
+            end = nl + 1 if terminated else len(raw)
             line = raw[pos:end]
+            start_of_line = pos
             pos = end
             lineno += 1
             if not line.strip():
+                if not terminated:
+                    torn_at = start_of_line
                 continue
             try:
-                rec = json.loads(line.decode("utf-8"))
+                rec = _loads(line)
                 if not isinstance(rec, dict):
                     raise _Invalid("not a JSON object")
                 seq = _want(rec, "seq", int, "record")
-                if seq > self._state.seq:
+                if seq <= 0:
+                    raise _Invalid(f"record.seq: expected a number >= 1, got {seq}")
+                # apply() checks the whole record before changing anything
+                if seq > snap_seq:
                     self._state.apply(rec)
-                    self._state.seq = seq
-            except (UnicodeDecodeError, json.JSONDecodeError, _Invalid) as exc:
-                tail.append(f"line {lineno}: {exc}")
+                elif self._state.apply(rec, only_new=True):
+                    placed_late += 1
+            except _Invalid as exc:
+                if not terminated:
+                    torn_at = start_of_line  # a write cut short by a crash: not damage
+                else:
+                    damage.append(f"line {lineno}: {exc}")
                 continue
-            damage.extend(tail)
-            tail.clear()
-            good_end = end
-        if not damage and len(tail) <= 1:
-            if tail and self._persistent:
+            expected = snap_seq + 1 if prev is None else prev + 1
+            if prev is None and (seq <= snap_seq or self._restored):
+                # leftovers of a compaction interrupted before emptying the journal; or the
+                # snapshot was lost and an older backup stands in for it (that is reported)
+                expected = seq
+            if seq != expected:
+                problem = f"line {lineno}: record {seq} where {expected} was expected"
+                (boundary if prev is None else damage).append(problem)
+            self._state.seq = max(self._state.seq, seq)
+            prev = seq
+            if not terminated:
+                repair = True  # complete but unterminated: fold it into the snapshot now
+        if placed_late and not self._restored:
+            boundary.append(
+                f"{placed_late} record(s) numbered at or below the snapshot's {snap_seq} "
+                "were missing from it"
+            )
+        if not damage and not boundary:
+            if torn_at is not None and self._persistent:
                 try:
-                    os.truncate(path, good_end)
-                    self._journal_bytes = good_end
+                    _truncate_file(path, torn_at)
+                    self._journal_bytes = torn_at
                 except OSError as exc:
                     self._go_memory_only(exc)
-            return False
-        problems = "; ".join(damage + tail)
+            return repair
+        problems = "; ".join(damage + boundary)
         if len(problems) > 300:
             problems = problems[:297] + "..."
         kept = ""
@@ -1255,17 +2082,21 @@ class Store:
             aside = _aside_path(self.folder, "journal.corrupt", ".jsonl", now)
             try:
                 _atomic_write(aside, raw)
-                kept = f" A copy of the journal was kept as {aside.name}."
+                kept = f" An unchanged copy of the journal was kept as {aside.name}."
             except OSError as exc:
                 self._go_memory_only(exc)
-        self._warn(
-            f"Some recent progress records in {path} are damaged and were skipped "
-            f"({problems}).{kept}"
-        )
+        if damage:
+            what = f"The progress journal {path} is damaged"
+        else:  # the journal is whole, but does not continue the snapshot's record number
+            what = (
+                f"The record numbers of the progress file {SNAPSHOT_NAME} and of the journal "
+                f"{path} do not match: one of them is damaged"
+            )
+        self._warn(f"{what} ({problems}). Every record that could be read was kept.{kept}")
         return True
 
     def _keep_copy(self, raw: bytes, path: Path, why: str) -> None:
-        if path.exists():
+        if os.path.lexists(path):
             return
         try:
             _atomic_write(path, raw)
@@ -1321,14 +2152,26 @@ class Store:
         except _Invalid as exc:
             raise ValueError(f"cannot record this: {exc}") from None
         if self._persistent:
+            self._check_lock()
+        if self._persistent and self._journal_fd is not None and not self._journal_intact():
+            # journal.jsonl was deleted or replaced while quizapp runs: what was appended since
+            # the last compaction would be in a file nobody reads. Save it all in the snapshot
+            # now, then start a fresh journal (never through a link put in its place).
+            with contextlib.suppress(OSError):
+                os.close(self._journal_fd)
+            self._journal_fd = None
+            self._warn(
+                f"The journal {self.folder / JOURNAL_NAME} was deleted or replaced while "
+                "quizapp was running; your progress was saved in the progress file instead."
+            )
+            self._compact()
+        if self._persistent:
             try:
                 if self._journal_fd is None:
                     path = self.folder / JOURNAL_NAME
-                    existed = path.exists()
-                    self._journal_fd = os.open(
-                        path,
-                        os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0),
-                        0o644,
+                    existed = os.path.lexists(path)
+                    self._journal_fd = _open_regular(
+                        path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
                     )
                     if not existed:
                         _fsync_dir(self.folder)
@@ -1343,11 +2186,45 @@ class Store:
         if self._persistent and self._journal_bytes > self._compact_threshold():
             self._compact()
 
+    def _journal_intact(self) -> bool:
+        """Whether the open journal is still the file ``journal.jsonl`` names."""
+        assert self._journal_fd is not None
+        try:
+            path = self.folder / JOURNAL_NAME
+            return os.path.samestat(os.fstat(self._journal_fd), os.lstat(path))
+        except OSError:
+            return False
+
+    def _check_lock(self) -> None:
+        """Before every write: is ``quizapp.lock`` still ours? If it was deleted (or replaced)
+        while quizapp runs, a second quizapp could start writing the same folder. Where the
+        folder itself is locked, no second quizapp can get in: the note is put back. Elsewhere
+        the exclusion is gone, so this store stops writing (the answers stay in memory) and
+        says so, rather than let two writers overwrite each other."""
+        lock = self._lock
+        if lock is None or lock.intact():
+            return
+        if lock.restore():
+            return
+        self._lock_lost = True
+        self._warn(
+            f"The lock file {lock.path} was deleted or replaced while quizapp was running, so "
+            "another copy of quizapp may be using this progress folder. To avoid the two "
+            "overwriting each other's answers, this window stops saving; restart quizapp to "
+            "save again."
+        )
+        self._go_memory_only(
+            OSError(errno.EBUSY, "the lock file was deleted or replaced while quizapp ran")
+        )
+
     def _compact_threshold(self) -> int:
         return max(self._compact_min, self._snapshot_bytes // 2)
 
     def _compact(self) -> None:
         """Write the whole state as the snapshot and empty the journal (atomic, durable)."""
+        if not self._persistent:
+            return
+        self._check_lock()
         if not self._persistent:
             return
         data = _dump_document(self._state, self._now())
@@ -1361,8 +2238,8 @@ class Store:
             if self._journal_fd is not None:
                 os.ftruncate(self._journal_fd, 0)
                 os.fsync(self._journal_fd)
-            elif (self.folder / JOURNAL_NAME).exists():
-                os.truncate(self.folder / JOURNAL_NAME, 0)
+            else:
+                _truncate_file(self.folder / JOURNAL_NAME, 0)
             self._journal_bytes = 0
         except OSError as exc:
             self._go_memory_only(exc)
@@ -1375,14 +2252,14 @@ class Store:
         prev = self.folder / PREVIOUS_NAME
         tmp = self.folder / (PREVIOUS_NAME + ".tmp")
         try:
-            if not snap.exists() or not getattr(self, "_snapshot_good", False):
+            if not _check_regular(snap) or not getattr(self, "_snapshot_good", False):
                 return  # never keep a damaged or unread snapshot as "previous"
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
             try:
-                os.link(snap, tmp)
+                os.link(snap, tmp, follow_symlinks=os.link not in os.supports_follow_symlinks)
             except OSError:  # no hard links here (some USB file systems): copy instead
-                _atomic_write(tmp, snap.read_bytes())
+                _atomic_write(tmp, _read_regular(snap))
             os.replace(tmp, prev)
         except OSError:
             pass  # only a convenience: the daily backups remain
@@ -1393,14 +2270,40 @@ class Store:
         backups = self.folder / BACKUP_DIR
         target = backups / f"progress-{to_utc(now):%Y-%m-%d}.json"
         try:
-            if not snap.exists() or target.exists():
+            if not _check_regular(snap) or os.path.lexists(target):
                 return
             backups.mkdir(exist_ok=True)
-            _atomic_write(target, snap.read_bytes())
+            _atomic_write(target, _read_regular(snap))
             for old in sorted(backups.glob("progress-*.json"), reverse=True)[BACKUPS_KEPT:]:
+                missing = self._answers_only_in(old)
+                if missing:
+                    self._warn(
+                        f"The old backup {old.name} was kept (not rotated away) because it "
+                        f"holds {missing} answer(s) that your current progress lacks. Use "
+                        "File > Import progress on it to bring them back."
+                    )
+                    continue
                 old.unlink()
         except OSError as exc:
             self._warn(f"Could not write the daily backup in {backups} ({exc.strerror}).")
+
+    def _answers_only_in(self, path: Path) -> int:
+        """How many attempts the backup ``path`` holds that the live store neither has nor
+        undid (an unreadable backup counts as holding none: it is damaged, not a copy)."""
+        try:
+            raw = _read_regular(path)
+        except OSError:
+            return 0
+        # quizapp writes one attempt per line: finding their ids there is a fraction of the cost
+        # of parsing the whole file (this runs once a day, at start-up)
+        found = [m.decode("utf-8", "replace") for m in _ATTEMPT_LINE_ID.findall(raw)]
+        if not found:
+            try:
+                found = list(_parse_document(raw)[0].attempts)
+            except _Invalid:
+                return 0
+        mine = self._state
+        return sum(1 for a in found if a not in mine.attempts and a not in mine.undone)
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -1474,7 +2377,14 @@ class Store:
         item = self._state.items.get(unit.key)
         card = item.card if item is not None else None
         if used is not None:
-            card = self._scheduler.review(card, used, moment)
+            try:
+                card = self._scheduler.review(card, used, moment)
+            except Exception as exc:  # a state no check foresaw must not cost the answer
+                self._warn(
+                    f"The spaced-repetition state of {unit.key} could not be used ({exc!r:.80}); "
+                    "it starts again from this answer."
+                )
+                card = self._scheduler.review(None, used, moment)
         self._commit({"op": "attempt", "attempt": attempt.to_dict(), "fsrs": card})
         return attempt
 
@@ -1787,58 +2697,106 @@ class Store:
         self._check_open()
         _atomic_write(Path(path), _dump_document(self._state, self._now(), exported=True))
 
-    def import_json(self, path: str | os.PathLike[str]) -> ImportCounts:
-        """Merge progress exported on another machine (or a backup) into this store.
+    def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
+        """Read and validate the whole progress file ``path`` and say what importing it would
+        change, without changing anything (show it, ask, then :meth:`apply_import`).
 
-        Attempts are merged by id (never duplicated); attempts undone on either side stay
-        undone; for each unit the scheduler state and flag most recently changed win; sessions
-        are merged by id. The result is saved at once. Raises :class:`StoreFormatError` if the
-        file is not a readable progress file (this store is then unchanged).
+        Raises :class:`StoreFormatError` if the file is not a readable progress file, with a
+        message naming the file and the problem (a field, a line of JSON).
         """
         self._check_open()
         source = Path(path)
         try:
-            other, _found = _parse_document(source.read_bytes())
+            other, _found = _parse_document(_read_regular(source, follow_links=True))
         except _Invalid as exc:
             raise StoreFormatError(
                 f"{source} is not a usable quizapp progress file: {exc}"
             ) from None
+        except StoreUnsafeFileError as exc:
+            raise StoreFormatError(f"cannot import {source}: {exc.strerror}") from None
         except OSError as exc:
             raise StoreFormatError(f"cannot read {source}: {exc.strerror}") from None
-        mine = self._state
-        undone_now = 0
-        for attempt_id in other.undone - mine.undone:
-            mine.undone.add(attempt_id)
-            removed = mine.attempts.pop(attempt_id, None)
-            if removed is not None:
-                undone_now += 1
-        added = skipped = 0
-        for attempt_id, a in other.attempts.items():
-            if attempt_id in mine.attempts or attempt_id in mine.undone:
-                skipped += 1
-                continue
-            mine.attempts[attempt_id] = a
-            added += 1
-        if added:
-            ordered = sorted(mine.attempts.values(), key=lambda a: parse_timestamp(a["timestamp"]))
-            mine.attempts = {a["id"]: a for a in ordered}
-        sessions_added = 0
-        for sid, s in other.sessions.items():
-            current = mine.sessions.get(sid)
-            if current is None:
-                sessions_added += 1
-                mine.sessions[sid] = s
-            elif current.get("ended") is None and s.get("ended") is not None:
-                mine.sessions[sid] = s
-        updated = 0
-        for key, theirs in other.items.items():
-            ours = mine.items.get(key)
-            if ours is None or _newer(theirs.updated, ours.updated):
-                mine.items[key] = theirs
-                updated += 1
-        mine.recount()
-        self._compact()
-        return ImportCounts(added, skipped, undone_now, sessions_added, updated)
+        merge = _merge(self._state, other, self._now())
+        return ImportPlan(
+            source=source,
+            attempts_added=merge.added,
+            attempts_skipped=merge.skipped,
+            attempts_undone=tuple(merge.undone),
+            sessions_added=merge.sessions_added,
+            units_added=len(merge.units_added),
+            units_replaced=tuple(merge.units_replaced),
+            units_reset=tuple(merge.units_reset),
+            _merge=merge,
+            _base_seq=self._state.seq,
+            _base_count=len(self._state.attempts),
+        )
+
+    def apply_import(self, plan: ImportPlan) -> ImportCounts:
+        """Apply a plan from :meth:`plan_import` as one atomic change: the merged progress is
+        written as a new snapshot first; if that fails, :class:`StoreError` is raised and
+        nothing changed. A plan made before a later change of this store is made again."""
+        self._check_open()
+        if plan._base_seq != self._state.seq or plan._base_count != len(self._state.attempts):
+            plan = self.plan_import(plan.source)
+        merged = plan._merge.state
+        if self._persistent:
+            self._check_lock()
+        if self._persistent:
+            data = _dump_document(merged, self._now())
+            try:
+                self._keep_previous_snapshot()
+                _atomic_write(self.folder / SNAPSHOT_NAME, data)
+            except OSError as exc:
+                raise StoreError(
+                    f"The import was not saved, and nothing changed: "
+                    f"{_describe_os_error(exc, self.folder)}"
+                ) from None
+            self._snapshot_good = True
+            self._snapshot_bytes = len(data)
+            self._state = merged
+            try:  # the journal's records are all in the new snapshot (seq <= its seq)
+                if self._journal_fd is not None:
+                    os.ftruncate(self._journal_fd, 0)
+                    os.fsync(self._journal_fd)
+                else:
+                    _truncate_file(self.folder / JOURNAL_NAME, 0)
+                self._journal_bytes = 0
+            except OSError as exc:
+                self._go_memory_only(exc)
+        else:
+            self._state = merged
+        return ImportCounts(
+            attempts_added=plan.attempts_added,
+            attempts_skipped=plan.attempts_skipped,
+            attempts_undone=len(plan.attempts_undone),
+            sessions_added=plan.sessions_added,
+            units_updated=plan.units_added + len(plan.units_replaced),
+            units_reset=len(plan.units_reset),
+        )
+
+    def import_json(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        confirm: Callable[[ImportPlan], bool] | None = None,
+    ) -> ImportCounts:
+        """Merge progress exported on another machine (or a backup) into this store.
+
+        Attempts are merged by id (never duplicated); attempts undone on either side stay
+        undone; for each unit the scheduler state and flag most recently changed win; sessions
+        are merged by id. The whole file is validated first and the result saved at once, as
+        one atomic change. Raises :class:`StoreFormatError` if the file is not a readable
+        progress file (this store is then unchanged).
+
+        An import that would remove answers recorded here (the file's ``undone`` list names
+        them) or discard a unit's scheduling (see :class:`ImportPlan`) happens only if
+        ``confirm(plan)`` returns true; without ``confirm``, or if it says no,
+        :class:`ImportNotConfirmedError` is raised and nothing changes.
+        """
+        plan = self.plan_import(path)
+        if plan.needs_confirmation and (confirm is None or not confirm(plan)):
+            raise ImportNotConfirmedError(plan)
+        return self.apply_import(plan)
 
 
 def _newer(a: str | None, b: str | None) -> bool:

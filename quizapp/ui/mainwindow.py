@@ -60,7 +60,7 @@ from quizapp.core.session import (
     daily_queue,
     select_entries,
 )
-from quizapp.core.store import Store, StoreError
+from quizapp.core.store import ImportNotConfirmedError, ImportPlan, Store, StoreError
 from quizapp.ui.pages.builder import BuilderPage
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pages.results import ResultsPage
@@ -804,14 +804,24 @@ class MainWindow(QMainWindow):
         self._remember_folder("export", name)
         if not name:
             return
+        def confirm(plan: ImportPlan) -> bool:  # only asked before removing or resetting
+            return ConfirmDialog.ask(self, "Import progress?",
+                                     f"Importing {plan.source.name} would change progress "
+                                     f"recorded here:\n\n{plan.describe()}\n\nImport anyway?")
+
         try:
-            counts = self.store.import_json(Path(name))
+            counts = self.store.import_json(Path(name), confirm=confirm)
+        except ImportNotConfirmedError:
+            self.statusBar().showMessage(f"{name} was not imported; nothing changed.", 8000)
+            return
         except (StoreError, OSError, ValueError) as e:
             QMessageBox.warning(self, "Import failed", f"{name} could not be imported:\n{e}")
             return
         QMessageBox.information(self, "Progress imported",
                                 f"{counts.attempts_added} answers added, "
-                                f"{counts.attempts_skipped} already here.")
+                                f"{counts.attempts_skipped} already here, "
+                                f"{counts.attempts_undone} removed as undone; "
+                                f"{counts.units_updated} items took the file's state.")
         self.refresh_library()
 
     def _file_op(self, fn: Callable[[], object], ok: str) -> None:

@@ -30,6 +30,7 @@ from quizapp.core.model import StudyUnit
 from quizapp.core.scheduling import Rating
 from quizapp.core.store import (
     Attempt,
+    ImportNotConfirmedError,
     Store,
     StoreError,
     StoreFormatError,
@@ -492,7 +493,11 @@ def test_import_respects_undo_on_either_side(tmp_path: Path) -> None:
     with Store.open(tmp_path / "b") as b:
         b.import_json(tmp_path / "before.json")
         assert b.attempt_count == 2
-        counts = b.import_json(tmp_path / "after.json")
+        # removing an answer recorded here happens only when confirmed
+        with pytest.raises(ImportNotConfirmedError, match=r"1 answer.* REMOVED"):
+            b.import_json(tmp_path / "after.json")
+        assert b.attempt_count == 2
+        counts = b.import_json(tmp_path / "after.json", confirm=lambda plan: True)
         assert counts.attempts_undone == 1
         assert x.id not in attempt_ids(b)
     with Store.open(tmp_path / "a") as a:
