@@ -52,7 +52,9 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import html
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -2212,22 +2214,51 @@ def convert_path(src: Path, *, fmt: str = "auto", deck_id: str | None = None,
                  title: str | None = None, out_path: Path | None = None,
                  today: _dt.date | None = None) -> ImportResult:
     """Convert a file: an Anki package is read in place (its media, however large, are not
-    read); any other file must be at most MAX_BYTES. Raises OSError when it cannot be read."""
+    read); any other file must be at most MAX_BYTES. Only a regular file is read (never a
+    device such as /dev/zero, a FIFO or a socket). Raises OSError when it cannot be read."""
     from quizapp.core.ankipkg import is_package_name, looks_like_package
 
-    with src.open("rb") as fh:
+    with open_regular_file(src) as fh:
         head = fh.read(4)
         if fmt == "apkg" or (fmt in ("auto", "anki") and (looks_like_package(head)
                                                            or is_package_name(src.name))):
             fh.seek(0)
             return convert_package(fh, str(src), deck_id=deck_id, title=title,
                                    out_path=out_path, today=today)
-    size = src.stat().st_size
-    if size > MAX_BYTES:
-        raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
-                                    f"limit is {MAX_BYTES:,})")])
-    return convert(src.read_bytes(), str(src), fmt=fmt, deck_id=deck_id, title=title,
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_BYTES:
+            raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
+                                        f"limit is {MAX_BYTES:,})")])
+        fh.seek(0)
+        data = fh.read(MAX_BYTES + 1)  # bounded even if the file grows meanwhile
+    if len(data) > MAX_BYTES:
+        raise ConvertError([Message(str(src), 1, f"file is too large (over {MAX_BYTES:,} "
+                                    "bytes)")])
+    return convert(data, str(src), fmt=fmt, deck_id=deck_id, title=title,
                    out_path=out_path, today=today)
+
+
+def open_regular_file(path: Path) -> IO[bytes]:
+    """``path`` opened for reading in binary, refusing anything but a regular file.
+
+    The file is opened without blocking (a FIFO with no writer would otherwise hang here) and
+    checked with ``fstat`` on the open descriptor, so what is checked is what is read. Raises
+    :class:`ConvertError` for a device, FIFO or socket, OSError when it cannot be opened."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = ("a folder" if stat.S_ISDIR(mode) else "a pipe (FIFO)" if stat.S_ISFIFO(mode)
+                    else "a socket" if stat.S_ISSOCK(mode) else "a device" if (
+                        stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "not a regular file")
+            raise ConvertError([Message(str(path), 1, f"this is {what}, not a file; import "
+                                        "reads only ordinary files (save the data to a file "
+                                        "first)")])
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
@@ -2532,6 +2563,9 @@ def run_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | Non
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise AuthoringError(f"the output {output} must end in .yaml or .yml")
     check_output_path(output, force, "deck file")
+    if _same_file(src, output):
+        raise AuthoringError(f"the output {output} is the file being imported; write the deck "
+                             "to another file")
     try:
         result = convert_path(src, fmt=fmt, deck_id=deck_id, title=title, out_path=output,
                               today=today)
@@ -2553,6 +2587,14 @@ def run_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | Non
               f"({result.format_label})"
               + (f"; {len(result.skipped)} skipped" if result.skipped else "") + "\n")
     return 1 if result.skipped else 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through symlinks, hard links, ``..`` or case)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # b does not exist yet (or cannot be looked at)
+        return False
 
 
 def export_format_for(output: str, fmt: str) -> Format:

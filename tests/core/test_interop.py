@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import time
 from pathlib import Path
@@ -751,6 +752,52 @@ def test_cli_import_usage_errors_exit_2(tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 2 and message in err
     assert not (tmp_path / "out.yaml").exists()
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_cli_import_reads_only_regular_files(tmp_path: Path, kind: str) -> None:
+    """A FIFO with no writer used to block forever and /dev/zero to be read without end
+    (5.3 GB after 10 s): both are refused with a message before anything is read."""
+    src = tmp_path / "in.txt"
+    if kind == "fifo":
+        os.mkfifo(src)
+    else:
+        src = Path("/dev/zero")
+    out = tmp_path / "out.yaml"
+    code, _, err = run("import", str(src), "-o", str(out))
+    what = "a pipe (FIFO)" if kind == "fifo" else "a device"
+    assert code == 2 and err.startswith(
+        f"{src}:1: this is {what}, not a file; import reads only ordinary files")
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_convert_path_reads_a_regular_file_up_to_the_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "q.gift"
+    src.write_text("::q1:: 2+2? {=4 ~5}\n", encoding="utf-8")
+    assert len(interop.convert_path(src, today=TODAY).deck.items) == 1
+    monkeypatch.setattr(interop, "MAX_BYTES", 10)
+    with pytest.raises(interop.ConvertError) as e:
+        interop.convert_path(src, today=TODAY)
+    assert str(e.value.messages[0]).startswith(f"{src}:1: file is too large (20 bytes; the "
+                                               "limit is 10)")
+
+
+@pytest.mark.parametrize("how", ["same", "symlink", "dotdot"])
+def test_cli_import_refuses_to_overwrite_its_own_input(tmp_path: Path, how: str) -> None:
+    """Export refused to overwrite its input; import, even with --force, replaced it."""
+    src = tmp_path / "questions.yaml"  # GIFT questions in a file named .yaml
+    src.write_text("::q1:: 2+2? {=4 ~5}\n", encoding="utf-8")
+    out = {"same": src, "dotdot": tmp_path / "sub" / ".." / "questions.yaml",
+           "symlink": tmp_path / "link.yaml"}[how]
+    (tmp_path / "sub").mkdir()
+    if how == "symlink":
+        out.symlink_to(src)
+    code, _, err = run("import", str(src), "-o", str(out), "--format", "gift", "--force")
+    assert code == 2 and f"the output {out} is the file being imported" in err
+    assert src.read_text(encoding="utf-8") == "::q1:: 2+2? {=4 ~5}\n"
+    assert run("import", str(src), "-o", str(tmp_path / "deck.yaml"), "--format", "gift")[0] == 0
 
 
 def test_cli_import_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
