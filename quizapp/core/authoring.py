@@ -70,13 +70,16 @@ class IdAllocator:
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self._last: dict[str, int] = {}  # base -> the last suffix tried (linear, not n^2)
 
     def take(self, base: str) -> str:
         base = base[:76].rstrip("-._") or "item"
-        candidate, n = base, 1
+        n = self._last.get(base, 1)
+        candidate = base if n == 1 else f"{base}-{n}"
         while candidate in self.used:
             n += 1
             candidate = f"{base}-{n}"
+        self._last[base] = n
         self.used.add(candidate)
         return candidate
 

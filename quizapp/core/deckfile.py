@@ -83,15 +83,16 @@ class _TooManyProblems(Exception):
 
 
 class _Problems:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, limit: int | None = None) -> None:
         self.file = file
         self.items: list[Problem] = []
+        self.limit = MAX_PROBLEMS if limit is None else limit
 
     def add(self, line: int, col: int, message: str, path: str = "") -> None:
         self.items.append(Problem(self.file, line, col, message, path))
-        if len(self.items) >= MAX_PROBLEMS:
+        if len(self.items) >= self.limit:
             self.items.append(
-                Problem(self.file, line, col, f"too many problems; stopped after {MAX_PROBLEMS}")
+                Problem(self.file, line, col, f"too many problems; stopped after {self.limit}")
             )
             raise _TooManyProblems
 
@@ -850,9 +851,12 @@ def _format_check(root: Node, problems: _Problems) -> bool:
     return True
 
 
-def parse(text: str, file: str = "<deck>", path: Path | None = None) -> Deck:
-    """Parse deck text. ``path`` (the file's real location) anchors relative image paths."""
-    problems = _Problems(file)
+def parse(text: str, file: str = "<deck>", path: Path | None = None, *,
+          max_problems: int | None = None) -> Deck:
+    """Parse deck text. ``path`` (the file's real location) anchors relative image paths.
+    At most ``max_problems`` (default :data:`MAX_PROBLEMS`) are reported; ``quizapp import``
+    asks for all of them, to leave out every item that fails in one pass."""
+    problems = _Problems(file, max_problems)
     try:
         soft: list[_Soft] = []
         root = compose(text, soft)

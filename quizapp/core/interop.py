@@ -2261,6 +2261,9 @@ def open_regular_file(path: Path) -> IO[bytes]:
         raise
 
 
+_ALL_PROBLEMS = 1 << 62  # the converted deck is validated with no limit on problems
+
+
 def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                 hint: Message | None, *, deck_id: str | None, title: str | None,
                 out_path: Path | None, today: _dt.date | None,
@@ -2286,7 +2289,10 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
     name = Path(file).name
     fmt_name = parsed.format_name or FORMAT_NAMES[kind]
     items = list(parsed.items)
-    for _attempt in range(20):
+    # Each round writes the deck and validates it once, with every problem reported: the
+    # items that fail are left out together, so a second round (to get the deck without them)
+    # is the last one.
+    for _attempt in range(3):
         ids = IdAllocator()
         for it in items:
             it.data = {"id": ids.take(it.id_base), **{k: v for k, v in it.data.items()
@@ -2320,7 +2326,8 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
         )
         yaml_text = dump_deck(deck_map, header)
         try:
-            deck = deckfile.parse(yaml_text, str(out), out.resolve() if out_path else None)
+            deck = deckfile.parse(yaml_text, str(out), out.resolve() if out_path else None,
+                                  max_problems=_ALL_PROBLEMS)
         except DeckError as e:
             bad: dict[int, str] = {}
             for p in e.problems:

@@ -1479,3 +1479,57 @@ def test_true_false_questions_export_as_gift_true_false_and_round_trip(answer: s
     (q2,) = back.items
     assert [(o.text, o.correct, o.explanation) for o in q2.options] == \
         [(o.text, o.correct, o.explanation) for o in q.options]
+
+
+# --------------------------------------------------------------------------- large imports
+
+
+def _naive_ids(bases: list[str]) -> list[str]:
+    used: set[str] = set()
+    out = []
+    for base in bases:
+        base = base[:76].rstrip("-._") or "item"
+        candidate, n = base, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}-{n}"
+        used.add(candidate)
+        out.append(candidate)
+    return out
+
+
+@given(st.lists(st.sampled_from(["a", "a-2", "a-3", "b", "a-2-2", "", "-", "a.", "b-2"]),
+                max_size=40))
+def test_id_allocation_is_linear_and_gives_the_same_ids(bases: list[str]) -> None:
+    from quizapp.core.authoring import IdAllocator
+
+    ids = IdAllocator()
+    assert [ids.take(b) for b in bases] == _naive_ids(bases)
+
+
+def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every item that fails validation is left out in one pass: before, the validator's
+    limit of MAX_PROBLEMS problems per pass left them out 500 at a time, with a dump and a
+    parse of the whole deck each round, and gave up after 20 rounds ("internal error")."""
+    monkeypatch.setattr(deckfile, "MAX_PROBLEMS", 5)
+    parsed = interop._Parsed("gift")
+    for i in range(105):  # the validator refuses an empty back; the converter let it through
+        parsed.items.append(interop._Item(i + 1, f"question {i}", {
+            "type": "flashcard", "front": f"q{i}", "back": ""}, f"bad-{i}"))
+    parsed.items.append(interop._Item(200, "question ok", {
+        "type": "flashcard", "front": "ok", "back": "fine"}, "ok"))
+    monkeypatch.setattr(interop, "parse_gift", lambda text, f: parsed)
+    parses = []
+    real_parse = deckfile.parse
+
+    def counting_parse(*args: object, **kwargs: object) -> object:
+        parses.append(1)
+        return real_parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(deckfile, "parse", counting_parse)
+    r = interop.convert(b"::x:: y {=a ~b}\n", "in.gift", today=TODAY)
+    assert [it.id for it in r.deck.items] == ["ok"]
+    assert len(r.skipped) == 105 and str(r.skipped[0]).startswith(
+        "in.gift:1: cannot convert question 0: ")
+    assert len(parses) == 2  # the whole deck once, then the deck without the bad items
