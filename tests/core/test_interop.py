@@ -1533,3 +1533,10 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
     assert len(r.skipped) == 105 and str(r.skipped[0]).startswith(
         "in.gift:1: cannot convert question 0: ")
     assert len(parses) == 2  # the whole deck once, then the deck without the bad items
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(interop._SIMPLE_PLAIN, fullmatch=True))
+def test_the_fast_path_for_simple_plain_text_converts_as_the_html_route(text: str) -> None:
+    slow, _ = interop.html_to_markdown(text.replace("&", "&amp;").replace("\n", "<br>"))
+    assert interop.plain_to_markdown(text) == slow
