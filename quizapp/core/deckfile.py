@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -873,6 +874,67 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None, *,
         deck = _build(rec, problems, path) if rec is not None else None
     except _Fatal as f:
         raise DeckError(file, [Problem(file, f.line, f.col, f.message)]) from None
+    except _TooManyProblems:
+        raise DeckError(file, problems.items) from None
+    if problems.items or deck is None:
+        raise DeckError(file, problems.items or [Problem(file, 1, 1, "not a valid deck")])
+    return deck
+
+
+def _node_of(value: Any) -> Node:
+    """Plain data (what ``yaml.safe_load`` gives) -> the tree :func:`compose` builds from its
+    YAML text, every position 1:1 (there is no text)."""
+    if isinstance(value, str):
+        return Node("scalar", 1, 1, value, _STR)
+    if isinstance(value, bool):
+        return Node("scalar", 1, 1, "true" if value else "false", "tag:yaml.org,2002:bool")
+    if isinstance(value, int):
+        return Node("scalar", 1, 1, str(value), "tag:yaml.org,2002:int")
+    if value is None:
+        return Node("scalar", 1, 1, "null", "tag:yaml.org,2002:null")
+    if isinstance(value, dict):
+        return Node("map", 1, 1, {str(k): (Node("scalar", 1, 1, str(k), _STR), _node_of(v))
+                                  for k, v in value.items()}, None)
+    if isinstance(value, (list, tuple)):
+        return Node("seq", 1, 1, [_node_of(v) for v in value], None)
+    raise TypeError(f"not deck data: {type(value).__name__}")
+
+
+def parse_data(data: dict[str, Any], file: str = "<deck>", path: Path | None = None, *,
+               max_problems: int | None = None) -> Deck:
+    """Check a deck given as plain data (str, int, bool, None, lists, dicts: what
+    ``yaml.safe_load`` gives for its YAML) with the same rules as :func:`parse`, without the
+    YAML round trip. Items are checked one at a time and only the model is kept, so a deck of
+    100,000 items (``quizapp import``) needs no tree of all of them. Problems name their field
+    (``items[3].options``); their line and column are 1 (there is no text)."""
+    problems = _Problems(file, max_problems)
+    items = data.get("items")
+    if not isinstance(items, list):  # not the usual shape: checked whole, as parse() would
+        items = None
+    root = _node_of(data if items is None else {k: v for k, v in data.items() if k != "items"})
+    try:
+        if not _format_check(root, problems):
+            raise DeckError(file, problems.items)
+        checker = _Checker(problems)
+        if items is None:
+            rec = checker.check(S.DECK, root, "")
+        else:
+            rec = checker._record(S.DECK, root, "", skip="items")
+            rule = S.DECK.fields["items"].rule
+            assert isinstance(rule, S.ListOf)
+            if len(items) < rule.min_items:
+                problems.add(1, 1, f"{rule.too_few} (found {len(items)})", "items")
+
+            def checked(values: list[Any]) -> Iterator[_Rec]:
+                for i, value in enumerate(values):
+                    v = checker.check(rule.item, _node_of(value), f"items[{i}]")
+                    if isinstance(v, _Rec):
+                        v.index = i
+                        yield v
+
+            if rec is not None:
+                rec["items"] = checked(items)
+        deck = _build(rec, problems, path) if rec is not None else None
     except _TooManyProblems:
         raise DeckError(file, problems.items) from None
     if problems.items or deck is None:

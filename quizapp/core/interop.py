@@ -2296,9 +2296,9 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
     name = Path(file).name
     fmt_name = parsed.format_name or FORMAT_NAMES[kind]
     items = list(parsed.items)
-    # Each round writes the deck and validates it once, with every problem reported: the
-    # items that fail are left out together, so a second round (to get the deck without them)
-    # is the last one.
+    # Each round validates the deck once, with every problem reported: the items that fail
+    # are left out together, so a second round (to get the deck without them) is the last
+    # one. Only then is the YAML written.
     for _attempt in range(3):
         ids = IdAllocator()
         for it in items:
@@ -2324,17 +2324,9 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                 deck_map["sources"][key] = {"citation": citation}
         if parsed.tags:
             deck_map["defaults"]["tags"] = FlowList(parsed.tags)
-        header = (
-            schema_comment(out)
-            + f"# Imported by `quizapp import` from {name} ({fmt_name}) on {date}: "
-            f"{len(items)} item{'s' if len(items) != 1 else ''}"
-            + (f", {len(skipped)} skipped" if skipped else "") + ".\n"
-            + f"# Check it with: quizapp validate {out.name}\n"
-        )
-        yaml_text = dump_deck(deck_map, header)
-        try:
-            deck = deckfile.parse(yaml_text, str(out), out.resolve() if out_path else None,
-                                  max_problems=_ALL_PROBLEMS)
+        try:  # the rules of deckfile.parse, on the data that is about to be written
+            deck = deckfile.parse_data(deck_map, str(out), out.resolve() if out_path else None,
+                                       max_problems=_ALL_PROBLEMS)
         except DeckError as e:
             bad: dict[int, str] = {}
             for p in e.problems:
@@ -2350,6 +2342,14 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                 raise ConvertError([*sorted(skipped, key=lambda s: s.line), Message(
                     file, 1, "nothing to import: no item could be converted")]) from None
             continue
+        header = (
+            schema_comment(out)
+            + f"# Imported by `quizapp import` from {name} ({fmt_name}) on {date}: "
+            f"{len(items)} item{'s' if len(items) != 1 else ''}"
+            + (f", {len(skipped)} skipped" if skipped else "") + ".\n"
+            + f"# Check it with: quizapp validate {out.name}\n"
+        )
+        yaml_text = dump_deck(deck_map, header)
         skipped.sort(key=lambda s: s.line)
         if hint is not None and (len({s.line for s in skipped})
                                  > len({it.line for it in items})):

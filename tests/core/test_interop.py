@@ -7,7 +7,9 @@ import io
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from quizapp.cli import main
 from quizapp.core import deckfile, interop
-from quizapp.core.authoring import tidy_text
+from quizapp.core.authoring import dump_deck, tidy_text
 from quizapp.core.interop import ConvertError, convert, html_to_markdown, markdown_to_html
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question
 from tests.conftest import DECKS
@@ -1521,13 +1523,13 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
         "type": "flashcard", "front": "ok", "back": "fine"}, "ok"))
     monkeypatch.setattr(interop, "parse_gift", lambda text, f: parsed)
     parses = []
-    real_parse = deckfile.parse
+    real_parse = deckfile.parse_data
 
     def counting_parse(*args: object, **kwargs: object) -> object:
         parses.append(1)
         return real_parse(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(deckfile, "parse", counting_parse)
+    monkeypatch.setattr(deckfile, "parse_data", counting_parse)
     r = interop.convert(b"::x:: y {=a ~b}\n", "in.gift", today=TODAY)
     assert [it.id for it in r.deck.items] == ["ok"]
     assert len(r.skipped) == 105 and str(r.skipped[0]).startswith(
@@ -1540,3 +1542,50 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
 def test_the_fast_path_for_simple_plain_text_converts_as_the_html_route(text: str) -> None:
     slow, _ = interop.html_to_markdown(text.replace("&", "&amp;").replace("\n", "<br>"))
     assert interop.plain_to_markdown(text) == slow
+
+
+_MUTATIONS = ["delete", "empty", "number", "null", "list", "unknown", "answer", "duplicate"]
+
+
+def _mutate(data: dict[str, Any], i: int, key_index: int, how: str) -> None:
+    items = data["items"]
+    item = items[i % len(items)]
+    keys = list(item)
+    key = keys[key_index % len(keys)]
+    if how == "delete":
+        del item[key]
+    elif how in ("empty", "number", "null", "list"):
+        item[key] = {"empty": "", "number": 5, "null": None, "list": []}[how]
+    elif how == "unknown":
+        item["bogus"] = "x"
+    elif how == "answer":
+        item["answer"] = "Z"
+    else:
+        item["id"] = items[0]["id"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(p.name for p in DECKS.glob("*.yaml"))),
+       st.lists(st.tuples(st.integers(0, 500), st.integers(0, 20), st.sampled_from(_MUTATIONS)),
+                max_size=3))
+def test_checking_deck_data_finds_what_parsing_its_yaml_finds(
+        name: str, mutations: list[tuple[int, int, str]]) -> None:
+    """deckfile.parse_data (what import validates with) applies the rules of deckfile.parse to
+    the data itself: same problems (field and message), same items."""
+    path = DECKS / name
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    for i, k, how in mutations:
+        _mutate(data, i, k, how)
+    text = dump_deck(data)
+
+    def outcome(check: Callable[[], Deck]) -> object:
+        try:
+            deck = check()
+        except deckfile.DeckError as e:
+            # Positions differ (data has none): "first at line 27" is "first at line 1".
+            return sorted((p.path, re.sub(r"line \d+", "line N", p.message))
+                          for p in e.problems)
+        return [(type(it).__name__, it.id, it.tags) for it in deck.items]
+
+    assert outcome(lambda: deckfile.parse_data(data, "d.yaml", path)) == outcome(
+        lambda: deckfile.parse(text, "d.yaml", path))
