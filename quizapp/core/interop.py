@@ -540,25 +540,30 @@ _MAX_HTML = 50 * MAX_TEXT  # HTML longer than this is not converted at all
 _LONE_LT = re.compile(r"<(?=[^<>]*(?:<|\Z))")
 
 
+# One line of plain text that Markdown reads as it is (no markup, no block start, no double
+# space, nothing to escape), alone or as one HTML paragraph: most questions and answers, which
+# need not go through the HTML parser.
+_SIMPLE_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9,.;:?'()%/=+-]*(?: [A-Za-z0-9,.;:?'()%/=+-]+)*")
+_SIMPLE_PARAGRAPH = re.compile(r"<p>(" + _SIMPLE_PLAIN.pattern + r")</p>")
+
+
 def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
     """An HTML fragment -> (Markdown text, descriptions of dropped pictures and sounds)."""
     if len(fragment) > _MAX_HTML:  # far over any text limit: the caller reports it too long
         return fragment, []
+    if _SIMPLE_PLAIN.fullmatch(fragment):
+        return fragment, []  # what the parser gives for it, much faster (property-tested)
+    simple = _SIMPLE_PARAGRAPH.fullmatch(fragment)
+    if simple:
+        return simple.group(1), []
     parser = _HtmlToMarkdown()
     parser.feed(_LONE_LT.sub("&lt;", fragment))
     text = escape_block_starts(parser.result())
     return _finish_markdown(text), parser.media
 
 
-# One line of plain text that Markdown reads as it is (no markup, no block start, no double
-# space, nothing to escape): most questions and answers, converted without the HTML parser.
-_SIMPLE_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9,.;:?'()%/=+-]*(?: [A-Za-z0-9,.;:?'()%/=+-]+)*")
-
-
 def plain_to_markdown(text: str) -> str:
     """Plain text (line breaks meant as shown) -> Markdown."""
-    if _SIMPLE_PLAIN.fullmatch(text):
-        return text  # what the conversion below gives, much faster (property-tested)
     md, _ = html_to_markdown(html.escape(text, quote=False).replace("\n", "<br>"))
     return md
 

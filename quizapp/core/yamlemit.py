@@ -85,13 +85,26 @@ class Emitter:
     def dump(self, data: dict[str, Any]) -> str:
         if type(data) is not dict or not data:
             return self._pyyaml(data)
-        out: list[str] = []
+        # Pieces are joined every few thousand: not millions of small strings for 100k items
+        # (nor io.StringIO, which holds 4 bytes per character).
+        chunks: list[str] = []
+        pieces: list[str] = []
+        last: list[str] = [""]
+
+        def write(piece: str) -> None:
+            last[0] = piece
+            pieces.append(piece)
+            if len(pieces) >= 4096:
+                chunks.append("".join(pieces))
+                pieces.clear()
+
         self._open_ended = None
-        if not self._mapping(data, 0, out.append):
+        if not self._mapping(data, 0, write):
             return self._pyyaml(data)
-        if self._open_ended is not None and out[-1] is self._open_ended:
-            out.append("...\n")
-        return "".join(out)
+        if self._open_ended is not None and last[0] is self._open_ended:
+            pieces.append("...\n")
+        chunks.append("".join(pieces))
+        return "".join(chunks)
 
     def _keys(self, data: dict[Any, Any]) -> list[str] | None:
         """The keys as written, or None when one is not a one-line simple key."""

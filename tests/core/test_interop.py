@@ -1538,9 +1538,14 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.from_regex(interop._SIMPLE_PLAIN, fullmatch=True))
-def test_the_fast_path_for_simple_plain_text_converts_as_the_html_route(text: str) -> None:
-    slow, _ = interop.html_to_markdown(text.replace("&", "&amp;").replace("\n", "<br>"))
+@given(st.from_regex(interop._SIMPLE_PLAIN, fullmatch=True), st.booleans())
+def test_the_fast_path_for_simple_text_converts_as_the_html_parser_does(
+        text: str, paragraph: bool) -> None:
+    fragment = f"<p>{text}</p>" if paragraph else text
+    parser = interop._HtmlToMarkdown()
+    parser.feed(fragment)
+    slow = interop._finish_markdown(interop.escape_block_starts(parser.result()))
+    assert interop.html_to_markdown(fragment) == (slow, [])
     assert interop.plain_to_markdown(text) == slow
 
 
