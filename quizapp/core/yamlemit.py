@@ -60,6 +60,8 @@ class Emitter:
         self.flow_list = flow_list
         self.kwargs = dump_kwargs
         self._open_ended: str | None = None  # the last piece written by PyYAML, if open-ended
+        self._key_text: dict[str, str] = {}  # key -> as written (deck keys are few)
+        self._styles: dict[str, str] = {}  # short string -> its style (values repeat)
 
     def _pyyaml(self, value: Any) -> str:
         return yaml.dump(value, Dumper=self.dumper, **self.kwargs)
@@ -109,23 +111,30 @@ class Emitter:
     def _keys(self, data: dict[Any, Any]) -> list[str] | None:
         """The keys as written, or None when one is not a one-line simple key."""
         keys = []
+        known = self._key_text
         for key in data:
-            if isinstance(key, str) and len(key) < 128 and _PLAIN.fullmatch(key) and (
-                    not _BAD_PLAIN.search(key)) and _implicit_str(key):
-                keys.append(key)
-                continue
-            text = self._pyyaml({key: 0})
-            if not text.endswith(": 0\n") or text.count("\n") != 1 or text.startswith("?"):
-                return None
-            keys.append(text[:-4])
+            written = known.get(key) if isinstance(key, str) else None
+            if written is None:
+                if isinstance(key, str) and len(key) < 128 and _PLAIN.fullmatch(key) and (
+                        not _BAD_PLAIN.search(key)) and _implicit_str(key):
+                    written = key
+                else:
+                    text = self._pyyaml({key: 0})
+                    if not text.endswith(": 0\n") or text.count("\n") != 1 or (
+                            text.startswith("?")):
+                        return None
+                    written = text[:-4]
+                if isinstance(key, str) and len(known) < 10_000:
+                    known[key] = written
+            keys.append(written)
         return keys
 
     def _mapping(self, data: dict[Any, Any], ind: int, w: Callable[[str], None],
-                 first_prefix: str | None = None) -> bool:
+                 first_prefix: str | None = None, keys: list[str] | None = None) -> bool:
         """Write ``data`` with its keys at column ``ind``; the first key follows
         ``first_prefix`` when given (``- `` of a sequence item) instead of an indent.
         Writes nothing and returns False when a key needs PyYAML's complex-key form."""
-        keys = self._keys(data)
+        keys = keys if keys is not None else self._keys(data)
         if keys is None:
             return False
         pad = " " * ind
@@ -148,9 +157,9 @@ class Emitter:
                 isinstance(v, str) and _FLOW_PLAIN.fullmatch(v) and v[-1] != " "
                 and _implicit_str(v) for v in value):
             w(" [" + ", ".join(value) + "]\n")
-        elif type(value) is dict and value and self._keys(value) is not None:
+        elif type(value) is dict and value and (keys := self._keys(value)) is not None:
             w("\n")
-            self._mapping(value, ind + 2, w)
+            self._mapping(value, ind + 2, w, keys=keys)
         elif type(value) is list and value:
             w("\n")
             self._sequence(value, ind + 2, w)
@@ -161,8 +170,8 @@ class Emitter:
         """Write the entries of a block sequence at column ``ind`` (``- `` then the entry)."""
         pad = " " * ind
         for value in data:
-            if type(value) is dict and value and self._keys(value) is not None:
-                self._mapping(value, ind + 2, w, first_prefix=pad + "- ")
+            if type(value) is dict and value and (keys := self._keys(value)) is not None:
+                self._mapping(value, ind + 2, w, first_prefix=pad + "- ", keys=keys)
             elif isinstance(value, str) and self._fast_str(value):
                 w(pad + "-" + self._scalar_str(value, ind + 2))
             else:  # PyYAML writes it as a one-entry sequence; take the entry
@@ -173,10 +182,20 @@ class Emitter:
                     self._open_ended = piece
                 w(piece)
 
-    @staticmethod
-    def _style(value: str) -> str:
+    def _style(self, value: str) -> str:
         """How PyYAML writes this string (plain ``""``, ``"'"`` or ``"|"``), when that is
         certain here; ``"?"`` when PyYAML must decide."""
+        if len(value) <= 40:
+            style = self._styles.get(value)
+            if style is None:
+                style = self._find_style(value)
+                if len(self._styles) < 100_000:
+                    self._styles[value] = style
+            return style
+        return self._find_style(value)
+
+    @staticmethod
+    def _find_style(value: str) -> str:
         if "\n" in value:
             return "|" if value[-1] != "\n" and _LITERAL.fullmatch(value) and (
                 not _SPACE_BREAK.search(value)) else "?"
