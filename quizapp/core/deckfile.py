@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,7 +281,8 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
                                  "value"))
                 return
             top[1] = None
-            k = key.value
+            # Keys repeat in every item ("id", "text"...): one string each, not millions.
+            k = key.value = sys.intern(key.value)
             if key.tag == "merge":
                 return  # reported above; the merged value is left out
             if k in parent.value:
@@ -870,7 +872,7 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None, *,
             raise DeckError(file, problems.items)
         if not _format_check(root, problems):
             raise DeckError(file, problems.items)
-        rec = _Checker(problems).check(S.DECK, root, "")
+        rec = _check_deck(_Checker(problems), root)
         deck = _build(rec, problems, path) if rec is not None else None
     except _Fatal as f:
         raise DeckError(file, [Problem(file, f.line, f.col, f.message)]) from None
@@ -879,6 +881,39 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None, *,
     if problems.items or deck is None:
         raise DeckError(file, problems.items or [Problem(file, 1, 1, "not a valid deck")])
     return deck
+
+
+def _check_deck(checker: _Checker, root: Node) -> _Rec | None:
+    """``checker.check(S.DECK, root, "")``, except that the items are checked as
+    :func:`_build` reaches them (a generator): each item's nodes are let go once it is
+    checked and no record of every item is kept, so a large deck needs far less memory."""
+    entry = root.value.get("items") if root.kind == "map" else None
+    rule = S.DECK.fields["items"].rule
+    if entry is None or entry[1].kind != "seq" or not isinstance(rule, S.ListOf) or (
+            rule.max_items is not None or rule.unique):
+        return checker.check(S.DECK, root, "")
+    node = entry[1]
+    rec = checker._record(S.DECK, root, "", skip="items")
+    n = len(node.value)
+    if n < rule.min_items:
+        msg = rule.too_few or f"needs at least {rule.min_items} entries"
+        checker.p.add(node.line, node.col, f"{msg} (found {n})", "items")
+    if rec is None:
+        return None
+    rec.pos["items"] = (node.line, node.col)
+    rec["items"] = _checked_items(checker, rule, node.value)
+    return rec
+
+
+def _checked_items(checker: _Checker, rule: S.ListOf, nodes: list[Node | None]
+                   ) -> Iterator[_Rec]:
+    for i in range(len(nodes)):
+        item, nodes[i] = nodes[i], None  # checked once; its nodes can go
+        assert item is not None
+        v = checker.check(rule.item, item, f"items[{i}]")
+        if isinstance(v, _Rec):
+            v.index = i
+            yield v
 
 
 def _node_of(value: Any) -> Node:
