@@ -1594,3 +1594,19 @@ def test_checking_deck_data_finds_what_parsing_its_yaml_finds(
 
     assert outcome(lambda: deckfile.parse_data(data, "d.yaml", path)) == outcome(
         lambda: deckfile.parse(text, "d.yaml", path))
+
+
+def test_import_refuses_to_write_a_deck_too_large_to_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """100k GIFT questions with feedback (17 MB) made a 37 MB deck, which validate and the app
+    then refused as too large: the import says so instead, and writes nothing."""
+    src = tmp_path / "q.gift"
+    src.write_text("".join(f"::q{i}:: {i}+1? {{=yes ~no}}\n\n" for i in range(10)),
+                   encoding="utf-8")
+    monkeypatch.setattr(interop, "MAX_BYTES", 600)
+    assert src.stat().st_size < 600
+    out = tmp_path / "deck.yaml"
+    code, _, err = run("import", str(src), "-o", str(out))
+    assert code == 2 and not out.exists()
+    assert re.search(r"q.gift:1: the deck made from this file would be [\d,]+ bytes, more than "
+                     r"the 600 a deck file may have; split the file", err)
