@@ -2355,11 +2355,11 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
             + f"# Check it with: quizapp validate {out.name}\n"
         )
         yaml_text = dump_deck(deck_map, header)
-        size = len(yaml_text.encode("utf-8"))
-        if size > MAX_BYTES:  # the app would refuse to open it
+        size, limit = len(yaml_text.encode("utf-8")), deckfile.MAX_BYTES
+        if size > limit:  # the app would refuse to open it
             raise ConvertError([*sorted(skipped, key=lambda s: s.line), Message(
                 file, 1, f"the deck made from this file would be {size:,} bytes, more than the "
-                f"{MAX_BYTES:,} a deck file may have; split the file and import each part")])
+                f"{limit:,} a deck file may have; split the file and import each part")])
         skipped.sort(key=lambda s: s.line)
         if hint is not None and (len({s.line for s in skipped})
                                  > len({it.line for it in items})):
