@@ -883,36 +883,46 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None, *,
     return deck
 
 
-def _check_deck(checker: _Checker, root: Node) -> _Rec | None:
+def _check_deck(checker: _Checker, root: Node,
+                items: tuple[int, Iterator[Node]] | None = None) -> _Rec | None:
     """``checker.check(S.DECK, root, "")``, except that the items are checked as
     :func:`_build` reaches them (a generator): each item's nodes are let go once it is
-    checked and no record of every item is kept, so a large deck needs far less memory."""
-    entry = root.value.get("items") if root.kind == "map" else None
+    checked and no record of every item is kept, so a large deck needs far less memory.
+    ``items``: (how many, their nodes one at a time) when they are not in ``root``."""
     rule = S.DECK.fields["items"].rule
-    if entry is None or entry[1].kind != "seq" or not isinstance(rule, S.ListOf) or (
-            rule.max_items is not None or rule.unique):
-        return checker.check(S.DECK, root, "")
-    node = entry[1]
+    assert isinstance(rule, S.ListOf) and rule.max_items is None and not rule.unique
+    line, col = root.line, root.col
+    if items is None:
+        entry = root.value.get("items") if root.kind == "map" else None
+        if entry is None or entry[1].kind != "seq":
+            return checker.check(S.DECK, root, "")
+        node = entry[1]
+        line, col = node.line, node.col
+        items = len(node.value), _let_go(node.value)
+    count, nodes = items
     rec = checker._record(S.DECK, root, "", skip="items")
-    n = len(node.value)
-    if n < rule.min_items:
-        msg = rule.too_few or f"needs at least {rule.min_items} entries"
-        checker.p.add(node.line, node.col, f"{msg} (found {n})", "items")
+    if count < rule.min_items:
+        checker.p.add(line, col, f"{rule.too_few} (found {count})", "items")
     if rec is None:
         return None
-    rec.pos["items"] = (node.line, node.col)
-    rec["items"] = _checked_items(checker, rule, node.value)
+    rec.pos["items"] = (line, col)
+    rec["items"] = _checked_items(checker, rule, nodes)
     return rec
 
 
-def _checked_items(checker: _Checker, rule: S.ListOf, nodes: list[Node | None]
-                   ) -> Iterator[_Rec]:
+def _let_go(nodes: list[Node | None]) -> Iterator[Node]:
+    """The nodes of a list, each dropped from it as it is handed out."""
     for i in range(len(nodes)):
-        item, nodes[i] = nodes[i], None  # checked once; its nodes can go
+        item, nodes[i] = nodes[i], None
         assert item is not None
+        yield item
+
+
+def _checked_items(checker: _Checker, rule: S.ListOf, nodes: Iterator[Node]) -> Iterator[_Rec]:
+    for i, item in enumerate(nodes):
         v = checker.check(rule.item, item, f"items[{i}]")
         if isinstance(v, _Rec):
-            v.index = i
+            v.index = i  # paths keep naming it by its place, even if one before failed
             yield v
 
 
@@ -944,31 +954,15 @@ def parse_data(data: dict[str, Any], file: str = "<deck>", path: Path | None = N
     (``items[3].options``); their line and column are 1 (there is no text)."""
     problems = _Problems(file, max_problems)
     items = data.get("items")
-    if not isinstance(items, list):  # not the usual shape: checked whole, as parse() would
-        items = None
-    root = _node_of(data if items is None else {k: v for k, v in data.items() if k != "items"})
     try:
+        if isinstance(items, list):
+            root = _node_of({k: v for k, v in data.items() if k != "items"})
+            lazy = len(items), (_node_of(v) for v in items)
+        else:  # not the usual shape: checked whole, as parse() would
+            root, lazy = _node_of(data), None
         if not _format_check(root, problems):
             raise DeckError(file, problems.items)
-        checker = _Checker(problems)
-        if items is None:
-            rec = checker.check(S.DECK, root, "")
-        else:
-            rec = checker._record(S.DECK, root, "", skip="items")
-            rule = S.DECK.fields["items"].rule
-            assert isinstance(rule, S.ListOf)
-            if len(items) < rule.min_items:
-                problems.add(1, 1, f"{rule.too_few} (found {len(items)})", "items")
-
-            def checked(values: list[Any]) -> Iterator[_Rec]:
-                for i, value in enumerate(values):
-                    v = checker.check(rule.item, _node_of(value), f"items[{i}]")
-                    if isinstance(v, _Rec):
-                        v.index = i
-                        yield v
-
-            if rec is not None:
-                rec["items"] = checked(items)
+        rec = _check_deck(_Checker(problems), root, lazy)
         deck = _build(rec, problems, path) if rec is not None else None
     except _TooManyProblems:
         raise DeckError(file, problems.items) from None
