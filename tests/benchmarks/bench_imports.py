@@ -4,7 +4,8 @@ side by side with a plain ``yaml.load(CSafeLoader)`` of the very deck the import
 Each figure comes from its own Python process (best of N wall-clock runs; peak memory is that
 process's maximum resident size, the interpreter included), so one case's memory does not
 hide another's. Targets (issue 12): 100k questions imported or validated in under 5 s and
-400 MB. Run: ``python tests/benchmarks/run.py imports``.
+400 MB. First, the time to refuse Anki packages whose database would run SQL of its own.
+Run: ``python tests/benchmarks/run.py imports``.
 """
 
 from __future__ import annotations
@@ -69,7 +70,40 @@ def run_case(kind: str, path: Path, out: Path, n: int = N, repeat: int = 2) -> t
     return best
 
 
+def bench_hostile_packages(tmp: Path) -> None:
+    """Anki packages whose database would run SQL of its own: time to refuse (< 1 s each;
+    the generated columns cost 39-47 s and 4-5 GB before the schema was inspected)."""
+    import time
+
+    from quizapp.core.ankipkg import parse_apkg
+    from quizapp.core.interop import ConvertError
+    from tests.core.test_ankipkg import NOTES_SQL, hostile_schema
+
+    print("Hostile Anki packages: time to refuse (each must be < 1 s)")
+    cases = {
+        "generated column printf('%.*c', 9e8)": ("notes", NOTES_SQL.format(
+            ", x text GENERATED ALWAYS AS (printf('%.*c', 900000000, 'x'))"), ""),
+        "generated column zeroblob(9e8)": ("notes", NOTES_SQL.format(
+            ", x GENERATED ALWAYS AS (zeroblob(900000000)) VIRTUAL"), ""),
+        "recursive view": ("col", None, "CREATE VIEW v AS WITH RECURSIVE r(i) AS (SELECT 1 "
+                           "UNION ALL SELECT i + 1 FROM r) SELECT i FROM r"),
+    }
+    for i, (name, (table, sql, extra)) in enumerate(cases.items()):
+        folder = tmp / f"hostile-{i}"
+        folder.mkdir()
+        data = hostile_schema(folder, table, sql, extra)
+        t = time.perf_counter()
+        try:
+            parse_apkg(data, "hostile.apkg")
+            verdict = "ACCEPTED"
+        except ConvertError as e:
+            verdict = e.messages[0].text[:40]
+        print(f"  {name:<46}{(time.perf_counter() - t) * 1000:9.2f} ms  {verdict}")
+
+
 def main(tmp: Path, n: int = N) -> None:
+    bench_hostile_packages(tmp)
+    print()
     print(f"Imports: {n:,} generated questions (GIFT and CSV), and the deck they make")
     gift, csv = write_inputs(tmp, n)
     deck = tmp / "imported.yaml"
