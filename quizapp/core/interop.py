@@ -2230,6 +2230,9 @@ def convert_path(src: Path, *, fmt: str = "auto", deck_id: str | None = None,
     device such as /dev/zero, a FIFO or a socket). Raises OSError when it cannot be read."""
     from quizapp.core.ankipkg import is_package_name, looks_like_package
 
+    if out_path is not None and _same_file(src, out_path):  # the GUI's import too
+        raise ConvertError([Message(str(src), 1, "the deck would replace the file being "
+                                    "imported; choose another name for the deck")])
     with open_regular_file(src) as fh:
         head = fh.read(4)
         if fmt == "apkg" or (fmt in ("auto", "anki") and (looks_like_package(head)

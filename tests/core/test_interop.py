@@ -800,6 +800,11 @@ def test_cli_import_refuses_to_overwrite_its_own_input(tmp_path: Path, how: str)
     assert code == 2 and f"the output {out} is the file being imported" in err
     assert src.read_text(encoding="utf-8") == "::q1:: 2+2? {=4 ~5}\n"
     assert run("import", str(src), "-o", str(tmp_path / "deck.yaml"), "--format", "gift")[0] == 0
+    # The app's File > Import goes through convert_path, which refuses it as well.
+    with pytest.raises(ConvertError) as e:
+        interop.convert_path(src, fmt="gift", out_path=out)
+    assert str(e.value.messages[0]) == (f"{src}:1: the deck would replace the file being "
+                                        "imported; choose another name for the deck")
 
 
 def test_cli_import_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
