@@ -25,8 +25,11 @@ Hostile files: nothing is extracted to disk; only the collection (at most
 :data:`MAX_COLLECTION_BYTES` once uncompressed, read with a bounded read) and ``meta`` are read;
 the zip directory may list at most :data:`MAX_ENTRIES` files in at most
 :data:`MAX_DIRECTORY_BYTES`; the database is opened in memory, read-only, with untrusted schema
-features off and a time limit on its queries; at most :data:`MAX_NOTES` notes are read, and a
-field of more than :data:`MAX_FIELD_CHARS` characters is not converted. Every failure becomes a
+features off, a time limit on its queries and no value longer than :data:`MAX_VALUE_BYTES`;
+its schema is inspected before any table is read, and one that could run SQL of the package's
+own (views, triggers, virtual tables, generated columns) is refused; at most
+:data:`MAX_NOTES` notes are read, and a field of more than :data:`MAX_FIELD_CHARS` characters
+is not converted. Every failure becomes a
 :class:`ConvertError` naming the file.
 
 Nothing here imports Qt.
@@ -81,6 +84,7 @@ MAX_DIRECTORY_BYTES = 64 * 1024 * 1024  # the zip directory itself
 MAX_NOTES = 100_000
 MAX_FIELD_CHARS = 10 * MAX_TEXT  # HTML of one field; longer notes are skipped unread
 QUERY_SECONDS = 60.0  # time limit on reading the database
+MAX_VALUE_BYTES = 32 * 1024 * 1024  # one value (a note's fields, the note types' JSON)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _FIELD_SEP = "\x1f"
@@ -343,10 +347,19 @@ def _database(raw: bytes, name: str, file: str) -> Iterator[sqlite3.Connection]:
             conn = sqlite3.connect(f"file:{temp}?mode=ro", uri=True)
         deadline = time.monotonic() + QUERY_SECONDS
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        if sys.version_info >= (3, 11):  # no single value (string or blob) above the limit
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         for pragma in ("query_only = ON", "trusted_schema = OFF", "cell_size_check = ON"):
             conn.execute(f"PRAGMA {pragma}")
         conn.text_factory = lambda b: b.decode("utf-8", "replace")
+        _check_schema(conn, name, file)
+        # Nothing may grow the database (query_only already forbids writing to it).
+        pages = _as_int(conn.execute("PRAGMA page_count").fetchone()[0]) or 1
+        conn.execute(f"PRAGMA max_page_count = {pages}")
         yield conn
+    except sqlite3.DataError as e:  # SQLITE_TOOBIG: a value over SQLITE_LIMIT_LENGTH
+        raise _fail(file, f"{name} in this package holds a value larger than "
+                    f"{MAX_VALUE_BYTES:,} bytes ({e}); it is not read") from None
     except sqlite3.OperationalError as e:
         if "interrupt" in str(e):
             raise _fail(file, f"reading {name} took too long (over {QUERY_SECONDS:.0f} "
@@ -361,6 +374,46 @@ def _database(raw: bytes, name: str, file: str) -> Iterator[sqlite3.Connection]:
         if temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+
+
+# --------------------------------------------------------------------------- the schema
+
+# The tables read (note types, decks and notes), in every schema Anki has written (11 to 18).
+_READ_TABLES = frozenset({"col", "notes", "cards", "notetypes", "fields", "templates", "decks"})
+_VIRTUAL_TABLE = re.compile(r"\s*create\s+virtual\s+table\b", re.I)
+_HIDDEN_KIND = {1: "a hidden column", 2: "a generated column", 3: "a generated column"}
+
+
+def _check_schema(conn: sqlite3.Connection, name: str, file: str) -> None:
+    """Refuse a schema that could run SQL of the package's choosing when read: views and
+    triggers (anywhere), virtual tables (anywhere), and generated or hidden columns in the
+    tables read. Anki writes none of these (rslib's schema 11 and upgrades 14 to 18: plain
+    tables and indexes), so nothing the package defines is evaluated by what follows; this
+    reads only the schema table and the column lists, which run none of it."""
+    def refuse(what: str) -> ConvertError:
+        return _fail(file, f"{name} in this package holds {what}, which Anki never writes; "
+                     "the package was not made by Anki (or was altered) and is not read; "
+                     f"{_DAMAGED_HINT}")
+
+    tables: list[str] = []
+    for kind_raw, obj_raw, sql_raw in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master"):
+        kind, obj, sql = _text(kind_raw).lower(), _text(obj_raw), _text(sql_raw)
+        if kind in ("view", "trigger"):
+            raise refuse(f"a {kind} ('{obj[:80]}')")
+        if kind == "table" and _VIRTUAL_TABLE.match(sql):
+            raise refuse(f"a virtual table ('{obj[:80]}')")
+        if kind not in ("table", "index"):
+            raise refuse(f"an unexpected schema entry ({kind[:20]} '{obj[:80]}')")
+        if kind == "table" and obj.lower() in _READ_TABLES:
+            tables.append(obj)
+    for table in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        for row in conn.execute(f"PRAGMA table_xinfo({quoted})"):
+            hidden = _as_int(row[6]) or 0
+            if hidden:
+                what = _HIDDEN_KIND.get(hidden, "an unusual column")
+                raise refuse(f"{what} ('{_text(row[1])[:80]}' in the {table} table)")
 
 
 # --------------------------------------------------------------------------- note types, decks

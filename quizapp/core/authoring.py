@@ -72,13 +72,16 @@ class IdAllocator:
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self._last: dict[str, int] = {}  # base -> the last suffix tried (linear, not n^2)
 
     def take(self, base: str) -> str:
         base = base[:76].rstrip("-._") or "item"
-        candidate, n = base, 1
+        n = self._last.get(base, 1)
+        candidate = base if n == 1 else f"{base}-{n}"
         while candidate in self.used:
             n += 1
             candidate = f"{base}-{n}"
+        self._last[base] = n
         self.used.add(candidate)
         return candidate
 
@@ -194,17 +197,18 @@ def tidy_text(text: str) -> str:
     return text.strip()
 
 
+_DUMP_OPTIONS: dict[str, Any] = {"sort_keys": False, "allow_unicode": True,
+                                 "width": 1_000_000, "default_flow_style": False, "indent": 2}
+
+
 def dump_deck(deck: dict[str, Any], header: str = "") -> str:
-    """A deck mapping -> readable YAML text, ``header`` (comment lines) first."""
-    body = yaml.dump(
-        deck,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=1_000_000,
-        default_flow_style=False,
-        indent=2,
-    )
+    """A deck mapping -> readable YAML text, ``header`` (comment lines) first.
+
+    The text is what ``yaml.dump`` with :class:`_Dumper` writes, produced by the faster
+    :mod:`quizapp.core.yamlemit` (PyYAML's emitter took most of a large import's time)."""
+    from quizapp.core.yamlemit import Emitter
+
+    body = Emitter(_Dumper, FlowList, _DUMP_OPTIONS).dump(deck)
     # A blank line before each item (and before the top-level sections) for readability.
     body = re.sub(r"\n(  - id: )", r"\n\n\1", body)
     body = re.sub(r"\n(sources:|defaults:|items:)", r"\n\n\1", body)

@@ -22,6 +22,8 @@ import dataclasses
 import difflib
 import os
 import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +87,16 @@ class _TooManyProblems(Exception):
 
 
 class _Problems:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, limit: int | None = None) -> None:
         self.file = file
         self.items: list[Problem] = []
+        self.limit = MAX_PROBLEMS if limit is None else limit
 
     def add(self, line: int, col: int, message: str, path: str = "") -> None:
         self.items.append(Problem(self.file, line, col, message, path))
-        if len(self.items) >= MAX_PROBLEMS:
+        if len(self.items) >= self.limit:
             self.items.append(
-                Problem(self.file, line, col, f"too many problems; stopped after {MAX_PROBLEMS}")
+                Problem(self.file, line, col, f"too many problems; stopped after {self.limit}")
             )
             raise _TooManyProblems
 
@@ -356,7 +359,8 @@ def _compose_events(loader: Any, soft: list[_Soft]) -> Node:
                                  "value"))
                 return
             top[1] = None
-            k = key.value
+            # Keys repeat in every item ("id", "text"...): one string each, not millions.
+            k = key.value = sys.intern(key.value)
             if key.tag == "merge":
                 return  # reported above; the merged value is left out
             if k in parent.value:
@@ -1036,9 +1040,12 @@ def _compose_recovering(text: str, problems: _Problems, soft: list[_Soft],
                  "rest of the file was not checked")
 
 
-def parse(text: str, file: str = "<deck>", path: Path | None = None) -> Deck:
-    """Parse deck text. ``path`` (the file's real location) anchors relative image paths."""
-    problems = _Problems(file)
+def parse(text: str, file: str = "<deck>", path: Path | None = None, *,
+          max_problems: int | None = None) -> Deck:
+    """Parse deck text. ``path`` (the file's real location) anchors relative image paths.
+    At most ``max_problems`` (default :data:`MAX_PROBLEMS`) are reported; ``quizapp import``
+    asks for all of them, to leave out every item that fails in one pass."""
+    problems = _Problems(file, max_problems)
     left_out = _LeftOut()
     try:
         soft: list[_Soft] = []
@@ -1053,7 +1060,7 @@ def parse(text: str, file: str = "<deck>", path: Path | None = None) -> Deck:
             raise DeckError(file, _located(problems.items, text, left_out.text))
         if not _format_check(root, problems):
             raise DeckError(file, _located(problems.items, text, left_out.text))
-        rec = _Checker(problems).check(S.DECK, root, "")
+        rec = _check_deck(_Checker(problems), root)
         deck = _build(rec, problems, path) if rec is not None else None
     except _Fatal as f:
         found = problems.items[:]  # all reported while recovering
@@ -1119,6 +1126,94 @@ def _human_path(path: str, tree: Node | None, layout: yamltext.Layout) -> str:
         parts.append(label + (f" ({ident})" if ident else ""))
         node = elem
     return ", ".join(parts)
+
+
+def _check_deck(checker: _Checker, root: Node,
+                items: tuple[int, Iterator[Node]] | None = None) -> _Rec | None:
+    """``checker.check(S.DECK, root, "")``, except that the items are checked as
+    :func:`_build` reaches them (a generator): each item's nodes are let go once it is
+    checked and no record of every item is kept, so a large deck needs far less memory.
+    ``items``: (how many, their nodes one at a time) when they are not in ``root``."""
+    rule = S.DECK.fields["items"].rule
+    assert isinstance(rule, S.ListOf) and rule.max_items is None and not rule.unique
+    line, col = root.line, root.col
+    if items is None:
+        entry = root.value.get("items") if root.kind == "map" else None
+        if entry is None or entry[1].kind != "seq":
+            return checker.check(S.DECK, root, "")
+        node = entry[1]
+        line, col = node.line, node.col
+        items = len(node.value), _let_go(node.value)
+    count, nodes = items
+    rec = checker._record(S.DECK, root, "", skip="items")
+    if count < rule.min_items:
+        checker.p.add(line, col, f"{rule.too_few} (found {count})", "items")
+    if rec is None:
+        return None
+    rec.pos["items"] = (line, col)
+    rec["items"] = _checked_items(checker, rule, nodes)
+    return rec
+
+
+def _let_go(nodes: list[Node | None]) -> Iterator[Node]:
+    """The nodes of a list, each dropped from it as it is handed out."""
+    for i in range(len(nodes)):
+        item, nodes[i] = nodes[i], None
+        assert item is not None
+        yield item
+
+
+def _checked_items(checker: _Checker, rule: S.ListOf, nodes: Iterator[Node]) -> Iterator[_Rec]:
+    for i, item in enumerate(nodes):
+        v = checker.check(rule.item, item, f"items[{i}]")
+        if isinstance(v, _Rec):
+            v.index = i  # paths keep naming it by its place, even if one before failed
+            yield v
+
+
+def _node_of(value: Any) -> Node:
+    """Plain data (what ``yaml.safe_load`` gives) -> the tree :func:`compose` builds from its
+    YAML text, every position 1:1 (there is no text)."""
+    if isinstance(value, str):
+        return Node("scalar", 1, 1, value, _STR)
+    if isinstance(value, bool):
+        return Node("scalar", 1, 1, "true" if value else "false", "tag:yaml.org,2002:bool")
+    if isinstance(value, int):
+        return Node("scalar", 1, 1, str(value), "tag:yaml.org,2002:int")
+    if value is None:
+        return Node("scalar", 1, 1, "null", "tag:yaml.org,2002:null")
+    if isinstance(value, dict):
+        return Node("map", 1, 1, {str(k): (Node("scalar", 1, 1, str(k), _STR), _node_of(v))
+                                  for k, v in value.items()}, None)
+    if isinstance(value, (list, tuple)):
+        return Node("seq", 1, 1, [_node_of(v) for v in value], None)
+    raise TypeError(f"not deck data: {type(value).__name__}")
+
+
+def parse_data(data: dict[str, Any], file: str = "<deck>", path: Path | None = None, *,
+               max_problems: int | None = None) -> Deck:
+    """Check a deck given as plain data (str, int, bool, None, lists, dicts: what
+    ``yaml.safe_load`` gives for its YAML) with the same rules as :func:`parse`, without the
+    YAML round trip. Items are checked one at a time and only the model is kept, so a deck of
+    100,000 items (``quizapp import``) needs no tree of all of them. Problems name their field
+    (``items[3].options``); their line and column are 1 (there is no text)."""
+    problems = _Problems(file, max_problems)
+    items = data.get("items")
+    try:
+        if isinstance(items, list):
+            root = _node_of({k: v for k, v in data.items() if k != "items"})
+            lazy = len(items), (_node_of(v) for v in items)
+        else:  # not the usual shape: checked whole, as parse() would
+            root, lazy = _node_of(data), None
+        if not _format_check(root, problems):
+            raise DeckError(file, problems.items)
+        rec = _check_deck(_Checker(problems), root, lazy)
+        deck = _build(rec, problems, path) if rec is not None else None
+    except _TooManyProblems:
+        raise DeckError(file, problems.items) from None
+    if problems.items or deck is None:
+        raise DeckError(file, problems.items or [Problem(file, 1, 1, "not a valid deck")])
+    return deck
 
 
 def _build(rec: _Rec, problems: _Problems, path: Path | None) -> Deck | None:

@@ -52,8 +52,10 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import html
+import os
 import re
 import shutil
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -539,10 +541,22 @@ _MAX_HTML = 50 * MAX_TEXT  # HTML longer than this is not converted at all
 _LONE_LT = re.compile(r"<(?=[^<>]*(?:<|\Z))")
 
 
+# One line of plain text that Markdown reads as it is (no markup, no block start, no double
+# space, nothing to escape), alone or as one HTML paragraph: most questions and answers, which
+# need not go through the HTML parser.
+_SIMPLE_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9,.;:?'()%/=+-]*(?: [A-Za-z0-9,.;:?'()%/=+-]+)*")
+_SIMPLE_PARAGRAPH = re.compile(r"<p>(" + _SIMPLE_PLAIN.pattern + r")</p>")
+
+
 def html_to_markdown(fragment: str) -> tuple[str, list[str]]:
     """An HTML fragment -> (Markdown text, descriptions of dropped pictures and sounds)."""
     if len(fragment) > _MAX_HTML:  # far over any text limit: the caller reports it too long
         return fragment, []
+    if _SIMPLE_PLAIN.fullmatch(fragment):
+        return fragment, []  # what the parser gives for it, much faster (property-tested)
+    simple = _SIMPLE_PARAGRAPH.fullmatch(fragment)
+    if simple:
+        return simple.group(1), []
     parser = _HtmlToMarkdown()
     parser.feed(_LONE_LT.sub("&lt;", fragment))
     text = escape_block_starts(parser.result())
@@ -2213,22 +2227,57 @@ def convert_path(src: Path, *, fmt: str = "auto", deck_id: str | None = None,
                  title: str | None = None, out_path: Path | None = None,
                  today: _dt.date | None = None) -> ImportResult:
     """Convert a file: an Anki package is read in place (its media, however large, are not
-    read); any other file must be at most MAX_BYTES. Raises OSError when it cannot be read."""
+    read); any other file must be at most MAX_BYTES. Only a regular file is read (never a
+    device such as /dev/zero, a FIFO or a socket). Raises OSError when it cannot be read."""
     from quizapp.core.ankipkg import is_package_name, looks_like_package
 
-    with src.open("rb") as fh:
+    if out_path is not None and _same_file(src, out_path):  # the GUI's import too
+        raise ConvertError([Message(str(src), 1, "the deck would replace the file being "
+                                    "imported; choose another name for the deck")])
+    with open_regular_file(src) as fh:
         head = fh.read(4)
         if fmt == "apkg" or (fmt in ("auto", "anki") and (looks_like_package(head)
                                                            or is_package_name(src.name))):
             fh.seek(0)
             return convert_package(fh, str(src), deck_id=deck_id, title=title,
                                    out_path=out_path, today=today)
-    size = src.stat().st_size
-    if size > MAX_BYTES:
-        raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
-                                    f"limit is {MAX_BYTES:,})")])
-    return convert(src.read_bytes(), str(src), fmt=fmt, deck_id=deck_id, title=title,
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_BYTES:
+            raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
+                                        f"limit is {MAX_BYTES:,})")])
+        fh.seek(0)
+        data = fh.read(MAX_BYTES + 1)  # bounded even if the file grows meanwhile
+    if len(data) > MAX_BYTES:
+        raise ConvertError([Message(str(src), 1, f"file is too large (over {MAX_BYTES:,} "
+                                    "bytes)")])
+    return convert(data, str(src), fmt=fmt, deck_id=deck_id, title=title,
                    out_path=out_path, today=today)
+
+
+def open_regular_file(path: Path) -> IO[bytes]:
+    """``path`` opened for reading in binary, refusing anything but a regular file.
+
+    The file is opened without blocking (a FIFO with no writer would otherwise hang here) and
+    checked with ``fstat`` on the open descriptor, so what is checked is what is read. Raises
+    :class:`ConvertError` for a device, FIFO or socket, OSError when it cannot be opened."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = ("a folder" if stat.S_ISDIR(mode) else "a pipe (FIFO)" if stat.S_ISFIFO(mode)
+                    else "a socket" if stat.S_ISSOCK(mode) else "a device" if (
+                        stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) else "not a regular file")
+            raise ConvertError([Message(str(path), 1, f"this is {what}, not a file; import "
+                                        "reads only ordinary files (save the data to a file "
+                                        "first)")])
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+_ALL_PROBLEMS = 1 << 62  # the converted deck is validated with no limit on problems
 
 
 def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
@@ -2256,7 +2305,10 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
     name = Path(file).name
     fmt_name = parsed.format_name or FORMAT_NAMES[kind]
     items = list(parsed.items)
-    for _attempt in range(20):
+    # Each round validates the deck once, with every problem reported: the items that fail
+    # are left out together, so a second round (to get the deck without them) is the last
+    # one. Only then is the YAML written.
+    for _attempt in range(3):
         ids = IdAllocator()
         for it in items:
             it.data = {"id": ids.take(it.id_base), **{k: v for k, v in it.data.items()
@@ -2281,16 +2333,9 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                 deck_map["sources"][key] = {"citation": citation}
         if parsed.tags:
             deck_map["defaults"]["tags"] = FlowList(parsed.tags)
-        header = (
-            schema_comment(out)
-            + f"# Imported by `quizapp import` from {name} ({fmt_name}) on {date}: "
-            f"{len(items)} item{'s' if len(items) != 1 else ''}"
-            + (f", {len(skipped)} skipped" if skipped else "") + ".\n"
-            + f"# Check it with: quizapp validate {out.name}\n"
-        )
-        yaml_text = dump_deck(deck_map, header)
-        try:
-            deck = deckfile.parse(yaml_text, str(out), out.resolve() if out_path else None)
+        try:  # the rules of deckfile.parse, on the data that is about to be written
+            deck = deckfile.parse_data(deck_map, str(out), out.resolve() if out_path else None,
+                                       max_problems=_ALL_PROBLEMS)
         except DeckError as e:
             bad: dict[int, str] = {}
             for p in e.problems:
@@ -2306,6 +2351,19 @@ def _build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                 raise ConvertError([*sorted(skipped, key=lambda s: s.line), Message(
                     file, 1, "nothing to import: no item could be converted")]) from None
             continue
+        header = (
+            schema_comment(out)
+            + f"# Imported by `quizapp import` from {name} ({fmt_name}) on {date}: "
+            f"{len(items)} item{'s' if len(items) != 1 else ''}"
+            + (f", {len(skipped)} skipped" if skipped else "") + ".\n"
+            + f"# Check it with: quizapp validate {out.name}\n"
+        )
+        yaml_text = dump_deck(deck_map, header)
+        size, limit = len(yaml_text.encode("utf-8")), deckfile.MAX_BYTES
+        if size > limit:  # the app would refuse to open it
+            raise ConvertError([*sorted(skipped, key=lambda s: s.line), Message(
+                file, 1, f"the deck made from this file would be {size:,} bytes, more than the "
+                f"{limit:,} a deck file may have; split the file and import each part")])
         skipped.sort(key=lambda s: s.line)
         if hint is not None and (len({s.line for s in skipped})
                                  > len({it.line for it in items})):
@@ -2611,6 +2669,9 @@ def run_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | Non
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise AuthoringError(f"the output {output} must end in .yaml or .yml")
     check_output_path(output, force, "deck file")
+    if _same_file(src, output):
+        raise AuthoringError(f"the output {output} is the file being imported; write the deck "
+                             "to another file")
     try:
         result = convert_path(src, fmt=fmt, deck_id=deck_id, title=title, out_path=output,
                               today=today)
@@ -2632,6 +2693,14 @@ def run_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | Non
               f"({result.format_label})"
               + (f"; {len(result.skipped)} skipped" if result.skipped else "") + "\n")
     return 1 if result.skipped else 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through symlinks, hard links, ``..`` or case)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # b does not exist yet (or cannot be looked at)
+        return False
 
 
 def export_format_for(output: str, fmt: str) -> Format:

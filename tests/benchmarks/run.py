@@ -1,7 +1,8 @@
 """Performance figures, each against a baseline measured in the same run.
 
     python tests/benchmarks/run.py            # everything
-    python tests/benchmarks/run.py decks      # one section: decks, hostile, store, gui
+    python tests/benchmarks/run.py decks      # one section: decks, hostile, store, gui,
+                                              # dashboard, imports
 
 Figures are best-of-N wall-clock times on this machine; ratios are what matter (targets from
 the engineering guide). Nothing here is asserted in the test suite: timings flake on shared
@@ -108,6 +109,8 @@ def main(argv: list[str]) -> None:
         sections["dashboard"] = bench_dashboard.main
     except ImportError:
         pass
+    from tests.benchmarks import bench_imports
+    sections["imports"] = bench_imports.main
     chosen = argv or list(sections)
     print(f"quizapp benchmarks (Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, libyaml={deckfile.LIBYAML})")

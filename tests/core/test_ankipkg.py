@@ -559,9 +559,7 @@ def test_a_corrupt_collection(content: bytes, expected: str) -> None:
 
 def test_a_database_that_is_not_an_anki_collection() -> None:
     conn = sqlite3.connect(":memory:")
-    conn.executescript("CREATE TABLE t (x); CREATE VIEW notes AS "
-                       "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
-                       "SELECT i AS id FROM r;")
+    conn.executescript("CREATE TABLE t (x);")
     assert "has no notes table" in errors(zip_of({"collection.anki2": to_bytes(conn)}))[0]
     empty = Package([]).database()
     assert errors(zip_of({"collection.anki2": empty})) == [
@@ -611,6 +609,73 @@ def test_slow_queries_are_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ankipkg, "QUERY_SECONDS", -1.0)
     data = Package([Note(BASIC, [f"q{i}", "a"]) for i in range(2000)]).apkg()
     assert "took too long" in errors(data)[0]
+
+
+def hostile_schema(tmp_path: Path, table: str, sql: str | None, extra: str = "") -> bytes:
+    """A package whose collection's schema has been rewritten (as an attacker would, with
+    writable_schema, so that nothing in the new SQL runs while the file is made): ``table``
+    gets the definition ``sql``, and the statement ``extra`` is run."""
+    conn = from_bytes(Package([Note(BASIC, [f"q{i}", "a"]) for i in range(3)]).database(),
+                      tmp_path)
+    if extra:
+        conn.executescript(extra)
+    conn.execute("PRAGMA writable_schema = ON")
+    if sql is not None:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (sql, table))
+    conn.commit()
+    conn.close()
+    return zip_of({"collection.anki2": (tmp_path / "collection.db").read_bytes()})
+
+
+NOTES_SQL = ("CREATE TABLE notes (id integer PRIMARY KEY, guid text NOT NULL, mid integer NOT "
+             "NULL, mod integer NOT NULL, usn integer NOT NULL, tags text NOT NULL, flds text "
+             "NOT NULL, sfld integer NOT NULL, csum integer NOT NULL, flags integer NOT NULL, "
+             "data text NOT NULL{})")
+
+
+@pytest.mark.parametrize(("table", "sql", "extra", "what"), [
+    # A generated column that would build a 900 MB string (or blob) for every note read.
+    ("notes", NOTES_SQL.format(", x text GENERATED ALWAYS AS (printf('%.*c', 900000000, 'x'))"),
+     "", "a generated column ('x' in the notes table)"),
+    ("notes", NOTES_SQL.replace("tags text NOT NULL", "tags GENERATED ALWAYS AS "
+                                "(zeroblob(900000000)) VIRTUAL").format(""),
+     "", "a generated column ('tags' in the notes table)"),
+    ("col", None, "CREATE VIEW evil AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+     "FROM r) SELECT i FROM r", "a view ('evil')"),
+    ("notes", None, "CREATE TRIGGER evil BEFORE DELETE ON notes BEGIN SELECT 1; END",
+     "a trigger ('evil')"),
+    ("notes", None, "CREATE VIRTUAL TABLE evil USING fts5(a)", "a virtual table ('evil')"),
+])
+def test_a_schema_that_would_run_its_own_sql_is_refused_before_any_query(
+        tmp_path: Path, table: str, sql: str | None, extra: str, what: str) -> None:
+    """The schema is inspected before any table is read: a column computed by the package's
+    own SQL, a view, a trigger or a virtual table is refused at once (before the fix, the
+    generated columns cost 31-47 s and 4-5 GB before the package was refused or accepted)."""
+    data = hostile_schema(tmp_path, table, sql, extra)
+    assert errors(data) == [
+        f"deck.apkg:1: collection.anki2 in this package holds {what}, which Anki never writes; "
+        "the package was not made by Anki (or was altered) and is not read; export the deck "
+        "from Anki again"]
+
+
+def test_a_view_named_like_an_anki_table_is_refused(tmp_path: Path) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.executescript("CREATE TABLE t (x); CREATE VIEW notes AS "
+                       "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
+                       "SELECT i AS id FROM r;")
+    assert "holds a view ('notes')" in errors(zip_of({"collection.anki2": to_bytes(conn)}))[0]
+
+
+def test_a_value_larger_than_the_limit_refuses_the_package(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLITE_LIMIT_LENGTH bounds every value SQLite hands back (a row-size limit)."""
+    monkeypatch.setattr(ankipkg, "MAX_VALUE_BYTES", 10_000)
+    data = Package([Note(BASIC, ["q", "a" * 20_000])]).apkg()
+    assert errors(data) == [
+        "deck.apkg:1: collection.anki21 in this package holds a value larger than 10,000 bytes "
+        "(string or blob too big); it is not read"]
+    assert fronts(parse_apkg(Package([Note(BASIC, ["q", "a" * 5000])]).apkg(), "x.apkg")) == [
+        ("q", "a" * 5000)]
 
 
 def test_a_database_saved_in_wal_mode_is_read() -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -15,7 +18,7 @@ from hypothesis import strategies as st
 
 from quizapp.cli import main
 from quizapp.core import deckfile, interop
-from quizapp.core.authoring import tidy_text
+from quizapp.core.authoring import dump_deck, tidy_text
 from quizapp.core.interop import ConvertError, convert, html_to_markdown, markdown_to_html
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question
 from tests.conftest import DECKS
@@ -836,6 +839,57 @@ def test_cli_import_usage_errors_exit_2(tmp_path: Path, monkeypatch: pytest.Monk
     assert "Traceback" not in err
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_cli_import_reads_only_regular_files(tmp_path: Path, kind: str) -> None:
+    """A FIFO with no writer used to block forever and /dev/zero to be read without end
+    (5.3 GB after 10 s): both are refused with a message before anything is read."""
+    src = tmp_path / "in.txt"
+    if kind == "fifo":
+        os.mkfifo(src)
+    else:
+        src = Path("/dev/zero")
+    out = tmp_path / "out.yaml"
+    code, _, err = run("import", str(src), "-o", str(out))
+    what = "a pipe (FIFO)" if kind == "fifo" else "a device"
+    assert code == 2 and err.startswith(
+        f"{src}:1: this is {what}, not a file; import reads only ordinary files")
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_convert_path_reads_a_regular_file_up_to_the_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "q.gift"
+    src.write_text("::q1:: 2+2? {=4 ~5}\n", encoding="utf-8")
+    assert len(interop.convert_path(src, today=TODAY).deck.items) == 1
+    monkeypatch.setattr(interop, "MAX_BYTES", 10)
+    with pytest.raises(interop.ConvertError) as e:
+        interop.convert_path(src, today=TODAY)
+    assert str(e.value.messages[0]).startswith(f"{src}:1: file is too large (20 bytes; the "
+                                               "limit is 10)")
+
+
+@pytest.mark.parametrize("how", ["same", "symlink", "dotdot"])
+def test_cli_import_refuses_to_overwrite_its_own_input(tmp_path: Path, how: str) -> None:
+    """Export refused to overwrite its input; import, even with --force, replaced it."""
+    src = tmp_path / "questions.yaml"  # GIFT questions in a file named .yaml
+    src.write_text("::q1:: 2+2? {=4 ~5}\n", encoding="utf-8")
+    out = {"same": src, "dotdot": tmp_path / "sub" / ".." / "questions.yaml",
+           "symlink": tmp_path / "link.yaml"}[how]
+    (tmp_path / "sub").mkdir()
+    if how == "symlink":
+        out.symlink_to(src)
+    code, _, err = run("import", str(src), "-o", str(out), "--format", "gift", "--force")
+    assert code == 2 and f"the output {out} is the file being imported" in err
+    assert src.read_text(encoding="utf-8") == "::q1:: 2+2? {=4 ~5}\n"
+    assert run("import", str(src), "-o", str(tmp_path / "deck.yaml"), "--format", "gift")[0] == 0
+    # The app's File > Import goes through convert_path, which refuses it as well.
+    with pytest.raises(ConvertError) as e:
+        interop.convert_path(src, fmt="gift", out_path=out)
+    assert str(e.value.messages[0]) == (f"{src}:1: the deck would replace the file being "
+                                        "imported; choose another name for the deck")
+
+
 def test_cli_import_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as e:
         run("import", str(DATA / "bare-comma.csv"), "-o", str(tmp_path / "x.yaml"),
@@ -1517,3 +1571,131 @@ def test_true_false_questions_export_as_gift_true_false_and_round_trip(answer: s
     (q2,) = back.items
     assert [(o.text, o.correct, o.explanation) for o in q2.options] == \
         [(o.text, o.correct, o.explanation) for o in q.options]
+
+
+# --------------------------------------------------------------------------- large imports
+
+
+def _naive_ids(bases: list[str]) -> list[str]:
+    used: set[str] = set()
+    out = []
+    for base in bases:
+        base = base[:76].rstrip("-._") or "item"
+        candidate, n = base, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}-{n}"
+        used.add(candidate)
+        out.append(candidate)
+    return out
+
+
+@given(st.lists(st.sampled_from(["a", "a-2", "a-3", "b", "a-2-2", "", "-", "a.", "b-2"]),
+                max_size=40))
+def test_id_allocation_is_linear_and_gives_the_same_ids(bases: list[str]) -> None:
+    from quizapp.core.authoring import IdAllocator
+
+    ids = IdAllocator()
+    assert [ids.take(b) for b in bases] == _naive_ids(bases)
+
+
+def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every item that fails validation is left out in one pass: before, the validator's
+    limit of MAX_PROBLEMS problems per pass left them out 500 at a time, with a dump and a
+    parse of the whole deck each round, and gave up after 20 rounds ("internal error")."""
+    monkeypatch.setattr(deckfile, "MAX_PROBLEMS", 5)
+    parsed = interop._Parsed("gift")
+    for i in range(105):  # the validator refuses an empty back; the converter let it through
+        parsed.items.append(interop._Item(i + 1, f"question {i}", {
+            "type": "flashcard", "front": f"q{i}", "back": ""}, f"bad-{i}"))
+    parsed.items.append(interop._Item(200, "question ok", {
+        "type": "flashcard", "front": "ok", "back": "fine"}, "ok"))
+    monkeypatch.setattr(interop, "parse_gift", lambda text, f: parsed)
+    parses = []
+    real_parse = deckfile.parse_data
+
+    def counting_parse(*args: object, **kwargs: object) -> object:
+        parses.append(1)
+        return real_parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(deckfile, "parse_data", counting_parse)
+    r = interop.convert(b"::x:: y {=a ~b}\n", "in.gift", today=TODAY)
+    assert [it.id for it in r.deck.items] == ["ok"]
+    assert len(r.skipped) == 105 and str(r.skipped[0]).startswith(
+        "in.gift:1: cannot convert question 0: ")
+    assert len(parses) == 2  # the whole deck once, then the deck without the bad items
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(interop._SIMPLE_PLAIN, fullmatch=True), st.booleans())
+def test_the_fast_path_for_simple_text_converts_as_the_html_parser_does(
+        text: str, paragraph: bool) -> None:
+    fragment = f"<p>{text}</p>" if paragraph else text
+    parser = interop._HtmlToMarkdown()
+    parser.feed(fragment)
+    slow = interop._finish_markdown(interop.escape_block_starts(parser.result()))
+    assert interop.html_to_markdown(fragment) == (slow, [])
+    assert interop.plain_to_markdown(text) == slow
+
+
+_MUTATIONS = ["delete", "empty", "number", "null", "list", "unknown", "answer", "duplicate"]
+
+
+def _mutate(data: dict[str, Any], i: int, key_index: int, how: str) -> None:
+    items = data["items"]
+    item = items[i % len(items)]
+    keys = list(item)
+    key = keys[key_index % len(keys)]
+    if how == "delete":
+        del item[key]
+    elif how in ("empty", "number", "null", "list"):
+        item[key] = {"empty": "", "number": 5, "null": None, "list": []}[how]
+    elif how == "unknown":
+        item["bogus"] = "x"
+    elif how == "answer":
+        item["answer"] = "Z"
+    else:
+        item["id"] = items[0]["id"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(p.name for p in DECKS.glob("*.yaml"))),
+       st.lists(st.tuples(st.integers(0, 500), st.integers(0, 20), st.sampled_from(_MUTATIONS)),
+                max_size=3))
+def test_checking_deck_data_finds_what_parsing_its_yaml_finds(
+        name: str, mutations: list[tuple[int, int, str]]) -> None:
+    """deckfile.parse_data (what import validates with) applies the rules of deckfile.parse to
+    the data itself: same problems (field and message), same items."""
+    path = DECKS / name
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    for i, k, how in mutations:
+        _mutate(data, i, k, how)
+    text = dump_deck(data)
+
+    def outcome(check: Callable[[], Deck]) -> object:
+        try:
+            deck = check()
+        except deckfile.DeckError as e:
+            # Positions differ (data has none): "first at line 27" is "first at line 1".
+            return sorted((p.path, re.sub(r"line \d+", "line N", p.message))
+                          for p in e.problems)
+        return [(type(it).__name__, it.id, it.tags) for it in deck.items]
+
+    assert outcome(lambda: deckfile.parse_data(data, "d.yaml", path)) == outcome(
+        lambda: deckfile.parse(text, "d.yaml", path))
+
+
+def test_import_refuses_to_write_a_deck_too_large_to_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """100k GIFT questions with feedback (17 MB) made a 37 MB deck, which validate and the app
+    then refused as too large: the import says so instead, and writes nothing."""
+    src = tmp_path / "q.gift"
+    src.write_text("".join(f"::q{i}:: {i}+1? {{=yes ~no}}\n\n" for i in range(10)),
+                   encoding="utf-8")
+    monkeypatch.setattr(deckfile, "MAX_BYTES", 600)  # the limit on a deck file
+    out = tmp_path / "deck.yaml"
+    code, _, err = run("import", str(src), "-o", str(out))
+    assert code == 2 and not out.exists()
+    assert re.search(r"q.gift:1: the deck made from this file would be [\d,]+ bytes, more than "
+                     r"the 600 a deck file may have; split the file", err)
