@@ -251,3 +251,29 @@ def test_no_sentence_copied_into_reference_sheets(decks: dict[str, Deck]) -> Non
             copied = [" ".join(rw[i:i + 10]) for i in range(len(rw) - 9)
                       if tuple(rw[i:i + 10]) in grams]
             assert not copied, (deck.id, ref.id, copied[:1])
+
+
+def test_no_red_flags_keys_rest_on_negatives_the_student_can_read(
+        decks: dict[str, Deck]) -> None:
+    """Where "none of the red flags" is keyed, the history rules out each flag a history can
+    show (the site of the pain, saddle numbness and feeling unwell included), so the key
+    never rests on "not mentioned means absent"."""
+    negatives = {
+        "thoracic pain": r"lumbar|lower back",
+        "saddle anaesthesia": r"saddle|anus|perine",
+        "sphincter and gait": r"bladder.*walking|walking.*bladder",
+        "systemic illness": r"feels well|well in himself|well in herself",
+        "fever": r"fever", "weight loss": r"weight loss",
+        "previous malignancy": r"cancer", "HIV": r"\bHIV\b", "steroid use": r"steroid",
+        "intravenous drug use": r"inject",
+        "non-mechanical pain": r"eases when (he|she) lies down",
+    }
+    for deck_id, case_id in (("back-pain-red-flags", "rf-case-index"),
+                             ("clinical-vignettes", "case-index-asps-back-pain")):
+        case = decks[deck_id].item(case_id)
+        assert isinstance(case, Case)
+        history = case.stem + "\n" + (case.stages[0].text or "")
+        missing = [flag for flag, pat in negatives.items() if not re.search(pat, history)]
+        assert not missing, (case_id, missing)
+        exam = case.stages[1].text or ""
+        assert "power" in exam.lower() and "spine" in exam.lower(), case_id
