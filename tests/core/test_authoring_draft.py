@@ -111,8 +111,10 @@ def test_a_first_draft_gets_every_problem_in_one_run() -> None:
         "draft.yaml:46:9: item 8 (q-letter), id: item id 'q-letter' is used twice (first at "
         "line 37); ids must be unique",
         "item 8 (q-letter), answers: expected a list of option letters, e.g. answers: [A, C]",
-        "item 9 (case-no-title): missing required field 'title' in case",
-        "item 9 (case-no-title), stage 1 (day-1): missing required field 'questions' in stage",
+        "item 9 (case-no-title): missing required field 'title' in case; add a line "
+        "'title: ...' (The case's title)",
+        "item 9 (case-no-title), stage 1 (day-1): missing required field 'questions' in stage; "
+        "add a list: 'questions:' and then one '- ...' line per entry",
         "item 9 (case-no-title), stage 2 (day-2), question 1 (q1), answer: 'b' is not an "
         "option letter (A-J); write the capital letter B",
     ]
