@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from quizapp.cli import main
 from quizapp.core import authoring, deckfile
 from quizapp.core.deckfile import DeckError
-from tests.helpers import VALID_DECK
+from tests.helpers import VALID_DECK, examples
 
 # A first draft with the mistakes instructors make (issue 17): each line is (what, where).
 DRAFT = """\
@@ -180,7 +180,7 @@ _TEXT = st.text(alphabet=st.sampled_from(list("ab c:#&*!|>-[]{}%@`,?~'\"")), min
                 max_size=12).map(str.strip).filter(lambda t: t and t[0] not in "\"'")
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(_TEXT, st.sampled_from(["front", "back"]))
 def test_text_is_never_changed_silently(text: str, field: str) -> None:
     """Whatever an author types after 'front:' or 'back:', either the deck is refused, or a
