@@ -538,6 +538,15 @@ class Session:
             t += self.clock() - self._shown_at
         return t
 
+    def _ms_for(self, index: int, part: str) -> int:
+        """Milliseconds to record for one question of an entry: the time on the entry not
+        already given to its other questions, so a case's questions add up to the time on
+        the case (each used to get the whole time so far, and a 46 s exam of three cases
+        showed as 2 min 44 s of study time)."""
+        given = sum(r.time_ms for (i, p), r in self.responses.items()
+                    if i == index and p != part)
+        return max(0, int(1000 * self.seconds_on(index)) - given)
+
     # -- exam clock -----------------------------------------------------------------------
 
     @property
@@ -876,8 +885,7 @@ class Session:
         except BlankAnswerError as e:
             raise SessionError(str(e)) from None
         mark = self._mark(q, sel, confidence)
-        ms = int(1000 * self.seconds_on(self.index))
-        resp = Response(sel, confidence, ms, mark)
+        resp = Response(sel, confidence, self._ms_for(self.index, part), mark)
         self.responses[key] = resp
         if not self.is_exam:
             self._record(entry, part, resp)
@@ -991,7 +999,7 @@ class Session:
                 resp = self.responses.get(key)
                 if resp is None or not resp.selected:
                     resp = Response((), resp.confidence if resp else None,
-                                    int(1000 * self.seconds_on(i)),
+                                    self._ms_for(i, part),
                                     unanswered_mark(q, self.settings.confidence))
                     self.responses[key] = resp
                 if not resp.recorded:
