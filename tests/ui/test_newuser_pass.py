@@ -37,3 +37,32 @@ def test_question_text_is_never_cut_off(window: MainWindow, qtbot) -> None:  # t
                 if _cut_off(v)]
         page.leave()
     assert cut == []
+
+
+def test_study_what_is_due_at_start_takes_every_deck(window: MainWindow, qtbot,
+                                                    confirm_yes) -> None:  # type: ignore[no-untyped-def]
+    """Defect: the library selected its first deck at start, so Ctrl+D (all decks when none
+    is selected, says the README) studied ASPS essentials alone and left the cases due in
+    Clinical vignettes."""
+    from quizapp.core.model import Case, StudyUnit
+
+    deck = window.decks()["clinical-vignettes"]
+    case = next(it for it in deck.items if isinstance(it, Case))
+    for part, _q, _st in Entry(deck.id, case).parts():  # the case answered wrong: due
+        window.store.record_attempt(StudyUnit(deck.id, case.id, part), answer=[],
+                                    correct=False, marks=0.0, mode="exam")
+    window.refresh_library()
+    lib = window.library
+    assert lib.selected_paths() == []
+    assert "every deck" in lib.detail_text.text()
+    qtbot.mouseClick(lib.due_button, Qt.MouseButton.LeftButton)
+    s = window.study.session
+    assert s is not None and window.stack.currentWidget() is window.study
+    assert s.entries[0].item.id == case.id  # what is due comes first, from any deck
+    # a deck the student selects still narrows it
+    window.study.leave()
+    window.show_library()
+    lib.select_path(next(p for p in map(str, window.results) if "asps" in p))
+    qtbot.keyClick(window, K.Key_D, Qt.KeyboardModifier.ControlModifier)
+    s = window.study.session
+    assert s is not None and {e.deck_id for e in s.entries} == {"asps-essentials"}
