@@ -66,3 +66,29 @@ def test_study_what_is_due_at_start_takes_every_deck(window: MainWindow, qtbot,
     qtbot.keyClick(window, K.Key_D, Qt.KeyboardModifier.ControlModifier)
     s = window.study.session
     assert s is not None and {e.deck_id for e in s.entries} == {"asps-essentials"}
+
+
+def test_statistics_due_counts_items_as_the_library_and_quizapp_stats(
+        window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: the Due tile said "3" (items) above "12 questions and cards within 7 days",
+    while `quizapp stats` said 3 items within 7 days; "Items practised" counted questions."""
+    from quizapp.core.model import Case, StudyUnit
+    from quizapp.core.stats import deck_stats
+
+    deck = window.decks()["clinical-vignettes"]
+    cases = [it for it in deck.items if isinstance(it, Case)][:2]
+    for case in cases:  # two cases of four or more questions, all answered wrong
+        for part, _q, _st in Entry(deck.id, case).parts():
+            window.store.record_attempt(StudyUnit(deck.id, case.id, part), answer=[],
+                                        correct=False, marks=0.0, mode="exam")
+    window.show_stats()
+    page = window.stats_page
+    assert page is not None
+    qtbot.waitUntil(lambda: page.tiles["due"].value.text() == "2")
+    cli = deck_stats(window.store, [deck])
+    assert cli[0].due_today == 2 and cli[0].due_week == 2
+    assert page.tiles["due"].note.text() == "items; 2 within 7 days"
+    practised = sum(len(list(Entry(deck.id, c).parts())) for c in cases)
+    assert page.tiles["seen"].value.text() == str(practised)
+    assert "questions and cards" in page.tiles["seen"].note.text()
+    assert "items" not in page.tiles["seen"].caption.lower()
