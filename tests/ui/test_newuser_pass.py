@@ -92,3 +92,20 @@ def test_statistics_due_counts_items_as_the_library_and_quizapp_stats(
     assert page.tiles["seen"].value.text() == str(practised)
     assert "questions and cards" in page.tiles["seen"].note.text()
     assert "items" not in page.tiles["seen"].caption.lower()
+
+
+def test_results_pace_names_what_it_divides_by(window: MainWindow, qtbot,
+                                               confirm_yes) -> None:  # type: ignore[no-untyped-def]
+    """Defect: an exam of 3 cases (13 questions) in 46 s showed "3 s per item"."""
+    from PySide6.QtWidgets import QLabel
+
+    from tests.ui.test_engine_journeys import _exam_on
+
+    s = _exam_on(window, "case-ivdu-fever")
+    assert len(s) == 2
+    window.study.submit_block_button.click()
+    page = window.results_page
+    assert window.stack.currentWidget() is page
+    shown = [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page)]
+    assert not any("per item" in t for t in shown)
+    assert any(t.endswith("per question") for t in shown)
