@@ -9,6 +9,8 @@ from quizapp.core.model import Flashcard
 from quizapp.core.session import Entry, Session, SessionSettings
 from quizapp.ui.mainwindow import MainWindow
 from quizapp.ui.widgets import Markdown
+from tests.ui.test_engine_journeys import _exam_on
+from tests.ui.test_journeys import press
 
 K = Qt.Key
 
@@ -99,8 +101,6 @@ def test_results_pace_names_what_it_divides_by(window: MainWindow, qtbot,
     """Defect: an exam of 3 cases (13 questions) in 46 s showed "3 s per item"."""
     from PySide6.QtWidgets import QLabel
 
-    from tests.ui.test_engine_journeys import _exam_on
-
     s = _exam_on(window, "case-ivdu-fever")
     assert len(s) == 2
     window.study.submit_block_button.click()
@@ -109,3 +109,19 @@ def test_results_pace_names_what_it_divides_by(window: MainWindow, qtbot,
     shown = [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page)]
     assert not any("per item" in t for t in shown)
     assert any(t.endswith("per question") for t in shown)
+
+
+def test_submit_dialog_does_not_call_a_case_with_nothing_saved_partly_answered(
+        window: MainWindow, qtbot, confirm_yes) -> None:  # type: ignore[no-untyped-def]
+    """Defect: with an option picked on stage 1 and nothing saved, the dialog said "Item 1
+    (a case) is partly answered: 0 of 4 questions saved; the rest count as wrong"."""
+    s = _exam_on(window, "case-ivdu-fever")
+    press(qtbot, window, K.Key_A)  # picked, never saved
+    n = len(s.current.parts())
+    window.study.submit_block_button.click()
+    text = confirm_yes.texts[0]
+    assert "partly answered: 0 of" not in text
+    assert f"Item 1 (a case) has no question saved yet: all {n} questions count as wrong." \
+        in text
+    assert "a selection that was never saved" in text
+    assert all(a.answer == [] for a in window.store.attempts())  # nothing picked was saved

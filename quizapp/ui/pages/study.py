@@ -64,9 +64,13 @@ def submit_warning(s: Session) -> str:
         saved = sum((i - 1, p) in s.responses for p in parts)
         unsaved = sum(bool(s.drafts.get((i - 1, p)) and s.drafts[(i - 1, p)].selected)
                       and (i - 1, p) not in s.responses for p in parts)
-        text += (f"\n\nItem {i} (a case) is partly answered: "
-                 f"{count_of(saved, len(parts), 'question')} saved; the rest count as "
-                 "wrong.")
+        if saved:
+            text += (f"\n\nItem {i} (a case) is partly answered: "
+                     f"{count_of(saved, len(parts), 'question')} saved; the rest count as "
+                     "wrong.")
+        else:  # only a selection: "partly answered: 0 of 4 saved; the rest" read as a slip
+            text += (f"\n\nItem {i} (a case) has no question saved yet: all "
+                     f"{plural(len(parts), 'question')} count as wrong.")
         if unsaved:
             text += (f" {plural(unsaved, 'question')} of its current stage "
                      f"{'has' if unsaved == 1 else 'have'} a selection that was never "
