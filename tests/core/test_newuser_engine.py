@@ -65,3 +65,13 @@ def test_exam_times_always_add_up(tmp_path_factory, steps: list[float]) -> None:
     sess.submit()
     total = sum(a.time_ms for a in sess.store.attempts())
     assert abs(total - 1000 * sess.time_used()) <= len(list(sess.store.attempts()))
+
+
+def test_quizapp_stats_shows_an_empty_session_as_nothing_answered(tmp_path: Path) -> None:
+    """Defect: a session ended before answering anything showed as "0% marks 0/0"."""
+    from quizapp.core.stats import format_score
+
+    sess = _session(tmp_path, mode="tutor")
+    score = sess.finish().to_score()
+    assert format_score(score) == "nothing answered"
+    assert format_score({**score, "questions": 2, "percent": 50.0}).startswith("50%")
