@@ -3,7 +3,7 @@ mouse), each pinned by what the student sees."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from quizapp.core.model import Flashcard
 from quizapp.core.session import Entry, Session, SessionSettings
@@ -125,3 +125,29 @@ def test_submit_dialog_does_not_call_a_case_with_nothing_saved_partly_answered(
         in text
     assert "a selection that was never saved" in text
     assert all(a.answer == [] for a in window.store.attempts())  # nothing picked was saved
+
+
+def test_builder_tag_list_starts_at_its_first_tag_when_decks_change(window: MainWindow,
+                                                                   qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: ticking another deck left the tag list scrolled halfway down, so its first
+    tags were out of sight with nothing to say so."""
+    window.show_builder()
+    b = window.builder
+    b.resize(1280, 800)
+    for i in range(b.decks.count()):  # every deck: the longest list of tags
+        b.decks.item(i).setCheckState(Qt.CheckState.Checked)
+    tags = b.tags
+    tags.scrollToBottom()
+    assert tags.verticalScrollBar().value() > 0
+    vignettes = next(i for i in range(b.decks.count())
+                     if b.decks.item(i).data(Qt.ItemDataRole.UserRole) == "clinical-vignettes")
+    for i in range(b.decks.count()):  # now one deck only, by mouse, as a student would
+        item = b.decks.item(i)
+        if (i == vignettes) != (item.checkState() == Qt.CheckState.Checked):
+            rect = b.decks.visualItemRect(item)
+            qtbot.mouseClick(b.decks.viewport(), Qt.MouseButton.LeftButton,
+                             pos=QPoint(12, rect.center().y()))  # on its check box
+    assert [b.decks.item(i).checkState() == Qt.CheckState.Checked
+            for i in range(b.decks.count())].count(True) == 1
+    first = next(tags.item(i) for i in range(tags.count()) if not tags.item(i).isHidden())
+    assert tags.visualItemRect(first).top() >= 0  # the first tag is in sight
