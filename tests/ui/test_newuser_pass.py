@@ -151,3 +151,22 @@ def test_builder_tag_list_starts_at_its_first_tag_when_decks_change(window: Main
             for i in range(b.decks.count())].count(True) == 1
     first = next(tags.item(i) for i in range(tags.count()) if not tags.item(i).isHidden())
     assert tags.visualItemRect(first).top() >= 0  # the first tag is in sight
+
+
+def test_pausing_an_exam_greys_out_what_it_refuses(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: while paused, Previous, Next, Flag and the navigator looked usable; clicking
+    them only put "The exam is paused" in the status bar."""
+    s = _exam_on(window, "case-ivdu-fever")
+    st = window.study
+    qtbot.keyClick(st, K.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert s.paused
+    refused = (st.prev_button, st.next_button, st.flag_button, *st.navigator.buttons)
+    assert not any(b.isEnabled() for b in refused)
+    qtbot.mouseClick(st.navigator.buttons[1], Qt.MouseButton.LeftButton)
+    assert s.index == 0
+    qtbot.mouseClick(st.pause_button, Qt.MouseButton.LeftButton)  # Resume
+    assert not s.paused
+    assert st.next_button.isEnabled() and not st.prev_button.isEnabled()  # on item 1
+    assert all(b.isEnabled() for b in (st.flag_button, *st.navigator.buttons))
+    qtbot.mouseClick(st.navigator.buttons[1], Qt.MouseButton.LeftButton)
+    assert s.index == 1 and st.prev_button.isEnabled()

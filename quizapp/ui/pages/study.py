@@ -894,6 +894,13 @@ class StudyPage(QWidget):
             w.setVisible(on)
         self.scroll_area.setVisible(on)
         self.paused_label.setVisible(not on)
+        # moving and flagging are refused while paused: say so by greying them out (they
+        # looked usable and only a status message said no)
+        for b in (self.prev_button, self.next_button, self.flag_button,
+                  *self.navigator.buttons):
+            b.setEnabled(on)
+        if on and self.session is not None:
+            self._update_chrome()  # Previous/Next as the position allows
         self.where.setText(self.where.text().split(" · PAUSED")[0] +
                            ("" if on else " · PAUSED — press Ctrl+P to resume"))
 
