@@ -170,3 +170,27 @@ def test_pausing_an_exam_greys_out_what_it_refuses(window: MainWindow, qtbot) ->
     assert all(b.isEnabled() for b in (st.flag_button, *st.navigator.buttons))
     qtbot.mouseClick(st.navigator.buttons[1], Qt.MouseButton.LeftButton)
     assert s.index == 1 and st.prev_button.isEnabled()
+
+
+def test_resuming_an_exam_drops_the_paused_hints(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: after Ctrl+P twice, the question still said "The exam is paused: press
+    Ctrl+P to resume." beside its button, and so did the status bar."""
+    from PySide6.QtWidgets import QLabel
+
+    deck = window.decks()["asps-essentials"]
+    singles = [it for it in deck.items if it.kind == "single"][:3]
+    s = SessionSettings(mode="exam", deck_ids=(deck.id,), selection="all", limit=0,
+                        shuffle=False, confidence=True, seconds_per_question=60)
+    window._run(Session([Entry(deck.id, it) for it in singles], s, window.store))
+    st = window.study
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    press(qtbot, window, K.Key_2, K.Key_N, K.Key_A)  # as the student did
+    qtbot.keyClick(st, K.Key_P, ctrl)
+    press(qtbot, window, K.Key_N)  # refused: paused
+    assert "paused" in window.statusBar().currentMessage().lower()
+    qtbot.keyClick(st, K.Key_P, ctrl)
+    view = st.active_view()
+    assert view is not None
+    shown = [w.text() for w in view.findChildren(QLabel) if w.isVisibleTo(st)]
+    assert not any("paused" in t.lower() for t in shown)
+    assert "paused" not in window.statusBar().currentMessage().lower()

@@ -879,6 +879,10 @@ class StudyPage(QWidget):
         if s.paused:
             s.unpause()
             self._content_enabled(True)
+            for v in self.views:  # hints drawn while paused said "The exam is paused"
+                if not s.locked(v.part):
+                    self._show_part(v)
+            self.status_changed.emit("Resumed: the clock is running again.")
             self.pause_button.setText("Pause")
         else:
             self._guard(s.pause)
