@@ -640,13 +640,26 @@ class Session:
         self.index = min(self.index, last - 1)
 
     def counters(self) -> tuple[int, int, int]:
-        """(new, learning, due) flashcards still to come in this session, the current one
-        included (shown while studying, as Anki does)."""
+        """(new, learning, due) items still to come in this session, the current one
+        included (shown while studying, as Anki does). Flashcards, questions and cases all
+        count (a Ctrl+D queue mixes them: counting cards alone said "item 1 of 10 · New 5");
+        a question or case is new when none of it was ever answered, due when any of it is
+        due by the end of the study day."""
         new = learning = due = 0
         now = self.now()
+        cutoff = due_cutoff(now)
         for i in range(self.index, len(self.entries)):
             e = self.entries[i]
-            if not isinstance(e.item, Flashcard) or i in self.ratings:
+            if not isinstance(e.item, Flashcard):
+                if self.entry_answered(i):
+                    continue
+                states = [self.store.state(u) for u in e.units]
+                if all(st.is_new for st in states):
+                    new += 1
+                elif any(st.due is not None and st.due <= cutoff for st in states):
+                    due += 1
+                continue
+            if i in self.ratings:
                 continue
             if i in self.made_by:
                 learning += 1

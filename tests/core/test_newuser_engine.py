@@ -75,3 +75,14 @@ def test_quizapp_stats_shows_an_empty_session_as_nothing_answered(tmp_path: Path
     score = sess.finish().to_score()
     assert format_score(score) == "nothing answered"
     assert format_score({**score, "questions": 2, "percent": 50.0}).startswith("50%")
+
+
+def test_counters_count_questions_and_cases_too(tmp_path: Path) -> None:
+    """Defect: a Ctrl+D queue of 10 new items (5 cards, 5 questions) said
+    "item 1 of 10 · New 5": the counters counted flashcards only."""
+    sess = _session(tmp_path, mode="tutor")  # a single, a select-all and a case, all new
+    assert sess.counters() == (3, 0, 0)
+    q = sess.current.item
+    right = [i for i, o in enumerate(q.options) if o.correct]
+    sess.answer("", right)
+    assert sess.counters() == (2, 0, 0)  # the answered question is no longer to come

@@ -194,3 +194,16 @@ def test_resuming_an_exam_drops_the_paused_hints(window: MainWindow, qtbot) -> N
     shown = [w.text() for w in view.findChildren(QLabel) if w.isVisibleTo(st)]
     assert not any("paused" in t.lower() for t in shown)
     assert "paused" not in window.statusBar().currentMessage().lower()
+
+
+def test_daily_queue_counters_count_every_kind(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: Ctrl+D on a fresh install showed "item 1 of 10 · New 5 · Learning 0 ·
+    Due 0" (the 5 questions were not counted) and no counters at all on a question."""
+    qtbot.keyClick(window, K.Key_D, Qt.KeyboardModifier.ControlModifier)
+    s = window.study.session
+    assert s is not None
+    n = len(s)
+    kinds = {e.item.kind for e in s.entries}
+    assert "flashcard" in kinds and len(kinds) > 1  # a mixed queue
+    where = window.study.where.text()
+    assert f"item 1 of {n} · New {n} · Learning 0 · Due 0" in where

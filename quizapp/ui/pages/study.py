@@ -538,7 +538,7 @@ class StudyPage(QWidget):
         title = deck.title if deck else entry.deck_id
         mode = "Review" if self.review else MODES[s.mode]
         where = f"{mode} · {title} · item {s.index + 1} of {len(s)}"
-        if fc and not self.review:
+        if not exam and not self.review:
             new, learning, due = s.counters()
             where += f" · New {new} · Learning {learning} · Due {due}"
         self.where.setText(where)
