@@ -68,7 +68,7 @@ from quizapp.core.scheduling import (
     utc_now,
     validate_card,
 )
-from quizapp.core.scoring import cbm_mark, rating_for
+from quizapp.core.scoring import cbm_mark, format_marks, rating_for
 
 __all__ = [
     "BACKUPS_KEPT",
@@ -2676,7 +2676,7 @@ class Store:
                             part.split("/", 1)[0] if "/" in part else "",
                             a["mode"], a["session_id"] or "",
                             json.dumps(a["answer"], ensure_ascii=False),
-                            1 if a["correct"] else 0, a["marks"],
+                            1 if a["correct"] else 0, format_marks(a["marks"]),
                             "" if a["confidence"] is None else a["confidence"],
                             "" if a["rating"] is None else a["rating"],
                             a["time_ms"],

@@ -448,12 +448,23 @@ def test_export_csv(store: Store, tmp_path: Path) -> None:
     first = dict(zip(rows[0], rows[1], strict=True))
     assert first["deck_id"] == "asps" and first["item_id"] == "q1" and first["part"] == ""
     assert json.loads(first["answer"]) == ["A", "C"]
-    assert first["correct"] == "1" and first["confidence"] == "2" and first["marks"] == "2.0"
+    assert first["correct"] == "1" and first["confidence"] == "2" and first["marks"] == "2"
     assert first["timestamp"] == "2025-03-01T09:00:00.000Z" and first["time_ms"] == "1234"
     second = dict(zip(rows[0], rows[2], strict=True))
     assert second["stage"] == "s2" and second["part"] == "s2/q1"
     assert json.loads(second["answer"]) == "Ödem – “quoted”, comma"
     assert second["correct"] == "0" and second["confidence"] == ""
+
+
+def test_export_csv_marks_are_the_numbers_the_screens_show(store: Store, tmp_path: Path
+                                                           ) -> None:
+    """A partly right select-all answer (5 of 6 judged right) exports 0.8, as the feedback,
+    the results and quizapp stats show it, not 0.8333333333333334."""
+    answer(store, Q1, answer=["A"], correct=False, marks=5 / 6)
+    out = tmp_path / "attempts.csv"
+    store.export_csv(out)
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert rows[0]["marks"] == "0.8"
 
 
 def test_export_import_merges_without_duplicates(tmp_path: Path, clock: Clock) -> None:
