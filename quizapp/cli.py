@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``new``, ``import`` and ``export``: instructor tools (see quizapp.core.authoring/interop)."""
+    """``new``, ``import`` and ``export``: instructor tools (core.authoring, core.interchange)."""
     n = sub.add_parser(
         "new", help="write a commented starter deck",
         description="Write a new deck with one commented item of each kind (flashcard, single, "
@@ -331,13 +331,14 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import deckpack, interop
+    from quizapp.core import deckpack
+    from quizapp.core.interchange import conversion
 
     if args.file.suffix.lower() == ".zip" and deckpack.is_deck_package(args.file):
         return _import_package(args, out, err)
 
     try:
-        return interop.run_import(args.file, args.output, fmt=args.import_format,
+        return conversion.run_import(args.file, args.output, fmt=args.import_format,
                                   deck_id=args.deck_id, title=args.title, force=args.force,
                                   out=out, err=err)
     except authoring.AuthoringError as e:
@@ -416,10 +417,10 @@ def cmd_guide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import interop
+    from quizapp.core.interchange import conversion
 
     try:
-        return interop.run_export(args.deck, args.output, fmt=args.export_format,
+        return conversion.run_export(args.deck, args.output, fmt=args.export_format,
                                   force=args.force, out=out, err=err)
     except authoring.AuthoringError as e:
         raise UsageError(str(e)) from None

@@ -700,16 +700,18 @@ class MainWindow(QMainWindow):
         """Convert ``src`` (an Anki package or text export, GIFT or Moodle XML) into the deck
         file ``out``, tell the user what was converted and skipped, and add the deck to the
         library. Nothing is written when nothing could be converted."""
-        from quizapp.core import interop
+        from quizapp.core.authoring import write_text_atomic
+        from quizapp.core.interchange.conversion import convert_path
+        from quizapp.core.interchange.messages import ConvertError
 
         if out.suffix.lower() not in (".yaml", ".yml"):
             out = out.with_name(out.name + ".yaml")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            result = interop.convert_path(src, out_path=out)  # size limits included
+            result = convert_path(src, out_path=out)  # size limits included
             out.parent.mkdir(parents=True, exist_ok=True)
-            interop.write_text_atomic(out, result.text)
-        except interop.ConvertError as e:
+            write_text_atomic(out, result.text)
+        except ConvertError as e:
             QApplication.restoreOverrideCursor()
             self._import_report(QMessageBox.Icon.Warning, "Nothing imported",
                                 f"Nothing could be imported from {src.name}; no deck was "

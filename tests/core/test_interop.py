@@ -17,9 +17,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizapp.cli import main
-from quizapp.core import deckfile, interop
+from quizapp.core import authoring, deckfile
 from quizapp.core.authoring import dump_deck, tidy_text
-from quizapp.core.interop import ConvertError, convert, html_to_markdown, markdown_to_html
+from quizapp.core.interchange import (
+    anki_export,
+    building,
+    conversion,
+    csv_questions,
+    exporting,
+    gift_export,
+    markup,
+    messages,
+    reading,
+    records,
+    registry,
+)
+from quizapp.core.interchange.conversion import convert
+from quizapp.core.interchange.items import ImportedItem, ParsedFile
+from quizapp.core.interchange.markup import html_to_markdown, markdown_to_html
+from quizapp.core.interchange.messages import ConvertError
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question
 from tests.conftest import DECKS
 from tests.helpers import VALID_DECK
@@ -36,12 +52,12 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def imp(name: str, **kw: object) -> interop.ImportResult:
+def imp(name: str, **kw: object) -> building.ImportResult:
     path = DATA / name
     return convert(path.read_bytes(), str(path), today=TODAY, **kw)  # type: ignore[arg-type]
 
 
-def items(result: interop.ImportResult) -> dict[str, Flashcard | Question | Case]:
+def items(result: building.ImportResult) -> dict[str, Flashcard | Question | Case]:
     return {it.id: it for it in result.deck.items}
 
 
@@ -56,14 +72,14 @@ def line_of(name: str, needle: str) -> int:
 
 
 def test_decode_bom_crlf_and_utf16() -> None:
-    text, warnings = interop.decode_input(b"\xef\xbb\xbfa\tb\r\nc\td\r", "f")
+    text, warnings = reading.decode_input(b"\xef\xbb\xbfa\tb\r\nc\td\r", "f")
     assert text == "a\tb\nc\td\n" and warnings == []
-    text, _ = interop.decode_input("é\tx\n".encode("utf-16"), "f")
+    text, _ = reading.decode_input("é\tx\n".encode("utf-16"), "f")
     assert text == "é\tx\n"
 
 
 def test_decode_falls_back_to_cp1252_with_a_warning_naming_the_line() -> None:
-    text, warnings = interop.decode_input("ok\tfine\nCafé\tx\n".encode("cp1252"), "f.csv")
+    text, warnings = reading.decode_input("ok\tfine\nCafé\tx\n".encode("cp1252"), "f.csv")
     assert text == "ok\tfine\nCafé\tx\n"
     assert [str(w) for w in warnings] == [
         "f.csv:2:4: warning: not valid UTF-8 (byte 0xe9); read the file as Windows-1252 "
@@ -80,7 +96,7 @@ def test_decode_falls_back_to_cp1252_with_a_warning_naming_the_line() -> None:
 ])
 def test_decode_hostile_bytes(data: bytes, message: str) -> None:
     with pytest.raises(ConvertError) as e:
-        interop.decode_input(data, "f")
+        reading.decode_input(data, "f")
     assert str(e.value.messages[0]).startswith(message)
 
 
@@ -89,13 +105,13 @@ def test_decode_hostile_bytes(data: bytes, message: str) -> None:
 
 def test_csv_records_quotes_newlines_comments_and_lines() -> None:
     text = 'a\t"b ""q""\nnext"\n\n# comment\n"x\ty"\tz\t\nlast\n'
-    recs = list(interop.csv_records(text, "\t"))
+    recs = list(records.csv_records(text, "\t"))
     assert [(r.line, r.fields) for r in recs] == [
         (1, ["a", 'b "q"\nnext']), (4, []), (5, ["x\ty", "z", ""]), (6, ["last"])]
 
 
 def test_csv_unterminated_quote_is_an_error_with_its_line() -> None:
-    recs = list(interop.csv_records('a,b\n"never closed,x\nmore\n', ","))
+    recs = list(records.csv_records('a,b\n"never closed,x\nmore\n', ","))
     assert recs[0].fields == ["a", "b"]
     assert recs[1].line == 2 and recs[1].error and "never closed" in recs[1].error
 
@@ -107,7 +123,7 @@ def test_csv_unterminated_quote_is_an_error_with_its_line() -> None:
     ("What, when?;why\nx;y, z, w\n", ";"),
 ])
 def test_separator_is_sniffed(text: str, sep: str) -> None:
-    assert interop._sniff_separator(text, 1) == sep
+    assert records.sniff_separator(text, 1) == sep
 
 
 # --------------------------------------------------------------------------- HTML -> Markdown
@@ -213,10 +229,10 @@ def test_anki_guid_notetype_and_deck_columns() -> None:
     assert r.deck.title == "ASPS" and r.skipped == []
     cards = list(r.deck.items)
     assert [c.id for c in cards] == [
-        "anki-" + interop.short_hash("e)2Vh{k8Fq"), "anki-" + interop.short_hash("O5#{Kj%Dz!"),
-        "anki-" + interop.short_hash('b8,Tq"x>3P') + "-c1",
-        "anki-" + interop.short_hash('b8,Tq"x>3P') + "-c2",
-        "anki-" + interop.short_hash("Ld0}}p:Qm&")]
+        "anki-" + authoring.short_hash("e)2Vh{k8Fq"), "anki-" + authoring.short_hash("O5#{Kj%Dz!"),
+        "anki-" + authoring.short_hash('b8,Tq"x>3P') + "-c1",
+        "anki-" + authoring.short_hash('b8,Tq"x>3P') + "-c2",
+        "anki-" + authoring.short_hash("Ld0}}p:Qm&")]
     basic, reversed_card, c1, c2, hashnote = cards
     assert isinstance(basic, Flashcard) and basic.tags == ("asps", "site")
     assert basic.back == "In the **legs or arms**; head and neck less often"
@@ -386,7 +402,7 @@ def test_moodle_export_converts_what_it_can() -> None:
 def test_handwritten_gift() -> None:
     r = imp("handwritten.gift")
     got = items(r)
-    assert list(got) == ["rf-age", "rf-thoracic", "gift-" + interop.short_hash(
+    assert list(got) == ["rf-age", "rf-thoracic", "gift-" + authoring.short_hash(
         "Non-mechanical pain (not eased by rest) is a red flag.\n=True\n~False"), "escapes",
         "missing-word",
         "multi-line", "md-question", "plain-question", "red-flags-select-all", "partial",
@@ -477,7 +493,7 @@ def test_gift_names_are_slugified_and_deduplicated() -> None:
     text = "::Q 1: Fever?::A{T}\n\n::q-1-fever::B{F}\n\n::***::C{T}\n"
     r = convert(text.encode(), "n.gift")
     assert [it.id for it in r.deck.items] == ["q-1-fever", "q-1-fever-2",
-                                              "gift-" + interop.short_hash("C\n=True\n~False")]
+                                              "gift-" + authoring.short_hash("C\n=True\n~False")]
 
 
 def test_gift_unicode_and_general_feedback_with_objective() -> None:
@@ -490,13 +506,13 @@ def test_gift_unicode_and_general_feedback_with_objective() -> None:
 
 
 def test_detect_format() -> None:
-    assert interop.detect_format("x.gift", "a\tb") == "gift"
-    assert interop.detect_format("x.csv", "::a::b{T}") == "anki"
-    assert interop.detect_format("x.txt", "#separator:tab\na\tb") == "anki"
-    assert interop.detect_format("x.txt", "// question: 1  name: a\n::a::b{T}") == "gift"
-    assert interop.detect_format("x.txt", "Which? {=a ~b}") == "gift"
-    assert interop.detect_format("x.txt", "front\tback") == "anki"
-    assert interop.detect_format("x.txt", "just words") is None
+    assert registry.detect_format("x.gift", "a\tb") == "gift"
+    assert registry.detect_format("x.csv", "::a::b{T}") == "anki"
+    assert registry.detect_format("x.txt", "#separator:tab\na\tb") == "anki"
+    assert registry.detect_format("x.txt", "// question: 1  name: a\n::a::b{T}") == "gift"
+    assert registry.detect_format("x.txt", "Which? {=a ~b}") == "gift"
+    assert registry.detect_format("x.txt", "front\tback") == "anki"
+    assert registry.detect_format("x.txt", "just words") is None
 
 
 # --------------------------------------------------------------------------- output
@@ -566,7 +582,7 @@ def load_unshuffled(tmp_path: Path) -> Deck:
 
 
 def test_export_gift_shape_and_weights(tmp_path: Path) -> None:
-    text, notes = interop.export_gift(load_unshuffled(tmp_path), TODAY)
+    text, notes = gift_export.export_gift(load_unshuffled(tmp_path), TODAY)
     assert "// Exported from the quizapp deck test-deck (Test deck) on 2025-03-14." in text
     assert "$CATEGORY: $course$/top/Test deck" in text
     assert "::q1::[markdown]Which one?{\n\t=Right#Yes\n\t~Wrong#No\n}" in text
@@ -585,7 +601,7 @@ def test_export_gift_shape_and_weights(tmp_path: Path) -> None:
 def test_gift_multi_weights_sum_to_100(right: int, wrong: int, weights: tuple[str, str]) -> None:
     opts = [("R", True)] * right + [("W", False)] * wrong
     q = Question("m", "multi", "S", tuple(Option(t, c) for t, c in opts))
-    text = interop._gift_question_text("m", "S", q)
+    text = gift_export._gift_question_text("m", "S", q)
     found = re.findall(r"~%(-?[\d.]+)%", text)
     assert found[0] == weights[0] and found[-1] == weights[1]
     assert abs(sum(float(w) for w in found if not w.startswith("-")) - 100) < 0.001
@@ -594,7 +610,7 @@ def test_gift_multi_weights_sum_to_100(right: int, wrong: int, weights: tuple[st
 def test_gift_option_text_that_looks_like_a_weight_survives() -> None:
     q = Question("p", "single", "How many?", (Option("%50% of cases", False),
                                                Option("All", True)))
-    text = interop._gift_question_text("p", "How many?", q)
+    text = gift_export._gift_question_text("p", "How many?", q)
     assert "\t~%0%%50% of cases\n" in text
     back = convert(text.encode(), "p.gift").deck.items[0]
     assert isinstance(back, Question)
@@ -602,17 +618,18 @@ def test_gift_option_text_that_looks_like_a_weight_survives() -> None:
 
 
 def test_gift_escape() -> None:
-    assert interop.gift_escape("a~b=c#d{e}f:g\\h\ni") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h\\ni"
+    assert gift_export.gift_escape("a~b=c#d{e}f:g\\h\ni") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h\\ni"
 
 
 def test_export_anki_shape(tmp_path: Path) -> None:
-    text, notes = interop.export_anki(load_unshuffled(tmp_path))
+    text, notes = anki_export.export_anki(load_unshuffled(tmp_path))
     lines = text.splitlines()
     assert lines[:5] == ["#separator:tab", "#html:true", "#guid column:1",
                          "#columns:GUID\tFront\tBack\tTags", "#tags column:4"]
-    guid = interop.anki_guid("test-deck", "fc1")
+    guid = anki_export.anki_guid("test-deck", "fc1")
     assert lines[5] == f"{guid}\tFront\tBack\t"
-    assert lines[6] == (f"{interop.anki_guid('test-deck', 'q1')}\tWhich one?<br><br>A. Right<br>"
+    q1 = anki_export.anki_guid("test-deck", "q1")
+    assert lines[6] == (f"{q1}\tWhich one?<br><br>A. Right<br>"
                         "B. Wrong\t<b>Answer: A</b><br>A. Right<hr>A (correct): Yes<br>B (wrong): "
                         "No\t")
     assert lines[8].split("\t", 1)[1].startswith(
@@ -625,11 +642,11 @@ def test_export_guids_are_stable_and_unique(tmp_path: Path) -> None:
     """Re-importing a corrected deck into Anki next year updates its notes: each note's GUID
     comes from the deck and item ids, not from the text."""
     deck = load_valid(tmp_path)
-    first = [line.split("\t")[0] for line in interop.export_anki(deck)[0].splitlines()[5:]]
+    first = [line.split("\t")[0] for line in anki_export.export_anki(deck)[0].splitlines()[5:]]
     edited = tmp_path / "d.yaml"
     edited.write_text(VALID_DECK.replace("Which one?", "Which one is it?"), encoding="utf-8")
     again = [line.split("\t")[0]
-             for line in interop.export_anki(deckfile.load(edited))[0].splitlines()[5:]]
+             for line in anki_export.export_anki(deckfile.load(edited))[0].splitlines()[5:]]
     assert first == again and len(set(first)) == len(first) == 4
 
 
@@ -644,16 +661,16 @@ def test_exported_options_are_shuffled_the_same_way_each_time(tmp_path: Path) ->
     p.write_text("format: 1\nid: many\ntitle: Many\nsources:\n  s: {citation: C}\n"
                  "defaults:\n  source: s\nitems:\n" + body, encoding="utf-8")
     deck = deckfile.load(p)
-    text, _ = interop.export_anki(deck)
+    text, _ = anki_export.export_anki(deck)
     keys = re.findall(r"<b>Answer: ([A-E])</b>", text)
     assert len(keys) == 30 and keys.count("A") <= 15 and len(set(keys)) >= 3
-    assert interop.export_anki(deck)[0] == text  # the same order at every export
-    gift, _ = interop.export_gift(deck, TODAY)
+    assert anki_export.export_anki(deck)[0] == text  # the same order at every export
+    gift, _ = gift_export.export_gift(deck, TODAY)
     firsts = re.findall(r"\{\n\t([=~])", gift)
     assert firsts.count("=") <= 15
     p.write_text(p.read_text().replace("defaults:\n", "defaults:\n  shuffle: false\n"),
                  encoding="utf-8")
-    text, _ = interop.export_anki(deckfile.load(p))
+    text, _ = anki_export.export_anki(deckfile.load(p))
     assert set(re.findall(r"<b>Answer: ([A-E])</b>", text)) == {"A"}
 
 
@@ -661,7 +678,7 @@ def test_all_of_the_above_stays_last() -> None:
     q = Question("q", "single", "S", (Option("All of the above", True), Option("One", False),
                                       Option("Two", False), Option("Three", False)))
     for key in ("a", "b", "c", "d", "e"):
-        assert interop.export_order(q, key).options[-1].text == "All of the above"
+        assert exporting.export_order(q, key).options[-1].text == "All of the above"
 
 
 def test_a_reversed_card_does_not_show_its_explanation_on_the_question_side(
@@ -670,7 +687,7 @@ def test_a_reversed_card_does_not_show_its_explanation_on_the_question_side(
     p.write_text(VALID_DECK.replace("    back: Back\n", "    back: Back\n    reversible: true\n"
                                     "    explanation: Because of the anatomy\n"),
                  encoding="utf-8")
-    text, notes = interop.export_anki(deckfile.load(p))
+    text, notes = anki_export.export_anki(deckfile.load(p))
     row = text.splitlines()[6]
     assert "Basic (and reversed card)" in row and "anatomy" not in row
     assert any("explanation not exported" in n for n in notes)
@@ -685,7 +702,7 @@ def test_anki_export_carries_pictures_in_a_media_folder(tmp_path: Path) -> None:
     out = tmp_path / "out" / "notes.tsv"
     out.parent.mkdir()
     err = io.StringIO()
-    assert interop.run_export(deck_file, str(out), out=io.StringIO(), err=err) == 0
+    assert conversion.run_export(deck_file, str(out), out=io.StringIO(), err=err) == 0
     media = tmp_path / "out" / "notes-media"
     assert (media / "test-deck-img.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
     assert "<img src='test-deck-img.png'>" in out.read_text(encoding="utf-8")
@@ -699,19 +716,19 @@ def test_export_notes_name_the_line_of_items_with_images(tmp_path: Path) -> None
                                             "    stem: Which one?\n    image: img.png\n"),
                          encoding="utf-8")
     deck = deckfile.load(deck_file)
-    _, notes = interop.export_anki(deck)
+    _, notes = anki_export.export_anki(deck)
     assert notes == [f"{deck_file}:12:5: item q1: picture img.png not exported; add it to the "
                      "note in Anki"]
-    _, notes = interop.export_gift(deck)
+    _, notes = gift_export.export_gift(deck)
     assert notes[0] == (f"{deck_file}:12:5: item q1: picture img.png not exported (GIFT files "
                         "carry no pictures; add it in Moodle's question editor)")
 
 
 def test_anki_fields_are_quoted_when_needed() -> None:
-    assert interop._tsv_field('say "hi"') == '"say ""hi"""'
-    assert interop._tsv_field("#1 cause") == '"#1 cause"'
-    assert interop._tsv_field("a\tb") == '"a\tb"'
-    assert interop._tsv_field("plain") == "plain"
+    assert anki_export._tsv_field('say "hi"') == '"say ""hi"""'
+    assert anki_export._tsv_field("#1 cause") == '"#1 cause"'
+    assert anki_export._tsv_field("a\tb") == '"a\tb"'
+    assert anki_export._tsv_field("plain") == "plain"
 
 
 # --------------------------------------------------------------------------- round trips
@@ -726,7 +743,7 @@ def test_round_trip_yaml_gift_yaml(deck_path: Path) -> None:
     deck = deckfile.load(deck_path)
     if not any(isinstance(it, Question | Case) for it in deck.items):
         pytest.skip("no questions")
-    gift, _ = interop.export_gift(deck, TODAY)
+    gift, _ = gift_export.export_gift(deck, TODAY)
     back = convert(gift.encode(), "rt.gift")
     assert back.skipped == [] and back.warnings == []
     got = items(back)
@@ -759,7 +776,7 @@ def test_round_trip_yaml_gift_yaml(deck_path: Path) -> None:
 @pytest.mark.parametrize("deck_path", BUNDLED, ids=lambda p: p.name)
 def test_round_trip_yaml_anki_yaml(deck_path: Path) -> None:
     deck = deckfile.load(deck_path)
-    text, _ = interop.export_anki(deck)
+    text, _ = anki_export.export_anki(deck)
     back = convert(text.encode(), "rt.txt")
     assert back.skipped == [] and back.warnings == []
     notes = iter(back.deck.items)
@@ -780,8 +797,8 @@ def test_round_trip_yaml_anki_yaml(deck_path: Path) -> None:
 
 def test_round_trip_anki_ids_are_stable_across_exports() -> None:
     deck = deckfile.load(BUNDLED[0])
-    one = convert(interop.export_anki(deck)[0].encode(), "a.txt")
-    two = convert(interop.export_anki(deck)[0].encode(), "a.txt")
+    one = convert(anki_export.export_anki(deck)[0].encode(), "a.txt")
+    two = convert(anki_export.export_anki(deck)[0].encode(), "a.txt")
     assert [i.id for i in one.deck.items] == [i.id for i in two.deck.items]
 
 
@@ -861,10 +878,10 @@ def test_convert_path_reads_a_regular_file_up_to_the_limit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "q.gift"
     src.write_text("::q1:: 2+2? {=4 ~5}\n", encoding="utf-8")
-    assert len(interop.convert_path(src, today=TODAY).deck.items) == 1
-    monkeypatch.setattr(interop, "MAX_BYTES", 10)
-    with pytest.raises(interop.ConvertError) as e:
-        interop.convert_path(src, today=TODAY)
+    assert len(conversion.convert_path(src, today=TODAY).deck.items) == 1
+    monkeypatch.setattr(conversion, "MAX_BYTES", 10)
+    with pytest.raises(messages.ConvertError) as e:
+        conversion.convert_path(src, today=TODAY)
     assert str(e.value.messages[0]).startswith(f"{src}:1: file is too large (20 bytes; the "
                                                "limit is 10)")
 
@@ -885,7 +902,7 @@ def test_cli_import_refuses_to_overwrite_its_own_input(tmp_path: Path, how: str)
     assert run("import", str(src), "-o", str(tmp_path / "deck.yaml"), "--format", "gift")[0] == 0
     # The app's File > Import goes through convert_path, which refuses it as well.
     with pytest.raises(ConvertError) as e:
-        interop.convert_path(src, fmt="gift", out_path=out)
+        conversion.convert_path(src, fmt="gift", out_path=out)
     assert str(e.value.messages[0]) == (f"{src}:1: the deck would replace the file being "
                                         "imported; choose another name for the deck")
 
@@ -954,7 +971,7 @@ def test_gift_ids_without_names_hash_the_options_so_they_are_stable_and_distinct
     ids2 = [it.id for it in second.deck.items]
     assert len(set(ids2)) == 3 and all(re.fullmatch(r"gift-[0-9a-f]{8}", i) for i in ids2)
     assert ids2[1:] == ids1  # a question added in front changes no other id
-    assert ids1[0] == "gift-" + interop.short_hash(
+    assert ids1[0] == "gift-" + authoring.short_hash(
         "Which is true?\n=Aspirin inhibits COX\n~Aspirin is an opioid")
     # which option is right is part of the identity too
     flipped = convert(b"Which is true?{~Aspirin inhibits COX =Aspirin is an opioid}\n", "f.gift")
@@ -984,7 +1001,7 @@ def test_text_that_looks_like_markdown_blocks_is_escaped(html: str, md: str) -> 
 
 
 def test_plain_text_line_starts_are_escaped() -> None:
-    assert interop.plain_to_markdown("> quoted\n# hash\n1. one\n- dash") == (
+    assert markup.plain_to_markdown("> quoted\n# hash\n1. one\n- dash") == (
         "\\> quoted\\\n\\# hash\\\n1\\. one\\\n\\- dash")
     r = convert(b"#separator:tab\n#html:false\nRed flags?\t\"> 50\n- weight loss\"\n", "p.txt")
     card = r.deck.items[0]
@@ -1024,7 +1041,7 @@ def test_escaped_line_starts_round_trip_and_are_unescaped_on_export(tmp_path: Pa
     fc = deck.items[0]
     assert isinstance(fc, Flashcard)
     assert fc.back == "\\> 50 years\\\n\\- weight loss\\\n1\\. night pain"
-    anki, _ = interop.export_anki(deck)
+    anki, _ = anki_export.export_anki(deck)
     note = anki.splitlines()[5].split("\t", 1)[1]  # after the GUID
     # Anki shows HTML: the text as written, with no Markdown backslashes left
     assert note.startswith('"# 1 cause of back pain?"\t&gt; 50 years<br>- weight loss<br>'
@@ -1032,7 +1049,7 @@ def test_escaped_line_starts_round_trip_and_are_unescaped_on_export(tmp_path: Pa
     back = convert(anki.encode(), "rt.txt").deck.items[0]
     assert isinstance(back, Flashcard)
     assert (back.front, back.back, back.explanation) == (fc.front, fc.back, fc.explanation)
-    gift, _ = interop.export_gift(deck, TODAY)
+    gift, _ = gift_export.export_gift(deck, TODAY)
     q = convert(gift.encode(), "rt.gift").deck.items[0]
     orig = deck.items[1]
     assert isinstance(q, Question) and isinstance(orig, Question)
@@ -1065,7 +1082,7 @@ def test_sup_in_an_anki_note_and_its_round_trip() -> None:
                 b"Half-life\tt<sub>1/2</sub>\n", "s.txt")
     assert [c.back for c in r.deck.items if isinstance(c, Flashcard)] == [
         "4-11 x 10⁹/L", "t\\_(1/2)"]
-    again = convert(interop.export_anki(r.deck)[0].encode(), "s2.txt")
+    again = convert(anki_export.export_anki(r.deck)[0].encode(), "s2.txt")
     assert [c.back for c in again.deck.items if isinstance(c, Flashcard)] == [
         "4-11 x 10⁹/L", "t\\_(1/2)"]
 
@@ -1169,7 +1186,7 @@ def _deck_with_reversible(tmp_path: Path) -> Deck:
 
 def test_export_anki_writes_reversible_flashcards_with_their_note_type(tmp_path: Path) -> None:
     deck = _deck_with_reversible(tmp_path)
-    text, notes = interop.export_anki(deck)
+    text, notes = anki_export.export_anki(deck)
     lines = text.splitlines()
     assert lines[:6] == ["#separator:tab", "#html:true", "#guid column:1", "#notetype column:2",
                          "#columns:GUID\tNotetype\tFront\tBack\tTags", "#tags column:5"]
@@ -1183,7 +1200,7 @@ def test_export_anki_writes_reversible_flashcards_with_their_note_type(tmp_path:
     cards = [c for c in back.deck.items if isinstance(c, Flashcard)]
     assert [(c.front, c.reversible) for c in cards[:2]] == [("Front", True), ("F2", False)]
     # a deck without reversible cards keeps the plain three columns
-    assert interop.export_anki(load_valid(tmp_path))[0].startswith(
+    assert anki_export.export_anki(load_valid(tmp_path))[0].startswith(
         "#separator:tab\n#html:true\n#guid column:1\n#columns:GUID\tFront\tBack\tTags\n"
         "#tags column:4\n")
 
@@ -1208,14 +1225,14 @@ def test_import_honours_reversed_note_types_and_add_reverse() -> None:
 
 def test_headerless_tsv_with_braces_is_read_as_anki() -> None:
     text = "Pressure formula\tP = [$]\\frac{F}{A}[/$]\tphysio\nForce\t{F} = ma\tphysio\n"
-    assert interop.detect_format("old.txt", text) == "anki"
+    assert registry.detect_format("old.txt", text) == "anki"
     r = convert(text.encode(), "old.txt")
     assert r.format == "anki" and len(r.deck.items) == 2 and r.skipped == []
 
 
 def test_a_wrong_guess_of_the_format_says_so_and_suggests_the_other(tmp_path: Path) -> None:
     text = "Pressure formula\tP = {F}/{A}\nUnits\tPa\nRemember the definition\n"
-    assert interop.detect_format("mixed.txt", text) == "gift"
+    assert registry.detect_format("mixed.txt", text) == "gift"
     with pytest.raises(ConvertError) as e:
         convert(text.encode(), "mixed.txt")
     assert str(e.value.messages[-1]) == (
@@ -1275,14 +1292,14 @@ TESTER_CSV = (
     "red-flags\n")
 
 
-def mcq(text: str, name: str = "bank.csv", **kw: object) -> interop.ImportResult:
+def mcq(text: str, name: str = "bank.csv", **kw: object) -> building.ImportResult:
     """Convert a question bank; the YAML written must load as a deck."""
     r = convert(text.encode(), name, today=TODAY, **kw)  # type: ignore[arg-type]
     assert deckfile.parse(r.text).items
     return r
 
 
-def questions(r: interop.ImportResult) -> list[Question]:
+def questions(r: building.ImportResult) -> list[Question]:
     qs = [it for it in r.deck.items if isinstance(it, Question)]
     assert len(qs) == len(r.deck.items)  # never a flashcard
     return qs
@@ -1370,7 +1387,7 @@ def test_question_bank_explanations_per_option_objective_source_and_id() -> None
     ("Question ID", "id", -1), ("Difficulty", "", -1), ("Options", "", -1),
 ])
 def test_question_bank_column_names(name: str, role: str, option: int) -> None:
-    assert interop._mcq_role(name) == (role, option)
+    assert csv_questions._mcq_role(name) == (role, option)
 
 
 def test_question_bank_with_distractor_columns() -> None:
@@ -1492,7 +1509,7 @@ def test_question_bank_header_with_anki_header_lines_and_format_guess() -> None:
     [q] = questions(mcq(text, "bank.txt"))
     assert right(q) == ["y"]
     plain = "Question,A,B,C,Answer\nWhich?,x,y,z,c\n"
-    assert interop.detect_format("bank.txt", plain) == "anki"
+    assert registry.detect_format("bank.txt", plain) == "anki"
     assert right(questions(mcq(plain, "bank.txt"))[0]) == ["z"]
 
 
@@ -1530,7 +1547,7 @@ def test_readme_question_bank_example_imports() -> None:
     ("med::cardio, (renal)", ["med::cardio", "renal"]), (",,", []), ("", []),
 ])
 def test_csv_tags_split_on_commas_and_spaces(cell: str, tags: list[str]) -> None:
-    assert interop._split_tags(cell) == tags
+    assert csv_questions.split_tags(cell) == tags
 
 
 def test_tags_column_of_a_csv_and_of_an_anki_export() -> None:
@@ -1565,7 +1582,7 @@ def test_true_false_questions_export_as_gift_true_false_and_round_trip(answer: s
             f"{{{'T' if answer == 'A' else 'F'}#Wrong: see the case.#Right: it does not.}}\n")
     deck = convert(gift.encode(), "q.gift").deck
     (q,) = deck.items
-    text, _notes = interop.export_gift(deck)
+    text, _notes = gift_export.export_gift(deck)
     assert ("\tT#" if answer == "A" else "\tF#") in text and "~" not in text.split("::tf1::")[1]
     back = convert(text.encode(), "again.gift").deck
     (q2,) = back.items
@@ -1605,13 +1622,13 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
     limit of MAX_PROBLEMS problems per pass left them out 500 at a time, with a dump and a
     parse of the whole deck each round, and gave up after 20 rounds ("internal error")."""
     monkeypatch.setattr(deckfile, "MAX_PROBLEMS", 5)
-    parsed = interop._Parsed("gift")
+    parsed = ParsedFile("gift")
     for i in range(105):  # the validator refuses an empty back; the converter let it through
-        parsed.items.append(interop._Item(i + 1, f"question {i}", {
+        parsed.items.append(ImportedItem(i + 1, f"question {i}", {
             "type": "flashcard", "front": f"q{i}", "back": ""}, f"bad-{i}"))
-    parsed.items.append(interop._Item(200, "question ok", {
+    parsed.items.append(ImportedItem(200, "question ok", {
         "type": "flashcard", "front": "ok", "back": "fine"}, "ok"))
-    monkeypatch.setattr(interop, "parse_gift", lambda text, f: parsed)
+    monkeypatch.setattr(building, "parse_gift", lambda text, f: parsed)
     parses = []
     real_parse = deckfile.parse_data
 
@@ -1620,7 +1637,7 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
         return real_parse(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(deckfile, "parse_data", counting_parse)
-    r = interop.convert(b"::x:: y {=a ~b}\n", "in.gift", today=TODAY)
+    r = conversion.convert(b"::x:: y {=a ~b}\n", "in.gift", today=TODAY)
     assert [it.id for it in r.deck.items] == ["ok"]
     assert len(r.skipped) == 105 and str(r.skipped[0]).startswith(
         "in.gift:1: cannot convert question 0: ")
@@ -1628,15 +1645,15 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.from_regex(interop._SIMPLE_PLAIN, fullmatch=True), st.booleans())
+@given(st.from_regex(markup._SIMPLE_PLAIN, fullmatch=True), st.booleans())
 def test_the_fast_path_for_simple_text_converts_as_the_html_parser_does(
         text: str, paragraph: bool) -> None:
     fragment = f"<p>{text}</p>" if paragraph else text
-    parser = interop._HtmlToMarkdown()
+    parser = markup._HtmlToMarkdown()
     parser.feed(fragment)
-    slow = interop._finish_markdown(interop.escape_block_starts(parser.result()))
-    assert interop.html_to_markdown(fragment) == (slow, [])
-    assert interop.plain_to_markdown(text) == slow
+    slow = markup.finish_markdown(markup.escape_block_starts(parser.result()))
+    assert markup.html_to_markdown(fragment) == (slow, [])
+    assert markup.plain_to_markdown(text) == slow
 
 
 _MUTATIONS = ["delete", "empty", "number", "null", "list", "unknown", "answer", "duplicate"]
