@@ -337,12 +337,28 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.file.suffix.lower() == ".zip" and deckpack.is_deck_package(args.file):
         return _import_package(args, out, err)
 
+    from quizapp.core.interchange.messages import ConvertError
+
+    src: Path = args.file
+    output: Path = args.output
     try:
-        return conversion.run_import(args.file, args.output, fmt=args.import_format,
-                                  deck_id=args.deck_id, title=args.title, force=args.force,
-                                  out=out, err=err)
+        result = conversion.import_deck(src, output, fmt=args.import_format,
+                                        deck_id=args.deck_id, title=args.title,
+                                        force=args.force)
     except authoring.AuthoringError as e:
         raise UsageError(str(e)) from None
+    except ConvertError as e:
+        for m in e.messages:
+            err.write(f"{m}\n")
+        err.write(f"quizapp import: nothing written to {output}\n")
+        return EXIT_USAGE
+    for m in conversion.import_messages(result):
+        err.write(f"{m}\n")
+    n = len(result.deck.items)
+    err.write(f"{output}: {n} item{'s' if n != 1 else ''} imported from {src} "
+              f"({result.format_label})"
+              + (f"; {len(result.skipped)} skipped" if result.skipped else "") + "\n")
+    return EXIT_PROBLEMS if result.skipped else EXIT_OK
 
 
 def _import_package(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -419,11 +435,25 @@ def cmd_guide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from quizapp.core.interchange import conversion
 
+    deck: Path = args.deck
     try:
-        return conversion.run_export(args.deck, args.output, fmt=args.export_format,
-                                  force=args.force, out=out, err=err)
+        result = conversion.export_deck(deck, args.output, fmt=args.export_format,
+                                        force=args.force)
     except authoring.AuthoringError as e:
         raise UsageError(str(e)) from None
+    except DeckError as e:
+        for p in e.problems:
+            err.write(f"{p}\n")
+        err.write(f"quizapp export: {deck} has problems; fix them first (quizapp "
+                  f"validate {deck})\n")
+        return EXIT_PROBLEMS
+    for n in result.notes:
+        err.write(f"{n}\n")
+    if result.target is None:
+        out.write(result.text)
+        return EXIT_OK
+    err.write(f"{result.target}: {result.what} from {deck}\n")
+    return EXIT_OK
 
 
 def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from quizapp.core import authoring, deckfile
-from quizapp.core.interchange import anki_package, building, conversion
+from quizapp.core.interchange import anki_package, anki_text, building, conversion
 from quizapp.core.interchange.anki_package import is_package_name, looks_like_package, parse_apkg
 from quizapp.core.interchange.items import ParsedFile
 from quizapp.core.interchange.messages import ConvertError
@@ -234,9 +234,8 @@ def build_deck(parsed: ParsedFile, file: str, monkeypatch: pytest.MonkeyPatch
                ) -> building.ImportResult:
     """Run the rest of the import (ids, sources, validation) on a parsed package, the way
     conversion.convert does for a text export."""
-    monkeypatch.setattr(building, "parse_anki", lambda text, f: parsed)
-    return building.build_deck("", file, "anki", [], None, deck_id=None, title=None,
-                               out_path=None, today=TODAY)
+    return building.build_deck(parsed, file, anki_text.IMPORTER, [], None, deck_id=None,
+                               title=None, out_path=None, today=TODAY)
 
 
 @pytest.fixture(autouse=True)

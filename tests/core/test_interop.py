@@ -8,6 +8,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -701,12 +702,12 @@ def test_anki_export_carries_pictures_in_a_media_folder(tmp_path: Path) -> None:
                          encoding="utf-8")
     out = tmp_path / "out" / "notes.tsv"
     out.parent.mkdir()
-    err = io.StringIO()
-    assert conversion.run_export(deck_file, str(out), out=io.StringIO(), err=err) == 0
+    code, _, err = run("export", str(deck_file), "-o", str(out))
+    assert code == 0
     media = tmp_path / "out" / "notes-media"
     assert (media / "test-deck-img.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
     assert "<img src='test-deck-img.png'>" in out.read_text(encoding="utf-8")
-    assert "1 picture copied to" in err.getvalue() and "collection.media" in err.getvalue()
+    assert "1 picture copied to" in err and "collection.media" in err
 
 
 def test_export_notes_name_the_line_of_items_with_images(tmp_path: Path) -> None:
@@ -1628,7 +1629,9 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
             "type": "flashcard", "front": f"q{i}", "back": ""}, f"bad-{i}"))
     parsed.items.append(ImportedItem(200, "question ok", {
         "type": "flashcard", "front": "ok", "back": "fine"}, "ok"))
-    monkeypatch.setattr(building, "parse_gift", lambda text, f: parsed)
+    monkeypatch.setattr(registry, "IMPORTERS", tuple(
+        replace(i, parse=lambda text, f: parsed) if i.key == "gift" else i
+        for i in registry.IMPORTERS))
     parses = []
     real_parse = deckfile.parse_data
 

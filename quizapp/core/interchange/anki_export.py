@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import shutil
 from pathlib import Path
 
 from quizapp.core.interchange.exporting import export_order, with_objective
+from quizapp.core.interchange.formats import Exporter
 from quizapp.core.interchange.markup import markdown_to_html
 from quizapp.core.interchange.teaching import objective_suffix
 from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Item, Question
@@ -137,3 +139,12 @@ def export_anki(deck: Deck, media: Path | None = None) -> tuple[str, list[str]]:
                      f"{media}: copy {'them' if len(copied) != 1 else 'it'} into Anki's "
                      "collection.media folder (Tools > Check Media shows where) before importing")
     return "\n".join(rows) + "\n", notes
+
+
+def _write(deck: Deck, media: Path | None, today: _dt.date | None) -> tuple[str, list[str]]:
+    return export_anki(deck, media)
+
+
+EXPORTER = Exporter(key="anki", what="Anki notes (tab-separated, HTML)",
+                    suffixes=(".tsv", ".csv", ".txt"),  # Anki itself exports notes as .txt
+                    write=_write, takes_media=True)

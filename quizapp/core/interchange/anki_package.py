@@ -71,6 +71,7 @@ from quizapp.core.interchange.columns import (
     SOURCE_NAMES,
     pick,
 )
+from quizapp.core.interchange.formats import Importer
 from quizapp.core.interchange.items import MAX_TAG, MAX_TEXT, ParsedFile
 from quizapp.core.interchange.messages import ConvertError, Message
 
@@ -784,3 +785,13 @@ def parse_apkg(data: bytes | IO[bytes], file: str) -> ParsedFile:
         name, raw = _collection_bytes(zf, file)
     with _database(raw, name, file) as conn:
         return _convert_notes(conn, name, file)
+
+
+def sniff_bytes(name: str, head: bytes) -> bool:
+    """A zip archive, or a file named ``.apkg`` or ``.colpkg``."""
+    return looks_like_package(head) or is_package_name(name)
+
+
+IMPORTER = Importer(key="apkg", name="Anki package", suffixes=PACKAGE_SUFFIXES, unit="note",
+                    binary=True, sniff_bytes=sniff_bytes, parse_binary=parse_apkg,
+                    also=("anki",))

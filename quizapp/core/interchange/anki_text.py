@@ -6,6 +6,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from quizapp.core.authoring import (
@@ -36,6 +37,8 @@ from quizapp.core.interchange.csv_questions import (
     split_tags,
     unknown_header_reason,
 )
+from quizapp.core.interchange.formats import Guess, Importer
+from quizapp.core.interchange.gift import GIFT_BRACES
 from quizapp.core.interchange.items import (
     MAX_TEXT,
     ImportedItem,
@@ -45,7 +48,14 @@ from quizapp.core.interchange.items import (
 )
 from quizapp.core.interchange.markup import HTML_HINT, field_to_markdown
 from quizapp.core.interchange.messages import ConvertError, Message
-from quizapp.core.interchange.records import Record, anki_header, csv_records, sniff_separator
+from quizapp.core.interchange.records import (
+    SNIFF,
+    Record,
+    anki_header,
+    csv_records,
+    sniff_separator,
+    tab_separated,
+)
 from quizapp.core.interchange.teaching import split_objective
 
 _KNOWN_LIST = ("Front (or Question, Term), Back (or Answer, Definition), Extra (or Explanation, "
@@ -419,3 +429,34 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
         if source:
             data["source"] = source
         out.items.append(ImportedItem(line, f"cloze c{n}", data, f"anki-{base_hash}-c{n}"))
+
+
+ANKI_HINT = re.compile(r"^(tags:|#(separator|html|columns|tags|deck|notetype|guid column|"
+                       r"tags column|notetype column|deck column):)", re.I)
+
+
+def sniff(name: str, text: str) -> Guess | None:
+    """A ``.csv`` or ``.tsv`` name; else Anki's own header lines; else tab-separated lines
+    (even with GIFT-like answer braces in them), any tab, or a first line of column names."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return Guess(100, f"from the {suffix} suffix")
+    if ANKI_HINT.match(text):
+        return Guess(90, "header")  # Anki's own header lines: no doubt left
+    head = text[:200_000]
+    if GIFT_BRACES.search(head) and tab_separated(head):
+        return Guess(45, "from the tab-separated lines, despite answer braces such as {=...}")
+    if "\t" in text:
+        return Guess(30, "from the tabs between fields")
+    first = next((ln for ln in head.split("\n", 50) if ln.strip()), "")
+    for sep in SNIFF:
+        rec = next(csv_records(first, sep), None)
+        if rec is not None and len(rec.fields) >= 2 and (
+                looks_like_header(rec.fields)
+                or isinstance(mcq_columns(rec.fields), McqColumns)):
+            return Guess(20, "from a first line of column names")
+    return None
+
+
+IMPORTER = Importer(key="anki", name="Anki text export", suffixes=(".txt", ".csv", ".tsv"),
+                    unit="note", sniff=sniff, parse=parse_anki)

@@ -18,9 +18,8 @@ from quizapp.core.authoring import (
     title_for,
 )
 from quizapp.core.deckfile import DeckError
-from quizapp.core.interchange.anki_text import parse_anki
-from quizapp.core.interchange.gift import parse_gift
-from quizapp.core.interchange.items import FORMAT_NAMES, SOURCE_KEY, Format, ParsedFile
+from quizapp.core.interchange.formats import Importer
+from quizapp.core.interchange.items import SOURCE_KEY, ParsedFile
 from quizapp.core.interchange.messages import ConvertError, Message
 from quizapp.core.model import Deck
 
@@ -31,35 +30,26 @@ class ImportResult:
 
     text: str
     deck: Deck
-    format: Format
+    format: str  # the key of the format it was read as
     skipped: list[Message]
     warnings: list[Message]
-    format_name: str = ""  # what the file was, if not FORMAT_NAMES[format]
-
-    @property
-    def format_label(self) -> str:
-        return self.format_name or FORMAT_NAMES[self.format]
+    format_name: str = ""  # what the file was, if not the format's own name
+    format_label: str = ""  # what the file was, as the messages say it
 
 
 _ALL_PROBLEMS = 1 << 62  # the converted deck is validated with no limit on problems
 
 
-def build_deck(text: str, file: str, kind: Format, warnings: list[Message],
-                hint: Message | None, *, deck_id: str | None, title: str | None,
-                out_path: Path | None, today: _dt.date | None,
-                parsed: ParsedFile | None = None) -> ImportResult:
-    if parsed is not None:
-        pass  # an Anki package, already read by quizapp.core.interchange.anki_package.parse_apkg
-    elif kind == "moodle":
-        from quizapp.core.interchange.moodle_xml import parse_moodle_xml
-
-        parsed = parse_moodle_xml(text, file)
-    else:
-        parsed = parse_anki(text, file) if kind == "anki" else parse_gift(text, file)
+def build_deck(parsed: ParsedFile, file: str, kind: Importer, warnings: list[Message],
+               hint: Message | None, *, deck_id: str | None, title: str | None,
+               out_path: Path | None, today: _dt.date | None) -> ImportResult:
+    """The items a format's parser made of ``file`` -> a deck, checked by the loader's rules
+    once (the items that fail are left out together, each with its message), and its YAML.
+    Raises :class:`ConvertError` when no item is left."""
     warnings += parsed.warnings
     skipped = list(parsed.skipped)
     if not parsed.items:
-        what = parsed.unit or ("note" if kind in ("anki", "apkg") else "question")
+        what = parsed.unit or kind.unit
         raise ConvertError([*skipped, Message(file, 1, f"nothing to import: no {what} could "
                                               "be converted")])
     out = out_path or Path(Path(file).stem + ".yaml")
@@ -67,7 +57,7 @@ def build_deck(text: str, file: str, kind: Format, warnings: list[Message],
     ttl = title or parsed.title or title_for(Path(file))
     date = (today or _dt.date.today()).isoformat()
     name = Path(file).name
-    fmt_name = parsed.format_name or FORMAT_NAMES[kind]
+    fmt_name = parsed.format_name or kind.name
     items = list(parsed.items)
     # Each round validates the deck once, with every problem reported: the items that fail
     # are left out together, so a second round (to get the deck without them) is the last
@@ -133,8 +123,8 @@ def build_deck(text: str, file: str, kind: Format, warnings: list[Message],
                                  > len({it.line for it in items})):
             warnings.append(Message(hint.file, hint.line, hint.text, warning=True))
         warnings.sort(key=lambda s: s.line)
-        return ImportResult(yaml_text, deck, kind, skipped, warnings,
-                            parsed.format_name or "")
+        return ImportResult(yaml_text, deck, kind.key, skipped, warnings,
+                            parsed.format_name or "", fmt_name)
     raise ConvertError([Message(file, 1, "internal error: could not build a valid deck")])
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from quizapp.core.authoring import (
     short_hash,
     slugify,
 )
+from quizapp.core.interchange.formats import Guess, Importer
 from quizapp.core.interchange.items import (
     ImportedItem,
     ParsedFile,
@@ -25,6 +27,7 @@ from quizapp.core.interchange.markup import (
     plain_to_markdown,
 )
 from quizapp.core.interchange.messages import Message
+from quizapp.core.interchange.records import tab_separated
 from quizapp.core.interchange.teaching import add_teaching, split_objective
 
 # Private-use placeholders for escaped characters while a GIFT question is taken apart.
@@ -260,3 +263,24 @@ def _gift_question(out: ParsedFile, file: str, line: int, text: str) -> None:
     if not base or not base[0].isalnum():
         base = "gift-" + short_hash(gift_identity(data))
     out.items.append(ImportedItem(line, what, data, base))
+
+
+GIFT_STRONG = re.compile(r"^\s*(::|\$CATEGORY:|// question: )", re.M)
+GIFT_BRACES = re.compile(r"\{\s*(=|~|T\s*[}#]|F\s*[}#]|TRUE\s*[}#]|FALSE\s*[}#])")
+
+
+def sniff(name: str, text: str) -> Guess | None:
+    """A ``.gift`` name; else ``::name::`` titles or ``$CATEGORY`` lines; else answer braces
+    such as ``{=...}`` or ``{T}`` in lines that are not mostly tab-separated."""
+    if Path(name).suffix.lower() == ".gift":
+        return Guess(100, "from the .gift suffix")
+    head = text[:200_000]
+    if GIFT_STRONG.search(head):
+        return Guess(60, "from GIFT question names (::name::) or $CATEGORY lines")
+    if GIFT_BRACES.search(head) and not tab_separated(head):
+        return Guess(50, "from answer braces such as {=...} or {T}")
+    return None
+
+
+IMPORTER = Importer(key="gift", name="Moodle GIFT file", suffixes=(".gift",), unit="question",
+                    sniff=sniff, parse=parse_gift)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from pathlib import Path
 
 from quizapp.core.authoring import (
     AuthoringError,
@@ -15,6 +16,7 @@ from quizapp.core.interchange.exporting import (
     pictures_of,
     with_objective,
 )
+from quizapp.core.interchange.formats import Exporter
 from quizapp.core.interchange.gift import WEIGHT
 from quizapp.core.interchange.teaching import objective_suffix
 from quizapp.core.model import Deck, Flashcard, Question
@@ -112,3 +114,10 @@ def export_gift(deck: Deck, today: _dt.date | None = None) -> tuple[str, list[st
 
 
 # --------------------------------------------------------------------------- commands
+
+
+def _write(deck: Deck, media: Path | None, today: _dt.date | None) -> tuple[str, list[str]]:
+    return export_gift(deck, today)
+
+
+EXPORTER = Exporter(key="gift", what="GIFT questions", suffixes=(".gift",), write=_write)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from quizapp.core.authoring import (
     FlowList,
@@ -22,11 +22,6 @@ MAX_OPTIONS = 10
 SOURCE_KEY = "imported"
 
 
-Format = Literal["anki", "gift", "moodle", "apkg"]
-FORMAT_NAMES = {"anki": "Anki text export", "gift": "Moodle GIFT file",
-                "moodle": "Moodle XML file", "apkg": "Anki package"}
-
-
 @dataclass
 class ImportedItem:
     """One converted item, before it is checked: where it came from and what it is."""
@@ -39,14 +34,16 @@ class ImportedItem:
 
 @dataclass
 class ParsedFile:
-    kind: Format
+    """What a format's parser made of one file: the items and every message about it."""
+
+    kind: str  # the key of the format (its Importer's)
     items: list[ImportedItem] = field(default_factory=list)
     skipped: list[Message] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
     title: str | None = None
     tags: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # key -> citation, from a column
-    format_name: str | None = None  # what the file is, when FORMAT_NAMES[kind] would mislead
+    format_name: str | None = None  # what the file is, when the format's name would mislead
     unit: str | None = None  # what one converted thing is called in messages ("row")
 
 

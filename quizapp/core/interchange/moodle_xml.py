@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
 from quizapp.core.authoring import FlowList, short_hash, slugify
+from quizapp.core.interchange.formats import Guess, Importer
 from quizapp.core.interchange.items import (
     ImportedItem,
     ParsedFile,
@@ -234,3 +236,16 @@ def _question(out: ParsedFile, file: str, q: ET.Element, qtype: str) -> None:
     if not base or not base[0].isalnum():
         base = "moodle-" + short_hash(gift_identity(data))
     out.items.append(ImportedItem(line, what, data, base))
+
+
+def sniff(name: str, text: str) -> Guess | None:
+    """An XML document whose root is ``<quiz>``; else a ``.xml`` name."""
+    if looks_like_moodle_xml(text):
+        return Guess(80, "header")
+    if Path(name).suffix.lower() == ".xml":
+        return Guess(70, "from the .xml suffix")
+    return None
+
+
+IMPORTER = Importer(key="moodle", name="Moodle XML file", suffixes=(".xml",), unit="question",
+                    sniff=sniff, parse=parse_moodle_xml)

@@ -188,3 +188,11 @@ def _anki_meta_value(meta: AnkiMeta, key: str, value: str, file: str, line: int,
                                     "1, 2, 3 ...)", warning=True))
             return
         setattr(meta, key.replace(" column", "_col"), n)
+
+
+def tab_separated(text: str) -> bool:
+    """Whether most lines have a tab after some text, as the notes of an Anki export do (the
+    answers of a GIFT file are indented with tabs, which does not count)."""
+    lines = [ln for ln in text[:200_000].split("\n")
+             if ln.strip() and not ln.lstrip().startswith(("//", "#"))][:500]
+    return bool(lines) and sum(1 for ln in lines if re.search(r"\S\t", ln)) >= 0.8 * len(lines)

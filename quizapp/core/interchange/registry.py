@@ -1,81 +1,106 @@
-"""The formats quizapp reads and writes, and format detection."""
+"""The formats quizapp reads and writes, and format detection: the one place that decides
+what a file is. Adding a format means adding its module and one line here."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from quizapp.core.interchange.anki_text import looks_like_header
-from quizapp.core.interchange.csv_questions import McqColumns, mcq_columns
-from quizapp.core.interchange.items import FORMAT_NAMES, Format
+from quizapp.core.interchange import (
+    anki_export,
+    anki_package,
+    anki_text,
+    gift,
+    gift_export,
+    moodle_xml,
+)
+from quizapp.core.interchange.formats import Exporter, Guess, Importer
 from quizapp.core.interchange.messages import Message
-from quizapp.core.interchange.records import SNIFF, csv_records
 
-_GIFT_STRONG = re.compile(r"^\s*(::|\$CATEGORY:|// question: )", re.M)
-_GIFT_BRACES = re.compile(r"\{\s*(=|~|T\s*[}#]|F\s*[}#]|TRUE\s*[}#]|FALSE\s*[}#])")
-_ANKI_HINT = re.compile(r"^(tags:|#(separator|html|columns|tags|deck|notetype|guid column|"
-                        r"tags column|notetype column|deck column):)", re.I)
-
-
-def _tab_separated(text: str) -> bool:
-    """Whether most lines have a tab after some text, as the notes of an Anki export do (the
-    answers of a GIFT file are indented with tabs, which does not count)."""
-    lines = [ln for ln in text[:200_000].split("\n")
-             if ln.strip() and not ln.lstrip().startswith(("//", "#"))][:500]
-    return bool(lines) and sum(1 for ln in lines if re.search(r"\S\t", ln)) >= 0.8 * len(lines)
+IMPORTERS: tuple[Importer, ...] = (
+    anki_package.IMPORTER,  # binary: tried on the first bytes, before any decoding
+    anki_text.IMPORTER,
+    gift.IMPORTER,
+    moodle_xml.IMPORTER,
+)
+EXPORTERS: tuple[Exporter, ...] = (
+    anki_export.EXPORTER,
+    gift_export.EXPORTER,
+)
 
 
-def guess_format(name: str, text: str) -> tuple[Format | None, str]:
-    """(format, how it was guessed) for an import file, from its name and content."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".gift":
-        return "gift", "from the .gift suffix"
-    if suffix in (".csv", ".tsv"):
-        return "anki", f"from the {suffix} suffix"
-    if _ANKI_HINT.match(text):
-        return "anki", "header"  # Anki's own header lines: no doubt left
-    from quizapp.core.interchange.moodle_xml import looks_like_moodle_xml
-
-    if looks_like_moodle_xml(text):
-        return "moodle", "header"  # an XML document whose root is <quiz>
-    if suffix == ".xml":
-        return "moodle", "from the .xml suffix"
-    head = text[:200_000]
-    if _GIFT_STRONG.search(head):
-        return "gift", "from GIFT question names (::name::) or $CATEGORY lines"
-    if _GIFT_BRACES.search(head):
-        if _tab_separated(head):
-            return "anki", "from the tab-separated lines, despite answer braces such as {=...}"
-        return "gift", "from answer braces such as {=...} or {T}"
-    if "\t" in text:
-        return "anki", "from the tabs between fields"
-    first = next((ln for ln in head.split("\n", 50) if ln.strip()), "")
-    for sep in SNIFF:
-        rec = next(csv_records(first, sep), None)
-        if rec is not None and len(rec.fields) >= 2 and (
-                looks_like_header(rec.fields)
-                or isinstance(mcq_columns(rec.fields), McqColumns)):
-            return "anki", "from a first line of column names"
-    return None, ""
+def importer(key: str) -> Importer | None:
+    """The importer whose ``--format`` value is ``key``."""
+    return next((i for i in IMPORTERS if i.key == key), None)
 
 
-def detect_format(name: str, text: str) -> Format | None:
-    """Guess the format of an import file from its name and content."""
-    return guess_format(name, text)[0]
+def import_suffixes() -> tuple[str, ...]:
+    """Every file ending some importer accepts (for a file dialog's filter)."""
+    return tuple(dict.fromkeys(s for i in IMPORTERS for s in i.suffixes))
 
 
-def guess_hint(file: str, text: str, kind: Format, how: str) -> Message | None:
+def binary_importer(fmt: str, name: str, head: bytes) -> Importer | None:
+    """The binary format (an Anki package) to read this file as, before it is decoded: the one
+    asked for with ``fmt``, or one whose sniffer recognises the name or the first bytes when
+    ``fmt`` is ``auto`` or one of its ``also`` values."""
+    for imp in IMPORTERS:
+        if imp.binary and imp.sniff_bytes is not None and (
+                fmt == imp.key or (fmt in ("auto", *imp.also) and imp.sniff_bytes(name, head))):
+            return imp
+    return None
+
+
+def guess_format(name: str, text: str) -> tuple[Importer | None, str]:
+    """(format, how it was guessed) for a text import file, from its name and content: the
+    text format whose sniffer is surest."""
+    best: tuple[Guess, Importer] | None = None
+    for imp in IMPORTERS:
+        guess = imp.sniff(name, text) if imp.sniff is not None else None
+        if guess is not None and (best is None or guess.score > best[0].score):
+            best = (guess, imp)
+    return (best[1], best[0].how) if best else (None, "")
+
+
+def detect_format(name: str, text: str) -> str | None:
+    """Guess the format (its ``--format`` value) of an import file from its name and content."""
+    found = guess_format(name, text)[0]
+    return found.key if found else None
+
+
+_OTHER = {"anki": "gift", "gift": "anki"}  # text formats that are easily taken for each other
+
+
+def guess_hint(file: str, text: str, kind: Importer, how: str) -> Message | None:
     """The hint to give if most of a file fails in the guessed format, when the other format
     is plausible too (tabs after text for Anki; GIFT names or answer braces for GIFT)."""
-    if kind == "moodle":
+    other_key = _OTHER.get(kind.key)
+    other = importer(other_key) if other_key else None
+    if other is None:
         return None
-    other: Format = "gift" if kind == "anki" else "anki"
     head = text[:200_000]
-    if other == "anki" and not re.search(r"\S\t", head):
+    if other.key == "anki" and not re.search(r"\S\t", head):
         return None
-    if other == "gift" and not (_GIFT_STRONG.search(head) or _GIFT_BRACES.search(head)):
+    if other.key == "gift" and not (gift.GIFT_STRONG.search(head)
+                                    or gift.GIFT_BRACES.search(head)):
         return None
-    article = "an" if other == "anki" else "a"
-    return Message(file, 1, f"the format was guessed as {FORMAT_NAMES[kind]} ({how}) and most "
+    article = "an" if other.key == "anki" else "a"
+    return Message(file, 1, f"the format was guessed as {kind.name} ({how}) and most "
                    f"of the file could not be converted; if it is {article} "
-                   f"{FORMAT_NAMES[other]}, import it again with --format {other}")
+                   f"{other.name}, import it again with --format {other.key}")
+
+
+def exporter_for(output: str, fmt: str) -> Exporter:
+    """The export format asked for with ``fmt``, or (``auto``) the one the output's name ends
+    with. Raises ValueError with the message for the user."""
+    keys = [e.key for e in EXPORTERS]
+    for exp in EXPORTERS:
+        if fmt == exp.key:
+            return exp
+    if fmt != "auto":
+        raise ValueError(f"unknown format {fmt!r} (expected {' or '.join(keys)})")
+    suffix = Path(output).suffix.lower()
+    for exp in EXPORTERS:
+        if suffix in exp.suffixes:
+            return exp
+    raise ValueError("cannot tell the export format from the file name; add "
+                     + " or ".join(f"--format {k}" for k in keys))
