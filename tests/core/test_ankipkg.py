@@ -20,6 +20,7 @@ import pytest
 from quizapp.core import authoring, deckfile
 from quizapp.core.interchange import anki_package, anki_text, building, conversion
 from quizapp.core.interchange.anki_package import is_package_name, looks_like_package, parse_apkg
+from quizapp.core.interchange.anki_text import parse_anki
 from quizapp.core.interchange.items import ParsedFile
 from quizapp.core.interchange.messages import ConvertError
 from quizapp.core.model import Flashcard
@@ -450,6 +451,34 @@ def test_note_problems_are_reported_like_in_a_text_export() -> None:
         "never closed with }}",
         "bad.apkg:7: cannot convert note 7 (nid:1500000006000): a cloze deletion {{c...:: is "
         "never closed with }}"]
+
+
+def test_every_message_about_a_note_names_it_by_position_and_note_id() -> None:
+    """The messages are built with the note's label (they used to be rewritten afterwards by
+    matching their English beginnings): skipped cloze cards, dropped tags, a stray '}}'."""
+    long_tag = "t" * 61
+    notes = [Note(CLOZE, ["{{c1::kept}} and {{c2:: }}", ""], tags=f"ok {long_tag}"),
+             Note(CLOZE, ["{{c1::a}} b}}", ""])]
+    p = parse_apkg(Package(notes).apkg(), "x.apkg")
+    assert [it.what for it in p.items] == ["note 1 (nid:1500000000000), cloze c1",
+                                           "note 2 (nid:1500000001000), cloze c1"]
+    assert [str(m) for m in p.skipped] == [
+        "x.apkg:1: cannot convert note 1 (nid:1500000000000), cloze c2: the hidden part is "
+        "empty"]
+    assert [str(m) for m in p.warnings] == [
+        f"x.apkg:1: warning: note 1 (nid:1500000000000): tag '{long_tag[:30]}...' dropped: "
+        "tags are at most 60 characters",
+        "x.apkg:2: warning: note 2 (nid:1500000001000): a '}}' is left over after a cloze "
+        "deletion, which may have ended early (braces such as {2^{n}} inside a cloze need a "
+        "space: {2^{n} }); check this card"]
+    # The same notes in a text export: the line names them, so the messages do not repeat it.
+    text = f"#notetype:Cloze\n{{{{c1::kept}}}} and {{{{c2:: }}}}\t\t{long_tag}\n"
+    r = parse_anki(text, "x.txt")
+    assert [it.what for it in r.items] == ["cloze c1"]
+    assert [str(m) for m in r.skipped] == [
+        "x.txt:2: cannot convert cloze c2: the hidden part is empty"]
+    assert [str(m) for m in r.warnings] == [
+        f"x.txt:2: warning: tag '{long_tag[:30]}...' dropped: tags are at most 60 characters"]
 
 
 def test_damaged_note_type_json_falls_back_to_field_order(tmp_path: Path) -> None:

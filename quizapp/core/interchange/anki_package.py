@@ -616,27 +616,6 @@ def _mapping(model: _Model | None, nfields: int) -> _Mapping:
 # --------------------------------------------------------------------------- notes
 
 
-def _relabel(out: ParsedFile, counts: tuple[int, int, int], n: int, nid: int | None) -> None:
-    """Name the note in what :func:`anki_note` added for it: ``note N (nid:ID)``."""
-    ref = f"note {n}" + (f" (nid:{nid})" if nid is not None else "")
-    skipped, warned, made = counts
-    for i in range(skipped, len(out.skipped)):
-        m = out.skipped[i]
-        text = m.text
-        if text.startswith("cannot convert note: "):
-            text = f"cannot convert {ref}: " + text[len("cannot convert note: "):]
-        elif text.startswith("cannot convert "):
-            text = f"cannot convert {ref}, " + text[len("cannot convert "):]
-        else:
-            text = f"{ref}: {text}"
-        out.skipped[i] = Message(m.file, m.line, text, m.warning, m.column)
-    for i in range(warned, len(out.warnings)):
-        m = out.warnings[i]
-        out.warnings[i] = Message(m.file, m.line, f"{ref}: {m.text}", m.warning, m.column)
-    for item in out.items[made:]:
-        item.what = ref if item.what == "note" else f"{ref}, {item.what}"
-
-
 def _note_decks(conn: sqlite3.Connection, tables: set[str]) -> dict[int, int]:
     """note id -> the deck of its first card (the original deck of a card in a filtered one)."""
     if "cards" not in tables:
@@ -706,17 +685,19 @@ def _convert_notes(conn: sqlite3.Connection, name: str, file: str) -> ParsedFile
             tag = slugify(deck.split("::")[-1], MAX_TAG)
             if tag and tag not in tags:
                 tags.append(tag)
-        counts = (len(out.skipped), len(out.warnings), len(out.items))
-        _one_note(out, file, n, model, values, tags, _text(guid), ignored_told, mid)
-        _relabel(out, counts, n, nid)
+        label = f"note {n}" + (f" (nid:{nid})" if nid is not None else "")
+        _one_note(out, file, n, label, model, values, tags, _text(guid), ignored_told, mid)
     out.title = _deck_title([d for d in used_decks if d])
     return out
 
 
-def _one_note(out: ParsedFile, file: str, n: int, model: _Model | None, values: list[str],
-              tags: list[str], guid: str, ignored_told: set[int | None], mid: int | None) -> None:
+def _one_note(out: ParsedFile, file: str, n: int, label: str, model: _Model | None,
+              values: list[str], tags: list[str], guid: str, ignored_told: set[int | None],
+              mid: int | None) -> None:
+    """Convert the ``n``-th note of the package; every message names it by ``label``
+    (``note N (nid:ID)``: its position, and the id Anki's browser finds with ``nid:ID``)."""
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, n, f"cannot convert note: {reason}"))
+        out.skipped.append(Message(file, n, f"cannot convert {label}: {reason}"))
 
     notetype = model.name if model else ""
     first = values[0] if values else ""
@@ -724,7 +705,8 @@ def _one_note(out: ParsedFile, file: str, n: int, model: _Model | None, values: 
             "occlusion" not in notetype.lower()):
         notetype = "Image Occlusion"  # a stock Image Occlusion note type, renamed or translated
     if "occlusion" in notetype.lower() or OCCLUSION.search(first):
-        anki_note(out, file, AnkiNote(n, first, tags=tags, notetype=notetype), True)  # skipped
+        anki_note(out, file, AnkiNote(n, first, tags=tags, notetype=notetype, label=label),
+                  True)  # skipped
         return
     m = _mapping(model, len(values))
     if m.problem:
@@ -763,12 +745,12 @@ def _one_note(out: ParsedFile, file: str, n: int, model: _Model | None, values: 
                 (m.front, "front"), (m.back, "explanation" if cloze_kind else "back"),
                 (m.extra, "explanation"), (m.source, "source")) if i >= 0)
             out.warnings.append(Message(
-                file, n, "field" + ("s " if len(left) > 1 else " ") +
+                file, n, f"{label}: field" + ("s " if len(left) > 1 else " ") +
                 ", ".join(f"'{f}'" for f in left) + f" of the note type '{model.name}' not "
                 f"imported (this note and others of its type); quizapp keeps {kept}",
                 warning=True))
     note = AnkiNote(n, front, value(m.back), value(m.extra), tags, guid, notetype,
-                 value(m.source), add_reverse)
+                    value(m.source), add_reverse, label)
     anki_note(out, file, note, True)  # Anki keeps every field as HTML
 
 

@@ -83,6 +83,16 @@ class AnkiNote:
     notetype: str = ""
     source: str = ""
     add_reverse: str | None = None  # the "Add Reverse" field, when the file has one
+    label: str = ""  # how messages name the note when its line does not (``note 3 (nid:ID)``)
+
+    def about(self, text: str) -> str:
+        """A message about this note: ``text``, after the note's label when it has one."""
+        return f"{self.label}: {text}" if self.label else text
+
+    def cannot_convert(self, part: str = "") -> str:
+        """The start of a message skipping the note (``part``: one of its cards)."""
+        what = ", ".join(p for p in (self.label, part) if p) or "note"
+        return f"cannot convert {what}"
 
 
 def _optional_reverse(notetype: str) -> bool:
@@ -281,11 +291,11 @@ OCCLUSION = re.compile(r"image-occlusion:", re.I)
 
 def anki_note(out: ParsedFile, file: str, note: AnkiNote, is_html: bool) -> None:
     line = note.line
-    tags = clean_tags(note.tags, file, line, out.warnings)
+    tags = clean_tags(note.tags, file, line, out.warnings, about=note.label)
     nt = note.notetype.lower()
 
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, line, f"cannot convert note: {reason}"))
+        out.skipped.append(Message(file, line, f"{note.cannot_convert()}: {reason}"))
 
     if "occlusion" in nt or OCCLUSION.search(note.front):
         skip("an Image Occlusion note (parts of a picture to uncover) has no text to ask; "
@@ -310,9 +320,9 @@ def anki_note(out: ParsedFile, file: str, note: AnkiNote, is_html: bool) -> None
         media += m3 + m4
         explanation, objective = split_objective("\n\n".join(x for x in (e1, e2) if x))
     if media:
-        out.warnings.append(Message(file, line, f"{', '.join(media)} dropped: quizapp does not "
-                                    "import Anki media (copy a picture beside the deck and set "
-                                    "the item's image field)", warning=True))
+        out.warnings.append(Message(file, line, note.about(
+            f"{', '.join(media)} dropped: quizapp does not import Anki media (copy a picture "
+            "beside the deck and set the item's image field)"), warning=True))
     if not front:
         skip("the front has no text" + (" (only media)" if m1 else ""))
         return
@@ -334,11 +344,11 @@ def anki_note(out: ParsedFile, file: str, note: AnkiNote, is_html: bool) -> None
         data["objective"] = objective
     if tags:
         data["tags"] = FlowList(tags)
-    source = source_key(out, file, line, note.source, is_html)
+    source = source_key(out, file, line, note.source, is_html, about=note.label)
     if source:
         data["source"] = source
     base = "anki-" + short_hash(note.guid if note.guid else front)
-    out.items.append(ImportedItem(line, "note", data, base))
+    out.items.append(ImportedItem(line, note.label or "note", data, base))
 
 
 _CLOZE_TOKEN = re.compile(r"\{\{c\d+::|\}\}")
@@ -374,17 +384,17 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
     extra_raw = note.back or note.extra
     problem, stray = cloze_problems(text_raw)
     if problem:
-        out.skipped.append(Message(file, line, f"cannot convert note: {problem}"))
+        out.skipped.append(Message(file, line, f"{note.cannot_convert()}: {problem}"))
         return
     if stray:
-        out.warnings.append(Message(file, line, "a '}}' is left over after a cloze deletion, "
-                                    "which may have ended early (braces such as {2^{n}} inside "
-                                    "a cloze need a space: {2^{n} }); check this card",
-                                    warning=True))
+        out.warnings.append(Message(file, line, note.about(
+            "a '}}' is left over after a cloze deletion, which may have ended early (braces "
+            "such as {2^{n}} inside a cloze need a space: {2^{n} }); check this card"),
+            warning=True))
     numbers = sorted({int(m.group(1)) for m in _CLOZE.finditer(text_raw)})
     if not numbers:
-        out.skipped.append(Message(file, line, "cannot convert note: a Cloze note with no "
-                                   "{{c1::...}} deletion"))
+        out.skipped.append(Message(file, line, f"{note.cannot_convert()}: a Cloze note with "
+                                   "no {{c1::...}} deletion"))
         return
     explanation, m_extra = (field_to_markdown(extra_raw, is_html) if extra_raw.strip()
                             else ("", []))
@@ -392,8 +402,8 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
     whole, m_text = field_to_markdown(_CLOZE.sub(lambda m: m.group(2), text_raw), is_html)
     media += m_text
     if media:
-        out.warnings.append(Message(file, line, f"{', '.join(media)} dropped: quizapp does not "
-                                    "import Anki media", warning=True))
+        out.warnings.append(Message(file, line, note.about(
+            f"{', '.join(media)} dropped: quizapp does not import Anki media"), warning=True))
     base_hash = short_hash(note.guid if note.guid else whole)
     for n in numbers:
         def hide(m: re.Match[str], n: int = n) -> str:
@@ -409,26 +419,28 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
         answer, answer_media = field_to_markdown(" ".join(
             m.group(2) for m in _CLOZE.finditer(text_raw) if int(m.group(1)) == n), is_html)
         if not answer:
-            out.skipped.append(Message(file, line, f"cannot convert cloze c{n}: the hidden "
-                                       "part is " + ("only media (quizapp does not import Anki "
-                                                     "media)" if answer_media else "empty")))
+            out.skipped.append(Message(file, line, f"{note.cannot_convert(f'cloze c{n}')}: "
+                                       "the hidden part is " + (
+                                           "only media (quizapp does not import Anki media)"
+                                           if answer_media else "empty")))
             continue
         front, _ = field_to_markdown(_CLOZE.sub(hide, text_raw), is_html)
         back, _ = field_to_markdown(_CLOZE.sub(show, text_raw), is_html)
         back = back.replace(_BOLD, "**")
         if not front or not back or too_long(front) or too_long(back):
-            out.skipped.append(Message(file, line, f"cannot convert cloze c{n}: its text is "
-                                       "empty or too long"))
+            out.skipped.append(Message(file, line, f"{note.cannot_convert(f'cloze c{n}')}: "
+                                       "its text is empty or too long"))
             continue
         data: dict[str, Any] = {"type": "flashcard", "front": front, "back": back}
         if explanation and not too_long(explanation):
             data["explanation"] = explanation
         if tags:
             data["tags"] = FlowList(tags)
-        source = source_key(out, file, line, note.source, is_html)
+        source = source_key(out, file, line, note.source, is_html, about=note.label)
         if source:
             data["source"] = source
-        out.items.append(ImportedItem(line, f"cloze c{n}", data, f"anki-{base_hash}-c{n}"))
+        what = ", ".join(p for p in (note.label, f"cloze c{n}") if p)
+        out.items.append(ImportedItem(line, what, data, f"anki-{base_hash}-c{n}"))
 
 
 ANKI_HINT = re.compile(r"^(tags:|#(separator|html|columns|tags|deck|notetype|guid column|"

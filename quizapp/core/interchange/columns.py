@@ -36,8 +36,10 @@ def plain_text(raw: str, is_html: bool) -> str:
     return " ".join(raw.split())
 
 
-def source_key(out: ParsedFile, file: str, line: int, raw: str, is_html: bool) -> str | None:
-    """The key of the deck source for the text of a Source column (declared on first use)."""
+def source_key(out: ParsedFile, file: str, line: int, raw: str, is_html: bool, *,
+               about: str = "") -> str | None:
+    """The key of the deck source for the text of a Source column (declared on first use).
+    ``about`` names the note in the message, when its line does not."""
     citation = plain_text(raw, is_html)
     if not citation:
         return None
@@ -45,7 +47,8 @@ def source_key(out: ParsedFile, file: str, line: int, raw: str, is_html: bool) -
         if known == citation:
             return key
     if len(citation) > 2000:
-        out.warnings.append(Message(file, line, f"source dropped: it is too long "
+        out.warnings.append(Message(file, line, (f"{about}: " if about else "")
+                                    + f"source dropped: it is too long "
                                     f"({len(citation):,} characters; at most 2,000)",
                                     warning=True))
         return None

@@ -51,14 +51,18 @@ def too_long(text: str) -> bool:
     return len(text) > MAX_TEXT
 
 
-def clean_tags(raw: list[str], file: str, line: int, warnings: list[Message]) -> list[str]:
+def clean_tags(raw: list[str], file: str, line: int, warnings: list[Message], *,
+               about: str = "") -> list[str]:
+    """Tags stripped and without duplicates; one that is too long is dropped with a warning
+    (after ``about``, what the message is about, when the line does not say it)."""
     out: list[str] = []
     for t in raw:
         t = t.strip()
         if not t:
             continue
         if len(t) > MAX_TAG:
-            warnings.append(Message(file, line, f"tag '{t[:30]}...' dropped: tags are at most "
+            warnings.append(Message(file, line, (f"{about}: " if about else "")
+                                    + f"tag '{t[:30]}...' dropped: tags are at most "
                                     f"{MAX_TAG} characters", warning=True))
             continue
         if t not in out:
