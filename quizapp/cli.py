@@ -9,14 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
-import quizapp
 from quizapp.core import authoring, deckfile, deckschema, paths
 from quizapp.core.library import (
     DECK_SUFFIXES,
@@ -27,30 +24,13 @@ from quizapp.core.library import (
     load_deck,
 )
 from quizapp.core.problems import DeckError, Problem, read_bytes
+from quizapp.core.versions import version_text
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
     pass
-
-
-def _dist_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def version_text() -> str:
-    import yaml
-
-    return (
-        f"quizapp {quizapp.__version__}\n"
-        f"Python {platform.python_version()}; PyYAML {yaml.__version__}, decks parsed with "
-        f"{deckfile.parser_name()}; PySide6 {_dist_version('PySide6-Essentials')}; "
-        f"fsrs {_dist_version('fsrs')}"
-    )
 
 
 class _VersionAction(argparse.Action):

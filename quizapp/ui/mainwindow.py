@@ -854,7 +854,7 @@ class MainWindow(QMainWindow):
     # -- look ----------------------------------------------------------------------------
 
     def set_theme(self, name: str) -> None:
-        from quizapp.ui.app import apply_look
+        from quizapp.ui.theme import apply_look
 
         self.settings.setValue("view/theme", name)
         self.theme_actions[name].setChecked(True)
@@ -910,7 +910,7 @@ class MainWindow(QMainWindow):
         TextDialog(self, "quizapp user guide", "", source=path).exec()
 
     def show_about(self) -> None:
-        from quizapp.cli import version_text
+        from quizapp.core.versions import version_text
 
         text = (f"## quizapp {quizapp.__version__}\n\nOffline flashcards, quizzes and clinical "
                 "vignettes for medicine.\n\n"
