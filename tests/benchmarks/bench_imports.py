@@ -80,7 +80,7 @@ def bench_hostile_packages(tmp: Path) -> None:
     from quizapp.core.ankipkg import parse_apkg
     from quizapp.core.interop import ConvertError
 
-    from tests.core.test_ankipkg import NOTES_SQL, hostile_schema
+    from tests.core.test_interchange_anki_package import NOTES_SQL, hostile_schema
 
     print("Hostile Anki packages: time to refuse (each must be < 1 s)")
     cases = {
