@@ -77,9 +77,8 @@ def bench_hostile_packages(tmp: Path) -> None:
     the generated columns cost 39-47 s and 4-5 GB before the schema was inspected)."""
     import time
 
-    from quizapp.core.ankipkg import parse_apkg
-    from quizapp.core.interop import ConvertError
-
+    from quizapp.core.interchange.anki_package import parse_apkg
+    from quizapp.core.interchange.messages import ConvertError
     from tests.core.test_interchange_anki_package import NOTES_SQL, hostile_schema
 
     print("Hostile Anki packages: time to refuse (each must be < 1 s)")
