@@ -114,3 +114,17 @@ def test_the_deck_name_rules_of_an_import(tmp_path: Path) -> None:
     assert with_deck_suffix(Path("a/deck")) == Path("a/deck.yaml")
     assert with_deck_suffix(Path("a/deck.v2")) == Path("a/deck.v2.yaml")
     assert with_deck_suffix(Path("a/deck.YML")) == Path("a/deck.YML")
+
+
+def test_the_command_line_offers_every_registered_format() -> None:
+    """The CLI keeps its --format choices literal (so that `quizapp validate` does not import
+    every format): they must name exactly the registered formats."""
+    from quizapp.cli import build_parser
+
+    parser = build_parser()
+    for imp in registry.IMPORTERS:
+        args = parser.parse_args(["import", "in.x", "-o", "out.yaml", "--format", imp.key])
+        assert args.import_format == imp.key
+    for exp in registry.EXPORTERS:
+        args = parser.parse_args(["export", "d.yaml", "-o", "out.x", "--format", exp.key])
+        assert args.export_format == exp.key

@@ -45,5 +45,19 @@ other ``--format``.
 Export (``quizapp export``) writes Anki notes (tab-separated, HTML, with header lines; a note
 type column when a flashcard is reversible) or GIFT.
 
-Nothing here imports Qt; every problem with an input names its file and line.
+Nothing here imports Qt or prints; every problem with an input names its file and line.
+
+Where things are (adding a format means adding one module and one line in ``registry``):
+
+* ``conversion``: ``convert``/``convert_path`` (a file -> deck YAML), ``import_deck`` and
+  ``export_deck``, which ``quizapp import``/``export`` and File > Import all run;
+* ``registry``: the formats, and format detection (each format's sniffer; the surest wins);
+* ``formats``: the ``Importer``/``Exporter`` interface every format module fills in;
+* one module per format: ``anki_text`` (with ``csv_questions`` for question banks),
+  ``gift``, ``moodle_xml``, ``anki_package``; ``anki_export``, ``gift_export``;
+* shared helpers: ``messages`` (``Message``, ``ConvertError``), ``reading`` (regular files,
+  limits, decoding), ``markup`` (HTML <-> Markdown), ``records`` (delimited text),
+  ``columns`` (column names), ``items`` (a converted item; tags, graded options),
+  ``teaching`` (explanations and objectives), ``exporting`` (option order, pictures),
+  ``building`` (items -> a checked deck and its YAML).
 """
