@@ -184,3 +184,10 @@ def test_the_import_graph_checks_find_what_they_look_for(tmp_path: Path) -> None
     assert sorted(f"{m} -> {n}" for m, ns in edges.items() for n in ns) == [
         "quizapp.cli -> quizapp.ui.a", "quizapp.ui.a -> quizapp.cli",
         "quizapp.ui.b -> quizapp.tools", "quizapp.ui.b -> quizapp.ui.a"]
+
+
+def test_each_format_module_stays_small() -> None:
+    """core/interchange is one module per job: none grows back into a 2,700-line interop.py."""
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines())
+             for p in (ROOT / "core" / "interchange").glob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 800} == {}
