@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from quizapp.core import authoring, deckfile, deckschema, paths
+from quizapp.core import authoring, deckschema, paths
 from quizapp.core.library import (
     DECK_SUFFIXES,
     DeckCache,
@@ -23,7 +23,7 @@ from quizapp.core.library import (
     find_deck_files,
     load_deck,
 )
-from quizapp.core.problems import DeckError, Problem, read_bytes
+from quizapp.core.problems import DeckError, Problem
 from quizapp.core.versions import version_text
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -233,14 +233,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _warnings(r: LoadResult) -> list[Problem]:
     """Warnings for one checked file (text YAML would change silently, missing explanations)."""
-    if any(p.line == 0 for p in r.problems):  # unreadable: nothing more to say
-        return []
-    try:
-        text = deckfile.decode(read_bytes(r.path))
-    except Exception:  # unreadable or not UTF-8: its error is reported already
-        return []
-    name = r.problems[0].file if r.problems else str(r.path)
-    return authoring.deck_warnings(text, r.deck, name)
+    return authoring.file_warnings(r.path, r.deck, r.problems)
 
 
 def _deck_stats(r: LoadResult) -> authoring.DeckStats:

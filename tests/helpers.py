@@ -1,6 +1,19 @@
-"""Shared test data: a small valid deck covering every item kind."""
+"""Shared test data (a small valid deck covering every item kind) and the size of property
+runs."""
 
 from __future__ import annotations
+
+import os
+
+#: ``QUIZAPP_TEST_SCALE=full`` (CI) runs every property-based test at its full size; plain
+#: ``pytest`` (the quick loop) runs a fifth of the examples, so that it stays well under 30 s.
+FULL = os.environ.get("QUIZAPP_TEST_SCALE", "") == "full"
+
+
+def examples(full: int) -> int:
+    """How many examples a hypothesis test runs: ``full`` in CI, a fifth in the quick loop."""
+    return full if FULL else max(5, full // 5)
+
 
 VALID_DECK = """\
 format: 1

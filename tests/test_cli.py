@@ -47,7 +47,8 @@ def test_validate_problems_one_line_each_sorted(bad: Path, good: Path) -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines == [
-        f"{bad}:7:5: item 1 (fc1): missing required field 'front' in flashcard",
+        f"{bad}:7:5: item 1 (fc1): missing required field 'front' in flashcard; add a line "
+        "'front: ...' (The prompt)",
         f"{bad}:9:5: item 1 (fc1), fronte: unknown field 'fronte' in flashcard; did you mean "
         "'front'?",
         f"{bad}:18:13: item 2 (q1), answer: answer 'F' is not one of the options (A-B); "

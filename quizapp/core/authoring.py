@@ -26,6 +26,7 @@ import stat
 import tempfile
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -552,6 +553,21 @@ def deck_warnings(text: str, deck: Deck | None, file: str) -> list[Problem]:
                             q, f"{label}, stage {si + 1} ({st.id}), question {qi + 1} ({q.id})",
                             file))
     return sorted(out)
+
+
+def file_warnings(path: Path, deck: Deck | None, problems: Sequence[Problem]) -> list[Problem]:
+    """:func:`deck_warnings` for a deck file just checked (``problems`` are its errors);
+    nothing for a file that could not be read or decoded (its error says why)."""
+    from quizapp.core import deckfile
+    from quizapp.core.problems import read_bytes
+
+    if any(p.line == 0 for p in problems):
+        return []
+    try:
+        text = deckfile.decode(read_bytes(path))
+    except Exception:  # not UTF-8, binary, too large: reported as an error already
+        return []
+    return deck_warnings(text, deck, problems[0].file if problems else str(path))
 
 
 def _explanation_warning(q: Question, where: str, file: str) -> list[Problem]:

@@ -250,6 +250,9 @@ class Totals:
     due_today: int
     """Items of the filtered decks due by the end of this study day, overdue included (the
     library's Due column counts the same: :func:`quizapp.core.planner.deck_counts`)."""
+    due_week: int = 0
+    """Items due by the end of the 7th study day, today included (``quizapp stats``' "due 7
+    days" counts the same)."""
 
     @property
     def accuracy(self) -> float | None:
@@ -541,7 +544,8 @@ def compute(
     zone = local_now.tzinfo
     today_ordinal = today.toordinal()
     cutoff = due_cutoff(local_now)  # "due today": by the end of the study day, in items
-    due_items = 0
+    week_cutoff = cutoff + timedelta(days=6)  # the end of the 7th study day, as planner's
+    due_items = due_week_items = 0
     deck_rows: list[MasteryRow] = []
     tag_groups: dict[str, _Group] = {}
     for deck in chosen:
@@ -574,6 +578,8 @@ def compute(
                     g.add(deck.id, result, flashcard, now_wrong)
             if first_due is not None and first_due <= cutoff:
                 due_items += 1
+            if first_due is not None and first_due <= week_cutoff:
+                due_week_items += 1
         deck_rows.append(group.row("deck", deck.id, deck.title, (deck.id,)))
     tag_deck_ids = tuple(flt.deck_ids) if flt.deck_ids else None
     tag_rows = [g.row("tag", t, t, tag_deck_ids) for t, g in tag_groups.items()]
@@ -593,7 +599,9 @@ def compute(
         if lo <= d <= hi and (wanted is None or wanted.intersection(s.deck_ids)):
             sessions += 1
     if items is None:
-        due_items = sum(deck_counts(store, d, local_now).due for d in chosen)
+        counts = [deck_counts(store, d, local_now) for d in chosen]
+        due_items = sum(c.due for c in counts)
+        due_week_items = sum(c.due_week for c in counts)
     total = sum(day_total.values())
     totals = Totals(
         attempts=total,
@@ -603,6 +611,7 @@ def compute(
         study_ms=study_ms,
         sessions=sessions,
         due_today=due_items,
+        due_week=due_week_items,
     )
     return Dashboard(
         filters=flt,

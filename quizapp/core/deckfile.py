@@ -604,8 +604,8 @@ class _Checker:
                 out[key] = v
         for key, f in fields.items():
             if f.required and key not in node.value and key != skip:
-                self.p.add(node.line, node.col, f"missing required field '{key}' in {rule.name}",
-                           path)
+                self.p.add(node.line, node.col, f"missing required field '{key}' in {rule.name}"
+                           f"{_what_to_add(key, f.rule)}", path)
         return out
 
     def _list(self, rule: S.ListOf, node: Node, path: str) -> list[Any] | None:
@@ -680,6 +680,15 @@ class _Checker:
         if len(node.value) < rule.min_items:
             self.p.add(node.line, node.col, f"needs at least {rule.min_items} entry", path)
         return out
+
+
+def _what_to_add(key: str, rule: S.Rule) -> str:
+    """"; add a line 'title: ...' (The case's title)": what to write, with the field's doc."""
+    doc = str(getattr(rule, "doc", "") or "").rstrip(".")
+    about = f" ({doc})" if doc else ""
+    if isinstance(rule, S.ListOf | S.OneOrList):
+        return f"; add a list: '{key}:' and then one '- ...' line per entry{about}"
+    return f"; add a line '{key}: ...'{about}"
 
 
 class _Rec(dict[str, Any]):

@@ -14,6 +14,7 @@ All datetimes here are timezone-aware; they are converted to UTC before ``fsrs``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from enum import IntEnum
@@ -86,7 +87,12 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError(f"timestamp must be a string, got {type(text).__name__}")
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
+    # Python 3.10 reads fractions of a second only with 3 or 6 digits; newer ones with 1 to 6
+    text = _FRACTION.sub(lambda m: "." + m.group(1).ljust(6, "0"), text, count=1)
     return to_utc(datetime.fromisoformat(text))
+
+
+_FRACTION = re.compile(r"\.(\d{1,6})(?=[+-]\d\d:\d\d$)")
 
 
 def card_due(card: Mapping[str, Any]) -> datetime:

@@ -538,6 +538,15 @@ class Session:
             t += self.clock() - self._shown_at
         return t
 
+    def _ms_for(self, index: int, part: str) -> int:
+        """Milliseconds to record for one question of an entry: the time on the entry not
+        already given to its other questions, so a case's questions add up to the time on
+        the case (each used to get the whole time so far, and a 46 s exam of three cases
+        showed as 2 min 44 s of study time)."""
+        given = sum(r.time_ms for (i, p), r in self.responses.items()
+                    if i == index and p != part)
+        return max(0, int(1000 * self.seconds_on(index)) - given)
+
     # -- exam clock -----------------------------------------------------------------------
 
     @property
@@ -631,13 +640,26 @@ class Session:
         self.index = min(self.index, last - 1)
 
     def counters(self) -> tuple[int, int, int]:
-        """(new, learning, due) flashcards still to come in this session, the current one
-        included (shown while studying, as Anki does)."""
+        """(new, learning, due) items still to come in this session, the current one
+        included (shown while studying, as Anki does). Flashcards, questions and cases all
+        count (a Ctrl+D queue mixes them: counting cards alone said "item 1 of 10 · New 5");
+        a question or case is new when none of it was ever answered, due when any of it is
+        due by the end of the study day."""
         new = learning = due = 0
         now = self.now()
+        cutoff = due_cutoff(now)
         for i in range(self.index, len(self.entries)):
             e = self.entries[i]
-            if not isinstance(e.item, Flashcard) or i in self.ratings:
+            if not isinstance(e.item, Flashcard):
+                if self.entry_answered(i):
+                    continue
+                states = [self.store.state(u) for u in e.units]
+                if all(st.is_new for st in states):
+                    new += 1
+                elif any(st.due is not None and st.due <= cutoff for st in states):
+                    due += 1
+                continue
+            if i in self.ratings:
                 continue
             if i in self.made_by:
                 learning += 1
@@ -876,8 +898,7 @@ class Session:
         except BlankAnswerError as e:
             raise SessionError(str(e)) from None
         mark = self._mark(q, sel, confidence)
-        ms = int(1000 * self.seconds_on(self.index))
-        resp = Response(sel, confidence, ms, mark)
+        resp = Response(sel, confidence, self._ms_for(self.index, part), mark)
         self.responses[key] = resp
         if not self.is_exam:
             self._record(entry, part, resp)
@@ -991,7 +1012,7 @@ class Session:
                 resp = self.responses.get(key)
                 if resp is None or not resp.selected:
                     resp = Response((), resp.confidence if resp else None,
-                                    int(1000 * self.seconds_on(i)),
+                                    self._ms_for(i, part),
                                     unanswered_mark(q, self.settings.confidence))
                     self.responses[key] = resp
                 if not resp.recorded:

@@ -113,6 +113,8 @@ def format_score(score: dict[str, Any] | None) -> str:
     if not score.get("questions") and isinstance(cards, dict) and cards:
         n = sum(v for v in cards.values() if isinstance(v, int))
         return f"{n} card{'s' if n != 1 else ''} reviewed"
+    if score.get("questions") == 0 and not score.get("answered"):
+        return "nothing answered"  # ended at once: not "0% marks 0/0"
     percent = score.get("percent")
     correct, total = score.get("correct"), score.get("total")
     if isinstance(percent, (int, float)) and not isinstance(percent, bool):

@@ -461,7 +461,8 @@ class MainWindow(QMainWindow):
         if not any(i in loaded for i in s.deck_ids):
             # nothing ticked before: start from the library's selected decks. Ticked decks
             # are the student's choice and the selected row never replaces them.
-            s.deck_ids = tuple(d.id for d in self._selected_decks())
+            # (none selected: the deck on the library's current row, the first at start)
+            s.deck_ids = tuple(d.id for d in self._selected_decks() or self._current_deck())
         self.builder.populate(decks, s)
         self.stack.setCurrentWidget(self.builder)
 
@@ -495,6 +496,11 @@ class MainWindow(QMainWindow):
             if r is not None and r.deck is not None:
                 out.append(r.deck)
         return out
+
+    def _current_deck(self) -> list[Deck]:
+        row = self.library.table.currentRow()
+        r = self.library.results[row] if 0 <= row < len(self.library.results) else None
+        return [r.deck] if r is not None and r.deck is not None else []
 
     def last_settings(self) -> SessionSettings:
         raw = self.settings.value("session/last", None)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quizapp.core import authoring
 from quizapp.core.library import LoadResult, load_deck
 from quizapp.core.model import Case, Deck, Flashcard, Item, Question
 from quizapp.core.problems import Problem
@@ -47,6 +48,7 @@ class PreviewWindow(QMainWindow):
         super().__init__(parent)
         self.path = path.resolve()
         self.result: LoadResult | None = None
+        self.warnings: list[Problem] = []
         self.current_id: str | None = None
         self._stamp: tuple[int, int] | None = None
         self.setWindowTitle(f"Preview — {self.path.name}")
@@ -123,6 +125,8 @@ class PreviewWindow(QMainWindow):
             return
         self._stamp = stamp
         self.result = load_deck(self.path, None)
+        self.warnings = authoring.file_warnings(self.path, self.result.deck,
+                                                self.result.problems)
         self._show(self.result)
         self.reloaded.emit(self.result)
 
@@ -130,12 +134,12 @@ class PreviewWindow(QMainWindow):
 
     def _show(self, r: LoadResult) -> None:
         self.problems.clear()
-        for p in r.problems:
+        for p in [*r.problems, *self.warnings]:
             row_item = QListWidgetItem(str(p))
             row_item.setData(Qt.ItemDataRole.UserRole, p)
             row_item.setToolTip("Click to copy file:line:col for your editor")
             self.problems.addItem(row_item)
-        self.problems.setVisible(bool(r.problems))
+        self.problems.setVisible(bool(r.problems or self.warnings))
         if r.deck is None:
             n = len(r.problems)
             kept = (" The last good version stays below." if self.items.count()
@@ -146,7 +150,10 @@ class PreviewWindow(QMainWindow):
         d = r.deck
         sheets = (f", {len(d.references)} reference sheet{'s' if len(d.references) != 1 else ''}"
                   if d.references else "")
-        self.header.setText(f"✔ {d.title} — {len(d.items)} items{sheets}, valid")
+        n = len(self.warnings)
+        warned = (f" · {n} warning{'s' if n != 1 else ''} below (the deck loads; fix "
+                  f"{'them' if n != 1 else 'it'} before students see it)" if n else "")
+        self.header.setText(f"✔ {d.title} — {len(d.items)} items{sheets}, valid{warned}")
         keep = self.current_id
         self.items.blockSignals(True)
         self.items.clear()
@@ -260,3 +267,4 @@ class PreviewWindow(QMainWindow):
 
 
 __all__ = ["PreviewWindow", "QLabel"]
+

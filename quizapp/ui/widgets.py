@@ -234,6 +234,9 @@ class Markdown(QTextBrowser):
         return True
 
     def heightForWidth(self, width: int) -> int:
+        # a layout offers its own width, not the view's: a view capped at TEXT_WIDTH in a
+        # wider column wraps at the cap, so measure there (else the last line is cut off)
+        width = min(width, self.maximumWidth())
         doc = self.safe_document  # never a clone: a plain QTextDocument loads files
         if width not in self._heights and doc is not None:
             m = self.contentsMargins()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from quizapp.cli import main
 from quizapp.core import authoring, deckfile
 from quizapp.core.deckfile import DeckError
-from tests.helpers import VALID_DECK
+from tests.helpers import VALID_DECK, examples
 
 # A first draft with the mistakes instructors make (issue 17): each line is (what, where).
 DRAFT = """\
@@ -111,8 +111,10 @@ def test_a_first_draft_gets_every_problem_in_one_run() -> None:
         "draft.yaml:46:9: item 8 (q-letter), id: item id 'q-letter' is used twice (first at "
         "line 37); ids must be unique",
         "item 8 (q-letter), answers: expected a list of option letters, e.g. answers: [A, C]",
-        "item 9 (case-no-title): missing required field 'title' in case",
-        "item 9 (case-no-title), stage 1 (day-1): missing required field 'questions' in stage",
+        "item 9 (case-no-title): missing required field 'title' in case; add a line "
+        "'title: ...' (The case's title)",
+        "item 9 (case-no-title), stage 1 (day-1): missing required field 'questions' in stage; "
+        "add a list: 'questions:' and then one '- ...' line per entry",
         "item 9 (case-no-title), stage 2 (day-2), question 1 (q1), answer: 'b' is not an "
         "option letter (A-J); write the capital letter B",
     ]
@@ -178,7 +180,7 @@ _TEXT = st.text(alphabet=st.sampled_from(list("ab c:#&*!|>-[]{}%@`,?~'\"")), min
                 max_size=12).map(str.strip).filter(lambda t: t and t[0] not in "\"'")
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(_TEXT, st.sampled_from(["front", "back"]))
 def test_text_is_never_changed_silently(text: str, field: str) -> None:
     """Whatever an author types after 'front:' or 'back:', either the deck is refused, or a

@@ -60,8 +60,8 @@ def test_syntax_error_reported_where_the_broken_text_starts() -> None:
                          'a list); write: title: "[unclosed"')
     assert at(p) == (3, 8)
     # the rest of the file is still checked
-    assert {q.message for q in ps} >= {"missing required field 'sources' in deck",
-                                        "a deck needs at least one item (found 0)"}
+    assert {q.message.split(";")[0] for q in ps} >= {"missing required field 'sources' in deck",
+                                                     "a deck needs at least one item (found 0)"}
 
 
 def test_scalar_file_is_not_a_deck() -> None:
@@ -77,9 +77,12 @@ def test_list_file_is_not_a_deck() -> None:
 
 def test_missing_required_fields_all_reported() -> None:
     ps = problems("title: Only a title\n")
-    msgs = {p.message for p in ps}
+    msgs = {p.message.split(";")[0] for p in ps}
     assert msgs == {f"missing required field '{f}' in deck"
                     for f in ("format", "id", "sources", "items")}
+    # and each says what to write
+    assert any(p.message.startswith("missing required field 'id' in deck; add a line 'id: ...'")
+               for p in ps)
 
 
 def test_wrong_type() -> None:
@@ -417,7 +420,8 @@ def test_merge_key_does_not_hide_other_problems() -> None:
     text = VALID_DECK.replace("    back: Back\n", "    <<: {back: Back}\n").replace(
         "answer: A", "answer: F")
     ps = problems(text)
-    assert [(p.line, p.message.split(":")[0]) for p in ps] == [
+    assert [(p.line, p.message.split(";")[0] if p.line == 7 else p.message.split(":")[0])
+            for p in ps] == [
         (7, "missing required field 'back' in flashcard"),
         (10, "merge keys (<<) are not supported"),
         (18, "answer 'F' is not one of the options (A-B); this question has only 2 options"),
@@ -550,7 +554,7 @@ def test_unknown_type_still_checks_the_fields() -> None:
                               "    type: flashcrd\n    frnt: Front")
     ps = problems(text)
     assert [(p.line, p.message) for p in ps] == [
-        (7, "missing required field 'front' in flashcard"),
+        (7, "missing required field 'front' in flashcard; add a line 'front: ...' (The prompt)"),
         (8, "unknown item type 'flashcrd': expected one of flashcard, single, multi, case; "
             "did you mean 'flashcard'?"),
         (9, "unknown field 'frnt' in flashcard; did you mean 'front'?"),
@@ -561,7 +565,8 @@ def test_missing_type_checks_the_fields_of_the_likely_kind() -> None:
     text = VALID_DECK.replace("    type: single\n    stem: Which one?", "    stm: Which one?")
     msgs = [p.message for p in problems(text)]
     assert msgs == [
-        "missing required field 'stem' in single-best-answer question",
+        "missing required field 'stem' in single-best-answer question; add a line 'stem: ...' "
+        "(The question)",
         "missing required field 'type' (one of: flashcard, single, multi, case)",
         "unknown field 'stm' in single-best-answer question; did you mean 'stem'?",
     ]

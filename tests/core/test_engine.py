@@ -25,6 +25,7 @@ from quizapp.core.scheduling import Rating
 from quizapp.core.scoring import letters_for
 from quizapp.core.session import Entry, Session, SessionError, SessionSettings
 from quizapp.core.store import Store
+from tests.helpers import examples
 
 
 def _q(qid: str, kind: str, key: list[bool]) -> Question:
@@ -499,7 +500,7 @@ class EngineMachine(RuleBasedStateMachine):
 
 
 EngineMachine.TestCase.settings = settings(
-    max_examples=300, stateful_step_count=50, deadline=None,
+    max_examples=examples(300), stateful_step_count=50, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_engine_state_machine = EngineMachine.TestCase
 

@@ -44,7 +44,7 @@ from tests.core.interchange_helpers import (
     load_valid,
     run,
 )
-from tests.helpers import VALID_DECK
+from tests.helpers import VALID_DECK, examples
 
 # --------------------------------------------------------------------------- reading bytes
 
@@ -145,7 +145,7 @@ def test_html_media_is_reported() -> None:
     assert md == "ab" and media == ["image 'x.png'", "audio 's.mp3'"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text())
 def test_html_to_markdown_output_always_passes_the_html_check(s: str) -> None:
     md, _ = html_to_markdown(s)
@@ -526,7 +526,7 @@ def test_deck_id_and_title_options() -> None:
     assert (r.deck.id, r.deck.title) == ("my-anki", "My Anki: cards")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from([*'ab \t\n,;"#{}=~%:\\<>&*_!-TF', "<b>", "</b>", "<br>",
                                  "{{c1::", "}}", "::", "####", "&nbsp;", "<img src=x>", "\r\n",
                                  "é", "[html]", "->", "%50%"]),
@@ -1079,7 +1079,7 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
     assert len(parses) == 2  # the whole deck once, then the deck without the bad items
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.from_regex(markup._SIMPLE_PLAIN, fullmatch=True), st.booleans())
 def test_the_fast_path_for_simple_text_converts_as_the_html_parser_does(
         text: str, paragraph: bool) -> None:
@@ -1111,7 +1111,7 @@ def _mutate(data: dict[str, Any], i: int, key_index: int, how: str) -> None:
         item["id"] = items[0]["id"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(p.name for p in DECKS.glob("*.yaml"))),
        st.lists(st.tuples(st.integers(0, 500), st.integers(0, 20), st.sampled_from(_MUTATIONS)),
                 max_size=3))

@@ -24,6 +24,7 @@ from tests.core.interchange_helpers import (
     TODAY,
     run,
 )
+from tests.helpers import examples
 
 # --------------------------------------------------------------------------- CSV questions
 
@@ -302,7 +303,7 @@ def test_tags_column_of_a_csv_and_of_an_anki_export() -> None:
     assert r.deck.items[0].tags == ("med::cardio", "a,b")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(["Question", "Stem", "A", "B", "C", "Option 1", "Answer",
                                  "Correct", "Explanation A", "Tags", "ID", "Distractor",
                                  "x", "a", "b", "e", "1", "4", "A, C", "AC", "", "<b>",

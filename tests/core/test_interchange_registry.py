@@ -15,6 +15,7 @@ from quizapp.core.interchange.conversion import suggested_deck_path, with_deck_s
 from quizapp.core.interchange.csv_questions import McqColumns, mcq_columns
 from quizapp.core.interchange.moodle_xml import looks_like_moodle_xml
 from quizapp.core.interchange.records import SNIFF, csv_records, tab_separated
+from tests.helpers import examples
 
 # The detection rules as interop._guess_format wrote them, one after the other, before the
 # formats had sniffers and a registry: the registry must agree with them on every file.
@@ -64,7 +65,7 @@ NAMES = ["in.txt", "in.gift", "in.GIFT", "in.csv", "in.tsv", "in.xml", "in", "in
          "dir.x/in.Csv"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.sampled_from(NAMES), st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=6),
        st.sampled_from(["\n", " ", "\t", ""]))
 def test_the_registry_detects_what_the_ordered_rules_detected(

@@ -36,6 +36,7 @@ from quizapp.core.store import (
     StoreFormatError,
     StoreLockedError,
 )
+from tests.helpers import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -609,7 +610,7 @@ def _ops(draw: st.DrawFn) -> list[tuple[str, int]]:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=_ops(), cut=st.floats(0, 1))
 def test_any_journal_truncation_loads_a_prefix(ops: list[tuple[str, int]], cut: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -661,7 +662,7 @@ _json = st.recursive(
 _ident = st.text(min_size=1, max_size=12)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     records=st.lists(
         st.fixed_dictionaries(

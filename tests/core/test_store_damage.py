@@ -32,6 +32,7 @@ from quizapp.core.store import (
     StoreFormatError,
     StoreLockedError,
 )
+from tests.helpers import examples
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 posix_only = pytest.mark.skipif(os.name == "nt", reason="symbolic links and FIFOs: POSIX")
@@ -759,7 +760,7 @@ FUZZ = settings(deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=examples(40))
 @given(**MUTATIONS)
 def test_fuzz_store_files_open_and_keep_everything_readable(
         tmp_path_factory: pytest.TempPathFactory, name: str, kind: str, where: float, bit: int,
@@ -836,7 +837,7 @@ def _journal_of(clock: Clock, folder: Path, n: int) -> tuple[list[bytes], set[st
     return lines, survivors
 
 
-@settings(FUZZ, max_examples=25)
+@settings(FUZZ, max_examples=examples(25))
 @given(order=st.randoms(use_true_random=False), dup=st.lists(st.integers(0, 40), max_size=5),
        snapshot_seq=st.integers(0, 60))
 def test_replay_places_every_record_whatever_its_order_or_number(
@@ -865,7 +866,7 @@ def test_replay_places_every_record_whatever_its_order_or_number(
         assert survivors <= ids(s) and s.warnings == []
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(year=st.integers(0, 9999), month=st.integers(0, 14), day=st.integers(0, 32),
        hour=st.integers(0, 25), minute=st.integers(0, 61), zone=st.sampled_from(
            ["Z", "+00:00", "+14:00", "-12:00", "+23:59", "-23:59", "+24:00", "z"]),

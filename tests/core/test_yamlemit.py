@@ -12,6 +12,7 @@ from quizapp.core import authoring
 from quizapp.core.authoring import FlowList, dump_deck
 from quizapp.core.yamlemit import Emitter
 from tests.conftest import DECKS
+from tests.helpers import examples
 
 
 def pyyaml(data: dict[str, Any]) -> str:
@@ -43,7 +44,7 @@ VALUE = st.recursive(
     max_leaves=12)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(KEY, VALUE, max_size=5))
 def test_the_fast_writer_writes_what_pyyaml_writes(data: dict[str, Any]) -> None:
     assert fast(data) == pyyaml(data)

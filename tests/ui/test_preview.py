@@ -60,3 +60,16 @@ def test_survives_editor_that_replaces_the_file(qtbot, tmp_path: Path) -> None: 
             os.replace(tmp, deck)
         qtbot.waitUntil(lambda n=n: win.deck() is not None and  # type: ignore[misc]
                         win.deck().items[0].front == f"Front v{n}", timeout=5000)
+
+
+def test_text_yaml_would_change_is_warned_in_the_preview(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An author who writes '#NOF' unquoted sees at once, while writing, that YAML cut it."""
+    deck = tmp_path / "d.yaml"
+    deck.write_text(VALID_DECK.replace("front: Front", "front: Admitted with a #NOF"),
+                    encoding="utf-8")
+    win = make(qtbot, deck)
+    assert win.deck() is not None
+    assert "1 warning below" in win.header.text()
+    rows = [win.problems.item(i).text() for i in range(win.problems.count())]
+    assert win.problems.isVisibleTo(win) and len(rows) == 1
+    assert rows[0].startswith(f"{deck}:9:28: warning: item 1 (fc1): ' #' starts a YAML comment")

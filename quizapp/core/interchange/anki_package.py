@@ -353,6 +353,8 @@ def _database(raw: bytes, name: str, file: str) -> Iterator[sqlite3.Connection]:
             conn.execute(f"PRAGMA {pragma}")
         conn.text_factory = lambda b: b.decode("utf-8", "replace")
         _check_schema(conn, name, file)
+        if sys.version_info < (3, 11):  # pragma: no cover - no setlimit: measure instead
+            _check_value_sizes(conn)
         # Nothing may grow the database (query_only already forbids writing to it).
         pages = _as_int(conn.execute("PRAGMA page_count").fetchone()[0]) or 1
         conn.execute(f"PRAGMA max_page_count = {pages}")
@@ -382,6 +384,24 @@ def _database(raw: bytes, name: str, file: str) -> Iterator[sqlite3.Connection]:
 _READ_TABLES = frozenset({"col", "notes", "cards", "notetypes", "fields", "templates", "decks"})
 _VIRTUAL_TABLE = re.compile(r"\s*create\s+virtual\s+table\b", re.I)
 _HIDDEN_KIND = {1: "a hidden column", 2: "a generated column", 3: "a generated column"}
+
+
+def _check_value_sizes(conn: sqlite3.Connection) -> None:
+    """Where SQLITE_LIMIT_LENGTH cannot be set (Python 3.10), the same limit by measuring:
+    every value of the tables read, without handing any to Python. Raises
+    :class:`sqlite3.DataError`, as the limit itself would."""
+    tables = [_text(t) for (t,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'") if _text(t).lower()
+        in _READ_TABLES]
+    for table in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        columns = [_text(row[1]) for row in conn.execute(f"PRAGMA table_info({quoted})")]
+        for column in columns:
+            col = '"' + column.replace('"', '""') + '"'
+            row = conn.execute(f"SELECT 1 FROM {quoted} WHERE length(CAST({col} AS BLOB)) > ? "
+                               "LIMIT 1", (MAX_VALUE_BYTES,)).fetchone()
+            if row is not None:
+                raise sqlite3.DataError("string or blob too big")
 
 
 def _check_schema(conn: sqlite3.Connection, name: str, file: str) -> None:

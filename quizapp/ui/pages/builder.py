@@ -195,12 +195,17 @@ class BuilderPage(QWidget):
         s = self.settings()
         counts = self._tag_counts(s.deck_ids)  # tag counts follow the ticked decks
         self.tags.blockSignals(True)
+        regrouped = False
         for i in range(self.tags.count()):
             it = self.tags.item(i)
             tag = it.data(Qt.ItemDataRole.UserRole)
             it.setText(f"{tag}  ({counts.get(tag, 0)})")
-            it.setHidden(tag not in counts and it.checkState() != Qt.CheckState.Checked)
+            hide = tag not in counts and it.checkState() != Qt.CheckState.Checked
+            regrouped |= hide != it.isHidden()
+            it.setHidden(hide)
         self.tags.blockSignals(False)
+        if regrouped:  # another set of tags: show it from its first (the list kept its
+            self.tags.scrollToTop()  # old scroll position and opened halfway down)
         self.seconds.setEnabled(s.mode == "exam")
         self.confidence.setEnabled(s.mode != "flashcards")
         if not s.deck_ids:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -82,7 +82,8 @@ class LibraryPage(QWidget):
         self.due_button = QPushButton("Study what is due")
         self.due_button.setProperty("role", "primary")
         self.due_button.setToolTip("Start a session with everything due and some new items "
-                                   "from the selected decks (Ctrl+D)")
+                                   "from the selected decks, or from every deck when none is "
+                                   "selected (Ctrl+D)")
         self.due_button.clicked.connect(self.study_due)
         self.build_button = QPushButton("New session…")
         self.build_button.setToolTip("Choose decks, tags, mode and items (Ctrl+N)")
@@ -188,8 +189,12 @@ class LibraryPage(QWidget):
             for i, r in enumerate(self.results):
                 if str(r.path) in keep:
                     self.table.selectRow(i)
-        elif rows:
-            self.table.selectRow(0)
+        elif rows:  # nothing selected for the student: Study what is due takes every deck
+            # (selecting the first deck made Ctrl+D leave what is due in the others);
+            # the arrow keys still start on the first row
+            sm = self.table.selectionModel()
+            sm.setCurrentIndex(self.table.model().index(0, 0),
+                               QItemSelectionModel.SelectionFlag.NoUpdate)
         self._show_details()
 
     def selected_paths(self) -> list[str]:
@@ -215,7 +220,9 @@ class LibraryPage(QWidget):
         self.problem_list.clear()
         if r is None:
             self.detail_title.setText("No deck selected" if self.results else "No decks yet")
-            self.detail_text.setText("" if self.results else
+            self.detail_text.setText("Select a deck to see what it holds. With none selected, "
+                                     "**Study what is due** takes every deck."
+                                     if self.results else
                                      "Open a deck with **File ▸ Open deck** (Ctrl+O).")
             self.problem_list.hide()
             self.reload_button.hide()

@@ -291,8 +291,8 @@ class StatsPage(QWidget):
         self.tiles = {
             "answers": _Tile("Answers", "Questions answered and flashcards rated in the period"),
             "accuracy": _Tile("Accuracy", "Share of answers that were right"),
-            "seen": _Tile("Items practised", "Different items (cards, questions, case "
-                          "questions) answered in the period"),
+            "seen": _Tile("Practised", "Different questions and cards (each question of a "
+                          "case counts) answered in the period"),
             "days": _Tile("Days studied", "Days with at least one answer"),
             "due": _Tile("Due today", "Items (a case is one) the scheduler wants to see by "
                          "the end of this study day (4 am), overdue included — the library's "
@@ -593,17 +593,18 @@ class StatsPage(QWidget):
     def _fill_tiles(self, d: Dashboard) -> None:
         t = d.totals
         units = sum(r.units for r in d.decks)
-        self.tiles["answers"].set(f"{t.attempts:,}", f"in {t.sessions:,} sessions"
+        self.tiles["answers"].set(f"{t.attempts:,}", f"in {t.sessions:,} session"
+                                  f"{'' if t.sessions == 1 else 's'}"
                                   if t.sessions else "in this period")
         self.tiles["accuracy"].set(_pct(t.accuracy), f"{t.correct:,} right" if t.attempts
                                    else "no answers")
-        self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} cards and questions"
-                               if units else "")
+        self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} questions and cards"
+                               if units else "questions and cards")
         span = len(d.days)
         self.tiles["days"].set(f"{t.active_days:,}", f"of {span:,} days" if span else "")
-        week = sum(d.forecast[:7])
-        self.tiles["due"].set(f"{t.due_today:,}",
-                              f"{week:,} questions and cards within 7 days")
+        self.tiles["due"].set(f"{t.due_today:,}",  # items, as the library and quizapp stats
+                              f"item{'' if t.due_today == 1 else 's'}; "
+                              f"{t.due_week:,} within 7 days")
         per = t.study_ms / t.attempts if t.attempts and t.study_ms else None
         self.tiles["time"].set(_duration(t.study_ms) if t.study_ms else "–",
                                f"{_duration(per)} per answer" if per else "")

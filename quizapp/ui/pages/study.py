@@ -64,9 +64,13 @@ def submit_warning(s: Session) -> str:
         saved = sum((i - 1, p) in s.responses for p in parts)
         unsaved = sum(bool(s.drafts.get((i - 1, p)) and s.drafts[(i - 1, p)].selected)
                       and (i - 1, p) not in s.responses for p in parts)
-        text += (f"\n\nItem {i} (a case) is partly answered: "
-                 f"{count_of(saved, len(parts), 'question')} saved; the rest count as "
-                 "wrong.")
+        if saved:
+            text += (f"\n\nItem {i} (a case) is partly answered: "
+                     f"{count_of(saved, len(parts), 'question')} saved; the rest count as "
+                     "wrong.")
+        else:  # only a selection: "partly answered: 0 of 4 saved; the rest" read as a slip
+            text += (f"\n\nItem {i} (a case) has no question saved yet: all "
+                     f"{plural(len(parts), 'question')} count as wrong.")
         if unsaved:
             text += (f" {plural(unsaved, 'question')} of its current stage "
                      f"{'has' if unsaved == 1 else 'have'} a selection that was never "
@@ -534,7 +538,7 @@ class StudyPage(QWidget):
         title = deck.title if deck else entry.deck_id
         mode = "Review" if self.review else MODES[s.mode]
         where = f"{mode} · {title} · item {s.index + 1} of {len(s)}"
-        if fc and not self.review:
+        if not exam and not self.review:
             new, learning, due = s.counters()
             where += f" · New {new} · Learning {learning} · Due {due}"
         self.where.setText(where)
@@ -875,6 +879,10 @@ class StudyPage(QWidget):
         if s.paused:
             s.unpause()
             self._content_enabled(True)
+            for v in self.views:  # hints drawn while paused said "The exam is paused"
+                if not s.locked(v.part):
+                    self._show_part(v)
+            self.status_changed.emit("Resumed: the clock is running again.")
             self.pause_button.setText("Pause")
         else:
             self._guard(s.pause)
@@ -890,6 +898,13 @@ class StudyPage(QWidget):
             w.setVisible(on)
         self.scroll_area.setVisible(on)
         self.paused_label.setVisible(not on)
+        # moving and flagging are refused while paused: say so by greying them out (they
+        # looked usable and only a status message said no)
+        for b in (self.prev_button, self.next_button, self.flag_button,
+                  *self.navigator.buttons):
+            b.setEnabled(on)
+        if on and self.session is not None:
+            self._update_chrome()  # Previous/Next as the position allows
         self.where.setText(self.where.text().split(" · PAUSED")[0] +
                            ("" if on else " · PAUSED — press Ctrl+P to resume"))
 
