@@ -9,15 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
-import quizapp
-from quizapp.core import authoring, deckfile, deckschema, paths
+from quizapp.core import authoring, deckschema, paths
 from quizapp.core.library import (
     DECK_SUFFIXES,
     DeckCache,
@@ -27,30 +24,13 @@ from quizapp.core.library import (
     load_deck,
 )
 from quizapp.core.problems import DeckError, Problem
+from quizapp.core.versions import version_text
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
     pass
-
-
-def _dist_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def version_text() -> str:
-    import yaml
-
-    return (
-        f"quizapp {quizapp.__version__}\n"
-        f"Python {platform.python_version()}; PyYAML {yaml.__version__}, decks parsed with "
-        f"{deckfile.parser_name()}; PySide6 {_dist_version('PySide6-Essentials')}; "
-        f"fsrs {_dist_version('fsrs')}"
-    )
 
 
 class _VersionAction(argparse.Action):
@@ -111,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``new``, ``import`` and ``export``: instructor tools (see quizapp.core.authoring/interop)."""
+    """``new``, ``import`` and ``export``: instructor tools (core.authoring, core.interchange)."""
     n = sub.add_parser(
         "new", help="write a commented starter deck",
         description="Write a new deck with one commented item of each kind (flashcard, single, "
@@ -324,17 +304,34 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import deckpack, interop
+    from quizapp.core import deckpack
+    from quizapp.core.interchange import conversion
 
     if args.file.suffix.lower() == ".zip" and deckpack.is_deck_package(args.file):
         return _import_package(args, out, err)
 
+    from quizapp.core.interchange.messages import ConvertError
+
+    src: Path = args.file
+    output: Path = args.output
     try:
-        return interop.run_import(args.file, args.output, fmt=args.import_format,
-                                  deck_id=args.deck_id, title=args.title, force=args.force,
-                                  out=out, err=err)
+        result = conversion.import_deck(src, output, fmt=args.import_format,
+                                        deck_id=args.deck_id, title=args.title,
+                                        force=args.force)
     except authoring.AuthoringError as e:
         raise UsageError(str(e)) from None
+    except ConvertError as e:
+        for m in e.messages:
+            err.write(f"{m}\n")
+        err.write(f"quizapp import: nothing written to {output}\n")
+        return EXIT_USAGE
+    for m in conversion.import_messages(result):
+        err.write(f"{m}\n")
+    n = len(result.deck.items)
+    err.write(f"{output}: {n} item{'s' if n != 1 else ''} imported from {src} "
+              f"({result.format_label})"
+              + (f"; {len(result.skipped)} skipped" if result.skipped else "") + "\n")
+    return EXIT_PROBLEMS if result.skipped else EXIT_OK
 
 
 def _import_package(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -409,13 +406,27 @@ def cmd_guide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import interop
+    from quizapp.core.interchange import conversion
 
+    deck: Path = args.deck
     try:
-        return interop.run_export(args.deck, args.output, fmt=args.export_format,
-                                  force=args.force, out=out, err=err)
+        result = conversion.export_deck(deck, args.output, fmt=args.export_format,
+                                        force=args.force)
     except authoring.AuthoringError as e:
         raise UsageError(str(e)) from None
+    except DeckError as e:
+        for p in e.problems:
+            err.write(f"{p}\n")
+        err.write(f"quizapp export: {deck} has problems; fix them first (quizapp "
+                  f"validate {deck})\n")
+        return EXIT_PROBLEMS
+    for n in result.notes:
+        err.write(f"{n}\n")
+    if result.target is None:
+        out.write(result.text)
+        return EXIT_OK
+    err.write(f"{result.target}: {result.what} from {deck}\n")
+    return EXIT_OK
 
 
 def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

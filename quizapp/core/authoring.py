@@ -4,7 +4,7 @@
   (``quizapp new``); it always passes the validator.
 * :func:`dump_deck` turns a deck mapping into readable YAML (block scalars for multi-line
   text, flow lists for tags and answer letters, a blank line between items) under a header
-  comment; :mod:`quizapp.core.interop` writes imported decks with it.
+  comment; :mod:`quizapp.core.interchange` writes imported decks with it.
 * :func:`schema_comment` is the ``# yaml-language-server: $schema=...`` first line for a deck
   at a given place.
 * :func:`deck_stats` and :func:`format_stats` are ``quizapp validate --stats``: items by kind,

@@ -679,10 +679,12 @@ class MainWindow(QMainWindow):
             self.preview_deck(Path(name))
 
     def import_questions_dialog(self) -> None:
+        from quizapp.core.interchange.registry import import_suffixes
+
+        patterns = " ".join("*" + s for s in import_suffixes())
         name, _ = QFileDialog.getOpenFileName(
             self, "Import questions from Anki or Moodle", str(self._folder("import")),
-            "Anki or Moodle files (*.txt *.csv *.tsv *.gift *.xml *.apkg *.colpkg);;"
-            "All files (*)")
+            f"Anki or Moodle files ({patterns});;All files (*)")
         self._remember_folder("import", name)
         if not name:
             return
@@ -692,11 +694,9 @@ class MainWindow(QMainWindow):
             folder.mkdir(parents=True, exist_ok=True)  # fall back to the home folder
         except OSError:
             folder = self._folder("import")
-        suggested = folder / (src.stem + ".yaml")
-        n = 2
-        while suggested.exists():
-            suggested = folder / f"{src.stem}-{n}.yaml"
-            n += 1
+        from quizapp.core.interchange.conversion import suggested_deck_path
+
+        suggested = suggested_deck_path(src, folder)
         out, _ = QFileDialog.getSaveFileName(self, "Save the new deck as", str(suggested),
                                              "Decks (*.yaml *.yml)")
         if out:
@@ -706,25 +706,27 @@ class MainWindow(QMainWindow):
         """Convert ``src`` (an Anki package or text export, GIFT or Moodle XML) into the deck
         file ``out``, tell the user what was converted and skipped, and add the deck to the
         library. Nothing is written when nothing could be converted."""
-        from quizapp.core import interop
+        from quizapp.core.authoring import AuthoringError
+        from quizapp.core.interchange.conversion import (
+            import_deck,
+            import_messages,
+            with_deck_suffix,
+        )
+        from quizapp.core.interchange.messages import ConvertError
 
-        if out.suffix.lower() not in (".yaml", ".yml"):
-            out = out.with_name(out.name + ".yaml")
+        out = with_deck_suffix(out)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = interop.convert_path(src, out_path=out)  # size limits included
-            out.parent.mkdir(parents=True, exist_ok=True)
-            interop.write_text_atomic(out, result.text)
-        except interop.ConvertError as e:
+        try:  # the save dialog has asked before replacing a deck: force
+            result = import_deck(src, out, force=True)  # what `quizapp import` runs
+        except ConvertError as e:
             QApplication.restoreOverrideCursor()
             self._import_report(QMessageBox.Icon.Warning, "Nothing imported",
                                 f"Nothing could be imported from {src.name}; no deck was "
                                 "written.", "\n".join(map(str, e.messages)))
             return False
-        except OSError as e:
+        except AuthoringError as e:
             QApplication.restoreOverrideCursor()
-            self._import_report(QMessageBox.Icon.Warning, "Nothing imported",
-                                f"{e.filename or src}: {e.strerror}", "")
+            self._import_report(QMessageBox.Icon.Warning, "Nothing imported", str(e), "")
             return False
         QApplication.restoreOverrideCursor()
         n = len(result.deck.items)
@@ -735,8 +737,7 @@ class MainWindow(QMainWindow):
                      f"{'were' if len(result.skipped) != 1 else 'was'} left out: see Details.")
         text += ("\n\nThe deck cites a placeholder source: open the file in your editor, "
                  "check each item and name the real source before you share it.")
-        details = "\n".join(str(m) for m in sorted(result.skipped + result.warnings,
-                                                   key=lambda m: (m.line, m.warning)))
+        details = "\n".join(str(m) for m in import_messages(result))
         self.open_deck(out)
         self._import_report(QMessageBox.Icon.Information, "Questions imported", text, details)
         return True
@@ -859,7 +860,7 @@ class MainWindow(QMainWindow):
     # -- look ----------------------------------------------------------------------------
 
     def set_theme(self, name: str) -> None:
-        from quizapp.ui.app import apply_look
+        from quizapp.ui.theme import apply_look
 
         self.settings.setValue("view/theme", name)
         self.theme_actions[name].setChecked(True)
@@ -915,7 +916,7 @@ class MainWindow(QMainWindow):
         TextDialog(self, "quizapp user guide", "", source=path).exec()
 
     def show_about(self) -> None:
-        from quizapp.cli import version_text
+        from quizapp.core.versions import version_text
 
         text = (f"## quizapp {quizapp.__version__}\n\nOffline flashcards, quizzes and clinical "
                 "vignettes for medicine.\n\n"

@@ -26,7 +26,7 @@ sys.path.insert(0, sys.argv[1])
 kind, path, out = sys.argv[2], sys.argv[3], sys.argv[4]
 from pathlib import Path
 import yaml
-from quizapp.core import interop
+from quizapp.core.interchange import conversion
 from quizapp.core.library import load_deck
 t, cpu = time.perf_counter(), time.process_time()
 if kind == "yaml":
@@ -36,7 +36,7 @@ elif kind == "validate":
     r = load_deck(Path(path), None)
     assert r.ok, r.problems[:3]
 else:
-    r = interop.convert_path(Path(path), out_path=Path(out))
+    r = conversion.convert_path(Path(path), out_path=Path(out))
     assert len(r.deck.items) == int(sys.argv[5]) and not r.skipped, r.skipped[:3]
     Path(out).write_text(r.text, encoding="utf-8")
 seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
@@ -77,9 +77,9 @@ def bench_hostile_packages(tmp: Path) -> None:
     the generated columns cost 39-47 s and 4-5 GB before the schema was inspected)."""
     import time
 
-    from quizapp.core.ankipkg import parse_apkg
-    from quizapp.core.interop import ConvertError
-    from tests.core.test_ankipkg import NOTES_SQL, hostile_schema
+    from quizapp.core.interchange.anki_package import parse_apkg
+    from quizapp.core.interchange.messages import ConvertError
+    from tests.core.test_interchange_anki_package import NOTES_SQL, hostile_schema
 
     print("Hostile Anki packages: time to refuse (each must be < 1 s)")
     cases = {

@@ -1,13 +1,13 @@
-"""Import from Anki text exports and Moodle GIFT, export to both, and round trips."""
+"""Import from Anki text exports and Moodle GIFT files: decoding, records, markup, format
+guessing, the written deck and the import command."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import os
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,54 +16,48 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizapp.cli import main
-from quizapp.core import deckfile, interop
-from quizapp.core.authoring import dump_deck, tidy_text
-from quizapp.core.interop import ConvertError, convert, html_to_markdown, markdown_to_html
-from quizapp.core.model import Case, Deck, Flashcard, Option, Question
+from quizapp.core import authoring, deckfile
+from quizapp.core.authoring import dump_deck
+from quizapp.core.interchange import (
+    anki_export,
+    conversion,
+    gift_export,
+    markup,
+    messages,
+    reading,
+    records,
+    registry,
+)
+from quizapp.core.interchange.conversion import convert
+from quizapp.core.interchange.items import ImportedItem, ParsedFile
+from quizapp.core.interchange.markup import html_to_markdown, markdown_to_html
+from quizapp.core.interchange.messages import ConvertError
+from quizapp.core.model import Deck, Flashcard, Question
 from tests.conftest import DECKS
+from tests.core.interchange_helpers import (
+    DATA,
+    RAW_HTML,
+    TODAY,
+    imp,
+    items,
+    line_of,
+    load_valid,
+    run,
+)
 from tests.helpers import VALID_DECK, examples
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "interop"
-TODAY = dt.date(2025, 3, 14)
-BUNDLED = sorted(DECKS.glob("*.yaml"))
-RAW_HTML = re.compile(r"<\s*/?\s*[A-Za-z!?]")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def imp(name: str, **kw: object) -> interop.ImportResult:
-    path = DATA / name
-    return convert(path.read_bytes(), str(path), today=TODAY, **kw)  # type: ignore[arg-type]
-
-
-def items(result: interop.ImportResult) -> dict[str, Flashcard | Question | Case]:
-    return {it.id: it for it in result.deck.items}
-
-
-def line_of(name: str, needle: str) -> int:
-    for no, line in enumerate((DATA / name).read_text(encoding="utf-8").splitlines(), 1):
-        if needle in line:
-            return no
-    raise AssertionError(needle)
-
 
 # --------------------------------------------------------------------------- reading bytes
 
 
 def test_decode_bom_crlf_and_utf16() -> None:
-    text, warnings = interop.decode_input(b"\xef\xbb\xbfa\tb\r\nc\td\r", "f")
+    text, warnings = reading.decode_input(b"\xef\xbb\xbfa\tb\r\nc\td\r", "f")
     assert text == "a\tb\nc\td\n" and warnings == []
-    text, _ = interop.decode_input("é\tx\n".encode("utf-16"), "f")
+    text, _ = reading.decode_input("é\tx\n".encode("utf-16"), "f")
     assert text == "é\tx\n"
 
 
 def test_decode_falls_back_to_cp1252_with_a_warning_naming_the_line() -> None:
-    text, warnings = interop.decode_input("ok\tfine\nCafé\tx\n".encode("cp1252"), "f.csv")
+    text, warnings = reading.decode_input("ok\tfine\nCafé\tx\n".encode("cp1252"), "f.csv")
     assert text == "ok\tfine\nCafé\tx\n"
     assert [str(w) for w in warnings] == [
         "f.csv:2:4: warning: not valid UTF-8 (byte 0xe9); read the file as Windows-1252 "
@@ -80,7 +74,7 @@ def test_decode_falls_back_to_cp1252_with_a_warning_naming_the_line() -> None:
 ])
 def test_decode_hostile_bytes(data: bytes, message: str) -> None:
     with pytest.raises(ConvertError) as e:
-        interop.decode_input(data, "f")
+        reading.decode_input(data, "f")
     assert str(e.value.messages[0]).startswith(message)
 
 
@@ -89,13 +83,13 @@ def test_decode_hostile_bytes(data: bytes, message: str) -> None:
 
 def test_csv_records_quotes_newlines_comments_and_lines() -> None:
     text = 'a\t"b ""q""\nnext"\n\n# comment\n"x\ty"\tz\t\nlast\n'
-    recs = list(interop.csv_records(text, "\t"))
+    recs = list(records.csv_records(text, "\t"))
     assert [(r.line, r.fields) for r in recs] == [
         (1, ["a", 'b "q"\nnext']), (4, []), (5, ["x\ty", "z", ""]), (6, ["last"])]
 
 
 def test_csv_unterminated_quote_is_an_error_with_its_line() -> None:
-    recs = list(interop.csv_records('a,b\n"never closed,x\nmore\n', ","))
+    recs = list(records.csv_records('a,b\n"never closed,x\nmore\n', ","))
     assert recs[0].fields == ["a", "b"]
     assert recs[1].line == 2 and recs[1].error and "never closed" in recs[1].error
 
@@ -107,7 +101,7 @@ def test_csv_unterminated_quote_is_an_error_with_its_line() -> None:
     ("What, when?;why\nx;y, z, w\n", ";"),
 ])
 def test_separator_is_sniffed(text: str, sep: str) -> None:
-    assert interop._sniff_separator(text, 1) == sep
+    assert records.sniff_separator(text, 1) == sep
 
 
 # --------------------------------------------------------------------------- HTML -> Markdown
@@ -213,10 +207,10 @@ def test_anki_guid_notetype_and_deck_columns() -> None:
     assert r.deck.title == "ASPS" and r.skipped == []
     cards = list(r.deck.items)
     assert [c.id for c in cards] == [
-        "anki-" + interop.short_hash("e)2Vh{k8Fq"), "anki-" + interop.short_hash("O5#{Kj%Dz!"),
-        "anki-" + interop.short_hash('b8,Tq"x>3P') + "-c1",
-        "anki-" + interop.short_hash('b8,Tq"x>3P') + "-c2",
-        "anki-" + interop.short_hash("Ld0}}p:Qm&")]
+        "anki-" + authoring.short_hash("e)2Vh{k8Fq"), "anki-" + authoring.short_hash("O5#{Kj%Dz!"),
+        "anki-" + authoring.short_hash('b8,Tq"x>3P') + "-c1",
+        "anki-" + authoring.short_hash('b8,Tq"x>3P') + "-c2",
+        "anki-" + authoring.short_hash("Ld0}}p:Qm&")]
     basic, reversed_card, c1, c2, hashnote = cards
     assert isinstance(basic, Flashcard) and basic.tags == ("asps", "site")
     assert basic.back == "In the **legs or arms**; head and neck less often"
@@ -386,7 +380,7 @@ def test_moodle_export_converts_what_it_can() -> None:
 def test_handwritten_gift() -> None:
     r = imp("handwritten.gift")
     got = items(r)
-    assert list(got) == ["rf-age", "rf-thoracic", "gift-" + interop.short_hash(
+    assert list(got) == ["rf-age", "rf-thoracic", "gift-" + authoring.short_hash(
         "Non-mechanical pain (not eased by rest) is a red flag.\n=True\n~False"), "escapes",
         "missing-word",
         "multi-line", "md-question", "plain-question", "red-flags-select-all", "partial",
@@ -477,7 +471,7 @@ def test_gift_names_are_slugified_and_deduplicated() -> None:
     text = "::Q 1: Fever?::A{T}\n\n::q-1-fever::B{F}\n\n::***::C{T}\n"
     r = convert(text.encode(), "n.gift")
     assert [it.id for it in r.deck.items] == ["q-1-fever", "q-1-fever-2",
-                                              "gift-" + interop.short_hash("C\n=True\n~False")]
+                                              "gift-" + authoring.short_hash("C\n=True\n~False")]
 
 
 def test_gift_unicode_and_general_feedback_with_objective() -> None:
@@ -490,13 +484,13 @@ def test_gift_unicode_and_general_feedback_with_objective() -> None:
 
 
 def test_detect_format() -> None:
-    assert interop.detect_format("x.gift", "a\tb") == "gift"
-    assert interop.detect_format("x.csv", "::a::b{T}") == "anki"
-    assert interop.detect_format("x.txt", "#separator:tab\na\tb") == "anki"
-    assert interop.detect_format("x.txt", "// question: 1  name: a\n::a::b{T}") == "gift"
-    assert interop.detect_format("x.txt", "Which? {=a ~b}") == "gift"
-    assert interop.detect_format("x.txt", "front\tback") == "anki"
-    assert interop.detect_format("x.txt", "just words") is None
+    assert registry.detect_format("x.gift", "a\tb") == "gift"
+    assert registry.detect_format("x.csv", "::a::b{T}") == "anki"
+    assert registry.detect_format("x.txt", "#separator:tab\na\tb") == "anki"
+    assert registry.detect_format("x.txt", "// question: 1  name: a\n::a::b{T}") == "gift"
+    assert registry.detect_format("x.txt", "Which? {=a ~b}") == "gift"
+    assert registry.detect_format("x.txt", "front\tback") == "anki"
+    assert registry.detect_format("x.txt", "just words") is None
 
 
 # --------------------------------------------------------------------------- output
@@ -546,243 +540,6 @@ def test_convert_never_crashes(text: str, fmt: str) -> None:
         return
     assert r.deck.items
     deckfile.parse(r.text)
-
-
-# --------------------------------------------------------------------------- export
-
-
-def load_valid(tmp_path: Path) -> Deck:
-    p = tmp_path / "d.yaml"
-    p.write_text(VALID_DECK, encoding="utf-8")
-    return deckfile.load(p)
-
-
-def load_unshuffled(tmp_path: Path) -> Deck:
-    """The valid deck with ``shuffle: false``: options keep the order they were written in."""
-    p = tmp_path / "d.yaml"
-    p.write_text(VALID_DECK.replace("items:\n", "defaults:\n  shuffle: false\nitems:\n", 1),
-                 encoding="utf-8")
-    return deckfile.load(p)
-
-
-def test_export_gift_shape_and_weights(tmp_path: Path) -> None:
-    text, notes = interop.export_gift(load_unshuffled(tmp_path), TODAY)
-    assert "// Exported from the quizapp deck test-deck (Test deck) on 2025-03-14." in text
-    assert "$CATEGORY: $course$/top/Test deck" in text
-    assert "::q1::[markdown]Which one?{\n\t=Right#Yes\n\t~Wrong#No\n}" in text
-    assert ("::m1::[markdown]Which ones?{\n\t~%50%One#Yes\n\t~%-100%Two#No\n"
-            "\t~%50%Three#Yes\n}") in text
-    assert ("::c1.s1.q1::[markdown]**A case**\\n\\nA patient.\\n\\nMore information.\\n\\n"
-            "Next?{") in text
-    assert notes == [f"{tmp_path / 'd.yaml'}: 1 flashcard not exported: GIFT has no flashcard "
-                     "question type (use --format anki)"]
-
-
-@pytest.mark.parametrize(("right", "wrong", "weights"), [
-    (1, 1, ("100", "-100")), (3, 2, ("33.33333", "-50")), (2, 7, ("50", "-14.28571")),
-    (6, 4, ("16.66667", "-25")),
-])
-def test_gift_multi_weights_sum_to_100(right: int, wrong: int, weights: tuple[str, str]) -> None:
-    opts = [("R", True)] * right + [("W", False)] * wrong
-    q = Question("m", "multi", "S", tuple(Option(t, c) for t, c in opts))
-    text = interop._gift_question_text("m", "S", q)
-    found = re.findall(r"~%(-?[\d.]+)%", text)
-    assert found[0] == weights[0] and found[-1] == weights[1]
-    assert abs(sum(float(w) for w in found if not w.startswith("-")) - 100) < 0.001
-
-
-def test_gift_option_text_that_looks_like_a_weight_survives() -> None:
-    q = Question("p", "single", "How many?", (Option("%50% of cases", False),
-                                               Option("All", True)))
-    text = interop._gift_question_text("p", "How many?", q)
-    assert "\t~%0%%50% of cases\n" in text
-    back = convert(text.encode(), "p.gift").deck.items[0]
-    assert isinstance(back, Question)
-    assert [(o.text, o.correct) for o in back.options] == [("%50% of cases", False), ("All", True)]
-
-
-def test_gift_escape() -> None:
-    assert interop.gift_escape("a~b=c#d{e}f:g\\h\ni") == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h\\ni"
-
-
-def test_export_anki_shape(tmp_path: Path) -> None:
-    text, notes = interop.export_anki(load_unshuffled(tmp_path))
-    lines = text.splitlines()
-    assert lines[:5] == ["#separator:tab", "#html:true", "#guid column:1",
-                         "#columns:GUID\tFront\tBack\tTags", "#tags column:4"]
-    guid = interop.anki_guid("test-deck", "fc1")
-    assert lines[5] == f"{guid}\tFront\tBack\t"
-    assert lines[6] == (f"{interop.anki_guid('test-deck', 'q1')}\tWhich one?<br><br>A. Right<br>"
-                        "B. Wrong\t<b>Answer: A</b><br>A. Right<hr>A (correct): Yes<br>B (wrong): "
-                        "No\t")
-    assert lines[8].split("\t", 1)[1].startswith(
-        "<b>A case</b><br><br>A patient.<br><br>More information.<br><br>"
-        "Next?<br><br>A. This<br>B. That\t<b>Answer: B</b>")
-    assert len(lines) == 9 and notes == []
-
-
-def test_export_guids_are_stable_and_unique(tmp_path: Path) -> None:
-    """Re-importing a corrected deck into Anki next year updates its notes: each note's GUID
-    comes from the deck and item ids, not from the text."""
-    deck = load_valid(tmp_path)
-    first = [line.split("\t")[0] for line in interop.export_anki(deck)[0].splitlines()[5:]]
-    edited = tmp_path / "d.yaml"
-    edited.write_text(VALID_DECK.replace("Which one?", "Which one is it?"), encoding="utf-8")
-    again = [line.split("\t")[0]
-             for line in interop.export_anki(deckfile.load(edited))[0].splitlines()[5:]]
-    assert first == again and len(set(first)) == len(first) == 4
-
-
-def test_exported_options_are_shuffled_the_same_way_each_time(tmp_path: Path) -> None:
-    """An author who writes the right answer first does not export a deck whose key is A on
-    most questions; 'shuffle: false' keeps the written order; the order is stable."""
-    body = "".join(
-        f"  - id: q{i}\n    type: single\n    stem: Question {i}?\n    options:\n"
-        + "".join(f"      - text: Option {j}\n" for j in range(5))
-        + "    answer: A\n" for i in range(30))
-    p = tmp_path / "many.yaml"
-    p.write_text("format: 1\nid: many\ntitle: Many\nsources:\n  s: {citation: C}\n"
-                 "defaults:\n  source: s\nitems:\n" + body, encoding="utf-8")
-    deck = deckfile.load(p)
-    text, _ = interop.export_anki(deck)
-    keys = re.findall(r"<b>Answer: ([A-E])</b>", text)
-    assert len(keys) == 30 and keys.count("A") <= 15 and len(set(keys)) >= 3
-    assert interop.export_anki(deck)[0] == text  # the same order at every export
-    gift, _ = interop.export_gift(deck, TODAY)
-    firsts = re.findall(r"\{\n\t([=~])", gift)
-    assert firsts.count("=") <= 15
-    p.write_text(p.read_text().replace("defaults:\n", "defaults:\n  shuffle: false\n"),
-                 encoding="utf-8")
-    text, _ = interop.export_anki(deckfile.load(p))
-    assert set(re.findall(r"<b>Answer: ([A-E])</b>", text)) == {"A"}
-
-
-def test_all_of_the_above_stays_last() -> None:
-    q = Question("q", "single", "S", (Option("All of the above", True), Option("One", False),
-                                      Option("Two", False), Option("Three", False)))
-    for key in ("a", "b", "c", "d", "e"):
-        assert interop.export_order(q, key).options[-1].text == "All of the above"
-
-
-def test_a_reversed_card_does_not_show_its_explanation_on_the_question_side(
-        tmp_path: Path) -> None:
-    p = tmp_path / "d.yaml"
-    p.write_text(VALID_DECK.replace("    back: Back\n", "    back: Back\n    reversible: true\n"
-                                    "    explanation: Because of the anatomy\n"),
-                 encoding="utf-8")
-    text, notes = interop.export_anki(deckfile.load(p))
-    row = text.splitlines()[6]
-    assert "Basic (and reversed card)" in row and "anatomy" not in row
-    assert any("explanation not exported" in n for n in notes)
-
-
-def test_anki_export_carries_pictures_in_a_media_folder(tmp_path: Path) -> None:
-    (tmp_path / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    deck_file = tmp_path / "d.yaml"
-    deck_file.write_text(VALID_DECK.replace("    stem: Which one?\n",
-                                            "    stem: Which one?\n    image: img.png\n"),
-                         encoding="utf-8")
-    out = tmp_path / "out" / "notes.tsv"
-    out.parent.mkdir()
-    err = io.StringIO()
-    assert interop.run_export(deck_file, str(out), out=io.StringIO(), err=err) == 0
-    media = tmp_path / "out" / "notes-media"
-    assert (media / "test-deck-img.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
-    assert "<img src='test-deck-img.png'>" in out.read_text(encoding="utf-8")
-    assert "1 picture copied to" in err.getvalue() and "collection.media" in err.getvalue()
-
-
-def test_export_notes_name_the_line_of_items_with_images(tmp_path: Path) -> None:
-    (tmp_path / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    deck_file = tmp_path / "d.yaml"
-    deck_file.write_text(VALID_DECK.replace("    stem: Which one?\n",
-                                            "    stem: Which one?\n    image: img.png\n"),
-                         encoding="utf-8")
-    deck = deckfile.load(deck_file)
-    _, notes = interop.export_anki(deck)
-    assert notes == [f"{deck_file}:12:5: item q1: picture img.png not exported; add it to the "
-                     "note in Anki"]
-    _, notes = interop.export_gift(deck)
-    assert notes[0] == (f"{deck_file}:12:5: item q1: picture img.png not exported (GIFT files "
-                        "carry no pictures; add it in Moodle's question editor)")
-
-
-def test_anki_fields_are_quoted_when_needed() -> None:
-    assert interop._tsv_field('say "hi"') == '"say ""hi"""'
-    assert interop._tsv_field("#1 cause") == '"#1 cause"'
-    assert interop._tsv_field("a\tb") == '"a\tb"'
-    assert interop._tsv_field("plain") == "plain"
-
-
-# --------------------------------------------------------------------------- round trips
-
-
-def _t(x: str | None) -> str | None:
-    return tidy_text(x) if x is not None else None
-
-
-@pytest.mark.parametrize("deck_path", BUNDLED, ids=lambda p: p.name)
-def test_round_trip_yaml_gift_yaml(deck_path: Path) -> None:
-    deck = deckfile.load(deck_path)
-    if not any(isinstance(it, Question | Case) for it in deck.items):
-        pytest.skip("no questions")
-    gift, _ = interop.export_gift(deck, TODAY)
-    back = convert(gift.encode(), "rt.gift")
-    assert back.skipped == [] and back.warnings == []
-    got = items(back)
-    checked = 0
-    for it in deck.items:
-        if isinstance(it, Question):
-            pairs = [(it.id, it, it.objective, True)]
-        elif isinstance(it, Case):
-            pairs = [(f"{it.id}.{st.id}.{q.id}", q, q.objective or it.objective, False)
-                     for st in it.stages for q in st.questions]
-        else:
-            continue
-        for gid, q, objective, whole_stem in pairs:
-            g = got[gid]
-            assert isinstance(g, Question)
-            assert g.kind == q.kind
-            if whole_stem:
-                assert g.stem == _t(q.stem)
-            else:  # a case question carries the case and stage text before its own stem
-                assert g.stem.endswith("\n\n" + str(_t(q.stem)))
-            # the export shuffles options (the same way each time): compare them as a set
-            assert sorted((o.text, o.correct, o.explanation or "") for o in g.options) == sorted(
-                (_t(o.text), o.correct, _t(o.explanation) or "") for o in q.options)
-            assert g.explanation == _t(q.explanation)
-            assert g.objective == _t(objective)
-            checked += 1
-    assert checked == len(back.deck.items)
-
-
-@pytest.mark.parametrize("deck_path", BUNDLED, ids=lambda p: p.name)
-def test_round_trip_yaml_anki_yaml(deck_path: Path) -> None:
-    deck = deckfile.load(deck_path)
-    text, _ = interop.export_anki(deck)
-    back = convert(text.encode(), "rt.txt")
-    assert back.skipped == [] and back.warnings == []
-    notes = iter(back.deck.items)
-    for it in deck.items:
-        if isinstance(it, Case):
-            for _ in range(sum(len(st.questions) for st in it.stages)):
-                next(notes)
-            continue
-        note = next(notes)
-        assert isinstance(note, Flashcard)
-        if isinstance(it, Flashcard):
-            assert (note.front, note.back, note.explanation, note.objective, note.tags) == (
-                _t(it.front), _t(it.back), _t(it.explanation), _t(it.objective), it.tags)
-        else:  # a question becomes a note: stem and options on the front, answer on the back
-            assert note.front.startswith(str(_t(it.stem)).split("\n")[0])
-            assert note.back.startswith("**Answer")
-
-
-def test_round_trip_anki_ids_are_stable_across_exports() -> None:
-    deck = deckfile.load(BUNDLED[0])
-    one = convert(interop.export_anki(deck)[0].encode(), "a.txt")
-    two = convert(interop.export_anki(deck)[0].encode(), "a.txt")
-    assert [i.id for i in one.deck.items] == [i.id for i in two.deck.items]
 
 
 # --------------------------------------------------------------------------- commands
@@ -861,10 +618,10 @@ def test_convert_path_reads_a_regular_file_up_to_the_limit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "q.gift"
     src.write_text("::q1:: 2+2? {=4 ~5}\n", encoding="utf-8")
-    assert len(interop.convert_path(src, today=TODAY).deck.items) == 1
-    monkeypatch.setattr(interop, "MAX_BYTES", 10)
-    with pytest.raises(interop.ConvertError) as e:
-        interop.convert_path(src, today=TODAY)
+    assert len(conversion.convert_path(src, today=TODAY).deck.items) == 1
+    monkeypatch.setattr(conversion, "MAX_BYTES", 10)
+    with pytest.raises(messages.ConvertError) as e:
+        conversion.convert_path(src, today=TODAY)
     assert str(e.value.messages[0]).startswith(f"{src}:1: file is too large (20 bytes; the "
                                                "limit is 10)")
 
@@ -885,7 +642,7 @@ def test_cli_import_refuses_to_overwrite_its_own_input(tmp_path: Path, how: str)
     assert run("import", str(src), "-o", str(tmp_path / "deck.yaml"), "--format", "gift")[0] == 0
     # The app's File > Import goes through convert_path, which refuses it as well.
     with pytest.raises(ConvertError) as e:
-        interop.convert_path(src, fmt="gift", out_path=out)
+        conversion.convert_path(src, fmt="gift", out_path=out)
     assert str(e.value.messages[0]) == (f"{src}:1: the deck would replace the file being "
                                         "imported; choose another name for the deck")
 
@@ -954,7 +711,7 @@ def test_gift_ids_without_names_hash_the_options_so_they_are_stable_and_distinct
     ids2 = [it.id for it in second.deck.items]
     assert len(set(ids2)) == 3 and all(re.fullmatch(r"gift-[0-9a-f]{8}", i) for i in ids2)
     assert ids2[1:] == ids1  # a question added in front changes no other id
-    assert ids1[0] == "gift-" + interop.short_hash(
+    assert ids1[0] == "gift-" + authoring.short_hash(
         "Which is true?\n=Aspirin inhibits COX\n~Aspirin is an opioid")
     # which option is right is part of the identity too
     flipped = convert(b"Which is true?{~Aspirin inhibits COX =Aspirin is an opioid}\n", "f.gift")
@@ -984,7 +741,7 @@ def test_text_that_looks_like_markdown_blocks_is_escaped(html: str, md: str) -> 
 
 
 def test_plain_text_line_starts_are_escaped() -> None:
-    assert interop.plain_to_markdown("> quoted\n# hash\n1. one\n- dash") == (
+    assert markup.plain_to_markdown("> quoted\n# hash\n1. one\n- dash") == (
         "\\> quoted\\\n\\# hash\\\n1\\. one\\\n\\- dash")
     r = convert(b"#separator:tab\n#html:false\nRed flags?\t\"> 50\n- weight loss\"\n", "p.txt")
     card = r.deck.items[0]
@@ -1024,7 +781,7 @@ def test_escaped_line_starts_round_trip_and_are_unescaped_on_export(tmp_path: Pa
     fc = deck.items[0]
     assert isinstance(fc, Flashcard)
     assert fc.back == "\\> 50 years\\\n\\- weight loss\\\n1\\. night pain"
-    anki, _ = interop.export_anki(deck)
+    anki, _ = anki_export.export_anki(deck)
     note = anki.splitlines()[5].split("\t", 1)[1]  # after the GUID
     # Anki shows HTML: the text as written, with no Markdown backslashes left
     assert note.startswith('"# 1 cause of back pain?"\t&gt; 50 years<br>- weight loss<br>'
@@ -1032,7 +789,7 @@ def test_escaped_line_starts_round_trip_and_are_unescaped_on_export(tmp_path: Pa
     back = convert(anki.encode(), "rt.txt").deck.items[0]
     assert isinstance(back, Flashcard)
     assert (back.front, back.back, back.explanation) == (fc.front, fc.back, fc.explanation)
-    gift, _ = interop.export_gift(deck, TODAY)
+    gift, _ = gift_export.export_gift(deck, TODAY)
     q = convert(gift.encode(), "rt.gift").deck.items[0]
     orig = deck.items[1]
     assert isinstance(q, Question) and isinstance(orig, Question)
@@ -1065,7 +822,7 @@ def test_sup_in_an_anki_note_and_its_round_trip() -> None:
                 b"Half-life\tt<sub>1/2</sub>\n", "s.txt")
     assert [c.back for c in r.deck.items if isinstance(c, Flashcard)] == [
         "4-11 x 10⁹/L", "t\\_(1/2)"]
-    again = convert(interop.export_anki(r.deck)[0].encode(), "s2.txt")
+    again = convert(anki_export.export_anki(r.deck)[0].encode(), "s2.txt")
     assert [c.back for c in again.deck.items if isinstance(c, Flashcard)] == [
         "4-11 x 10⁹/L", "t\\_(1/2)"]
 
@@ -1169,7 +926,7 @@ def _deck_with_reversible(tmp_path: Path) -> Deck:
 
 def test_export_anki_writes_reversible_flashcards_with_their_note_type(tmp_path: Path) -> None:
     deck = _deck_with_reversible(tmp_path)
-    text, notes = interop.export_anki(deck)
+    text, notes = anki_export.export_anki(deck)
     lines = text.splitlines()
     assert lines[:6] == ["#separator:tab", "#html:true", "#guid column:1", "#notetype column:2",
                          "#columns:GUID\tNotetype\tFront\tBack\tTags", "#tags column:5"]
@@ -1183,7 +940,7 @@ def test_export_anki_writes_reversible_flashcards_with_their_note_type(tmp_path:
     cards = [c for c in back.deck.items if isinstance(c, Flashcard)]
     assert [(c.front, c.reversible) for c in cards[:2]] == [("Front", True), ("F2", False)]
     # a deck without reversible cards keeps the plain three columns
-    assert interop.export_anki(load_valid(tmp_path))[0].startswith(
+    assert anki_export.export_anki(load_valid(tmp_path))[0].startswith(
         "#separator:tab\n#html:true\n#guid column:1\n#columns:GUID\tFront\tBack\tTags\n"
         "#tags column:4\n")
 
@@ -1208,14 +965,14 @@ def test_import_honours_reversed_note_types_and_add_reverse() -> None:
 
 def test_headerless_tsv_with_braces_is_read_as_anki() -> None:
     text = "Pressure formula\tP = [$]\\frac{F}{A}[/$]\tphysio\nForce\t{F} = ma\tphysio\n"
-    assert interop.detect_format("old.txt", text) == "anki"
+    assert registry.detect_format("old.txt", text) == "anki"
     r = convert(text.encode(), "old.txt")
     assert r.format == "anki" and len(r.deck.items) == 2 and r.skipped == []
 
 
 def test_a_wrong_guess_of_the_format_says_so_and_suggests_the_other(tmp_path: Path) -> None:
     text = "Pressure formula\tP = {F}/{A}\nUnits\tPa\nRemember the definition\n"
-    assert interop.detect_format("mixed.txt", text) == "gift"
+    assert registry.detect_format("mixed.txt", text) == "gift"
     with pytest.raises(ConvertError) as e:
         convert(text.encode(), "mixed.txt")
     assert str(e.value.messages[-1]) == (
@@ -1266,313 +1023,6 @@ def test_adversarial_notes_are_refused_quickly(name: str, text: str) -> None:
     assert "cannot convert note" in str(ei.value)
 
 
-# --------------------------------------------------------------------------- CSV questions
-
-TESTER_CSV = (
-    "stem,A,B,C,D,answer,explanation,tags\n"
-    '"A 70-year-old man has back pain and weight loss. Next step?",Reassure,Urgent investigation '
-    'for malignancy,Physiotherapy,Bed rest,B,"Age over 50 with weight loss are red flags",'
-    "red-flags\n")
-
-
-def mcq(text: str, name: str = "bank.csv", **kw: object) -> interop.ImportResult:
-    """Convert a question bank; the YAML written must load as a deck."""
-    r = convert(text.encode(), name, today=TODAY, **kw)  # type: ignore[arg-type]
-    assert deckfile.parse(r.text).items
-    return r
-
-
-def questions(r: interop.ImportResult) -> list[Question]:
-    qs = [it for it in r.deck.items if isinstance(it, Question)]
-    assert len(qs) == len(r.deck.items)  # never a flashcard
-    return qs
-
-
-def right(q: Question) -> list[str]:
-    return [o.text for o in q.options if o.correct]
-
-
-def test_tester_question_bank_becomes_a_question_with_the_right_answer(tmp_path: Path) -> None:
-    src, out = tmp_path / "q2.csv", tmp_path / "q2.yaml"
-    src.write_text(TESTER_CSV, encoding="utf-8")
-    code, _, err = run("import", str(src), "-o", str(out))
-    assert code == 0, err
-    assert f"{out}: 1 item imported from {src} (CSV multiple-choice questions)" in err
-    assert "not imported" not in err
-    deck = deckfile.parse(out.read_text(encoding="utf-8"), str(out), out)
-    [q] = deck.items
-    assert isinstance(q, Question) and q.kind == "single"
-    assert q.stem == "A 70-year-old man has back pain and weight loss. Next step?"
-    assert [o.text for o in q.options] == [
-        "Reassure", "Urgent investigation for malignancy", "Physiotherapy", "Bed rest"]
-    assert right(q) == ["Urgent investigation for malignancy"]
-    assert q.explanation == "Age over 50 with weight loss are red flags"
-    assert q.tags == ("red-flags",)
-    assert q.id.startswith("mcq-")
-    assert "answer: B\n" in out.read_text(encoding="utf-8")
-    assert run("validate", "--no-cache", str(out))[0] == 0
-
-
-def test_question_bank_as_tsv() -> None:
-    r = mcq(TESTER_CSV.replace(",", "\t").replace('"', ""), "q2.tsv")
-    [q] = questions(r)
-    assert right(q) == ["Urgent investigation for malignancy"] and q.tags == ("red-flags",)
-    assert r.format_name == "CSV multiple-choice questions"
-
-
-def test_question_bank_answers_letters_numbers_text_and_several() -> None:
-    text = ("Question,A,B,C,D,Answer\n"
-            'Q1,w,x,y,z,"A, C"\n'
-            "Q2,w,x,y,z,a;d\n"
-            "Q3,w,x,y,z,B D\n"
-            "Q4,w,x,y,z,3\n"
-            "Q5,w,x,y,z,Y\n"
-            "Q6,w,x,y,z,(b)\n"
-            "Q7,w,x,y,z,D.\n"
-            'Q8,w,x,y,z,"2, 4"\n'
-            "Q9,w,x,y,z,A and B\n"
-            'Q10,w,x,y,z,"C, C"\n'
-            "Q11,1,2,4,8,2\n")
-    qs = questions(mcq(text))
-    assert [(q.stem, q.kind, right(q)) for q in qs] == [
-        ("Q1", "multi", ["w", "y"]), ("Q2", "multi", ["w", "z"]), ("Q3", "multi", ["x", "z"]),
-        ("Q4", "single", ["y"]), ("Q5", "single", ["y"]), ("Q6", "single", ["x"]),
-        ("Q7", "single", ["z"]), ("Q8", "multi", ["x", "z"]), ("Q9", "multi", ["w", "x"]),
-        ("Q10", "single", ["y"]), ("Q11", "single", ["2"])]
-
-
-def test_question_bank_explanations_per_option_objective_source_and_id() -> None:
-    text = ("ID\tQuestion text\tOption 1\tOption 2\tOption 3\tCorrect answer\tFeedback A\t"
-            "B explanation\trationale 3\tRationale\tLearning objective\tSource\tTags\n"
-            "lbp-1\tFirst step?\tReassure\tInvestigate\tRest\t2\tNo: red flags\tYes\t\t"
-            "Red flags need investigation\tSpot red flags\tNICE NG59\tneuro; back-pain\n")
-    [q] = questions(mcq(text, "bank.tsv"))
-    assert (q.id, q.stem, right(q)) == ("lbp-1", "First step?", ["Investigate"])
-    assert [o.explanation for o in q.options] == ["No: red flags", "Yes", None]
-    assert q.explanation == "Red flags need investigation"
-    assert q.objective == "Spot red flags"
-    assert q.tags == ("neuro", "back-pain")
-    assert q.sources == ("nice-ng59",)
-
-
-@pytest.mark.parametrize(("name", "role", "option"), [
-    ("A", "option", 0), ("j", "option", 9), ("Option A", "option", 0),
-    ("Option 1", "option", 0), ("option1", "option", 0), ("choice a", "option", 0),
-    ("Choice 2", "option", 1), ("opt3", "option", 2), ("OptionD", "option", 3),
-    ("Answer_4", "option", 3), ("Option 10", "option", 9), ("Option K", "beyond", -1),
-    ("explanation A", "option-explanation", 0), ("Feedback_B", "option-explanation", 1),
-    ("A explanation", "option-explanation", 0), ("rationale 1", "option-explanation", 0),
-    ("Option C feedback", "option-explanation", 2), ("Distractor 2", "distractor", -1),
-    ("Stem", "stem", -1), ("QuestionText", "stem", -1), ("Question", "stem", -1),
-    ("Correct Answer", "answer", -1), ("key", "answer", -1), ("CORRECT", "answer", -1),
-    ("Feedback", "explanation", -1), ("Rationale", "explanation", -1),
-    ("Learning objective", "objective", -1), ("tags", "tags", -1), ("Source", "source", -1),
-    ("Question ID", "id", -1), ("Difficulty", "", -1), ("Options", "", -1),
-])
-def test_question_bank_column_names(name: str, role: str, option: int) -> None:
-    assert interop._mcq_role(name) == (role, option)
-
-
-def test_question_bank_with_distractor_columns() -> None:
-    text = ("Question,Correct answer,Distractor 1,Distractor 2,Distractor 3\n"
-            "Most common site of spread?,Lungs,Liver,,Bone\n")
-    [q] = questions(mcq(text))
-    assert [(o.text, o.correct) for o in q.options] == [
-        ("Lungs", True), ("Liver", False), ("Bone", False)]
-
-
-def test_empty_options_are_dropped_and_letters_follow_the_file() -> None:
-    text = "Question,A,B,C,D,E,Answer\nWhich?,w,x,,z,,D\nSeveral?,w,,y,z,,\"A, D\"\n"
-    r = mcq(text)
-    q1, q2 = questions(r)
-    assert [o.text for o in q1.options] == ["w", "x", "z"] and right(q1) == ["z"]
-    assert "answer: C\n" in r.text  # D in the file is the third option left
-    assert [o.text for o in q2.options] == ["w", "y", "z"] and right(q2) == ["w", "z"]
-
-
-def test_question_bank_rows_that_cannot_be_converted_exit_1(tmp_path: Path) -> None:
-    text = ("Question,A,B,C,D,Answer,Explanation\n"
-            "Good?,w,x,y,z,A,fine\n"
-            "Out of range?,w,x,y,z,E,\n"
-            "No answer?,w,x,y,z,,\n"
-            "One option?,w,,,,A,\n"
-            "Empty option?,w,x,,z,C,\n"
-            ",w,x,y,z,A,\n"
-            "Dose in g?,1,2,4,8,4,\n"
-            "Bad list?,w,x,y,z,\"A, F\",\n"
-            "Joined?,w,x,y,z,AC,\n"
-            "Unquoted, comma?,w,x,y,z,A,\n"
-            "Short?,w,x\n")
-    src, out = tmp_path / "bad.csv", tmp_path / "bad.yaml"
-    src.write_text(text, encoding="utf-8")
-    code, _, err = run("import", str(src), "-o", str(out))
-    assert code == 1 and out.is_file()
-    expected = [
-        (3, "the answer 'E' is not one of the options A-D"),
-        (4, "no answer given"),
-        (5, "fewer than 2 options (1 filled in)"),
-        (6, "the answer 'C' refers to option C, which is empty"),
-        (7, "the question is empty"),
-        (8, "the answer '4' is ambiguous (as the text of an option it means option C; as a "
-            "number it means option D); write the letter of the right option"),
-        (9, "the answer 'A, F' names F, which is not one of the options A-D"),
-        (10, "the answer 'AC' is neither an option letter (A-D), an option number, several "
-             "letters (A, C) nor the text of an option"),
-        (11, "it has 8 fields but the first line names 7 columns, so the columns may be "
-             "shifted (a field with a comma in it must be in double quotes)"),
-        (12, "it has 3 fields but the first line names 7 columns, so it has no answer column"),
-    ]
-    assert [ln for ln in err.splitlines() if "cannot convert" in ln] == [
-        f"{src}:{n}: cannot convert row: {m}" for n, m in expected]
-    assert "1 item imported" in err and "10 skipped" in err
-    [q] = deckfile.parse(out.read_text(encoding="utf-8"), str(out), out).items
-    assert isinstance(q, Question) and q.stem == "Good?" and q.explanation == "fine"
-
-
-def test_question_bank_where_no_row_converts_is_refused() -> None:
-    with pytest.raises(ConvertError) as e:
-        convert(b"Question,A,B,Answer\nQ,x,y,C\n", "none.csv")
-    assert [str(m) for m in e.value.messages] == [
-        "none.csv:2: cannot convert row: the answer 'C' is not one of the options A, B",
-        "none.csv:1: nothing to import: no row could be converted"]
-
-
-LAYOUT_HELP = ("for flashcards use Front,Back[,Extra,Tags]; for multiple-choice questions use "
-               "Question,A,B,C,D,Answer[,Explanation,Tags] (see the import section of "
-               "decks/README.md)")
-
-
-@pytest.mark.parametrize(("text", "reason"), [
-    ("stem,answer,tags\nWhat?,That,x\n", "the columns stem, answer, tags, but quizapp does not "
-     "know the column stem"),
-    ("Pregunta,A,B,C,D,Respuesta\n¿Qué?,a,b,c,d,B\n", "the columns Pregunta, A, B, C, D, "
-     "Respuesta, but it has no question column (Question or Stem) and no answer column (Answer, "
-     "Correct or Key)"),
-    ("Question,A,B,C,D,Explanation\nWhat?,a,b,c,d,because\n", "the columns Question, A, B, C, "
-     "D, Explanation, but it has no answer column (Answer, Correct or Key)"),
-    ("Question,A,Option A,Answer\nWhat?,a,b,A\n", "the columns Question, A, Option A, Answer, "
-     "but columns A, Option A are all option A: keep one"),
-    ("Question,Correct,Key,A,B\nWhat?,A,A,a,b\n", "the columns Question, Correct, Key, A, B, "
-     "but it has several answer columns (Correct, Key): keep one"),
-    ("Question,Option 1,Option 11,Answer\nWhat?,a,b,1\n", "the columns Question, Option 1, "
-     "Option 11, Answer, but Option 11 would be an option past J: a quizapp question has at "
-     "most 10 options"),
-    ("Question,A,B,Distractor,Answer\nWhat?,a,b,c,A\n", "the columns Question, A, B, "
-     "Distractor, Answer, but it mixes option columns (A, B) with distractor columns "
-     "(Distractor); use one or the other"),
-])
-def test_unknown_or_incomplete_header_is_refused(tmp_path: Path, text: str,
-                                                 reason: str) -> None:
-    src, out = tmp_path / "h.csv", tmp_path / "h.yaml"
-    src.write_text(text, encoding="utf-8")
-    code, _, err = run("import", str(src), "-o", str(out))
-    assert code == 2 and not out.exists()
-    assert err.splitlines()[0] == f"{src}:1: cannot import: the first line names {reason}; " \
-                                  f"{LAYOUT_HELP}"
-
-
-def test_question_bank_without_a_header_is_refused() -> None:
-    text = ("A 70-year-old man has back pain and weight loss. Next step?,Reassure,Urgent "
-            "investigation,Physiotherapy,Bed rest,B,Red flags\nFever?,Ignore,Investigate,,,B,\n")
-    with pytest.raises(ConvertError) as e:
-        convert(text.encode(), "nohead.csv")
-    assert str(e.value.messages[0]) == (
-        "nohead.csv:1: cannot import: these look like multiple-choice questions (column 6 "
-        "holds answer letters such as 'B'), but there is no first line naming the columns, so "
-        "quizapp cannot tell which column is which; add one. For flashcards use "
-        "Front,Back[,Extra,Tags]; for multiple-choice questions use "
-        "Question,A,B,C,D,Answer[,Explanation,Tags] (see the import section of decks/README.md)")
-    # flashcards with a few extra columns are still flashcards
-    r = convert(b"Heart,pumps blood,anatomy,easy\nLung,gas exchange,anatomy,hard\n", "cards.csv")
-    assert [it.kind for it in r.deck.items] == ["flashcard", "flashcard"]
-
-
-def test_question_bank_header_with_anki_header_lines_and_format_guess() -> None:
-    text = "#separator:semicolon\nQuestion;A;B;Answer\nWhich?;x;y;b\n"
-    [q] = questions(mcq(text, "bank.txt"))
-    assert right(q) == ["y"]
-    plain = "Question,A,B,C,Answer\nWhich?,x,y,z,c\n"
-    assert interop.detect_format("bank.txt", plain) == "anki"
-    assert right(questions(mcq(plain, "bank.txt"))[0]) == ["z"]
-
-
-def test_question_bank_unknown_columns_are_reported_not_imported() -> None:
-    r = mcq("Question,A,B,Answer,Difficulty\nWhich?,x,y,A,hard\n")
-    assert [str(w) for w in r.warnings if "not imported" in str(w)] == [
-        "bank.csv:1: warning: column 5 'Difficulty' not imported: quizapp does not know this "
-        "column name (it knows Question, options A-J or Option 1-10, Answer, Explanation, "
-        "Explanation A..., Objective, Tags, Source, ID)"]
-
-
-def test_question_bank_ids_are_stable_and_distinct() -> None:
-    rows = ["Same stem?,x,y,A", "Same stem?,x,y,B", "Other?,x,y,A"]
-    first = questions(mcq("Question,A,B,Answer\n" + "\n".join(rows) + "\n"))
-    again = questions(mcq("Question,A,B,Answer\n" + "\n".join(reversed(rows)) + "\n"))
-    assert len({q.id for q in first}) == 3
-    assert {(q.id, q.stem, tuple(right(q))) for q in first} == {
-        (q.id, q.stem, tuple(right(q))) for q in again}
-
-
-def test_readme_question_bank_example_imports() -> None:
-    readme = (DECKS / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```\n  (Question,A,B,C,D,Answer.*?)```", readme, re.S)
-    assert block is not None
-    text = "\n".join(line.strip() for line in block.group(1).splitlines()) + "\n"
-    q1, q2 = questions(mcq(text, "readme.csv"))
-    assert right(q1) == ["Urgent investigation for malignancy"] and q1.tags == ("red-flags",)
-    assert q2.kind == "multi" and right(q2) == ["Fever", "Weight loss"]
-    assert q2.tags == ("red-flags", "back-pain")
-
-
-@pytest.mark.parametrize(("cell", "tags"), [
-    ("neuro, anatomy", ["neuro", "anatomy"]), ("neuro,anatomy", ["neuro", "anatomy"]),
-    ("neuro anatomy", ["neuro", "anatomy"]), ("  neuro ;  anatomy. ", ["neuro", "anatomy"]),
-    ("med::cardio, (renal)", ["med::cardio", "renal"]), (",,", []), ("", []),
-])
-def test_csv_tags_split_on_commas_and_spaces(cell: str, tags: list[str]) -> None:
-    assert interop._split_tags(cell) == tags
-
-
-def test_tags_column_of_a_csv_and_of_an_anki_export() -> None:
-    r = convert(b'Front,Back,Tags\nf,b,"neuro, anatomy"\n', "cards.csv")
-    assert r.deck.items[0].tags == ("neuro", "anatomy")
-    r = convert(b'f,b,"neuro, anatomy"\n', "cards.csv")  # a tags column guessed, as Anki does
-    assert r.deck.items[0].tags == ("neuro", "anatomy")
-    # Anki's own export: tags are separated by spaces, and a comma is part of a tag
-    r = convert(b"#separator:tab\n#html:false\n#tags column:3\nf\tb\tmed::cardio a,b\n", "x.txt")
-    assert r.deck.items[0].tags == ("med::cardio", "a,b")
-
-
-@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.lists(st.sampled_from(["Question", "Stem", "A", "B", "C", "Option 1", "Answer",
-                                 "Correct", "Explanation A", "Tags", "ID", "Distractor",
-                                 "x", "a", "b", "e", "1", "4", "A, C", "AC", "", "<b>",
-                                 "\"", "\t", ",", ",", ",", "\n", "\n"]),
-                max_size=40).map("".join))
-def test_question_bank_import_never_crashes(text: str) -> None:
-    try:
-        r = convert(("Question,A,B,C,Answer,Explanation A,Tags\n" + text).encode(), "f.csv")
-    except ConvertError as e:
-        assert e.messages and all(m.line >= 1 for m in e.messages)
-        return
-    assert r.deck.items
-    deckfile.parse(r.text)
-
-
-@pytest.mark.parametrize("answer", ["A", "B"])
-def test_true_false_questions_export_as_gift_true_false_and_round_trip(answer: str) -> None:
-    gift = (f"::tf1::Absence of red flags excludes serious disease. "
-            f"{{{'T' if answer == 'A' else 'F'}#Wrong: see the case.#Right: it does not.}}\n")
-    deck = convert(gift.encode(), "q.gift").deck
-    (q,) = deck.items
-    text, _notes = interop.export_gift(deck)
-    assert ("\tT#" if answer == "A" else "\tF#") in text and "~" not in text.split("::tf1::")[1]
-    back = convert(text.encode(), "again.gift").deck
-    (q2,) = back.items
-    assert [(o.text, o.correct, o.explanation) for o in q2.options] == \
-        [(o.text, o.correct, o.explanation) for o in q.options]
-
-
 # --------------------------------------------------------------------------- large imports
 
 
@@ -1605,13 +1055,15 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
     limit of MAX_PROBLEMS problems per pass left them out 500 at a time, with a dump and a
     parse of the whole deck each round, and gave up after 20 rounds ("internal error")."""
     monkeypatch.setattr(deckfile, "MAX_PROBLEMS", 5)
-    parsed = interop._Parsed("gift")
+    parsed = ParsedFile("gift")
     for i in range(105):  # the validator refuses an empty back; the converter let it through
-        parsed.items.append(interop._Item(i + 1, f"question {i}", {
+        parsed.items.append(ImportedItem(i + 1, f"question {i}", {
             "type": "flashcard", "front": f"q{i}", "back": ""}, f"bad-{i}"))
-    parsed.items.append(interop._Item(200, "question ok", {
+    parsed.items.append(ImportedItem(200, "question ok", {
         "type": "flashcard", "front": "ok", "back": "fine"}, "ok"))
-    monkeypatch.setattr(interop, "parse_gift", lambda text, f: parsed)
+    monkeypatch.setattr(registry, "IMPORTERS", tuple(
+        replace(i, parse=lambda text, f: parsed) if i.key == "gift" else i
+        for i in registry.IMPORTERS))
     parses = []
     real_parse = deckfile.parse_data
 
@@ -1620,7 +1072,7 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
         return real_parse(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(deckfile, "parse_data", counting_parse)
-    r = interop.convert(b"::x:: y {=a ~b}\n", "in.gift", today=TODAY)
+    r = conversion.convert(b"::x:: y {=a ~b}\n", "in.gift", today=TODAY)
     assert [it.id for it in r.deck.items] == ["ok"]
     assert len(r.skipped) == 105 and str(r.skipped[0]).startswith(
         "in.gift:1: cannot convert question 0: ")
@@ -1628,15 +1080,15 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
 
 
 @settings(max_examples=examples(500), deadline=None)
-@given(st.from_regex(interop._SIMPLE_PLAIN, fullmatch=True), st.booleans())
+@given(st.from_regex(markup._SIMPLE_PLAIN, fullmatch=True), st.booleans())
 def test_the_fast_path_for_simple_text_converts_as_the_html_parser_does(
         text: str, paragraph: bool) -> None:
     fragment = f"<p>{text}</p>" if paragraph else text
-    parser = interop._HtmlToMarkdown()
+    parser = markup._HtmlToMarkdown()
     parser.feed(fragment)
-    slow = interop._finish_markdown(interop.escape_block_starts(parser.result()))
-    assert interop.html_to_markdown(fragment) == (slow, [])
-    assert interop.plain_to_markdown(text) == slow
+    slow = markup.finish_markdown(markup.escape_block_starts(parser.result()))
+    assert markup.html_to_markdown(fragment) == (slow, [])
+    assert markup.plain_to_markdown(text) == slow
 
 
 _MUTATIONS = ["delete", "empty", "number", "null", "list", "unknown", "answer", "duplicate"]

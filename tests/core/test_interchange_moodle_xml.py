@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from quizapp.core import deckfile
-from quizapp.core.interop import ConvertError, convert
-from quizapp.core.moodlexml import looks_like_moodle_xml, parse_moodle_xml
+from quizapp.core.interchange.conversion import convert
+from quizapp.core.interchange.messages import ConvertError
+from quizapp.core.interchange.moodle_xml import looks_like_moodle_xml, parse_moodle_xml
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "interop"
 EXPORT = DATA / "moodle-back-pain.xml"

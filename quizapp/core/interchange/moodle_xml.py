@@ -19,26 +19,28 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
 from quizapp.core.authoring import FlowList, short_hash, slugify
-from quizapp.core.interop import (
-    _HTML_HINT,
-    ConvertError,
-    Message,
-    _clean_tags,
-    _finish_markdown,
-    _gift_identity,
-    _Item,
-    _Parsed,
-    add_teaching,
+from quizapp.core.interchange.formats import Guess, Importer
+from quizapp.core.interchange.items import (
+    ImportedItem,
+    ParsedFile,
     apply_categories,
+    clean_tags,
+    gift_identity,
     graded_question,
+)
+from quizapp.core.interchange.markup import (
+    HTML_HINT,
+    finish_markdown,
     html_to_markdown,
     plain_to_markdown,
-    split_objective,
 )
+from quizapp.core.interchange.messages import ConvertError, Message
+from quizapp.core.interchange.teaching import add_teaching, split_objective
 
 _START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<quiz[\s>]", re.S)
 _DOCTYPE = re.compile(r"<!DOCTYPE|<!ENTITY", re.I)
@@ -70,7 +72,7 @@ def looks_like_moodle_xml(text: str) -> bool:
     return bool(_START.match(text[:10_000]))
 
 
-def parse_moodle_xml(text: str, file: str) -> _Parsed:
+def parse_moodle_xml(text: str, file: str) -> ParsedFile:
     """Moodle XML questions -> single and multi questions (see the module docstring)."""
     bad = _DOCTYPE.search(text)
     if bad:
@@ -81,7 +83,7 @@ def parse_moodle_xml(text: str, file: str) -> _Parsed:
     if root.tag != "quiz":
         raise ConvertError([Message(file, 1, f"the root element is <{root.tag}>, not <quiz>: "
                                     "this is not a Moodle XML question export")])
-    out = _Parsed("moodle")
+    out = ParsedFile("moodle")
     category: str | None = None
     categories: list[str | None] = []
     for q in root:
@@ -150,8 +152,8 @@ def _markdown(elem: ET.Element | None) -> tuple[str, list[str]]:
     if not raw.strip():
         return "", media
     if fmt == "markdown":
-        return _finish_markdown(raw), media
-    if fmt == "html" or (fmt == "moodle_auto_format" and _HTML_HINT.search(raw)):
+        return finish_markdown(raw), media
+    if fmt == "html" or (fmt == "moodle_auto_format" and HTML_HINT.search(raw)):
         if fmt != "html":
             raw = raw.replace("\n", "<br>")
         md, dropped = html_to_markdown(raw)
@@ -168,7 +170,7 @@ def _fraction(a: ET.Element) -> float:
         return 0.0
 
 
-def _question(out: _Parsed, file: str, q: ET.Element, qtype: str) -> None:
+def _question(out: ParsedFile, file: str, q: ET.Element, qtype: str) -> None:
     line = _line(q)
     name = _text(q.find("name")).strip() or None
     what = f"question '{name}'" if name else "question"
@@ -218,7 +220,7 @@ def _question(out: _Parsed, file: str, q: ET.Element, qtype: str) -> None:
     general, m = _markdown(q.find("generalfeedback"))
     media += m
     explanation, objective = split_objective(general) if general else (None, None)
-    tags = _clean_tags([_text(t) for t in q.findall("tags/tag")], file, line, out.warnings)
+    tags = clean_tags([_text(t) for t in q.findall("tags/tag")], file, line, out.warnings)
     if tags:
         data["tags"] = FlowList(tags)
     if media:
@@ -232,5 +234,18 @@ def _question(out: _Parsed, file: str, q: ET.Element, qtype: str) -> None:
     idnumber = _text(q.find("idnumber")).strip()
     base = slugify(idnumber or name or "")
     if not base or not base[0].isalnum():
-        base = "moodle-" + short_hash(_gift_identity(data))
-    out.items.append(_Item(line, what, data, base))
+        base = "moodle-" + short_hash(gift_identity(data))
+    out.items.append(ImportedItem(line, what, data, base))
+
+
+def sniff(name: str, text: str) -> Guess | None:
+    """An XML document whose root is ``<quiz>``; else a ``.xml`` name."""
+    if looks_like_moodle_xml(text):
+        return Guess(80, "header")
+    if Path(name).suffix.lower() == ".xml":
+        return Guess(70, "from the .xml suffix")
+    return None
+
+
+IMPORTER = Importer(key="moodle", name="Moodle XML file", suffixes=(".xml",), unit="question",
+                    sniff=sniff, parse=parse_moodle_xml)

@@ -17,13 +17,16 @@ from typing import Any
 
 import pytest
 
-from quizapp.core import ankipkg, deckfile, interop
-from quizapp.core.ankipkg import is_package_name, looks_like_package, parse_apkg
-from quizapp.core.interop import ConvertError, _Parsed
+from quizapp.core import authoring, deckfile
+from quizapp.core.interchange import anki_package, anki_text, building, conversion
+from quizapp.core.interchange.anki_package import is_package_name, looks_like_package, parse_apkg
+from quizapp.core.interchange.anki_text import parse_anki
+from quizapp.core.interchange.items import ParsedFile
+from quizapp.core.interchange.messages import ConvertError
 from quizapp.core.model import Flashcard
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "interop"
-REAL_LOAD_ZSTD = ankipkg._load_zstd
+REAL_LOAD_ZSTD = anki_package._load_zstd
 TODAY = dt.date(2025, 3, 14)
 DECK_A, DECK_B, DEFAULT = 1700000000001, 1700000000002, 1
 BASIC, REVERSED, OPTIONAL, TYPING, CLOZE, OCCLUSION = (
@@ -224,23 +227,22 @@ def errors(data: bytes, file: str = "deck.apkg") -> list[str]:
     return [str(m) for m in e.value.messages]
 
 
-def fronts(parsed: _Parsed) -> list[tuple[str, str]]:
+def fronts(parsed: ParsedFile) -> list[tuple[str, str]]:
     return [(it.data["front"], it.data["back"]) for it in parsed.items]
 
 
-def build_deck(parsed: _Parsed, file: str, monkeypatch: pytest.MonkeyPatch
-               ) -> interop.ImportResult:
+def build_deck(parsed: ParsedFile, file: str, monkeypatch: pytest.MonkeyPatch
+               ) -> building.ImportResult:
     """Run the rest of the import (ids, sources, validation) on a parsed package, the way
-    interop.convert does for a text export."""
-    monkeypatch.setattr(interop, "parse_anki", lambda text, f: parsed)
-    return interop._build_deck("", file, "anki", [], None, deck_id=None, title=None,
-                               out_path=None, today=TODAY)
+    conversion.convert does for a text export."""
+    return building.build_deck(parsed, file, anki_text.IMPORTER, [], None, deck_id=None,
+                               title=None, out_path=None, today=TODAY)
 
 
 @pytest.fixture(autouse=True)
 def no_zstd(monkeypatch: pytest.MonkeyPatch) -> None:
     """Behave the same whether or not a zstd module happens to be installed."""
-    monkeypatch.setattr(ankipkg, "_load_zstd", lambda: None)
+    monkeypatch.setattr(anki_package, "_load_zstd", lambda: None)
 
 
 # --------------------------------------------------------------------------- what is read
@@ -280,7 +282,7 @@ def test_stock_note_types_become_flashcards(layout: str) -> None:
     assert [it.data.get("reversible", False) for it in items] == [
         False, False, True, True, False, False, False, False]
     assert items[0].data["tags"] == ["sarcoma", "acronym"]
-    assert items[0].id_base == "anki-" + interop.short_hash("e)2Vh{k8Fq")  # the note's GUID
+    assert items[0].id_base == "anki-" + authoring.short_hash("e)2Vh{k8Fq")  # the note's GUID
     assert items[6].data["explanation"] == "Also nausea."
     assert [it.what for it in items[6:]] == ["note 7 (nid:1500000006000), cloze c1",
                                              "note 7 (nid:1500000006000), cloze c2"]
@@ -314,14 +316,14 @@ def test_the_compressed_format_is_read_when_a_zstd_module_is_there(
         seen.append(limit)
         return data[: limit + 1]
 
-    monkeypatch.setattr(ankipkg, "_load_zstd", lambda: identity)
+    monkeypatch.setattr(anki_package, "_load_zstd", lambda: identity)
     p = parse_apkg(Package(STOCK_NOTES).apkg("latest"), "new.apkg")  # schema 18 inside
-    assert seen == [ankipkg.MAX_COLLECTION_BYTES]
+    assert seen == [anki_package.MAX_COLLECTION_BYTES]
     assert len(p.items) == 8 and p.title == "Cardiology"
     assert [it.data.get("reversible", False) for it in p.items][2:4] == [True, True]
     assert "Image Occlusion" in str(p.skipped[0])
-    monkeypatch.setattr(ankipkg, "MAX_COLLECTION_BYTES", 100_000)
-    monkeypatch.setattr(ankipkg, "_load_zstd", lambda: lambda data, limit: bytes(limit + 1))
+    monkeypatch.setattr(anki_package, "MAX_COLLECTION_BYTES", 100_000)
+    monkeypatch.setattr(anki_package, "_load_zstd", lambda: lambda data, limit: bytes(limit + 1))
     assert errors(Package(STOCK_NOTES).apkg("latest")) == [
         "deck.apkg:1: collection.anki21b in this package is too large once uncompressed (over "
         "100,000 bytes)"]
@@ -427,7 +429,7 @@ def test_other_note_types_by_field_names_or_order() -> None:
 def test_note_problems_are_reported_like_in_a_text_export() -> None:
     notes = [Note(BASIC, ["", "no front"]), Note(BASIC, ["no back", "<br>"]),
              Note(BASIC, ["x" * 25_000, "too long"]),
-             Note(BASIC, ["y" * (ankipkg.MAX_FIELD_CHARS + 1), "far too long"]),
+             Note(BASIC, ["y" * (anki_package.MAX_FIELD_CHARS + 1), "far too long"]),
              Note(CLOZE, ["{{c1::a {{c2::b}} }}", ""]),
              Note(CLOZE, ["{{c1::never closed", ""]),
              Note(BASIC, ["{{c1::" * 500, "b"]),
@@ -451,6 +453,34 @@ def test_note_problems_are_reported_like_in_a_text_export() -> None:
         "never closed with }}"]
 
 
+def test_every_message_about_a_note_names_it_by_position_and_note_id() -> None:
+    """The messages are built with the note's label (they used to be rewritten afterwards by
+    matching their English beginnings): skipped cloze cards, dropped tags, a stray '}}'."""
+    long_tag = "t" * 61
+    notes = [Note(CLOZE, ["{{c1::kept}} and {{c2:: }}", ""], tags=f"ok {long_tag}"),
+             Note(CLOZE, ["{{c1::a}} b}}", ""])]
+    p = parse_apkg(Package(notes).apkg(), "x.apkg")
+    assert [it.what for it in p.items] == ["note 1 (nid:1500000000000), cloze c1",
+                                           "note 2 (nid:1500000001000), cloze c1"]
+    assert [str(m) for m in p.skipped] == [
+        "x.apkg:1: cannot convert note 1 (nid:1500000000000), cloze c2: the hidden part is "
+        "empty"]
+    assert [str(m) for m in p.warnings] == [
+        f"x.apkg:1: warning: note 1 (nid:1500000000000): tag '{long_tag[:30]}...' dropped: "
+        "tags are at most 60 characters",
+        "x.apkg:2: warning: note 2 (nid:1500000001000): a '}}' is left over after a cloze "
+        "deletion, which may have ended early (braces such as {2^{n}} inside a cloze need a "
+        "space: {2^{n} }); check this card"]
+    # The same notes in a text export: the line names them, so the messages do not repeat it.
+    text = f"#notetype:Cloze\n{{{{c1::kept}}}} and {{{{c2:: }}}}\t\t{long_tag}\n"
+    r = parse_anki(text, "x.txt")
+    assert [it.what for it in r.items] == ["cloze c1"]
+    assert [str(m) for m in r.skipped] == [
+        "x.txt:2: cannot convert cloze c2: the hidden part is empty"]
+    assert [str(m) for m in r.warnings] == [
+        f"x.txt:2: warning: tag '{long_tag[:30]}...' dropped: tags are at most 60 characters"]
+
+
 def test_damaged_note_type_json_falls_back_to_field_order(tmp_path: Path) -> None:
     conn = from_bytes(Package([Note(BASIC, ["q", "a"])]).database(), tmp_path)
     conn.execute("UPDATE col SET models = '{not json', decks = '[1]'")
@@ -466,8 +496,8 @@ def test_end_to_end_the_converted_deck_is_valid(monkeypatch: pytest.MonkeyPatch)
     r = build_deck(parsed, "cardio.apkg", monkeypatch)
     deck = deckfile.parse(r.text, "cardio.yaml")
     assert deck.title == "Medicine" and len(deck.items) == 9
-    assert [it.id for it in deck.items][:2] == ["anki-" + interop.short_hash("e)2Vh{k8Fq"),
-                                                "anki-" + interop.short_hash("g00000001")]
+    assert [it.id for it in deck.items][:2] == ["anki-" + authoring.short_hash("e)2Vh{k8Fq"),
+                                                "anki-" + authoring.short_hash("g00000001")]
     assert isinstance(deck.items[2], Flashcard) and deck.items[2].reversible
     assert deck.items[0].tags == ("sarcoma", "acronym", "cardiology")
     assert [str(m) for m in r.skipped] == [str(parsed.skipped[0])]
@@ -491,7 +521,7 @@ REAL_NOTES = [
 ]
 
 
-def check_real(p: _Parsed, file: str) -> None:
+def check_real(p: ParsedFile, file: str) -> None:
     assert fronts(p) == REAL_NOTES
     assert [it.data.get("reversible", False) for it in p.items] == [
         False, False, True, True, False, False, False, False]
@@ -516,7 +546,7 @@ def test_a_package_in_ankis_default_format(monkeypatch: pytest.MonkeyPatch) -> N
     assert "compressed format of Anki 2.1.50" in errors(data)[0]
     if REAL_LOAD_ZSTD() is None:
         pytest.skip("no zstd module (compression.zstd or zstandard) to read it with")
-    monkeypatch.setattr(ankipkg, "_load_zstd", REAL_LOAD_ZSTD)
+    monkeypatch.setattr(anki_package, "_load_zstd", REAL_LOAD_ZSTD)
     check_real(parse_apkg(data, "new.apkg"), "new.apkg")
 
 
@@ -568,7 +598,7 @@ def test_a_database_that_is_not_an_anki_collection() -> None:
 
 def test_an_oversized_or_lying_collection_entry_is_not_read(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ankipkg, "MAX_COLLECTION_BYTES", 100_000)
+    monkeypatch.setattr(anki_package, "MAX_COLLECTION_BYTES", 100_000)
     bomb = zip_of({"collection.anki2": b"SQLite format 3\x00" + bytes(5_000_000)})
     assert len(bomb) < 10_000  # 5 MB of zeros squeezed into a few kilobytes
     assert errors(bomb) == ["deck.apkg:1: collection.anki2 in this package is too large "
@@ -580,16 +610,16 @@ def test_an_oversized_or_lying_collection_entry_is_not_read(
 
 
 def test_too_many_zip_entries_or_notes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ankipkg, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(anki_package, "MAX_ENTRIES", 5)
     many = zip_of({str(i): b"" for i in range(6)})
     assert errors(many)[0].startswith("deck.apkg:1: this zip archive lists 6 files (282 bytes "
                                       "of directory); an Anki package with more than 5 files")
     # A directory that claims fewer entries than it holds is bounded by its size.
     at = many.rindex(b"PK\x05\x06")
     lying = many[:at + 8] + struct.pack("<HH", 1, 1) + many[at + 12:]
-    monkeypatch.setattr(ankipkg, "MAX_DIRECTORY_BYTES", 280)
+    monkeypatch.setattr(anki_package, "MAX_DIRECTORY_BYTES", 280)
     assert "(282 bytes of directory)" in errors(lying)[0]
-    monkeypatch.setattr(ankipkg, "MAX_NOTES", 2)
+    monkeypatch.setattr(anki_package, "MAX_NOTES", 2)
     data = Package([Note(BASIC, [f"q{i}", "a"]) for i in range(3)]).apkg()
     assert errors(data) == ["deck.apkg:1: this Anki package holds 3 notes; quizapp imports at "
                             "most 2 at a time (export one deck at a time)"]
@@ -606,7 +636,7 @@ def test_an_encrypted_entry() -> None:
 
 
 def test_slow_queries_are_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ankipkg, "QUERY_SECONDS", -1.0)
+    monkeypatch.setattr(anki_package, "QUERY_SECONDS", -1.0)
     data = Package([Note(BASIC, [f"q{i}", "a"]) for i in range(2000)]).apkg()
     assert "took too long" in errors(data)[0]
 
@@ -669,7 +699,7 @@ def test_a_view_named_like_an_anki_table_is_refused(tmp_path: Path) -> None:
 def test_a_value_larger_than_the_limit_refuses_the_package(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLITE_LIMIT_LENGTH bounds every value SQLite hands back (a row-size limit)."""
-    monkeypatch.setattr(ankipkg, "MAX_VALUE_BYTES", 10_000)
+    monkeypatch.setattr(anki_package, "MAX_VALUE_BYTES", 10_000)
     data = Package([Note(BASIC, ["q", "a" * 20_000])]).apkg()
     assert errors(data) == [
         "deck.apkg:1: collection.anki21 in this package holds a value larger than 10,000 bytes "
@@ -695,7 +725,7 @@ def test_a_file_object_is_read_without_loading_the_media(tmp_path: Path) -> None
 
 
 def test_convert_reads_a_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    r = interop.convert(Package(STOCK_NOTES).apkg(), "cardio.apkg", today=TODAY)
+    r = conversion.convert(Package(STOCK_NOTES).apkg(), "cardio.apkg", today=TODAY)
     assert r.format == "apkg" and r.deck.title == "Cardiology" and len(r.deck.items) == 8
     assert "(Anki package) on 2025-03-14" in r.text
     deckfile.parse(r.text, "cardio.yaml")
@@ -705,7 +735,7 @@ def test_import_command_reads_a_package_larger_than_a_text_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from quizapp.cli import main
 
-    monkeypatch.setattr(interop, "MAX_BYTES", 1000)  # the media make the package larger
+    monkeypatch.setattr(conversion, "MAX_BYTES", 1000)  # the media make the package larger
     src = tmp_path / "Cardio.apkg"
     src.write_bytes(Package(STOCK_NOTES[:3]).apkg(media={"big.png": "x" * 5000}))
     out, err = io.StringIO(), io.StringIO()

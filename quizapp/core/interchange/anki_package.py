@@ -10,8 +10,8 @@ Anki. That is read with ``compression.zstd`` (Python 3.14+) or the ``zstandard``
 dependency); were neither importable, such a package is refused with what to do instead.
 
 Each note goes through the same conversion as a note of an Anki text export
-(:func:`quizapp.core.interop._anki_note`): HTML becomes Markdown, pictures and sounds are
-dropped with a warning, a Cloze note becomes one flashcard per cloze number, Image Occlusion
+(:func:`.anki_text.anki_note`): HTML becomes Markdown, pictures and sounds are dropped
+with a warning, a Cloze note becomes one flashcard per cloze number, Image Occlusion
 notes are skipped, and the GUID gives a stable id. Fields are taken by the note type's field
 names (Front/Back, Text/Back Extra, Extra, Source, Add Reverse...) or else in order; a note type
 whose second card asks the back (*Basic (and reversed card)*, in any language) gives reversible
@@ -56,24 +56,24 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from quizapp.core.authoring import slugify
-from quizapp.core.interop import (
-    _BACK_NAMES,
-    _CLOZE_OPEN,
-    _EXTRA_NAMES,
-    _FRONT_NAMES,
-    _OCCLUSION,
-    _REVERSE_NAMES,
-    _SOURCE_NAMES,
-    MAX_TAG,
-    MAX_TEXT,
-    ConvertError,
-    Message,
-    _anki_note,
-    _cloze_problems,
-    _Note,
-    _Parsed,
-    _pick,
+from quizapp.core.interchange.anki_text import (
+    CLOZE_OPEN,
+    OCCLUSION,
+    AnkiNote,
+    anki_note,
+    cloze_problems,
 )
+from quizapp.core.interchange.columns import (
+    BACK_NAMES,
+    EXTRA_NAMES,
+    FRONT_NAMES,
+    REVERSE_NAMES,
+    SOURCE_NAMES,
+    pick,
+)
+from quizapp.core.interchange.formats import Importer
+from quizapp.core.interchange.items import MAX_TAG, MAX_TEXT, ParsedFile
+from quizapp.core.interchange.messages import ConvertError, Message
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -606,20 +606,20 @@ def _mapping(model: _Model | None, nfields: int) -> _Mapping:
         return _Mapping(0, problem=f"{what} has only one field (a flashcard needs a front and a "
                         "back)")
     if model is not None and model.cloze:
-        text = (_pick(names, {"text"}, set()) or 1) - 1
-        back = _pick(names, _EXTRA_NAMES | _BACK_NAMES, {text + 1}) - 1
+        text = (pick(names, {"text"}, set()) or 1) - 1
+        back = pick(names, EXTRA_NAMES | BACK_NAMES, {text + 1}) - 1
         if back < 0:
             back = next(i for i in range(len(names)) if i != text)
-        return _Mapping(text, back, source=_pick(names, _SOURCE_NAMES, {text + 1, back + 1}) - 1)
-    reverse = _pick(names, _REVERSE_NAMES, set())
-    source = _pick(names, _SOURCE_NAMES, {reverse})
+        return _Mapping(text, back, source=pick(names, SOURCE_NAMES, {text + 1, back + 1}) - 1)
+    reverse = pick(names, REVERSE_NAMES, set())
+    source = pick(names, SOURCE_NAMES, {reverse})
     named = {reverse, source} - {0}
     free = [i for i in range(1, len(names) + 1) if i not in named]
     if not free:
         return _Mapping(0, problem="it has no field for the front")
-    front = _pick(names, _FRONT_NAMES, named) or free[0]
-    extra = _pick(names, _EXTRA_NAMES, named | {front})
-    back = _pick(names, _BACK_NAMES, named | {front, extra})
+    front = pick(names, FRONT_NAMES, named) or free[0]
+    extra = pick(names, EXTRA_NAMES, named | {front})
+    back = pick(names, BACK_NAMES, named | {front, extra})
     if not back:
         rest = [i for i in free if i not in (front, extra)]
         back, extra = (rest[0], extra) if rest else (extra, 0)
@@ -629,32 +629,11 @@ def _mapping(model: _Model | None, nfields: int) -> _Mapping:
         if asks_back and switch is None:
             m.always_reversed = True
         elif asks_back and switch is not None:
-            m.reverse = (_pick(names, {switch.lower()}, set()) or 0) - 1
+            m.reverse = (pick(names, {switch.lower()}, set()) or 0) - 1
     return m
 
 
 # --------------------------------------------------------------------------- notes
-
-
-def _relabel(out: _Parsed, counts: tuple[int, int, int], n: int, nid: int | None) -> None:
-    """Name the note in what :func:`_anki_note` added for it: ``note N (nid:ID)``."""
-    ref = f"note {n}" + (f" (nid:{nid})" if nid is not None else "")
-    skipped, warned, made = counts
-    for i in range(skipped, len(out.skipped)):
-        m = out.skipped[i]
-        text = m.text
-        if text.startswith("cannot convert note: "):
-            text = f"cannot convert {ref}: " + text[len("cannot convert note: "):]
-        elif text.startswith("cannot convert "):
-            text = f"cannot convert {ref}, " + text[len("cannot convert "):]
-        else:
-            text = f"{ref}: {text}"
-        out.skipped[i] = Message(m.file, m.line, text, m.warning, m.column)
-    for i in range(warned, len(out.warnings)):
-        m = out.warnings[i]
-        out.warnings[i] = Message(m.file, m.line, f"{ref}: {m.text}", m.warning, m.column)
-    for item in out.items[made:]:
-        item.what = ref if item.what == "note" else f"{ref}, {item.what}"
 
 
 def _note_decks(conn: sqlite3.Connection, tables: set[str]) -> dict[int, int]:
@@ -689,8 +668,8 @@ def _deck_title(names: list[str]) -> str | None:
     return common[-1] or None
 
 
-def _convert_notes(conn: sqlite3.Connection, name: str, file: str) -> _Parsed:
-    out = _Parsed("anki")
+def _convert_notes(conn: sqlite3.Connection, name: str, file: str) -> ParsedFile:
+    out = ParsedFile("anki")
     tables = _tables(conn)
     if "notes" not in tables:
         raise _fail(file, f"{name} in this package has no notes table; it is not an Anki "
@@ -726,25 +705,28 @@ def _convert_notes(conn: sqlite3.Connection, name: str, file: str) -> _Parsed:
             tag = slugify(deck.split("::")[-1], MAX_TAG)
             if tag and tag not in tags:
                 tags.append(tag)
-        counts = (len(out.skipped), len(out.warnings), len(out.items))
-        _one_note(out, file, n, model, values, tags, _text(guid), ignored_told, mid)
-        _relabel(out, counts, n, nid)
+        label = f"note {n}" + (f" (nid:{nid})" if nid is not None else "")
+        _one_note(out, file, n, label, model, values, tags, _text(guid), ignored_told, mid)
     out.title = _deck_title([d for d in used_decks if d])
     return out
 
 
-def _one_note(out: _Parsed, file: str, n: int, model: _Model | None, values: list[str],
-              tags: list[str], guid: str, ignored_told: set[int | None], mid: int | None) -> None:
+def _one_note(out: ParsedFile, file: str, n: int, label: str, model: _Model | None,
+              values: list[str], tags: list[str], guid: str, ignored_told: set[int | None],
+              mid: int | None) -> None:
+    """Convert the ``n``-th note of the package; every message names it by ``label``
+    (``note N (nid:ID)``: its position, and the id Anki's browser finds with ``nid:ID``)."""
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, n, f"cannot convert note: {reason}"))
+        out.skipped.append(Message(file, n, f"cannot convert {label}: {reason}"))
 
     notetype = model.name if model else ""
     first = values[0] if values else ""
     if model is not None and model.stock == _IMAGE_OCCLUSION_STOCK and (
             "occlusion" not in notetype.lower()):
         notetype = "Image Occlusion"  # a stock Image Occlusion note type, renamed or translated
-    if "occlusion" in notetype.lower() or _OCCLUSION.search(first):
-        _anki_note(out, file, _Note(n, first, tags=tags, notetype=notetype), True)  # skipped
+    if "occlusion" in notetype.lower() or OCCLUSION.search(first):
+        anki_note(out, file, AnkiNote(n, first, tags=tags, notetype=notetype, label=label),
+                  True)  # skipped
         return
     m = _mapping(model, len(values))
     if m.problem:
@@ -761,12 +743,12 @@ def _one_note(out: _Parsed, file: str, n: int, model: _Model | None, values: lis
             return
     front = value(m.front)
     cloze_kind = model is not None and model.cloze
-    if _CLOZE_OPEN.search(front):
-        problem, _stray = _cloze_problems(front)
+    if CLOZE_OPEN.search(front):
+        problem, _stray = cloze_problems(front)
         if problem:  # checked first: an unclosed deletion makes the cloze regex slow
             skip(problem)
             return
-    if cloze_kind and "cloze" not in notetype.lower() and not _CLOZE_OPEN.search(front):
+    if cloze_kind and "cloze" not in notetype.lower() and not CLOZE_OPEN.search(front):
         skip("a Cloze note with no {{c1::...}} deletion")
         return
     add_reverse: str | None = None
@@ -783,21 +765,21 @@ def _one_note(out: _Parsed, file: str, n: int, model: _Model | None, values: lis
                 (m.front, "front"), (m.back, "explanation" if cloze_kind else "back"),
                 (m.extra, "explanation"), (m.source, "source")) if i >= 0)
             out.warnings.append(Message(
-                file, n, "field" + ("s " if len(left) > 1 else " ") +
+                file, n, f"{label}: field" + ("s " if len(left) > 1 else " ") +
                 ", ".join(f"'{f}'" for f in left) + f" of the note type '{model.name}' not "
                 f"imported (this note and others of its type); quizapp keeps {kept}",
                 warning=True))
-    note = _Note(n, front, value(m.back), value(m.extra), tags, guid, notetype,
-                 value(m.source), add_reverse)
-    _anki_note(out, file, note, True)  # Anki keeps every field as HTML
+    note = AnkiNote(n, front, value(m.back), value(m.extra), tags, guid, notetype,
+                    value(m.source), add_reverse, label)
+    anki_note(out, file, note, True)  # Anki keeps every field as HTML
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def parse_apkg(data: bytes | IO[bytes], file: str) -> _Parsed:
+def parse_apkg(data: bytes | IO[bytes], file: str) -> ParsedFile:
     """An Anki package (the bytes, or a binary file open for reading) -> flashcards, as
-    :func:`quizapp.core.interop.parse_anki` makes them from a text export.
+    :func:`quizapp.core.interchange.anki_text.parse_anki` makes them from a text export.
 
     Raises :class:`ConvertError` when the file is not a readable Anki package, or is one in a
     format quizapp cannot read (with what to do instead)."""
@@ -805,3 +787,13 @@ def parse_apkg(data: bytes | IO[bytes], file: str) -> _Parsed:
         name, raw = _collection_bytes(zf, file)
     with _database(raw, name, file) as conn:
         return _convert_notes(conn, name, file)
+
+
+def sniff_bytes(name: str, head: bytes) -> bool:
+    """A zip archive, or a file named ``.apkg`` or ``.colpkg``."""
+    return looks_like_package(head) or is_package_name(name)
+
+
+IMPORTER = Importer(key="apkg", name="Anki package", suffixes=PACKAGE_SUFFIXES, unit="note",
+                    binary=True, sniff_bytes=sniff_bytes, parse_binary=parse_apkg,
+                    also=("anki",))
