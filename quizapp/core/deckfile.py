@@ -31,6 +31,7 @@ import yaml
 
 from quizapp.core import deckschema as S
 from quizapp.core import resources, yamltext
+from quizapp.core.diagnostics import line_col
 from quizapp.core.model import (
     LETTERS,
     Case,
@@ -133,13 +134,6 @@ class _Fatal(Exception):
         self.recoverable = recoverable  # a syntax error: the rest of the file can be read
 
 
-def _line_col(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    start = data.rfind(b"\n", 0, offset) + 1
-    col = len(data[start:offset].decode("utf-8", "replace")) + 1
-    return line, col
-
-
 def _looks_like_utf16(data: bytes) -> bool:
     """UTF-16 text without a byte-order mark: mostly ASCII, so nearly every other byte is NUL."""
     head = data[:1024]
@@ -162,12 +156,12 @@ def decode(data: bytes) -> str:
     if nul != -1 and _looks_like_utf16(data):
         raise _Fatal(1, 1, "this file is UTF-16; save it as UTF-8")
     if nul != -1:
-        line, col = _line_col(data, nul)
+        line, col = line_col(data, nul)
         raise _Fatal(line, col, "this is a binary file, not a YAML deck (it contains NUL bytes)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line, col = _line_col(data, e.start)
+        line, col = line_col(data, e.start)
         raise _Fatal(
             line, col, f"invalid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8"
         ) from None
@@ -321,7 +315,7 @@ def compose(text: str, soft: list[_Soft]) -> Node:
                      recoverable=True) from None
     except yaml.reader.ReaderError as e:
         data = text.encode("utf-8")
-        line, col = _line_col(data, min(e.position, len(data)))
+        line, col = line_col(data, min(e.position, len(data)))
         raise _Fatal(line, col, f"YAML syntax error: {e.reason} (#x{e.character:04x})") from None
     except yaml.YAMLError as e:  # pragma: no cover - other libyaml errors
         raise _Fatal(1, 1, f"YAML error: {e}") from None

@@ -7,52 +7,16 @@ cache never needs it.
 
 from __future__ import annotations
 
-import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from quizapp.core.diagnostics import Diagnostic
 
 MAX_BYTES = 20 * 1024 * 1024  # a deck file larger than this is refused unread
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Problem:
-    """One thing wrong with a deck file. Line and column are 1-based (0 when unknown)."""
-
-    file: str
-    line: int
-    column: int
-    message: str
-    path: str = ""  # the field path, counted from 0: items[10].stages[2].text
-    where: str = ""  # the same for a person: item 11 (case-x), stage 3 (next-day), text
-    severity: str = "error"  # or "warning": reported, but the deck still loads
-
-    def __str__(self) -> str:
-        """``file:line:col: [warning: ]where: message`` on one line (control characters
-        escaped)."""
-        place = self.where or self.path
-        where = f"{place}: " if place else ""
-        level = "warning: " if self.severity == "warning" else ""
-        return _one_line(f"{self.file}:{self.line}:{self.column}: {level}{where}{self.message}")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "path": self.path,
-            "where": self.where or self.path,
-            "severity": self.severity,
-            "message": self.message,
-        }
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
-def _one_line(s: str) -> str:
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], s)
+#: A problem found in a deck file: the one located-message type (see :mod:`diagnostics`).
+Problem = Diagnostic
 
 
 class DeckError(Exception):

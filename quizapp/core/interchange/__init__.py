@@ -55,7 +55,7 @@ Where things are (adding a format means adding one module and one line in ``regi
 * ``formats``: the ``Importer``/``Exporter`` interface every format module fills in;
 * one module per format: ``anki_text`` (with ``csv_questions`` for question banks),
   ``gift``, ``moodle_xml``, ``anki_package``; ``anki_export``, ``gift_export``;
-* shared helpers: ``messages`` (``Message``, ``ConvertError``), ``reading`` (regular files,
+* shared helpers: ``messages`` (``Diagnostic``, ``ConvertError``), ``reading`` (regular files,
   limits, decoding), ``markup`` (HTML <-> Markdown), ``records`` (delimited text),
   ``columns`` (column names), ``items`` (a converted item; tags, graded options),
   ``teaching`` (explanations and objectives), ``exporting`` (option order, pictures),

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from quizapp.core.authoring import slugify
+from quizapp.core.diagnostics import Diagnostic
 from quizapp.core.interchange.anki_text import (
     CLOZE_OPEN,
     OCCLUSION,
@@ -73,7 +74,7 @@ from quizapp.core.interchange.columns import (
 )
 from quizapp.core.interchange.formats import Importer
 from quizapp.core.interchange.items import MAX_TAG, MAX_TEXT, ParsedFile
-from quizapp.core.interchange.messages import ConvertError, Message
+from quizapp.core.interchange.messages import ConvertError, message
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -119,7 +120,7 @@ def is_package_name(name: str) -> bool:
 
 
 def _fail(file: str, text: str) -> ConvertError:
-    return ConvertError([Message(file, 1, text)])
+    return ConvertError([message(file, 1, text)])
 
 
 # --------------------------------------------------------------------------- protobuf
@@ -496,7 +497,7 @@ def _json_object(raw: object) -> dict[str, Any]:
 
 
 def _models_and_decks(conn: sqlite3.Connection, tables: set[str], file: str,
-                      warnings: list[Message]) -> tuple[dict[int, _Model], dict[int, str]]:
+                      warnings: list[Diagnostic]) -> tuple[dict[int, _Model], dict[int, str]]:
     models: dict[int, _Model] = {}
     decks: dict[int, str] = {}
     if {"notetypes", "fields"} <= tables:  # schema 15 and later
@@ -526,7 +527,7 @@ def _models_and_decks(conn: sqlite3.Connection, tables: set[str], file: str,
                     decks[did] = _text(name).replace(_NATIVE_DECK_SEP, "::")
         return models, decks
     if "col" not in tables:
-        warnings.append(Message(file, 1, "the collection has no note types (no col table); "
+        warnings.append(message(file, 1, "the collection has no note types (no col table); "
                                 "each note's first field was taken as the front and its second "
                                 "as the back", warning=True))
         return models, decks
@@ -536,7 +537,7 @@ def _models_and_decks(conn: sqlite3.Connection, tables: set[str], file: str,
     try:
         raw_models = _json_object(row[0])
     except (ValueError, RecursionError):
-        warnings.append(Message(file, 1, "the note types in this package cannot be read "
+        warnings.append(message(file, 1, "the note types in this package cannot be read "
                                 "(damaged JSON); each note's first field was taken as the "
                                 "front and its second as the back", warning=True))
         raw_models = {}
@@ -717,7 +718,7 @@ def _one_note(out: ParsedFile, file: str, n: int, label: str, model: _Model | No
     """Convert the ``n``-th note of the package; every message names it by ``label``
     (``note N (nid:ID)``: its position, and the id Anki's browser finds with ``nid:ID``)."""
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, n, f"cannot convert {label}: {reason}"))
+        out.skipped.append(message(file, n, f"cannot convert {label}: {reason}"))
 
     notetype = model.name if model else ""
     first = values[0] if values else ""
@@ -764,7 +765,7 @@ def _one_note(out: ParsedFile, file: str, n: int, label: str, model: _Model | No
             kept = ", ".join(f"'{model.fields[i]}' ({what})" for i, what in (
                 (m.front, "front"), (m.back, "explanation" if cloze_kind else "back"),
                 (m.extra, "explanation"), (m.source, "source")) if i >= 0)
-            out.warnings.append(Message(
+            out.warnings.append(message(
                 file, n, f"{label}: field" + ("s " if len(left) > 1 else " ") +
                 ", ".join(f"'{f}'" for f in left) + f" of the note type '{model.name}' not "
                 f"imported (this note and others of its type); quizapp keeps {kept}",

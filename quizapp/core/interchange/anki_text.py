@@ -47,7 +47,7 @@ from quizapp.core.interchange.items import (
     too_long,
 )
 from quizapp.core.interchange.markup import HTML_HINT, field_to_markdown
-from quizapp.core.interchange.messages import ConvertError, Message
+from quizapp.core.interchange.messages import ConvertError, message
 from quizapp.core.interchange.records import (
     SNIFF,
     Record,
@@ -106,13 +106,13 @@ def parse_anki(text: str, file: str) -> ParsedFile:
     meta = anki_header(text, file, out.warnings)
     body = text[meta.body_offset:]
     if not body.strip():
-        raise ConvertError([Message(file, meta.body_line, "no notes found after the header "
+        raise ConvertError([message(file, meta.body_line, "no notes found after the header "
                                     "lines; there is nothing to import")])
     sep = meta.sep
     if sep is None:
         sep = sniff_separator(body, meta.body_line)
         if sep is None:
-            raise ConvertError([Message(
+            raise ConvertError([message(
                 file, meta.body_line, "cannot find the field separator: no line has a tab, "
                 "semicolon or comma between a front and a back; add a first line such as "
                 "#separator:tab")])
@@ -145,25 +145,25 @@ def parse_anki(text: str, file: str) -> ParsedFile:
         if isinstance(layout, str) or (layout is None and header_row == "loose"):
             reason = layout if isinstance(layout, str) else unknown_header_reason(names)
             where = "first line" if header_row else "#columns: line"
-            raise ConvertError([Message(file, names_line or meta.body_line,
+            raise ConvertError([message(file, names_line or meta.body_line,
                                         f"cannot import: the {where} names the columns {shown}, "
                                         f"but {reason}; {LAYOUT_HELP}")])
         if layout is not None:
             if header_row:
-                out.warnings.append(Message(file, names_line, "first line read as the column "
+                out.warnings.append(message(file, names_line, "first line read as the column "
                                             f"names of multiple-choice questions ({shown}), "
                                             "not as a question", warning=True))
             parse_mcq(out, file, layout, names, names_line or meta.body_line, pending,
                        is_html, sep, meta)
             return out
         if header_row:
-            out.warnings.append(Message(file, names_line, f"first line read as column names "
+            out.warnings.append(message(file, names_line, f"first line read as column names "
                                         f"({shown}), not as a card", warning=True))
     elif meta.body_offset == 0:  # a plain CSV or TSV file, not an Anki export
         found = headerless_mcq(pending)
         if found is not None:
             c, example = found
-            raise ConvertError([Message(
+            raise ConvertError([message(
                 file, meta.body_line, f"cannot import: these look like multiple-choice "
                 f"questions (column {c} holds answer letters such as '{example}'), but there is "
                 "no first line naming the columns, so quizapp cannot tell which column is "
@@ -213,7 +213,7 @@ def parse_anki(text: str, file: str) -> ParsedFile:
     unknown = [c for c in ignored if c <= len(names) and names[c - 1].strip()
                and names[c - 1].strip().lower() not in KNOWN_COLUMNS]
     if unknown:
-        out.warnings.append(Message(
+        out.warnings.append(message(
             file, names_line or meta.body_line, "column" + ("s " if len(unknown) > 1 else " ") +
             ", ".join(f"{c} '{names[c - 1].strip()}'" for c in unknown) + " not imported: "
             "quizapp does not know " + ("these column names" if len(unknown) > 1 else
@@ -221,7 +221,7 @@ def parse_anki(text: str, file: str) -> ParsedFile:
             warning=True))
     ignored = [c for c in ignored if c not in unknown]
     if ignored and pending:
-        out.warnings.append(Message(
+        out.warnings.append(message(
             file, pending[0].line, "column" + ("s " if len(ignored) > 1 else " ") +
             ", ".join(map(str, ignored)) + " not imported (a flashcard has a front and a back; "
             "name the columns with #columns:Front<TAB>Back<TAB>Tags to choose them; for "
@@ -232,10 +232,10 @@ def parse_anki(text: str, file: str) -> ParsedFile:
     decks: Counter[str] = Counter()
     for rec in pending:
         if rec.error:
-            out.skipped.append(Message(file, rec.line, f"cannot convert note: {rec.error}"))
+            out.skipped.append(message(file, rec.line, f"cannot convert note: {rec.error}"))
             continue
         if not rec.fields:
-            out.warnings.append(Message(file, rec.line, "line starts with '#' and is skipped "
+            out.warnings.append(message(file, rec.line, "line starts with '#' and is skipped "
                                         "as a comment, as Anki does (quote the field to import "
                                         "it)", warning=True))
             continue
@@ -295,7 +295,7 @@ def anki_note(out: ParsedFile, file: str, note: AnkiNote, is_html: bool) -> None
     nt = note.notetype.lower()
 
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, line, f"{note.cannot_convert()}: {reason}"))
+        out.skipped.append(message(file, line, f"{note.cannot_convert()}: {reason}"))
 
     if "occlusion" in nt or OCCLUSION.search(note.front):
         skip("an Image Occlusion note (parts of a picture to uncover) has no text to ask; "
@@ -320,7 +320,7 @@ def anki_note(out: ParsedFile, file: str, note: AnkiNote, is_html: bool) -> None
         media += m3 + m4
         explanation, objective = split_objective("\n\n".join(x for x in (e1, e2) if x))
     if media:
-        out.warnings.append(Message(file, line, note.about(
+        out.warnings.append(message(file, line, note.about(
             f"{', '.join(media)} dropped: quizapp does not import Anki media (copy a picture "
             "beside the deck and set the item's image field)"), warning=True))
     if not front:
@@ -384,16 +384,16 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
     extra_raw = note.back or note.extra
     problem, stray = cloze_problems(text_raw)
     if problem:
-        out.skipped.append(Message(file, line, f"{note.cannot_convert()}: {problem}"))
+        out.skipped.append(message(file, line, f"{note.cannot_convert()}: {problem}"))
         return
     if stray:
-        out.warnings.append(Message(file, line, note.about(
+        out.warnings.append(message(file, line, note.about(
             "a '}}' is left over after a cloze deletion, which may have ended early (braces "
             "such as {2^{n}} inside a cloze need a space: {2^{n} }); check this card"),
             warning=True))
     numbers = sorted({int(m.group(1)) for m in _CLOZE.finditer(text_raw)})
     if not numbers:
-        out.skipped.append(Message(file, line, f"{note.cannot_convert()}: a Cloze note with "
+        out.skipped.append(message(file, line, f"{note.cannot_convert()}: a Cloze note with "
                                    "no {{c1::...}} deletion"))
         return
     explanation, m_extra = (field_to_markdown(extra_raw, is_html) if extra_raw.strip()
@@ -402,7 +402,7 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
     whole, m_text = field_to_markdown(_CLOZE.sub(lambda m: m.group(2), text_raw), is_html)
     media += m_text
     if media:
-        out.warnings.append(Message(file, line, note.about(
+        out.warnings.append(message(file, line, note.about(
             f"{', '.join(media)} dropped: quizapp does not import Anki media"), warning=True))
     base_hash = short_hash(note.guid if note.guid else whole)
     for n in numbers:
@@ -419,7 +419,7 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
         answer, answer_media = field_to_markdown(" ".join(
             m.group(2) for m in _CLOZE.finditer(text_raw) if int(m.group(1)) == n), is_html)
         if not answer:
-            out.skipped.append(Message(file, line, f"{note.cannot_convert(f'cloze c{n}')}: "
+            out.skipped.append(message(file, line, f"{note.cannot_convert(f'cloze c{n}')}: "
                                        "the hidden part is " + (
                                            "only media (quizapp does not import Anki media)"
                                            if answer_media else "empty")))
@@ -428,7 +428,7 @@ def _anki_cloze(out: ParsedFile, file: str, note: AnkiNote, tags: list[str], is_
         back, _ = field_to_markdown(_CLOZE.sub(show, text_raw), is_html)
         back = back.replace(_BOLD, "**")
         if not front or not back or too_long(front) or too_long(back):
-            out.skipped.append(Message(file, line, f"{note.cannot_convert(f'cloze c{n}')}: "
+            out.skipped.append(message(file, line, f"{note.cannot_convert(f'cloze c{n}')}: "
                                        "its text is empty or too long"))
             continue
         data: dict[str, Any] = {"type": "flashcard", "front": front, "back": back}

@@ -18,9 +18,10 @@ from quizapp.core.authoring import (
     title_for,
 )
 from quizapp.core.deckfile import DeckError
+from quizapp.core.diagnostics import Diagnostic
 from quizapp.core.interchange.formats import Importer
 from quizapp.core.interchange.items import SOURCE_KEY, ParsedFile
-from quizapp.core.interchange.messages import ConvertError, Message
+from quizapp.core.interchange.messages import ConvertError, message
 from quizapp.core.model import Deck
 
 
@@ -31,8 +32,8 @@ class ImportResult:
     text: str
     deck: Deck
     format: str  # the key of the format it was read as
-    skipped: list[Message]
-    warnings: list[Message]
+    skipped: list[Diagnostic]
+    warnings: list[Diagnostic]
     format_name: str = ""  # what the file was, if not the format's own name
     format_label: str = ""  # what the file was, as the messages say it
 
@@ -40,8 +41,8 @@ class ImportResult:
 _ALL_PROBLEMS = 1 << 62  # the converted deck is validated with no limit on problems
 
 
-def build_deck(parsed: ParsedFile, file: str, kind: Importer, warnings: list[Message],
-               hint: Message | None, *, deck_id: str | None, title: str | None,
+def build_deck(parsed: ParsedFile, file: str, kind: Importer, warnings: list[Diagnostic],
+               hint: Diagnostic | None, *, deck_id: str | None, title: str | None,
                out_path: Path | None, today: _dt.date | None) -> ImportResult:
     """The items a format's parser made of ``file`` -> a deck, checked by the loader's rules
     once (the items that fail are left out together, each with its message), and its YAML.
@@ -50,7 +51,7 @@ def build_deck(parsed: ParsedFile, file: str, kind: Importer, warnings: list[Mes
     skipped = list(parsed.skipped)
     if not parsed.items:
         what = parsed.unit or kind.unit
-        raise ConvertError([*skipped, Message(file, 1, f"nothing to import: no {what} could "
+        raise ConvertError([*skipped, message(file, 1, f"nothing to import: no {what} could "
                                               "be converted")])
     out = out_path or Path(Path(file).stem + ".yaml")
     did = deck_id or deck_id_for(out)  # never the id of a bundled deck
@@ -95,14 +96,14 @@ def build_deck(parsed: ParsedFile, file: str, kind: Importer, warnings: list[Mes
             for p in e.problems:
                 m = re.match(r"items\[(\d+)\]", p.path)
                 if m is None:
-                    raise ConvertError([Message(file, 1, f"internal error: the converted deck "
+                    raise ConvertError([message(file, 1, f"internal error: the converted deck "
                                                 f"is not valid: {p}")]) from None
                 bad.setdefault(int(m.group(1)), p.message)
             for idx in sorted(bad, reverse=True):
                 it = items.pop(idx)
-                skipped.append(Message(file, it.line, f"cannot convert {it.what}: {bad[idx]}"))
+                skipped.append(message(file, it.line, f"cannot convert {it.what}: {bad[idx]}"))
             if not items:
-                raise ConvertError([*sorted(skipped, key=lambda s: s.line), Message(
+                raise ConvertError([*sorted(skipped, key=lambda s: s.line), message(
                     file, 1, "nothing to import: no item could be converted")]) from None
             continue
         header = (
@@ -115,17 +116,17 @@ def build_deck(parsed: ParsedFile, file: str, kind: Importer, warnings: list[Mes
         yaml_text = dump_deck(deck_map, header)
         size, limit = len(yaml_text.encode("utf-8")), deckfile.MAX_BYTES
         if size > limit:  # the app would refuse to open it
-            raise ConvertError([*sorted(skipped, key=lambda s: s.line), Message(
+            raise ConvertError([*sorted(skipped, key=lambda s: s.line), message(
                 file, 1, f"the deck made from this file would be {size:,} bytes, more than the "
                 f"{limit:,} a deck file may have; split the file and import each part")])
         skipped.sort(key=lambda s: s.line)
         if hint is not None and (len({s.line for s in skipped})
                                  > len({it.line for it in items})):
-            warnings.append(Message(hint.file, hint.line, hint.text, warning=True))
+            warnings.append(message(hint.file, hint.line, hint.text, warning=True))
         warnings.sort(key=lambda s: s.line)
         return ImportResult(yaml_text, deck, kind.key, skipped, warnings,
                             parsed.format_name or "", fmt_name)
-    raise ConvertError([Message(file, 1, "internal error: could not build a valid deck")])
+    raise ConvertError([message(file, 1, "internal error: could not build a valid deck")])
 
 
 # --------------------------------------------------------------------------- export

@@ -7,7 +7,7 @@ import re
 
 from quizapp.core.authoring import slugify
 from quizapp.core.interchange.items import SOURCE_KEY, ParsedFile
-from quizapp.core.interchange.messages import Message
+from quizapp.core.interchange.messages import message
 
 FRONT_NAMES = {"front", "text", "question", "prompt", "term", "q", "word"}
 BACK_NAMES = {"back", "answer", "definition", "a", "meaning"}
@@ -47,7 +47,7 @@ def source_key(out: ParsedFile, file: str, line: int, raw: str, is_html: bool, *
         if known == citation:
             return key
     if len(citation) > 2000:
-        out.warnings.append(Message(file, line, (f"{about}: " if about else "")
+        out.warnings.append(message(file, line, (f"{about}: " if about else "")
                                     + f"source dropped: it is too long "
                                     f"({len(citation):,} characters; at most 2,000)",
                                     warning=True))

@@ -17,10 +17,11 @@ from quizapp.core.authoring import (
     is_valid_id,
     write_text_atomic,
 )
+from quizapp.core.diagnostics import Diagnostic
 from quizapp.core.interchange import registry
 from quizapp.core.interchange.building import ImportResult, build_deck
 from quizapp.core.interchange.formats import Importer
-from quizapp.core.interchange.messages import ConvertError, Message
+from quizapp.core.interchange.messages import ConvertError, message
 from quizapp.core.interchange.reading import MAX_BYTES, decode_input, open_regular_file, same_file
 
 DECK_SUFFIXES = (".yaml", ".yml")
@@ -46,14 +47,14 @@ def convert(data: bytes, file: str, *, fmt: str = "auto", deck_id: str | None = 
     if fmt == "auto":
         found, how = registry.guess_format(file, text)
         if found is None:
-            raise ConvertError([Message(file, 1, "cannot tell whether this is an Anki text "
+            raise ConvertError([message(file, 1, "cannot tell whether this is an Anki text "
                                         "export, a GIFT file or Moodle XML; use --format anki, "
                                         "--format gift or --format moodle")])
         kind = found
     else:
         asked = registry.importer(fmt)
         if asked is None or asked.parse is None:
-            raise ConvertError([Message(file, 1, f"unknown format {fmt!r}")])
+            raise ConvertError([message(file, 1, f"unknown format {fmt!r}")])
         kind = asked
     # When the format was guessed (not from the file's own header) and most of the file fails,
     # the guess may be wrong: say so, and how to choose the other format.
@@ -88,7 +89,7 @@ def convert_path(src: Path, *, fmt: str = "auto", deck_id: str | None = None,
     read); any other file must be at most MAX_BYTES. Only a regular file is read (never a
     device such as /dev/zero, a FIFO or a socket). Raises OSError when it cannot be read."""
     if out_path is not None and same_file(src, out_path):
-        raise ConvertError([Message(str(src), 1, "the deck would replace the file being "
+        raise ConvertError([message(str(src), 1, "the deck would replace the file being "
                                     "imported; choose another name for the deck")])
     with open_regular_file(src) as fh:
         head = fh.read(4)
@@ -99,12 +100,12 @@ def convert_path(src: Path, *, fmt: str = "auto", deck_id: str | None = None,
                                    out_path=out_path, today=today)
         size = os.fstat(fh.fileno()).st_size
         if size > MAX_BYTES:
-            raise ConvertError([Message(str(src), 1, f"file is too large ({size:,} bytes; the "
+            raise ConvertError([message(str(src), 1, f"file is too large ({size:,} bytes; the "
                                         f"limit is {MAX_BYTES:,})")])
         fh.seek(0)
         data = fh.read(MAX_BYTES + 1)  # bounded even if the file grows meanwhile
     if len(data) > MAX_BYTES:
-        raise ConvertError([Message(str(src), 1, f"file is too large (over {MAX_BYTES:,} "
+        raise ConvertError([message(str(src), 1, f"file is too large (over {MAX_BYTES:,} "
                                     "bytes)")])
     return convert(data, str(src), fmt=fmt, deck_id=deck_id, title=title,
                    out_path=out_path, today=today)
@@ -165,7 +166,7 @@ def import_deck(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | No
     return result
 
 
-def import_messages(result: ImportResult) -> list[Message]:
+def import_messages(result: ImportResult) -> list[Diagnostic]:
     """Everything to tell the user about a conversion, in the order of the file."""
     return sorted(result.warnings + result.skipped, key=lambda m: (m.line, m.warning))
 

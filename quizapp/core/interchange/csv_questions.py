@@ -22,7 +22,7 @@ from quizapp.core.interchange.items import (
     gift_identity,
 )
 from quizapp.core.interchange.markup import HTML_HINT, field_to_markdown
-from quizapp.core.interchange.messages import Message
+from quizapp.core.interchange.messages import message
 from quizapp.core.interchange.records import AnkiMeta, Record
 from quizapp.core.interchange.teaching import add_teaching
 from quizapp.core.model import LETTERS
@@ -332,7 +332,7 @@ def parse_mcq(out: ParsedFile, file: str, layout: McqColumns, names: list[str], 
         out.title = meta.deck.split("::")[-1].strip() or None
     unused = list(layout.unused)
     if unused:
-        out.warnings.append(Message(
+        out.warnings.append(message(
             file, names_line, "column" + ("s " if len(unused) > 1 else " ") + ", ".join(
                 f"{c} '{names[c - 1].strip()}'" for c in unused) + " not imported: quizapp does "
             "not know " + ("these column names" if len(unused) > 1 else "this column name")
@@ -341,7 +341,7 @@ def parse_mcq(out: ParsedFile, file: str, layout: McqColumns, names: list[str], 
     unnamed = sorted({c for r in records for c in range(1, min(len(names), len(r.fields)) + 1)
                       if not names[c - 1].strip() and r.fields[c - 1].strip()})
     if unnamed:
-        out.warnings.append(Message(
+        out.warnings.append(message(
             file, names_line, "column" + ("s " if len(unnamed) > 1 else " ")
             + ", ".join(map(str, unnamed)) + " not imported: the first line gives "
             + ("them" if len(unnamed) > 1 else "it") + " no name", warning=True))
@@ -349,9 +349,9 @@ def parse_mcq(out: ParsedFile, file: str, layout: McqColumns, names: list[str], 
     usual = counts.most_common(1)[0][0] if counts else len(names)
     for rec in records:
         if rec.error:
-            out.skipped.append(Message(file, rec.line, f"cannot convert row: {rec.error}"))
+            out.skipped.append(message(file, rec.line, f"cannot convert row: {rec.error}"))
         elif not rec.fields:
-            out.warnings.append(Message(file, rec.line, "line starts with '#' and is skipped "
+            out.warnings.append(message(file, rec.line, "line starts with '#' and is skipped "
                                         "as a comment (quote the field to import it)",
                                         warning=True))
         elif any(f.strip() for f in rec.fields):  # a row of empty cells is skipped silently
@@ -365,7 +365,7 @@ def _mcq_row(out: ParsedFile, file: str, rec: Record, layout: McqColumns,
     line, fields = rec.line, rec.fields
 
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, line, f"cannot convert row: {reason}"))
+        out.skipped.append(message(file, line, f"cannot convert row: {reason}"))
 
     def col(c: int) -> str:
         return fields[c - 1] if 0 < c <= len(fields) else ""
@@ -418,7 +418,7 @@ def _mcq_row(out: ParsedFile, file: str, rec: Record, layout: McqColumns,
             expl = md(layout.option_explanations.get(k, 0))
             if not text:
                 if expl:
-                    out.warnings.append(Message(file, line, f"the explanation of option "
+                    out.warnings.append(message(file, line, f"the explanation of option "
                                                 f"{LETTERS[k]} is dropped: option {LETTERS[k]} "
                                                 "is empty", warning=True))
                 continue
@@ -458,7 +458,7 @@ def _mcq_row(out: ParsedFile, file: str, rec: Record, layout: McqColumns,
     if source:
         data["source"] = source
     if media:
-        out.warnings.append(Message(file, line, f"{', '.join(media)} dropped: quizapp does not "
+        out.warnings.append(message(file, line, f"{', '.join(media)} dropped: quizapp does not "
                                     "import pictures or sounds (copy a picture beside the deck "
                                     "and set the item's image field)", warning=True))
     raw_id = plain_text(col(layout.id), is_html) if layout.id else ""

@@ -26,7 +26,7 @@ from quizapp.core.interchange.markup import (
     html_to_markdown,
     plain_to_markdown,
 )
-from quizapp.core.interchange.messages import Message
+from quizapp.core.interchange.messages import message
 from quizapp.core.interchange.records import tab_separated
 from quizapp.core.interchange.teaching import add_teaching, split_objective
 
@@ -109,7 +109,7 @@ def parse_gift(text: str, file: str) -> ParsedFile:
                 break
             i += 1
             if nxt:
-                out.warnings.append(Message(file, blocks[i - 1].line, "blank line inside an "
+                out.warnings.append(message(file, blocks[i - 1].line, "blank line inside an "
                                             "answer block; read as one question (Moodle would "
                                             "reject this)", warning=True))
                 joined += "\n\n" + _gift_escape_pre("\n".join(s for _, s in nxt).strip())
@@ -137,7 +137,7 @@ def _gift_question(out: ParsedFile, file: str, line: int, text: str) -> None:
     what = f"question '{name}'" if name else "question"
 
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, line, f"cannot convert {what}: {reason}"))
+        out.skipped.append(message(file, line, f"cannot convert {what}: {reason}"))
 
     start = text.find("{")
     finish = text.find("}", start + 1) if start != -1 else text.find("}")
@@ -253,7 +253,7 @@ def _gift_question(out: ParsedFile, file: str, line: int, text: str) -> None:
             return
         data = graded
     if media:
-        out.warnings.append(Message(file, line, f"{what}: {', '.join(media)} dropped: quizapp "
+        out.warnings.append(message(file, line, f"{what}: {', '.join(media)} dropped: quizapp "
                                     "does not import embedded media", warning=True))
     too_long = add_teaching(data, explanation, objective)
     if too_long:

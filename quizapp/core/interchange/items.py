@@ -11,7 +11,8 @@ from quizapp.core.authoring import (
     FlowList,
     slugify,
 )
-from quizapp.core.interchange.messages import Message
+from quizapp.core.diagnostics import Diagnostic
+from quizapp.core.interchange.messages import message
 from quizapp.core.model import LETTERS
 
 MAX_TEXT = 20_000  # the loader's limit on one text field
@@ -38,8 +39,8 @@ class ParsedFile:
 
     kind: str  # the key of the format (its Importer's)
     items: list[ImportedItem] = field(default_factory=list)
-    skipped: list[Message] = field(default_factory=list)
-    warnings: list[Message] = field(default_factory=list)
+    skipped: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     title: str | None = None
     tags: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # key -> citation, from a column
@@ -51,7 +52,7 @@ def too_long(text: str) -> bool:
     return len(text) > MAX_TEXT
 
 
-def clean_tags(raw: list[str], file: str, line: int, warnings: list[Message], *,
+def clean_tags(raw: list[str], file: str, line: int, warnings: list[Diagnostic], *,
                about: str = "") -> list[str]:
     """Tags stripped and without duplicates; one that is too long is dropped with a warning
     (after ``about``, what the message is about, when the line does not say it)."""
@@ -61,7 +62,7 @@ def clean_tags(raw: list[str], file: str, line: int, warnings: list[Message], *,
         if not t:
             continue
         if len(t) > MAX_TAG:
-            warnings.append(Message(file, line, (f"{about}: " if about else "")
+            warnings.append(message(file, line, (f"{about}: " if about else "")
                                     + f"tag '{t[:30]}...' dropped: tags are at most "
                                     f"{MAX_TAG} characters", warning=True))
             continue
@@ -93,7 +94,7 @@ def graded_question(out: ParsedFile, file: str, line: int, what: str, stem: str,
                  "single-best-answer question has exactly one")
             return None
         if partial:
-            out.warnings.append(Message(
+            out.warnings.append(message(
                 file, line, f"{what}: partial credit for option"
                 f"{'s' if len(partial) > 1 else ''} {', '.join(LETTERS[k] for k in partial)} "
                 "dropped (marked wrong)", warning=True))

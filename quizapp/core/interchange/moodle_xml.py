@@ -39,7 +39,7 @@ from quizapp.core.interchange.markup import (
     html_to_markdown,
     plain_to_markdown,
 )
-from quizapp.core.interchange.messages import ConvertError, Message
+from quizapp.core.interchange.messages import ConvertError, message
 from quizapp.core.interchange.teaching import add_teaching, split_objective
 
 _START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<quiz[\s>]", re.S)
@@ -77,11 +77,11 @@ def parse_moodle_xml(text: str, file: str) -> ParsedFile:
     bad = _DOCTYPE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise ConvertError([Message(file, line, "a DOCTYPE or ENTITY declaration is not allowed "
+        raise ConvertError([message(file, line, "a DOCTYPE or ENTITY declaration is not allowed "
                                     "in a Moodle XML file (Moodle never writes one)")])
     root = _parse(text, file)
     if root.tag != "quiz":
-        raise ConvertError([Message(file, 1, f"the root element is <{root.tag}>, not <quiz>: "
+        raise ConvertError([message(file, 1, f"the root element is <{root.tag}>, not <quiz>: "
                                     "this is not a Moodle XML question export")])
     out = ParsedFile("moodle")
     category: str | None = None
@@ -121,10 +121,10 @@ def _parse(text: str, file: str) -> ET.Element:
         parser.Parse(text, True)
         root = builder.close()
     except expat.ExpatError as e:
-        raise ConvertError([Message(file, e.lineno, "not well-formed XML: "
+        raise ConvertError([message(file, e.lineno, "not well-formed XML: "
                                     f"{expat.ErrorString(e.code)}", column=e.offset + 1)]) from None
     except (AssertionError, IndexError):  # pragma: no cover - TreeBuilder on odd input
-        raise ConvertError([Message(file, 1, "not well-formed XML")]) from None
+        raise ConvertError([message(file, 1, "not well-formed XML")]) from None
     return root
 
 
@@ -176,7 +176,7 @@ def _question(out: ParsedFile, file: str, q: ET.Element, qtype: str) -> None:
     what = f"question '{name}'" if name else "question"
 
     def skip(reason: str) -> None:
-        out.skipped.append(Message(file, line, f"cannot convert {what}: {reason}"))
+        out.skipped.append(message(file, line, f"cannot convert {what}: {reason}"))
 
     if qtype not in ("multichoice", "truefalse"):
         skip(_SKIPPED.get(qtype, f"question type '{qtype or '?'}' is not supported (only "
@@ -224,7 +224,7 @@ def _question(out: ParsedFile, file: str, q: ET.Element, qtype: str) -> None:
     if tags:
         data["tags"] = FlowList(tags)
     if media:
-        out.warnings.append(Message(file, line, f"{what}: {', '.join(dict.fromkeys(media))} "
+        out.warnings.append(message(file, line, f"{what}: {', '.join(dict.fromkeys(media))} "
                                     "dropped: quizapp does not import embedded media",
                                     warning=True))
     too_long = add_teaching(data, explanation, objective)

@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from quizapp.core.interchange.messages import Message
+from quizapp.core.diagnostics import Diagnostic
+from quizapp.core.interchange.messages import message
 
 SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "space": " ", "pipe": "|",
                "colon": ":"}
@@ -131,7 +132,7 @@ class AnkiMeta:
     body_offset: int = 0
 
 
-def anki_header(text: str, file: str, warnings: list[Message]) -> AnkiMeta:
+def anki_header(text: str, file: str, warnings: list[Diagnostic]) -> AnkiMeta:
     meta = AnkiMeta()
     pos, line = 0, 1
     first = True
@@ -154,20 +155,20 @@ def anki_header(text: str, file: str, warnings: list[Message]) -> AnkiMeta:
 
 
 def _anki_meta_value(meta: AnkiMeta, key: str, value: str, file: str, line: int,
-                     warnings: list[Message]) -> None:
+                     warnings: list[Diagnostic]) -> None:
     v = value.strip()
     if key == "separator":
         sep = SEPARATORS.get(v.lower()) or (value if len(value) == 1 and value in
                                               SEPARATORS.values() else None)
         if sep is None:
-            warnings.append(Message(file, line, f"unknown separator {v!r} ignored (expected "
+            warnings.append(message(file, line, f"unknown separator {v!r} ignored (expected "
                                     "tab, comma, semicolon, pipe, colon or space)", warning=True))
         meta.sep = sep or meta.sep
     elif key == "html":
         if v.lower() in ("true", "false"):
             meta.is_html = v.lower() == "true"
         else:
-            warnings.append(Message(file, line, f"#html:{v} ignored (expected true or false)",
+            warnings.append(message(file, line, f"#html:{v} ignored (expected true or false)",
                                     warning=True))
     elif key == "tags":
         meta.tags = v.split()
@@ -184,7 +185,7 @@ def _anki_meta_value(meta: AnkiMeta, key: str, value: str, file: str, line: int,
             if n < 1:
                 raise ValueError
         except ValueError:
-            warnings.append(Message(file, line, f"#{key}:{v} ignored (expected a column number "
+            warnings.append(message(file, line, f"#{key}:{v} ignored (expected a column number "
                                     "1, 2, 3 ...)", warning=True))
             return
         setattr(meta, key.replace(" column", "_col"), n)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from quizapp.core.diagnostics import Diagnostic
 from quizapp.core.interchange import (
     anki_export,
     anki_package,
@@ -15,7 +16,7 @@ from quizapp.core.interchange import (
     moodle_xml,
 )
 from quizapp.core.interchange.formats import Exporter, Guess, Importer
-from quizapp.core.interchange.messages import Message
+from quizapp.core.interchange.messages import message
 
 IMPORTERS: tuple[Importer, ...] = (
     anki_package.IMPORTER,  # binary: tried on the first bytes, before any decoding
@@ -70,7 +71,7 @@ def detect_format(name: str, text: str) -> str | None:
 _OTHER = {"anki": "gift", "gift": "anki"}  # text formats that are easily taken for each other
 
 
-def guess_hint(file: str, text: str, kind: Importer, how: str) -> Message | None:
+def guess_hint(file: str, text: str, kind: Importer, how: str) -> Diagnostic | None:
     """The hint to give if most of a file fails in the guessed format, when the other format
     is plausible too (tabs after text for Anki; GIFT names or answer braces for GIFT)."""
     other_key = _OTHER.get(kind.key)
@@ -84,7 +85,7 @@ def guess_hint(file: str, text: str, kind: Importer, how: str) -> Message | None
                                     or gift.GIFT_BRACES.search(head)):
         return None
     article = "an" if other.key == "anki" else "a"
-    return Message(file, 1, f"the format was guessed as {kind.name} ({how}) and most "
+    return message(file, 1, f"the format was guessed as {kind.name} ({how}) and most "
                    f"of the file could not be converted; if it is {article} "
                    f"{other.name}, import it again with --format {other.key}")
 
