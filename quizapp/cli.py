@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
-import quizapp
 from quizapp.core import authoring, deckfile, deckschema, paths
+from quizapp.core.about import version_text
 from quizapp.core.library import (
     DECK_SUFFIXES,
     DeckCache,
@@ -33,24 +31,6 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     pass
-
-
-def _dist_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def version_text() -> str:
-    import yaml
-
-    return (
-        f"quizapp {quizapp.__version__}\n"
-        f"Python {platform.python_version()}; PyYAML {yaml.__version__}, decks parsed with "
-        f"{deckfile.parser_name()}; PySide6 {_dist_version('PySide6-Essentials')}; "
-        f"fsrs {_dist_version('fsrs')}"
-    )
 
 
 class _VersionAction(argparse.Action):
