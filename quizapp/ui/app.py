@@ -18,7 +18,7 @@ import quizapp
 from quizapp.core import paths
 from quizapp.core.library import resources_dir
 from quizapp.core.store import Store, StoreLockedError
-from quizapp.ui import theme
+from quizapp.ui.theme import apply_look
 
 if TYPE_CHECKING:
     from quizapp.ui.mainwindow import MainWindow
@@ -30,16 +30,6 @@ def make_settings(data_dir: Path, portable: bool) -> QSettings:
     if portable:
         return QSettings(str(data_dir / "settings.ini"), QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "quizapp", "quizapp")
-
-
-def apply_look(app: QApplication, theme_name: str, zoom: float) -> None:
-    app.setPalette(theme.palette(theme_name))
-    font = QFont(app.property("base_font") or app.font())
-    if font.pointSizeF() > 0:
-        font.setPointSizeF(font.pointSizeF() * zoom)
-    app.setFont(font)
-    app.setStyleSheet(theme.stylesheet(theme_name, font.pointSizeF() if font.pointSizeF() > 0
-                                       else 10.0))
 
 
 def _install_excepthook(app: QApplication) -> None:
@@ -168,7 +158,7 @@ def run_preview(deck: Path) -> int:
 
 def run_guide(path: Path) -> int:
     """``quizapp guide``: the deck format guide in the app's own Markdown viewer."""
-    from quizapp.ui.mainwindow import TextDialog
+    from quizapp.ui.dialogs import TextDialog
 
     _tool_app()
     dialog = TextDialog(None, "quizapp: how to write decks", "", source=path)

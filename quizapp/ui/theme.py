@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
 SPACE = 8  # the spacing unit: margins and gaps are multiples of it
 TEXT_WIDTH = 760  # pixels: a readable measure for stems and explanations (about 90 characters)
@@ -144,3 +145,15 @@ def _dark_indicators(c: Colors) -> str:
     QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {c.border};
         }}
     """
+
+
+def apply_look(app: QApplication, theme_name: str, zoom: float) -> None:
+    """Give the whole application the theme's palette and style sheet at ``zoom`` times
+    the base font size."""
+    app.setPalette(palette(theme_name))
+    font = QFont(app.property("base_font") or app.font())
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * zoom)
+    app.setFont(font)
+    app.setStyleSheet(stylesheet(theme_name, font.pointSizeF() if font.pointSizeF() > 0
+                                 else 10.0))

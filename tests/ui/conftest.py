@@ -10,9 +10,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QFont, QPalette
 
 from quizapp.core.store import Store
+from quizapp.ui import dialogs
 from quizapp.ui.app import apply_look, create_app
 from quizapp.ui.mainwindow import MainWindow
-from quizapp.ui.pages import study
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +57,7 @@ def make_window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     yield make
     for win, store in made:
+        win.tasks.shutdown()  # no worker still writing when the store closes
         win.study.timer.stop()
         if not store.closed:
             store.close()
@@ -81,7 +82,7 @@ def no_unexpected_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
     def ask(cls, parent, title, text):  # type: ignore[no-untyped-def]
         raise AssertionError(f"unexpected confirmation {title!r}: {text}")
 
-    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask", classmethod(ask))
 
 
 @pytest.fixture
@@ -94,5 +95,5 @@ def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.texts.append(text)
         return True
 
-    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask", classmethod(ask))
     return asked

@@ -24,7 +24,7 @@ def _exam_on(window: MainWindow, case_id: str, confidence: bool = False) -> Sess
                         shuffle=False, confidence=confidence, seconds_per_question=60)
     assert case is not None
     session = Session([Entry(deck.id, case), Entry(deck.id, other)], s, window.store)
-    window._run(session)
+    window.run_session(session)
     assert window.stack.currentWidget() is window.study
     return session
 
@@ -97,7 +97,7 @@ def test_exam_case_by_mouse(window: MainWindow, qtbot, confirm_yes) -> None:  # 
     locked = st.views[0]
     qtbot.mouseClick(locked.rows[1], LEFT, pos=QPoint(20, 10))  # an earlier stage is locked
     assert s.selection(s1) == (0,) and not locked.rows[1].selected
-    window.a_submit_block.trigger()
+    window.act["submit_block"].trigger()
     (a1,) = [a for a in window.store.attempts() if a.part == s1 and a.item_id == case.id]
     assert a1.answer == ["A"] and a1.confidence == 3
 
@@ -109,7 +109,7 @@ def test_flashcard_rated_again_comes_back_with_counters(window: MainWindow, qtbo
     s = Session([Entry(deck.id, c) for c in cards],
                 SessionSettings(mode="flashcards", deck_ids=(deck.id,), shuffle=False),
                 window.store)
-    window._run(s)
+    window.run_session(s)
     st = window.study
     assert "New 2 · Learning 0 · Due 0" in st.where.text()
     press(qtbot, window, K.Key_Space, K.Key_1)  # Again
@@ -329,7 +329,8 @@ def test_resume_offer_counts_items_not_case_questions(window: MainWindow, qtbot)
     window.study.go(1)
     window.study.active_view().toggle(0)  # type: ignore[union-attr]
     press(qtbot, window, K.Key_Return)
-    assert window._pending_summary() == "unfinished timed exam session (0 of 2 items answered)"
+    assert window.coordinator.pending_summary() == (
+        "unfinished timed exam session (0 of 2 items answered)")
 
 
 def test_library_last_score_is_not_copied_from_a_mixed_session(window: MainWindow) -> None:

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QTableWidget
 
 from quizapp.core.session import SessionSettings
 from quizapp.ui.app import create_app
-from quizapp.ui.mainwindow import MainWindow, ShortcutsDialog
+from quizapp.ui.dialogs import ShortcutsDialog
+from quizapp.ui.mainwindow import MainWindow
 from quizapp.ui.preview import PreviewWindow
 from quizapp.ui.widgets import Markdown
 from tests.helpers import VALID_DECK
@@ -44,7 +45,7 @@ def test_f2_opens_the_red_flag_table_beside_an_exam_and_filters_it(
     qtbot.keyClick(window.study, Qt.Key.Key_F2)
     assert window.ref_dock.isVisible()
     window.show_library()  # the panel belongs to studying
-    assert not window.ref_dock.isVisible() and not window.a_references.isEnabled()
+    assert not window.ref_dock.isVisible() and not window.act["references"].isEnabled()
 
 
 def test_a_deck_without_sheets_says_so(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from quizapp.core.scheduling import Rating
 from quizapp.core.scoring import count_of, format_marks, plural
 from quizapp.core.session import MODES, Entry, Session, SessionError
 from quizapp.core.store import StoreError
+from quizapp.ui.dialogs import ConfirmDialog
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 from quizapp.ui.widgets import Markdown, Picture, QuestionView, label, restyle
 
@@ -943,15 +944,3 @@ class StudyPage(QWidget):
         if s is not None and not s.finished and not self.review:
             with contextlib.suppress(StoreError, OSError):
                 s.pause()
-
-
-class ConfirmDialog:
-    """Yes/no questions, as a classmethod so tests can replace it."""
-
-    @classmethod
-    def ask(cls, parent: QWidget | None, title: str, text: str) -> bool:
-        answer = QMessageBox.question(parent, title, text,
-                                      QMessageBox.StandardButton.Yes |
-                                      QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.Yes)
-        return answer == QMessageBox.StandardButton.Yes
