@@ -19,16 +19,28 @@ one thread at a time, so while such work runs the window ignores the keyboard an
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 __all__ = ["SHOW_AFTER_MS", "Task", "TaskCancelledError", "TaskContext", "TaskRunner"]
 
 #: The progress dialog appears only for work that takes longer than this.
 SHOW_AFTER_MS = 300
+#: ``Task.progressed`` is emitted at most this often (the dialog shows every report).
+PROGRESS_SIGNAL_EVERY_S = 0.05
 
 
 class TaskCancelledError(Exception):
@@ -60,28 +72,40 @@ class TaskContext:
         self._report(done, total, text)
 
 
-class _Relay(QObject):
-    """Carries the worker's news to the GUI thread (queued connections).
+class _Wake(QEvent):
+    """Posted to a :class:`Task` from the worker: news is waiting in the task's mailbox.
 
-    Signals:
-        reported(int, int, str): progress reported by the core function, from the worker.
-        returned(object): the core function's return value, from the worker.
-        raised(object): the exception the core function raised, from the worker.
-    """
+    Events rather than signals carry the worker's news, and each carries no Python payload:
+    ``SignalInstance.emit`` in PySide6 6.12 drops a reference to ``True`` on every call, which
+    on Python 3.11 (where ``True`` is not immortal) ends in a crash after a few thousand
+    emits; a busy worker reporting progress would get there quickly."""
 
-    reported = Signal(int, int, str)
-    returned = Signal(object)
-    raised = Signal(object)
+    TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self) -> None:
+        super().__init__(self.TYPE)
 
 
-def _work(fn: Callable[[TaskContext], Any], ctx: TaskContext, relay: _Relay) -> None:
-    """The worker thread's part: run ``fn`` and send its outcome to the GUI thread."""
+class _Mailbox:
+    """What the worker tells the GUI thread: the latest progress and, once, the outcome."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.progress: tuple[int, int, str] | None = None
+        self.outcome: tuple[bool, Any] | None = None  # (returned normally, value or exc)
+        self.wake_pending = False
+
+
+def _work(fn: Callable[[TaskContext], Any], ctx: TaskContext, post: Callable[[], None],
+          mailbox: _Mailbox) -> None:
+    """The worker thread's part: run ``fn`` and leave its outcome in the mailbox."""
     try:
-        value = fn(ctx)
+        outcome: tuple[bool, Any] = (True, fn(ctx))
     except BaseException as exc:  # delivered to the GUI thread, never lost
-        relay.raised.emit(exc)
-    else:
-        relay.returned.emit(value)
+        outcome = (False, exc)
+    with mailbox.lock:
+        mailbox.outcome = outcome
+    post()
 
 
 class _InputBlocker(QObject):
@@ -113,8 +137,9 @@ class Task(QObject):
     """One core function run on a worker thread; see the module docstring.
 
     Signals:
-        progressed(int, int, str): on the GUI thread, each time the function reports
-            progress: steps done, steps in all (0 if unknown), what it is doing.
+        progressed(int, int, str): on the GUI thread when the function reports progress
+            (at most every :data:`PROGRESS_SIGNAL_EVERY_S`, and for the last step): steps
+            done, steps in all (0 if unknown), what it is doing.
         succeeded(object): on the GUI thread, once, with the function's return value.
         failed(object): on the GUI thread, once, with the exception the function raised.
         cancelled(): on the GUI thread, once, when the user cancelled (the function's result
@@ -134,12 +159,10 @@ class Task(QObject):
         super().__init__(parent)
         self.label = label
         self.parent_widget = parent_widget
-        self.relay = _Relay(self)
-        self.relay.reported.connect(self.on_relay_reported, Qt.ConnectionType.QueuedConnection)
-        self.relay.returned.connect(self.on_relay_returned, Qt.ConnectionType.QueuedConnection)
-        self.relay.raised.connect(self.on_relay_raised, Qt.ConnectionType.QueuedConnection)
-        self.ctx = TaskContext(self.relay.reported.emit)
+        self.mailbox = _Mailbox()
+        self.ctx = TaskContext(self._report_from_worker)
         self.fn = fn
+        self._last_progress_signal = 0.0
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -159,8 +182,38 @@ class Task(QObject):
             app.installEventFilter(self._blocker)
         if self._wants_dialog:
             self._show_timer.start(SHOW_AFTER_MS)
-        fn, ctx, relay = self.fn, self.ctx, self.relay
-        pool.start(lambda: _work(fn, ctx, relay))
+        fn, ctx, post, mailbox = self.fn, self.ctx, self._post_wake, self.mailbox
+        pool.start(lambda: _work(fn, ctx, post, mailbox))
+
+    def _report_from_worker(self, done: int, total: int, text: str) -> None:
+        with self.mailbox.lock:
+            self.mailbox.progress = (done, total, text)
+            if self.mailbox.wake_pending:
+                return  # the GUI thread has not read the last report yet: replace it
+            self.mailbox.wake_pending = True
+        QCoreApplication.postEvent(self, _Wake())
+
+    def _post_wake(self) -> None:
+        with self.mailbox.lock:
+            self.mailbox.wake_pending = True
+        QCoreApplication.postEvent(self, _Wake())
+
+    def customEvent(self, event: QEvent) -> None:
+        if event.type() != _Wake.TYPE:
+            return
+        with self.mailbox.lock:
+            progress, outcome = self.mailbox.progress, self.mailbox.outcome
+            self.mailbox.progress = None
+            self.mailbox.wake_pending = False
+        if progress is not None:
+            self._on_progress(*progress)
+        if outcome is not None:
+            returned, value = outcome
+            if returned:
+                self.result = value
+                self._finish(None if not self.ctx.cancelled else TaskCancelledError())
+            else:
+                self._finish(value)
 
     def cancel(self) -> None:
         """Ask the function to stop; its result will not be delivered."""
@@ -172,7 +225,9 @@ class Task(QObject):
             return
         dlg = QProgressDialog(self.label, "Cancel", 0, 0, self.parent_widget)
         dlg.setWindowTitle("quizapp")
-        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        # not modal: a modal QProgressDialog runs a nested event loop in setValue; store
+        # work blocks input itself (block_input), other work may go on beside the dialog
+        dlg.setWindowModality(Qt.WindowModality.NonModal)
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
         dlg.setMinimumDuration(0)
@@ -187,13 +242,15 @@ class Task(QObject):
         if self.progress_dialog is not None:
             self.progress_dialog.setLabelText(f"{self.label}\nCancelling…")
 
-    @Slot(int, int, str)
-    def on_relay_reported(self, done: int, total: int, text: str) -> None:
+    def _on_progress(self, done: int, total: int, text: str) -> None:
         if self.done:
             return
         self._last = (done, total, text)
         self._show_progress(done, total, text)
-        self.progressed.emit(done, total, text)
+        now = time.monotonic()
+        if now - self._last_progress_signal >= PROGRESS_SIGNAL_EVERY_S or done >= total > 0:
+            self._last_progress_signal = now
+            self.progressed.emit(done, total, text)
 
     def _show_progress(self, done: int, total: int, text: str) -> None:
         dlg = self.progress_dialog
@@ -202,16 +259,6 @@ class Task(QObject):
         dlg.setRange(0, max(0, total))
         dlg.setValue(min(done, total) if total else 0)
         dlg.setLabelText(f"{self.label}\n{text}" if text else self.label)
-
-    @Slot(object)
-    def on_relay_returned(self, value: object) -> None:
-        self.result = value
-        self._finish(None if not self.ctx.cancelled else TaskCancelledError())
-
-    @Slot(object)
-    def on_relay_raised(self, exc: object) -> None:
-        assert isinstance(exc, BaseException)
-        self._finish(exc)
 
     def _finish(self, exc: BaseException | None) -> None:
         if self.done:
