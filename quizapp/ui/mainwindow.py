@@ -287,7 +287,8 @@ class MainWindow(QMainWindow):
                                     f"({e}). Reinstall quizapp with pip to fix this.")
                 return
             page = StatsPage(self.store, self.decks,
-                             lambda: str(self.settings.value("view/theme", "system")))
+                             lambda: str(self.settings.value("view/theme", "system")),
+                             run_task=self.tasks.run)
             # a one-off practice session: never replaces the builder's remembered choices
             page.start_session.connect(lambda s: self.start_session(s, remember=False))
             page.back.connect(self.show_library)  # the page handles Esc itself

@@ -298,6 +298,7 @@ def test_statistics_is_not_clipped_at_large_text_sizes(window: MainWindow, qtbot
             window.show_stats()
             page = window.stats_page
             assert page is not None
+            qtbot.waitUntil(lambda: not window.tasks.busy())  # figures computed in background
             qtbot.wait(50)
             for tile in page.tiles.values():
                 for lab in tile.findChildren(QLabel):

@@ -581,10 +581,12 @@ def test_statistics_page_opens_with_ctrl_t_and_starts_practice(window: MainWindo
     qtbot.keyClick(window, K.Key_T, Qt.KeyboardModifier.ControlModifier)
     page = window.stats_page
     assert page is not None and window.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: not window.tasks.busy())  # figures computed in the background
     qtbot.keyClick(page, K.Key_Escape)
     assert window.stack.currentWidget() is window.library
     window.act["stats"].trigger()
     assert window.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: not window.tasks.busy())
     with qtbot.waitSignal(page.start_session, timeout=3000) as blocker:
         page.weak_table.selectRow(0)
         qtbot.keyClick(page.weak_table, K.Key_Return)

@@ -157,3 +157,24 @@ def test_a_failed_csv_export_is_reported(  # type: ignore[no-untyped-def]
     window.act["export_csv"].trigger()
     qtbot.waitUntil(lambda: bool(warned), timeout=GUI_WAIT)
     assert warned[0][0] == "Could not save" and not out.exists()
+
+
+def test_statistics_are_computed_while_the_window_keeps_running(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, monkeypatch) -> None:
+    """Defect: the Statistics figures were computed on the GUI thread."""
+    from quizapp.ui.pages import stats
+
+    real = stats.compute
+    free = threading.Event()
+
+    def slow_compute(*a, **kw):  # type: ignore[no-untyped-def]
+        assert free.wait(5), "the GUI thread was blocked while the figures were computed"
+        return real(*a, **kw)
+
+    monkeypatch.setattr(stats, "compute", slow_compute)
+    _gui_sets(free)
+    window.show_stats()
+    page = window.stats_page
+    assert page is not None and window.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: page.dashboard is not None, timeout=GUI_WAIT)
+    assert page.tiles["answers"].value.text() == "0"

@@ -196,16 +196,26 @@ class _Fitted(QWidget):
 
 
 class StatsPage(QWidget):
-    """The Progress page. Call :meth:`refresh` whenever it is shown."""
+    """The Progress page. Call :meth:`refresh` whenever it is shown.
+
+    With ``run_task`` (the window's :meth:`quizapp.ui.tasks.TaskRunner.run`) the figures are
+    computed in the background and drawn when they arrive; without it, at once.
+
+    Signals:
+        start_session(SessionSettings): the student asked to practise the weak items shown.
+        back(): the student asked to leave the page (Esc or the Back button).
+    """
 
     start_session = Signal(object)  # SessionSettings
     back = Signal()
 
     def __init__(self, store: Store, decks: Callable[[], dict[str, Deck]],
                  theme: Callable[[], str], parent: QWidget | None = None, *,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None,
+                 run_task: Callable[..., object] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page")
+        self.run_task = run_task
         self.store = store
         self.decks = decks
         self.theme = theme
@@ -566,8 +576,17 @@ class StatsPage(QWidget):
         self._recompute()
 
     def _recompute(self) -> None:
-        decks = list(self.decks().values())
-        self.dashboard = compute(self.store, decks, self._filters(), self._now())
+        decks, filters, now, store = list(self.decks().values()), self._filters(), self._now(), \
+            self.store
+        if self.run_task is None:
+            self._computed(compute(store, decks, filters, now))
+            return
+        # reads the store: input waits (a few hundred ms at most) so nothing is recorded meanwhile
+        self.run_task(lambda _ctx: compute(store, decks, filters, now),
+                      label="Computing statistics…", on_done=self._computed, block_input=True)
+
+    def _computed(self, dashboard: Dashboard) -> None:
+        self.dashboard = dashboard
         self._drawn.clear()
         self._show_dashboard()
 
