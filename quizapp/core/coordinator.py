@@ -36,11 +36,17 @@ from quizapp.core.store import Store
 __all__ = [
     "Coordinator",
     "DeckRegistry",
+    "LibraryRow",
     "LoadCancelledError",
     "deck_files",
     "library_counts",
     "load_decks",
 ]
+
+
+#: A library row: a deck file's load result and its :func:`library_counts` (empty for a file
+#: with problems).
+LibraryRow = tuple[LoadResult, dict[str, object]]
 
 
 class LoadCancelledError(Exception):
@@ -131,6 +137,11 @@ class DeckRegistry:
                     str(r.path), 1, 1, f"deck id '{r.deck.id}' is already used by {owner}; "
                     "give this deck its own id (progress is stored under it)"),))
 
+    def copy(self) -> DeckRegistry:
+        other = DeckRegistry()
+        other.results = dict(self.results)
+        return other
+
     def all(self) -> list[LoadResult]:
         return list(self.results.values())
 
@@ -154,7 +165,7 @@ class DeckRegistry:
                 out.append(r.deck)
         return out
 
-    def rows(self, store: Store) -> list[tuple[LoadResult, dict[str, object]]]:
+    def rows(self, store: Store) -> list[LibraryRow]:
         """The library's rows: decks by title, then files with problems; each with its
         :func:`library_counts`."""
         ordered = sorted(self.results.values(), key=lambda r: (

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 
 import quizapp
 from quizapp.core.about import version_text
-from quizapp.core.coordinator import Coordinator, DeckRegistry, deck_files, load_decks
+from quizapp.core.coordinator import (
+    Coordinator,
+    DeckRegistry,
+    LibraryRow,
+    deck_files,
+    load_decks,
+)
 from quizapp.core.library import DeckCache, LoadResult, resources_dir
 from quizapp.core.model import Deck
 from quizapp.core.session import Session, SessionError, SessionSettings
@@ -35,7 +41,7 @@ from quizapp.ui.pages.library import Banner, LibraryPage, status_text
 from quizapp.ui.pages.results import ResultsPage
 from quizapp.ui.pages.study import StudyPage
 from quizapp.ui.reference_panel import ReferencePanel
-from quizapp.ui.tasks import TaskRunner
+from quizapp.ui.tasks import TaskContext, TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
@@ -159,10 +165,19 @@ class MainWindow(QMainWindow):
         bar.setFormat("Loading decks…")
         bar.show()
         self.loads_running += 1
-        cache = self.cache
-        self.tasks.run(lambda ctx: load_decks(paths, cache, report=ctx.report,
-                                              cancelled=lambda: ctx.cancelled),
-                       label="Loading decks…", dialog=False,
+        cache, registry, store = self.cache, self.registry, self.store
+
+        def load(ctx: TaskContext) -> tuple[list[LoadResult], list[LibraryRow] | None]:
+            results = load_decks(paths, cache, report=ctx.report,
+                                 cancelled=lambda: ctx.cancelled)
+            after = registry.copy()  # the library's counts are counted here too: a large
+            after.add(results)  # deck's take a quarter of a second
+            try:
+                return results, after.rows(store)
+            except RuntimeError:  # the store changed meanwhile (a session started): count
+                return results, None  # on the GUI thread instead
+
+        self.tasks.run(load, label="Loading decks…", dialog=False,
                        on_progress=self.on_load_progressed, on_done=self.on_load_succeeded,
                        on_error=self.on_load_failed, on_cancel=self.on_load_failed)
 
@@ -171,28 +186,33 @@ class MainWindow(QMainWindow):
         self.library.progress.setFormat(f"Loading {name} ({i + 1} of {n})…")
         self.statusBar().showMessage(f"Loading {name}…")
 
-    def on_load_succeeded(self, results: list[LoadResult]) -> None:
+    def on_load_succeeded(self, loaded: tuple[list[LoadResult], list[LibraryRow] | None]
+                          ) -> None:
+        results, rows = loaded
         self.loads_running -= 1
         self.registry.add(results)
         self.library.progress.hide()
-        self.refresh_library()
+        if rows is not None and {str(r.path) for r, _ in rows} != set(self.registry.results):
+            rows = None  # another load finished while this one counted: count again here
+        self.refresh_library(rows)
         self.statusBar().showMessage(status_text(self.registry.all()), 5000)
         if not self.loads_running:
             self._offer_resume()
         self.decks_loaded.emit()
 
     def on_load_failed(self, exc: BaseException | None = None) -> None:
-        self.on_load_succeeded([])  # load_decks reports every bad deck; nothing else to add
+        self.on_load_succeeded(([], None))  # every bad deck is in its result: nothing to add
         if exc is not None:
             raise exc
 
     def decks(self) -> dict[str, Deck]:
         return self.registry.decks()
 
-    def refresh_library(self) -> None:
+    def refresh_library(self, rows: list[LibraryRow] | None = None) -> None:
+        """Show the library's decks with their counts (``rows``: counted already)."""
         if self.resume_banner is not None and not self.store.has_pending():
             self.resume_banner.close()  # the session it offered was finished or replaced
-        self.library.set_rows(self.registry.rows(self.store))
+        self.library.set_rows(rows if rows is not None else self.registry.rows(self.store))
         self._update_actions()
 
     def _update_actions(self) -> None:
