@@ -6,7 +6,6 @@ File menu's transfers through :mod:`quizapp.ui.transfers`, dialogs through
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +20,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
-import quizapp
-from quizapp.core.about import version_text
+from quizapp.core.about import about_markdown
 from quizapp.core.coordinator import (
     Coordinator,
     DeckRegistry,
@@ -32,15 +30,16 @@ from quizapp.core.coordinator import (
 )
 from quizapp.core.library import DeckCache, LoadResult, resources_dir
 from quizapp.core.model import Deck
-from quizapp.core.session import Session, SessionError, SessionSettings
-from quizapp.core.store import Store, StoreError
+from quizapp.core.session import Session
+from quizapp.core.store import Store
 from quizapp.ui.actions import build_menus
 from quizapp.ui.dialogs import ConfirmDialog, ShortcutsDialog, TextDialog
 from quizapp.ui.pages.builder import BuilderPage
-from quizapp.ui.pages.library import Banner, LibraryPage, status_text
+from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pages.results import ResultsPage
 from quizapp.ui.pages.study import StudyPage
 from quizapp.ui.reference_panel import ReferencePanel
+from quizapp.ui.sessions import SessionFlow
 from quizapp.ui.tasks import TaskContext, TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
@@ -74,9 +73,9 @@ class MainWindow(QMainWindow):
         self.coordinator = Coordinator(store, self.registry)
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
+        self.flow = SessionFlow(self)
         self.extra = [p.resolve() for p in (extra_decks or [])]
         self.loads_running = 0
-        self.resume_banner: Banner | None = None
         self.previews: list[QMainWindow] = []
         self.ref_dock_sized = False
         self.setWindowTitle("quizapp")
@@ -92,21 +91,21 @@ class MainWindow(QMainWindow):
         self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
         for page in (self.library, self.builder, self.study, self.results_page):
             self.stack.addWidget(page)
-        self.library.study_due.connect(self.study_due)
+        self.library.study_due.connect(self.flow.study_due)
         self.library.build_session.connect(self.show_builder)
         self.library.open_deck.connect(self.open_deck_dialog)
         self.library.reload_deck.connect(self.on_library_reload_deck)
-        self.library.deck_activated.connect(self.on_library_deck_activated)
+        self.library.deck_activated.connect(self.flow.on_library_deck_activated)
         self.library.stats_button.clicked.connect(self.show_stats)
-        self.builder.start.connect(self.start_session)
+        self.builder.start.connect(self.flow.start_session)
         self.builder.cancel.connect(self.show_library)
-        self.study.finished.connect(self.on_study_finished)
+        self.study.finished.connect(self.flow.on_study_finished)
         self.study.status_changed.connect(self.statusBar().showMessage)
         self.study.store_error.connect(self.on_study_store_error)
         self.results_page.home.connect(self.show_library)
-        self.results_page.retry_missed.connect(self.retry_missed)
-        self.results_page.review.connect(lambda: self.review_session(0))
-        self.results_page.review_item.connect(self.review_session)
+        self.results_page.retry_missed.connect(self.flow.retry_missed)
+        self.results_page.review.connect(lambda: self.flow.review_session(0))
+        self.results_page.review_item.connect(self.flow.review_session)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
         for page in (self.builder, self.results_page):
             esc = QShortcut(QKeySequence("Esc"), page)
@@ -197,7 +196,7 @@ class MainWindow(QMainWindow):
         self.refresh_library(rows)
         self.statusBar().showMessage(status_text(self.registry.all()), 5000)
         if not self.loads_running:
-            self._offer_resume()
+            self.flow.offer_resume()
         self.decks_loaded.emit()
 
     def on_load_failed(self, exc: BaseException | None = None) -> None:
@@ -210,12 +209,13 @@ class MainWindow(QMainWindow):
 
     def refresh_library(self, rows: list[LibraryRow] | None = None) -> None:
         """Show the library's decks with their counts (``rows``: counted already)."""
-        if self.resume_banner is not None and not self.store.has_pending():
-            self.resume_banner.close()  # the session it offered was finished or replaced
+        banner = self.flow.resume_banner
+        if banner is not None and not self.store.has_pending():
+            banner.close()  # the session it offered was finished or replaced
         self.library.set_rows(rows if rows is not None else self.registry.rows(self.store))
-        self._update_actions()
+        self.update_actions()
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         studying = self.stack.currentWidget() is self.study and self.study.session is not None
         exam = bool(self.study.session and self.study.session.is_exam)
         act = self.act
@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def on_stack_current_changed(self, _index: int) -> None:
-        self._update_actions()
+        self.update_actions()
         if self.stack.currentWidget() is not self.study:
             self.statusBar().clearMessage()  # "Flashcards · item 5 of 20" is the study page's
 
@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
         self.library.table.setFocus()
         self.statusBar().showMessage(status_text(self.registry.all()))
         if self.study.session is not None and not self.study.session.finished:
-            self._offer_resume()
+            self.flow.offer_resume()
 
     def show_builder(self) -> None:
         if not self._leave_study():
@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
         decks = list(self.decks().values())
         if not decks:
             return
-        s = self.last_settings()
+        s = self.flow.last_settings()
         if not any(i in self.decks() for i in s.deck_ids):
             # nothing ticked before: start from the library's selected decks. Ticked decks
             # are the student's choice and the selected row never replaces them.
@@ -310,139 +310,16 @@ class MainWindow(QMainWindow):
                              lambda: str(self.settings.value("view/theme", "system")),
                              run_task=self.tasks.run)
             # a one-off practice session: never replaces the builder's remembered choices
-            page.start_session.connect(lambda s: self.start_session(s, remember=False))
+            page.start_session.connect(lambda s: self.flow.start_session(s, remember=False))
             page.back.connect(self.show_library)  # the page handles Esc itself
             self.stack.addWidget(page)
             self.stats_page = page
         self.stats_page.refresh()
         self.stack.setCurrentWidget(self.stats_page)
 
-    # -- sessions ------------------------------------------------------------------------
-
-    def last_settings(self) -> SessionSettings:
-        raw = self.settings.value("session/last", None)
-        if isinstance(raw, dict):
-            with contextlib.suppress(TypeError, ValueError):
-                return SessionSettings.from_dict(raw)
-        return SessionSettings()
-
-    def study_due(self) -> None:
-        """Ctrl+D: the daily queue of the selected decks (or all); never remembered as the
-        builder's settings."""
-        decks = self.registry.decks_at(self.library.selected_paths()) or list(
-            self.decks().values())
-        if not decks:
-            return
-        session = self.coordinator.due_session(decks, self.last_settings().confidence)
-        if session is None:
-            QMessageBox.information(self, "Nothing due",
-                                    "Nothing is due and nothing is new in these decks. "
-                                    "Build a session with 'All' or 'Incorrect last time' to "
-                                    "practise anyway.")
-            return
-        if self._may_replace_pending():
-            self.run_session(session)
-
-    @Slot(str)
-    def on_library_deck_activated(self, _path: str) -> None:
-        self.study_due()
-
     @Slot(str)
     def on_library_reload_deck(self, path: str) -> None:
         self.load_decks([Path(path)])
-
-    def _may_replace_pending(self) -> bool:
-        """A new session takes the place of the unfinished one: say so, and ask."""
-        if self.study.session is not None and not self.study.session.finished \
-                and self.stack.currentWidget() is self.study and not self.study.review:
-            return True  # leaving the running session was confirmed already
-        what = self.coordinator.pending_summary()
-        if what is None:
-            return True
-        return ConfirmDialog.ask(
-            self, "Start a new session?",
-            f"You have an {what}. Starting a new session means it can no longer be resumed "
-            "(the answers you gave in it stay saved). Start the new session?")
-
-    def start_session(self, s: SessionSettings, remember: bool = True) -> None:
-        if not self._may_replace_pending():
-            return
-        if remember:
-            self.settings.setValue("session/last", s.to_dict())
-        try:
-            session = self.coordinator.new_session(s)
-        except SessionError as e:
-            QMessageBox.information(self, "Nothing to study", str(e))
-            return
-        self.run_session(session)
-
-    def run_session(self, session: Session, review: bool = False) -> None:
-        """Show ``session`` on the study page (``review``: a finished one, read-only)."""
-        self.coordinator.session = session
-        try:
-            self.study.load(session, review=review)
-        except (StoreError, OSError) as e:
-            self.on_study_store_error(str(e))
-            return
-        self.stack.setCurrentWidget(self.study)
-        self._update_actions()
-
-    def on_study_finished(self, summary: object) -> None:
-        if self.session is None:
-            return
-        self.results_page.show_summary(self.session, summary)  # type: ignore[arg-type]
-        self.study.review = False
-        self.stack.setCurrentWidget(self.results_page)
-        self.refresh_library()
-        self.statusBar().showMessage("Session finished: every answer is saved.")
-
-    def retry_missed(self) -> None:
-        session = self.coordinator.retry_session()
-        if session is not None and self._may_replace_pending():
-            self.run_session(session)
-
-    def review_session(self, index: int) -> None:
-        if self.session is None:
-            return
-        self.session.index = max(0, min(index, len(self.session) - 1))
-        self.run_session(self.session, review=True)
-
-    def _offer_resume(self) -> None:
-        what = self.coordinator.pending_summary()
-        if what is None or self.stack.currentWidget() is self.study:
-            return
-        text = f"You have an {what}. Resume where you left off (Ctrl+R)?"
-        if self.resume_banner is not None:
-            self.resume_banner.set_text(text)  # the counts change as the session goes on
-            return
-        self.resume_banner = self.library.add_banner(
-            text, [("Resume", self.resume_pending), ("Discard", self.discard_pending)])
-        self.resume_banner.destroyed.connect(self.on_resume_banner_destroyed)
-
-    @Slot()
-    def on_resume_banner_destroyed(self) -> None:
-        self.resume_banner = None
-
-    def resume_pending(self) -> None:
-        if self.stack.currentWidget() is self.study and not self.study.review:
-            self.statusBar().showMessage("A session is already running.", 4000)
-            return
-        try:
-            session = self.coordinator.resume()
-        except SessionError as e:
-            QMessageBox.warning(self, "Cannot resume", f"{e}. The paused session is discarded.")
-            self.discard_pending()
-            return
-        if session is None:
-            self.statusBar().showMessage("There is no unfinished session to resume.", 4000)
-            return
-        self.run_session(session)
-
-    def discard_pending(self) -> None:
-        try:
-            self.coordinator.discard_pending()
-        except (StoreError, OSError) as e:
-            self.on_study_store_error(str(e))
 
     # -- deck files ----------------------------------------------------------------------
 
@@ -460,18 +337,6 @@ class MainWindow(QMainWindow):
     def preview_deck_dialog(self) -> None:
         if (path := self._choose_deck("Preview deck")) is not None:
             self.preview_deck(path)
-
-    def import_questions_dialog(self) -> None:
-        self.transfers.import_questions_dialog()
-
-    def export_csv(self) -> None:
-        self.transfers.export_csv()
-
-    def export_progress(self) -> None:
-        self.transfers.export_progress()
-
-    def import_progress(self) -> None:
-        self.transfers.import_progress()
 
     def preview_deck(self, path: Path) -> None:
         from quizapp.ui.preview import PreviewWindow
@@ -577,13 +442,4 @@ class MainWindow(QMainWindow):
         TextDialog.show_text(self, "quizapp user guide", "", source=path)
 
     def show_about(self) -> None:
-        text = (f"## quizapp {quizapp.__version__}\n\nOffline flashcards, quizzes and clinical "
-                "vignettes for medicine.\n\n"
-                f"**Your data folder:** `{self.data_dir}`\n\n"
-                f"**Versions:** {version_text().replace(chr(10), ' — ')}\n\n"
-                "**Licences:** quizapp is MIT-licensed. The bundled decks are CC BY 4.0 and cite "
-                "their sources on every card. Qt and PySide6 are used under the LGPL v3; PyYAML "
-                "(MIT), fsrs (MIT), platformdirs (MIT), pyqtgraph (MIT) and NumPy (BSD).\n\n"
-                "Medical content is for study, not for patient care.")
-        TextDialog.show_text(self, "About quizapp", text)
-
+        TextDialog.show_text(self, "About quizapp", about_markdown(self.data_dir))

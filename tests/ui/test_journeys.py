@@ -34,7 +34,7 @@ def press(qtbot, win: MainWindow, *keys: Qt.Key, mod=Qt.KeyboardModifier.NoModif
 def start(win: MainWindow, **kw) -> None:  # type: ignore[no-untyped-def]
     base = dict(selection="all", limit=0, shuffle=False)
     base.update(kw)
-    win.start_session(SessionSettings(**base))
+    win.flow.start_session(SessionSettings(**base))
     assert win.stack.currentWidget() is win.study
 
 
@@ -168,7 +168,7 @@ def test_builder_counts_and_starts_a_session(window: MainWindow) -> None:
     assert window.stack.currentWidget() is window.study
     assert window.study.session is not None and window.study.session.is_exam
     assert len(window.study.session) == 5
-    assert window.last_settings().mode == "exam"  # remembered
+    assert window.flow.last_settings().mode == "exam"  # remembered
 
 
 def test_study_what_is_due_one_click(window: MainWindow) -> None:
@@ -402,22 +402,22 @@ def test_a_new_session_asks_before_replacing_an_unfinished_one(  # type: ignore[
     start(window, mode="flashcards", deck_ids=("asps-essentials",), limit=5)
     press(qtbot, window, K.Key_Space, K.Key_3)  # one card rated
     window.show_library()  # "Leave the session?" -> yes
-    banner = window.resume_banner
+    banner = window.flow.resume_banner
     assert banner is not None and "(1 of 5 items answered)" in banner.message.text()
-    window.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
+    window.flow.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
                                          deck_ids=("asps-essentials",)))
     assert asked[1][0] == "Start a new session?" and "can no longer be resumed" in asked[1][1]
     assert window.stack.currentWidget() is window.library  # said no: nothing replaced
     assert window.store.pending() is not None
-    window.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
+    window.flow.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
                                          deck_ids=("asps-essentials",)))
     assert window.stack.currentWidget() is window.study  # said yes
     window.store.save_pending(None)
     window.refresh_library()  # nothing left to resume: the banner goes
-    qtbot.waitUntil(lambda: window.resume_banner is None, timeout=2000)
+    qtbot.waitUntil(lambda: window.flow.resume_banner is None, timeout=2000)
     press(qtbot, window, K.Key_A, K.Key_Return)  # the new session, left half done ...
     window.show_library()
-    banner = window.resume_banner  # ... is offered again, by a new banner
+    banner = window.flow.resume_banner  # ... is offered again, by a new banner
     assert banner is not None and "tutor" in banner.message.text()
     qtbot.waitUntil(banner.isVisible, timeout=2000)
 

@@ -18,7 +18,7 @@ from tests.helpers import VALID_DECK
 
 def test_f2_opens_the_red_flag_table_beside_an_exam_and_filters_it(
         window: MainWindow, qtbot, confirm_yes) -> None:  # type: ignore[no-untyped-def]
-    window.start_session(SessionSettings(mode="exam", deck_ids=("back-pain-red-flags",),
+    window.flow.start_session(SessionSettings(mode="exam", deck_ids=("back-pain-red-flags",),
                                          selection="all", limit=5, shuffle=False))
     assert window.stack.currentWidget() is window.study
     panel = window.references
@@ -49,7 +49,7 @@ def test_f2_opens_the_red_flag_table_beside_an_exam_and_filters_it(
 
 
 def test_a_deck_without_sheets_says_so(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+    window.flow.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
                                          selection="all", limit=3, shuffle=False))
     qtbot.keyClick(window.study, Qt.Key.Key_F2)
     assert window.ref_dock.isVisible()
