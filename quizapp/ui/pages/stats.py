@@ -149,7 +149,11 @@ def _swatch(color: str, text: str, mark: str = "■") -> str:
 
 
 class _WeakTable(QTableWidget):
-    """The weakest decks and tags; a click, Enter or Space starts practising the row."""
+    """The weakest decks and tags; a click, Enter or Space starts practising the row.
+
+    Signals:
+        activated_row(int): Enter or Space was pressed on this row.
+    """
 
     activated_row = Signal(int)
 

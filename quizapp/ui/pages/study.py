@@ -85,7 +85,11 @@ class _Column(QWidget):
 
 
 class Navigator(QWidget):
-    """Exam navigator: one button per item; shows answered, flagged and current."""
+    """Exam navigator: one button per item; shows answered, flagged and current.
+
+    Signals:
+        jump(int): the student clicked the button of this item (0-based).
+    """
 
     jump = Signal(int)
 
@@ -142,6 +146,15 @@ class Navigator(QWidget):
 
 
 class StudyPage(QWidget):
+    """The session being studied, one item at a time (see the module docstring).
+
+    Signals:
+        finished(Summary): the session ended (last item done, ended or submitted), with its
+            summary; every answer is saved by then.
+        status_changed(str): a line for the status bar (position, "Answer saved.", ...).
+        store_error(str): saving an answer failed; the text says why (answers stay in memory).
+    """
+
     finished = Signal(object)  # Summary
     status_changed = Signal(str)
     store_error = Signal(str)
