@@ -231,6 +231,7 @@ class Task(QObject):
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
         dlg.setMinimumDuration(0)
+        dlg.setMinimumWidth(max(380, dlg.fontMetrics().horizontalAdvance(self.label) + 60))
         dlg.canceled.connect(self.on_progress_dialog_canceled)
         self.progress_dialog = dlg
         self._show_progress(*self._last)
