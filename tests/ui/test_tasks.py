@@ -178,3 +178,30 @@ def test_statistics_are_computed_while_the_window_keeps_running(  # type: ignore
     assert page is not None and window.stack.currentWidget() is page
     qtbot.waitUntil(lambda: page.dashboard is not None, timeout=GUI_WAIT)
     assert page.tiles["answers"].value.text() == "0"
+
+
+def test_the_statistics_csv_export_runs_in_the_background_too(  # type: ignore[no-untyped-def]
+        window: MainWindow, tmp_path: Path, qtbot, monkeypatch) -> None:
+    """The Statistics page's CSV button and File > Export attempts as CSV both save through
+    the background helper (it used to write on the GUI thread)."""
+    from quizapp.core.store import Store
+    from quizapp.ui.pages.stats import StatsPage
+
+    target = tmp_path / "answers.csv"
+    monkeypatch.setattr(StatsPage, "ask_save_path", classmethod(lambda *a: target))
+    free = threading.Event()
+    real = Store.export_csv
+
+    def slow_export(self, path):  # type: ignore[no-untyped-def]
+        assert free.wait(5), "the GUI thread was blocked while the CSV was written"
+        return real(self, path)
+
+    monkeypatch.setattr(Store, "export_csv", slow_export)
+    window.show_stats()
+    page = window.stats_page
+    assert page is not None
+    qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=GUI_WAIT)
+    _gui_sets(free)
+    page.csv_button.click()
+    qtbot.waitUntil(lambda: "answers saved to" in page.status.text(), timeout=GUI_WAIT)
+    assert target.read_text(encoding="utf-8").startswith("id,timestamp,deck_id")

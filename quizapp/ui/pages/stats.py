@@ -1121,7 +1121,8 @@ class StatsPage(QWidget):
         return path
 
     def export_csv(self) -> Path | None:
-        """Save every attempt as CSV (``Store.export_csv``); returns the file written."""
+        """Save every attempt as CSV (``Store.export_csv``, in the background with
+        ``run_task``); returns the file chosen."""
         stamp = self._now().date().isoformat()
         path = self.ask_save_path(self, "Export attempts as CSV", f"quizapp-attempts-{stamp}.csv",
                                   "CSV files (*.csv)")
@@ -1129,12 +1130,26 @@ class StatsPage(QWidget):
             return None
         if path.suffix.lower() != ".csv":
             path = path.with_name(path.name + ".csv")
-        try:
-            rows = self.store.export_csv(path)
-        except (StoreError, OSError, ValueError) as e:
+        store = self.store
+
+        def failed(e: BaseException) -> None:
+            if not isinstance(e, (StoreError, OSError, ValueError)):
+                raise e
             QMessageBox.warning(self, "Could not export", f"{path} could not be written:\n{e}")
+
+        def saved(rows: int) -> None:
+            self._say(f"{rows:,} answers saved to {path}")
+
+        if self.run_task is not None:
+            self.run_task(lambda _ctx: store.export_csv(path), label=f"Saving {path.name}…",
+                          on_done=saved, on_error=failed, block_input=True)
+            return path
+        try:
+            rows = store.export_csv(path)
+        except (StoreError, OSError, ValueError) as e:
+            failed(e)
             return None
-        self._say(f"{rows:,} answers saved to {path}")
+        saved(rows)
         return path
 
     def _say(self, text: str, *, error: bool = False) -> None:
