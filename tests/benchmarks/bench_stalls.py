@@ -89,10 +89,6 @@ def main(tmp: Path) -> None:
     apkg = write_apkg(tmp / "stall-30000.apkg", 30_000)
     data = tmp / "stall-data"
     write_history(data, 100_000, 10_000)
-    # PySide6 6.12's abi3 wheels, built for Python 3.12+ (immortal None and True), drop a
-    # reference to None on each void Qt call and to True on each emit when run on an older
-    # Python: ballast keeps this long run from reaching zero (no effect on 3.12+)
-    ballast = [None, True, False] * 2_000_000
     app = create_app()  # kept alive for the whole run
     store = Store.open(data)
     win = MainWindow(store=store, data_dir=data,
@@ -128,7 +124,7 @@ def main(tmp: Path) -> None:
     job("Statistics page (100,000 answers)", win.show_stats)
     win.close()
     store.close()
-    del ballast, app
+    del app
 
 
 if __name__ == "__main__":
