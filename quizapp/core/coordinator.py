@@ -8,6 +8,10 @@ and the menus share, so each lives in one place (what "due" means is in
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -57,12 +61,23 @@ class LoadCancelledError(Exception):
         self.results = results
 
 
+#: Decks at least this large are parsed in a child process by ``load_decks(apart=True)``.
+PARSE_APART_BYTES = 1_000_000
+
+
 def load_decks(paths: Iterable[Path], cache: DeckCache | None = None, *,
                report: Callable[[int, int, str], None] | None = None,
-               cancelled: Callable[[], bool] | None = None) -> list[LoadResult]:
+               cancelled: Callable[[], bool] | None = None,
+               apart: bool = False) -> list[LoadResult]:
     """Load every file in ``paths`` in order (never raises for a bad deck: its problems are
     in its result). ``report(i, n, name)`` is called before file ``i`` of ``n``; when
-    ``cancelled()`` turns true, :class:`LoadCancelledError` is raised between two files."""
+    ``cancelled()`` turns true, :class:`LoadCancelledError` is raised between two files.
+
+    ``apart``: a large deck (:data:`PARSE_APART_BYTES`) missing from ``cache`` is parsed in a
+    child process that leaves it in the cache, and then read from there. The YAML parser is
+    C code that holds Python's global lock for the whole file, so parsing in a thread would
+    still freeze the GUI thread for as long; reading the cache holds it about a tenth as long.
+    Whatever the child could not do (a deck with problems, no cache) is done here as usual."""
     paths = list(paths)
     results: list[LoadResult] = []
     for i, p in enumerate(paths):
@@ -70,12 +85,37 @@ def load_decks(paths: Iterable[Path], cache: DeckCache | None = None, *,
             raise LoadCancelledError(results)
         if report is not None:
             report(i, len(paths), p.name)
+        if apart and cache is not None and cache.folder is not None:
+            _parse_apart(p, cache.folder, cancelled)
         try:
             results.append(load_deck(p, cache))
         except Exception as e:  # a bug in the loader must not lose the other decks
             results.append(LoadResult(p, None, (Problem(str(p), 0, 0,
                                                         f"could not load: {e}"),)))
     return results
+
+
+def _parse_apart(path: Path, cache_folder: Path, cancelled: Callable[[], bool] | None) -> None:
+    try:
+        if path.stat().st_size < PARSE_APART_BYTES or getattr(sys, "frozen", False):
+            return
+    except OSError:
+        return  # reported by the load itself
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding the quizapp package
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "quizapp.core.coordinator", str(path),
+                                  str(cache_folder)], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    except OSError:
+        return
+    while child.poll() is None:
+        if cancelled is not None and cancelled():
+            child.kill()
+            child.wait()
+            return
+        time.sleep(0.02)
 
 
 def deck_files(data_dir: Path, opened: Iterable[Path] = (), extra: Iterable[Path] = ()
@@ -236,3 +276,7 @@ class Coordinator:
             n = len(pending.get("entries", []))
             return f"unfinished {mode.lower()} session ({plural(n, 'item')})"
         return f"unfinished {mode.lower()} session ({count_of(done, n, 'item')} answered)"
+
+
+if __name__ == "__main__":  # the child of load_decks(apart=True): parse one deck into the cache
+    load_deck(Path(sys.argv[1]), DeckCache(Path(sys.argv[2])))

@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
 
         def load(ctx: TaskContext) -> tuple[list[LoadResult], list[LibraryRow] | None]:
             results = load_decks(paths, cache, report=ctx.report,
-                                 cancelled=lambda: ctx.cancelled)
+                                 cancelled=lambda: ctx.cancelled, apart=True)
             after = registry.copy()  # the library's counts are counted here too: a large
             after.add(results)  # deck's take a quarter of a second
             try:

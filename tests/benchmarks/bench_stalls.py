@@ -11,6 +11,7 @@ over 100,000 recorded answers. Run: ``python tests/benchmarks/run.py stalls``.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -91,6 +92,7 @@ def main(tmp: Path) -> None:
     write_history(data, 100_000, 10_000)
     app = create_app()  # kept alive for the whole run
     store = Store.open(data)
+    gc.freeze()  # as quizapp.ui.app.launch does once the history is loaded
     win = MainWindow(store=store, data_dir=data,
                      settings=QSettings(str(tmp / "stall.ini"), QSettings.Format.IniFormat),
                      cache_dir=tmp / "stall-cache")

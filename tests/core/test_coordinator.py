@@ -76,3 +76,20 @@ def test_session_lifecycle_due_retry_resume(tmp_path: Path) -> None:
         with pytest.raises(SessionError):
             flow.new_session(SessionSettings(deck_ids=("no-such-deck",), selection="all"))
         assert flow.retry_session() is None  # nothing shown yet
+
+
+def test_a_large_deck_is_parsed_apart_and_read_from_the_cache(  # type: ignore[no-untyped-def]
+        tmp_path: Path, monkeypatch) -> None:
+    """The YAML parser holds Python's global lock for the whole file, so a large deck is
+    parsed in a child process (the GUI thread keeps running) and read from the parse cache;
+    the deck is the one an ordinary load gives, and a deck with problems still reports them."""
+    from quizapp.core import coordinator
+    from quizapp.core.library import DeckCache
+
+    monkeypatch.setattr(coordinator, "PARSE_APART_BYTES", 0)
+    good = _deck(tmp_path, "good.yaml")
+    bad = _deck(tmp_path, "bad.yaml", VALID_DECK.replace("id: test-deck", "id: [", 1))
+    cache = DeckCache(tmp_path / "cache")
+    apart_good, apart_bad = load_decks([good, bad], cache, apart=True)
+    assert apart_good.from_cache and apart_good.deck == load_decks([good])[0].deck
+    assert apart_bad.deck is None and apart_bad.problems == load_decks([bad])[0].problems
