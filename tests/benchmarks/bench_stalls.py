@@ -123,7 +123,9 @@ def main(tmp: Path) -> None:
     job("export progress (100,000 answers)", win.transfers.export_progress)
     QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (str(js), ""))  # type: ignore[method-assign,assignment]
     job("import that progress file", win.transfers.import_progress)
-    job("Statistics page (100,000 answers)", win.show_stats)
+    job("Statistics, first open (imports the charts)", win.show_stats)
+    win.show_library()
+    job("Statistics, opened again (100,000 answers)", win.show_stats)
     win.close()
     store.close()
     del app
