@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from quizapp.core import authoring, deckschema, paths
+from quizapp.core.about import version_text
 from quizapp.core.library import (
     DECK_SUFFIXES,
     DeckCache,
@@ -24,7 +25,6 @@ from quizapp.core.library import (
     load_deck,
 )
 from quizapp.core.problems import DeckError, Problem
-from quizapp.core.versions import version_text
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 

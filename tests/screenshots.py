@@ -52,7 +52,7 @@ def main(argv: list[str]) -> None:
 
     st = win.study
     # some history so the library shows due/seen counts and a last score
-    win.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+    win.flow.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
                                       selection="all", limit=4, shuffle=False))
     for _ in range(4):
         view = st.active_view()
@@ -63,7 +63,7 @@ def main(argv: list[str]) -> None:
     shot("results")
     win.show_library()
     shot("library")
-    win.start_session(SessionSettings(mode="tutor", deck_ids=("clinical-vignettes",),
+    win.flow.start_session(SessionSettings(mode="tutor", deck_ids=("clinical-vignettes",),
                                       selection="all", limit=1, shuffle=False))
     for _ in range(2):
         view = st.active_view()
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> None:
         view.toggle(right)
         st.submit(view.part)
     shot("case")
-    win.start_session(SessionSettings(mode="tutor", deck_ids=("back-pain-red-flags",),
+    win.flow.start_session(SessionSettings(mode="tutor", deck_ids=("back-pain-red-flags",),
                                       selection="all", limit=3, shuffle=False, confidence=True))
     while not (st.active_view() and st.active_view().q.kind == "single"):  # type: ignore[union-attr]
         st.session.index += 1  # type: ignore[union-attr]

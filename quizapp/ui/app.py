@@ -158,7 +158,7 @@ def run_preview(deck: Path) -> int:
 
 def run_guide(path: Path) -> int:
     """``quizapp guide``: the deck format guide in the app's own Markdown viewer."""
-    from quizapp.ui.mainwindow import TextDialog
+    from quizapp.ui.dialogs import TextDialog
 
     _tool_app()
     dialog = TextDialog(None, "quizapp: how to write decks", "", source=path)

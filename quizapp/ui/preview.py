@@ -40,7 +40,12 @@ KIND_NAMES = {"flashcard": "Flashcard", "single": "Single best answer",
 
 
 class PreviewWindow(QMainWindow):
-    """Shows a deck as students will see it, with every answer and explanation revealed."""
+    """Shows a deck as students will see it, with every answer and explanation revealed.
+
+    Signals:
+        reloaded(LoadResult): the deck file was loaded again (after it was saved), with the
+            result shown.
+    """
 
     reloaded = Signal(object)  # LoadResult
 

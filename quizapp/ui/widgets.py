@@ -355,7 +355,12 @@ class ImageDialog(QDialog):
 class OptionRow(QFrame):
     """One answer option: letter, text, and after answering a verdict and the explanation.
 
-    Left click selects, right click strikes the option out (and back in)."""
+    Left click selects, right click strikes the option out (and back in).
+
+    Signals:
+        clicked(int): the option (its display index) was clicked to select it.
+        strike_toggled(int): the option (its display index) was struck out or back in.
+    """
 
     clicked = Signal(int)
     strike_toggled = Signal(int)
@@ -463,7 +468,12 @@ class QuestionView(QWidget):
     """A stem, lettered options, optional confidence buttons and a Submit button.
 
     Options are shown in ``order`` (indices into the deck's option list); everything this
-    widget reports uses deck-order indices."""
+    widget reports uses deck-order indices.
+
+    Signals:
+        submitted(str): Submit was clicked for this part.
+        changed(str): the selection or the confidence of this part changed.
+    """
 
     submitted = Signal(str)  # part
     changed = Signal(str)  # part: the selection or the confidence changed

@@ -119,10 +119,10 @@ def bench_answer_latency(tmp: Path) -> None:
                      cache_dir=tmp / "cache")
     win.resize(1280, 800)
     win.show()
-    win.results = {}
+    win.registry.results = {}
     s = SessionSettings(mode="tutor", selection="all", limit=0, shuffle=True, seed=1)
     qs = [e for e in select_entries([deck], s, store) if e.kind == "single"][:120]
-    win._run(Session(qs, s, store))
+    win.flow.run_session(Session(qs, s, store))
     st = win.study
     submit, nxt = [], []
     for _ in range(len(qs) - 1):

@@ -111,6 +111,11 @@ def main(argv: list[str]) -> None:
         pass
     from tests.benchmarks import bench_imports
     sections["imports"] = bench_imports.main
+    try:
+        from tests.benchmarks import bench_stalls
+        sections["stalls"] = bench_stalls.main
+    except ImportError:
+        pass
     chosen = argv or list(sections)
     print(f"quizapp benchmarks (Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, libyaml={deckfile.LIBYAML})")

@@ -102,9 +102,10 @@ def test_bundled_decks_found() -> None:
 ])
 def test_loading_a_bad_deck_leaves_no_reference_cycles(tmp_path: Path,
                                                        mutation: tuple[str, str]) -> None:
-    """The GUI parses decks with the cyclic GC paused (a collection in the loader thread could
-    destroy Qt objects off the GUI thread, and one later, inside Qt's deleteLater, froze the
-    app): parsing must create no cyclic garbage, good deck or bad."""
+    """The GUI parses decks on a worker thread with the cyclic GC running as usual (it used to
+    pause it, and a collection later, inside Qt's deleteLater, froze the app): parsing must
+    create no cyclic garbage, good deck or bad, so loading leaves nothing for a collection to
+    free, on any thread."""
     deck = tmp_path / "d.yaml"
     deck.write_text(VALID_DECK.replace(*mutation, 1), encoding="utf-8")
     cache = DeckCache(tmp_path / "cache")

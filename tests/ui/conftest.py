@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QMessageBox
 
 from quizapp.core.store import Store
+from quizapp.ui import dialogs
 from quizapp.ui.app import apply_look, create_app
 from quizapp.ui.mainwindow import MainWindow
-from quizapp.ui.pages import study
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +58,7 @@ def make_window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     yield make
     for win, store in made:
+        win.tasks.shutdown()  # no worker still writing when the store closes
         win.study.timer.stop()
         if not store.closed:
             store.close()
@@ -81,7 +83,22 @@ def no_unexpected_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
     def ask(cls, parent, title, text):  # type: ignore[no-untyped-def]
         raise AssertionError(f"unexpected confirmation {title!r}: {text}")
 
-    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask", classmethod(ask))
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_message_box(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real message box waits forever offscreen: a test that meets one it did not expect
+    fails at once, naming it (tests that expect one replace these themselves)."""
+
+    def unexpected(*args, **kwargs):  # type: ignore[no-untyped-def]
+        texts = [a for a in args if isinstance(a, str)]
+        raise AssertionError(f"unexpected message box: {texts}")
+
+    for name in ("warning", "information", "critical", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(unexpected))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: unexpected(
+        box.windowTitle(), box.text()))
 
 
 @pytest.fixture
@@ -94,5 +111,5 @@ def confirm_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.texts.append(text)
         return True
 
-    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask", classmethod(ask))
     return asked

@@ -24,7 +24,7 @@ def _exam_on(window: MainWindow, case_id: str, confidence: bool = False) -> Sess
                         shuffle=False, confidence=confidence, seconds_per_question=60)
     assert case is not None
     session = Session([Entry(deck.id, case), Entry(deck.id, other)], s, window.store)
-    window._run(session)
+    window.flow.run_session(session)
     assert window.stack.currentWidget() is window.study
     return session
 
@@ -97,7 +97,7 @@ def test_exam_case_by_mouse(window: MainWindow, qtbot, confirm_yes) -> None:  # 
     locked = st.views[0]
     qtbot.mouseClick(locked.rows[1], LEFT, pos=QPoint(20, 10))  # an earlier stage is locked
     assert s.selection(s1) == (0,) and not locked.rows[1].selected
-    window.a_submit_block.trigger()
+    window.act["submit_block"].trigger()
     (a1,) = [a for a in window.store.attempts() if a.part == s1 and a.item_id == case.id]
     assert a1.answer == ["A"] and a1.confidence == 3
 
@@ -109,7 +109,7 @@ def test_flashcard_rated_again_comes_back_with_counters(window: MainWindow, qtbo
     s = Session([Entry(deck.id, c) for c in cards],
                 SessionSettings(mode="flashcards", deck_ids=(deck.id,), shuffle=False),
                 window.store)
-    window._run(s)
+    window.flow.run_session(s)
     st = window.study
     assert "New 2 · Learning 0 · Due 0" in st.where.text()
     press(qtbot, window, K.Key_Space, K.Key_1)  # Again
@@ -156,10 +156,10 @@ def test_one_off_practice_never_overwrites_remembered_settings(window: MainWindo
     page.start_session.emit(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
                                             selection="all", limit=3))
     assert window.stack.currentWidget() is window.study
-    assert window.last_settings() == remembered
+    assert window.flow.last_settings() == remembered
     window.study.leave()
     qtbot.keyClick(window, K.Key_D, Qt.KeyboardModifier.ControlModifier)  # nor Ctrl+D
-    assert window.last_settings() == remembered
+    assert window.flow.last_settings() == remembered
 
 
 def test_library_selection_does_not_replace_ticked_decks(window: MainWindow) -> None:
@@ -175,7 +175,7 @@ def test_library_selection_does_not_replace_ticked_decks(window: MainWindow) -> 
 
 def test_results_keys_scroll_and_enter_retries(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Defect: on Results, Enter did not trigger Retry missed and PgDn/End did not scroll."""
-    window.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+    window.flow.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
                                          selection="all", limit=3, shuffle=False,
                                          confidence=True), remember=False)
     st = window.study
@@ -208,7 +208,7 @@ def test_end_in_a_case_lands_on_its_last_line(window: MainWindow, qtbot) -> None
     """Defect: End inside a case landed on 1.5 to 3 screens of blank space."""
     from PySide6.QtWidgets import QLabel
 
-    window.start_session(SessionSettings(mode="tutor", deck_ids=("clinical-vignettes",),
+    window.flow.start_session(SessionSettings(mode="tutor", deck_ids=("clinical-vignettes",),
                                          selection="all", limit=1, shuffle=False),
                          remember=False)
     st = window.study
@@ -272,11 +272,11 @@ def test_file_dialogs_start_in_the_deck_folder_and_remember_folders(  # type: ig
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(get_save))
     decks = window.data_dir / "decks"
     assert not decks.exists()  # a fresh install
-    window.import_questions_dialog()
+    window.transfers.import_questions_dialog()
     assert Path(saved[0]).parent == decks and decks.is_dir()
-    window.import_questions_dialog()
+    window.transfers.import_questions_dialog()
     assert Path(opened[1]) == src_dir  # remembered
-    window.export_csv()
+    window.transfers.export_csv()
     assert Path(saved[-1]).parent == Path.home()  # nothing chosen there yet
 
 
@@ -285,7 +285,7 @@ def test_statistics_is_not_clipped_at_large_text_sizes(window: MainWindow, qtbot
     at 200%). At every zoom the page now reflows and scrolls instead."""
     from PySide6.QtWidgets import QLabel
 
-    window.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+    window.flow.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
                                          selection="all", limit=1, shuffle=False),
                          remember=False)
     window.study.active_view().toggle(0)  # type: ignore[union-attr]
@@ -298,6 +298,7 @@ def test_statistics_is_not_clipped_at_large_text_sizes(window: MainWindow, qtbot
             window.show_stats()
             page = window.stats_page
             assert page is not None
+            qtbot.waitUntil(lambda: not window.tasks.busy())  # figures computed in background
             qtbot.wait(50)
             for tile in page.tiles.values():
                 for lab in tile.findChildren(QLabel):
@@ -329,7 +330,8 @@ def test_resume_offer_counts_items_not_case_questions(window: MainWindow, qtbot)
     window.study.go(1)
     window.study.active_view().toggle(0)  # type: ignore[union-attr]
     press(qtbot, window, K.Key_Return)
-    assert window._pending_summary() == "unfinished timed exam session (0 of 2 items answered)"
+    assert window.coordinator.pending_summary() == (
+        "unfinished timed exam session (0 of 2 items answered)")
 
 
 def test_library_last_score_is_not_copied_from_a_mixed_session(window: MainWindow) -> None:

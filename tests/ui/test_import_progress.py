@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from quizapp.core.model import StudyUnit
 from quizapp.core.store import Store
+from quizapp.ui import dialogs
 from quizapp.ui.mainwindow import MainWindow
-from quizapp.ui.pages import study
 
 
 def _answer(store: Store, n: int) -> str:
@@ -32,7 +32,7 @@ def _shown(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("yes", [False, True])
 def test_import_that_would_remove_answers_asks_first(window: MainWindow, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
-                                                     yes: bool) -> None:
+                                                     yes: bool, qtbot) -> None:  # type: ignore[no-untyped-def]
     mine = {_answer(window.store, n) for n in range(3)}
     hostile = tmp_path / "hostile.json"
     hostile.write_text(json.dumps({"format": 1, "seq": 0, "attempts": [], "sessions": {},
@@ -46,8 +46,9 @@ def test_import_that_would_remove_answers_asks_first(window: MainWindow, tmp_pat
         asked.append(text)
         return yes
 
-    monkeypatch.setattr(study.ConfirmDialog, "ask", classmethod(ask))
-    window.a_import.trigger()
+    monkeypatch.setattr(dialogs.ConfirmDialog, "ask", classmethod(ask))
+    window.act["import"].trigger()  # read and merged in the background
+    qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=10000)
     (text,) = asked
     assert "3 answer(s) recorded here would be REMOVED" in text
     if yes:
@@ -60,14 +61,15 @@ def test_import_that_would_remove_answers_asks_first(window: MainWindow, tmp_pat
 
 
 def test_ordinary_import_does_not_ask(window: MainWindow, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                      monkeypatch: pytest.MonkeyPatch, qtbot) -> None:  # type: ignore[no-untyped-def]
     with Store.open(tmp_path / "laptop") as other:
         _answer(other, 7)
         other.export_json(tmp_path / "laptop.json")
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         lambda *a: (str(tmp_path / "laptop.json"), ""))
     shown = _shown(monkeypatch)
-    window.a_import.trigger()  # the autouse fixture fails on any confirmation
+    window.act["import"].trigger()  # the autouse fixture fails on any confirmation
+    qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=10000)
     ((title, message),) = shown
     assert title == "Progress imported" and message.startswith("1 answers added, 0 already")
     assert window.store.attempt_count == 1

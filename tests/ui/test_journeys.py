@@ -12,7 +12,8 @@ from quizapp.core.model import Case, Flashcard, Question
 from quizapp.core.session import SessionSettings
 from quizapp.core.store import Store
 from quizapp.ui import widgets
-from quizapp.ui.mainwindow import MainWindow, ShortcutsDialog, TextDialog
+from quizapp.ui.dialogs import ShortcutsDialog, TextDialog
+from quizapp.ui.mainwindow import MainWindow
 from quizapp.ui.pages import study
 from tests.helpers import VALID_DECK
 
@@ -33,7 +34,7 @@ def press(qtbot, win: MainWindow, *keys: Qt.Key, mod=Qt.KeyboardModifier.NoModif
 def start(win: MainWindow, **kw) -> None:  # type: ignore[no-untyped-def]
     base = dict(selection="all", limit=0, shuffle=False)
     base.update(kw)
-    win.start_session(SessionSettings(**base))
+    win.flow.start_session(SessionSettings(**base))
     assert win.stack.currentWidget() is win.study
 
 
@@ -113,7 +114,7 @@ def test_import_questions_from_moodle_through_the_file_menu(  # type: ignore[no-
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: (str(src), ""))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
-    action = window.a_import_questions
+    action = window.act["import_questions"]
     assert action.shortcut().toString() == "Ctrl+I"
     with qtbot.waitSignal(window.decks_loaded, timeout=10000):
         action.trigger()
@@ -131,7 +132,7 @@ def test_import_questions_from_moodle_through_the_file_menu(  # type: ignore[no-
 
 
 def test_import_of_a_file_with_nothing_usable_writes_nothing(  # type: ignore[no-untyped-def]
-        window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+        window: MainWindow, tmp_path: Path, qtbot, monkeypatch) -> None:
     shown: list[tuple[str, str, str]] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(
         (box.windowTitle(), box.text(), box.detailedText())) or 0)
@@ -139,7 +140,9 @@ def test_import_of_a_file_with_nothing_usable_writes_nothing(  # type: ignore[no
     src.write_text("<quiz>\n<question type='essay'><name><text>E</text></name></question>\n"
                    "</quiz>\n", encoding="utf-8")
     out = tmp_path / "out.yaml"
-    assert window.import_questions(src, out) is False
+    with qtbot.waitSignal(window.transfers.questions_imported, timeout=10000) as imported:
+        window.transfers.import_questions(src, out)
+    assert imported.args == [False]
     assert not out.exists()
     assert shown[0][0] == "Nothing imported"
     assert "cannot convert question 'E': an essay question" in shown[0][2]
@@ -149,7 +152,7 @@ def test_import_of_a_file_with_nothing_usable_writes_nothing(  # type: ignore[no
 
 
 def test_builder_counts_and_starts_a_session(window: MainWindow) -> None:
-    window.a_new.trigger()
+    window.act["new"].trigger()
     b = window.builder
     assert window.stack.currentWidget() is b
     b.mode_buttons["exam"].setChecked(True)
@@ -165,7 +168,7 @@ def test_builder_counts_and_starts_a_session(window: MainWindow) -> None:
     assert window.stack.currentWidget() is window.study
     assert window.study.session is not None and window.study.session.is_exam
     assert len(window.study.session) == 5
-    assert window.last_settings().mode == "exam"  # remembered
+    assert window.flow.last_settings().mode == "exam"  # remembered
 
 
 def test_study_what_is_due_one_click(window: MainWindow) -> None:
@@ -272,7 +275,7 @@ def test_timed_exam_navigator_pause_submit_review(window: MainWindow, qtbot,
     assert "⚑" in st.navigator.buttons[2].text()
     press(qtbot, window, K.Key_P)
     assert s.index == 1  # type: ignore[union-attr]
-    window.a_pause.trigger()
+    window.act["pause"].trigger()
     assert s.paused and "Paused" in st.timer_label.text()  # type: ignore[union-attr]
     assert not st.scroll_area.widget().isVisible()
     press(qtbot, window, K.Key_N)  # no peeking at other items while paused
@@ -282,9 +285,9 @@ def test_timed_exam_navigator_pause_submit_review(window: MainWindow, qtbot,
     flagged = s.flagged()  # type: ignore[union-attr]
     press(qtbot, window, K.Key_F)  # nor flagging
     assert s.flagged() == flagged  # type: ignore[union-attr]
-    window.a_pause.trigger()
+    window.act["pause"].trigger()
     assert not s.paused and st.scroll_area.widget().isVisible()  # type: ignore[union-attr]
-    window.a_submit_block.trigger()
+    window.act["submit_block"].trigger()
     assert confirm_yes == ["Submit block"]
     assert "3 items not answered (items 2, 3 and 4)" in confirm_yes.texts[0]  # type: ignore[attr-defined]
     assert "Flagged for another look: item 3." in confirm_yes.texts[0]  # type: ignore[attr-defined]
@@ -399,22 +402,22 @@ def test_a_new_session_asks_before_replacing_an_unfinished_one(  # type: ignore[
     start(window, mode="flashcards", deck_ids=("asps-essentials",), limit=5)
     press(qtbot, window, K.Key_Space, K.Key_3)  # one card rated
     window.show_library()  # "Leave the session?" -> yes
-    banner = window._resume_banner
+    banner = window.flow.resume_banner
     assert banner is not None and "(1 of 5 items answered)" in banner.message.text()
-    window.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
+    window.flow.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
                                          deck_ids=("asps-essentials",)))
     assert asked[1][0] == "Start a new session?" and "can no longer be resumed" in asked[1][1]
     assert window.stack.currentWidget() is window.library  # said no: nothing replaced
     assert window.store.pending() is not None
-    window.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
+    window.flow.start_session(SessionSettings(mode="tutor", selection="all", limit=2,
                                          deck_ids=("asps-essentials",)))
     assert window.stack.currentWidget() is window.study  # said yes
     window.store.save_pending(None)
     window.refresh_library()  # nothing left to resume: the banner goes
-    qtbot.waitUntil(lambda: window._resume_banner is None, timeout=2000)
+    qtbot.waitUntil(lambda: window.flow.resume_banner is None, timeout=2000)
     press(qtbot, window, K.Key_A, K.Key_Return)  # the new session, left half done ...
     window.show_library()
-    banner = window._resume_banner  # ... is offered again, by a new banner
+    banner = window.flow.resume_banner  # ... is offered again, by a new banner
     assert banner is not None and "tutor" in banner.message.text()
     qtbot.waitUntil(banner.isVisible, timeout=2000)
 
@@ -572,16 +575,18 @@ def test_statistics_page_opens_with_ctrl_t_and_starts_practice(window: MainWindo
                                                                confirm_yes) -> None:
     start(window, mode="tutor", deck_ids=("asps-essentials",), limit=2)
     press(qtbot, window, K.Key_A, K.Key_Return)
-    window.a_end.trigger()
+    window.act["end"].trigger()
     assert confirm_yes == ["End session"]
     assert "1 item you have not finished is left out of the score" in confirm_yes.texts[0]
     qtbot.keyClick(window, K.Key_T, Qt.KeyboardModifier.ControlModifier)
     page = window.stats_page
     assert page is not None and window.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: not window.tasks.busy())  # figures computed in the background
     qtbot.keyClick(page, K.Key_Escape)
     assert window.stack.currentWidget() is window.library
-    window.a_stats.trigger()
+    window.act["stats"].trigger()
     assert window.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: not window.tasks.busy())
     with qtbot.waitSignal(page.start_session, timeout=3000) as blocker:
         page.weak_table.selectRow(0)
         qtbot.keyClick(page.weak_table, K.Key_Return)
@@ -610,6 +615,6 @@ def test_exam_keeps_selections_and_confidence_keys_and_asks_before_submit(
 
 
 def test_builder_starts_with_enter(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window.a_new.trigger()
+    window.act["new"].trigger()
     qtbot.keyClick(window.builder.decks, K.Key_Return)
     assert window.stack.currentWidget() is window.study

@@ -32,7 +32,7 @@ def test_question_text_is_never_cut_off(window: MainWindow, qtbot) -> None:  # t
     assert any(it.id == "rf-m-discrim-neuro" for it in items)
     cut = []
     for item in items:
-        window._run(Session([Entry(deck.id, item)], s, window.store))
+        window.flow.run_session(Session([Entry(deck.id, item)], s, window.store))
         qtbot.wait(1)  # let the layout settle, as the window does before painting
         page = window.study
         cut += [f"{item.id}: {v.text()[:40]!r}" for v in page.findChildren(Markdown)
@@ -181,7 +181,7 @@ def test_resuming_an_exam_drops_the_paused_hints(window: MainWindow, qtbot) -> N
     singles = [it for it in deck.items if it.kind == "single"][:3]
     s = SessionSettings(mode="exam", deck_ids=(deck.id,), selection="all", limit=0,
                         shuffle=False, confidence=True, seconds_per_question=60)
-    window._run(Session([Entry(deck.id, it) for it in singles], s, window.store))
+    window.flow.run_session(Session([Entry(deck.id, it) for it in singles], s, window.store))
     st = window.study
     ctrl = Qt.KeyboardModifier.ControlModifier
     press(qtbot, window, K.Key_2, K.Key_N, K.Key_A)  # as the student did

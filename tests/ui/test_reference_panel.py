@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QTableWidget
 
 from quizapp.core.session import SessionSettings
 from quizapp.ui.app import create_app
-from quizapp.ui.mainwindow import MainWindow, ShortcutsDialog
+from quizapp.ui.dialogs import ShortcutsDialog
+from quizapp.ui.mainwindow import MainWindow
 from quizapp.ui.preview import PreviewWindow
 from quizapp.ui.widgets import Markdown
 from tests.helpers import VALID_DECK
@@ -17,7 +18,7 @@ from tests.helpers import VALID_DECK
 
 def test_f2_opens_the_red_flag_table_beside_an_exam_and_filters_it(
         window: MainWindow, qtbot, confirm_yes) -> None:  # type: ignore[no-untyped-def]
-    window.start_session(SessionSettings(mode="exam", deck_ids=("back-pain-red-flags",),
+    window.flow.start_session(SessionSettings(mode="exam", deck_ids=("back-pain-red-flags",),
                                          selection="all", limit=5, shuffle=False))
     assert window.stack.currentWidget() is window.study
     panel = window.references
@@ -44,11 +45,11 @@ def test_f2_opens_the_red_flag_table_beside_an_exam_and_filters_it(
     qtbot.keyClick(window.study, Qt.Key.Key_F2)
     assert window.ref_dock.isVisible()
     window.show_library()  # the panel belongs to studying
-    assert not window.ref_dock.isVisible() and not window.a_references.isEnabled()
+    assert not window.ref_dock.isVisible() and not window.act["references"].isEnabled()
 
 
 def test_a_deck_without_sheets_says_so(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
+    window.flow.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
                                          selection="all", limit=3, shuffle=False))
     qtbot.keyClick(window.study, Qt.Key.Key_F2)
     assert window.ref_dock.isVisible()

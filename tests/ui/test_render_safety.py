@@ -240,7 +240,7 @@ def test_picture_never_opens_a_fifo_or_a_link_swapped_in_later(qtbot, sentinel: 
 
 
 def test_help_viewer_loads_only_its_own_folder(qtbot, tmp_path: Path, sentinel: Path) -> None:  # type: ignore[no-untyped-def]
-    from quizapp.ui.mainwindow import TextDialog
+    from quizapp.ui.dialogs import TextDialog
     guide = tmp_path / "guide"
     (guide / "img").mkdir(parents=True)
     ok = QImage(30, 30, QImage.Format.Format_RGB32)
@@ -292,7 +292,7 @@ def test_qt_agrees_on_the_red_team_routes(sentinel: Path) -> None:
 def test_help_viewer_follows_links_only_inside_its_folder(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QUrl
 
-    from quizapp.ui.mainwindow import TextDialog
+    from quizapp.ui.dialogs import TextDialog
     guide = tmp_path / "guide"
     (guide / "docs").mkdir(parents=True)
     (guide / "README.md").write_text("# Guide\n\n[more](docs/more.md)\n", encoding="utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -130,7 +131,8 @@ def with_deck_suffix(path: Path) -> Path:
 
 def import_deck(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | None = None,
                 title: str | None = None, force: bool = False,
-                today: _dt.date | None = None) -> ImportResult:
+                today: _dt.date | None = None,
+                before_write: Callable[[], None] | None = None) -> ImportResult:
     """Convert ``src`` and write the deck to ``output`` (``quizapp import`` and the app's
     File > Import both run this).
 
@@ -159,6 +161,8 @@ def import_deck(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | No
                               today=today)
     except OSError as e:
         raise AuthoringError(f"cannot read {src}: {e.strerror}") from None
+    if before_write is not None:
+        before_write()  # e.g. the app's Cancel: raising here writes nothing
     try:
         write_text_atomic(output, result.text)
     except OSError as e:

@@ -36,6 +36,13 @@ MODE_HELP = {
 
 
 class BuilderPage(QWidget):
+    """The session builder: decks, tags, mode, selection and size, with a live count.
+
+    Signals:
+        start(SessionSettings): the student clicked Start with these settings.
+        cancel(): the student left the builder without starting.
+    """
+
     start = Signal(object)  # SessionSettings
     cancel = Signal()
 

@@ -58,6 +58,17 @@ class Banner(QFrame):
 
 
 class LibraryPage(QWidget):
+    """The decks with their counts, banners, and the buttons to study.
+
+    Signals:
+        study_due(): the "Study what is due" button was clicked.
+        build_session(): the "New session" button was clicked.
+        open_deck(): the "Open deck" button was clicked.
+        reload_deck(str): the student asked to reload the deck file at this path.
+        deck_activated(str): a loaded deck's row (its file's path) was activated (double
+            click or Enter): study that deck.
+    """
+
     study_due = Signal()
     build_session = Signal()
     open_deck = Signal()
@@ -200,6 +211,11 @@ class LibraryPage(QWidget):
     def selected_paths(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
         return [str(self.results[r].path) for r in rows if r < len(self.results)]
+
+    def current_path(self) -> list[str]:
+        """The deck on the current row (the first at start), selected or not."""
+        row = self.table.currentIndex().row()
+        return [str(self.results[row].path)] if 0 <= row < len(self.results) else []
 
     def select_path(self, path: str) -> None:
         for i, r in enumerate(self.results):

@@ -47,6 +47,15 @@ def _card(title: str, value: str, note: str = "") -> QFrame:
 
 
 class ResultsPage(QWidget):
+    """A finished session's score, calibration and item list.
+
+    Signals:
+        retry_missed(): the student asked to study the missed items again.
+        review(): the student asked to review the session from its first item.
+        home(): the student asked to go back to the library.
+        review_item(int): the student picked this item (0-based) to review.
+    """
+
     retry_missed = Signal()
     review = Signal()
     home = Signal()

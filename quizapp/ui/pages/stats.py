@@ -149,7 +149,11 @@ def _swatch(color: str, text: str, mark: str = "■") -> str:
 
 
 class _WeakTable(QTableWidget):
-    """The weakest decks and tags; a click, Enter or Space starts practising the row."""
+    """The weakest decks and tags; a click, Enter or Space starts practising the row.
+
+    Signals:
+        activated_row(int): Enter or Space was pressed on this row.
+    """
 
     activated_row = Signal(int)
 
@@ -196,16 +200,26 @@ class _Fitted(QWidget):
 
 
 class StatsPage(QWidget):
-    """The Progress page. Call :meth:`refresh` whenever it is shown."""
+    """The Progress page. Call :meth:`refresh` whenever it is shown.
+
+    With ``run_task`` (the window's :meth:`quizapp.ui.tasks.TaskRunner.run`) the figures are
+    computed in the background and drawn when they arrive; without it, at once.
+
+    Signals:
+        start_session(SessionSettings): the student asked to practise the weak items shown.
+        back(): the student asked to leave the page (Esc or the Back button).
+    """
 
     start_session = Signal(object)  # SessionSettings
     back = Signal()
 
     def __init__(self, store: Store, decks: Callable[[], dict[str, Deck]],
                  theme: Callable[[], str], parent: QWidget | None = None, *,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None,
+                 run_task: Callable[..., object] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page")
+        self.run_task = run_task
         self.store = store
         self.decks = decks
         self.theme = theme
@@ -566,8 +580,17 @@ class StatsPage(QWidget):
         self._recompute()
 
     def _recompute(self) -> None:
-        decks = list(self.decks().values())
-        self.dashboard = compute(self.store, decks, self._filters(), self._now())
+        decks, filters, now, store = list(self.decks().values()), self._filters(), self._now(), \
+            self.store
+        if self.run_task is None:
+            self._computed(compute(store, decks, filters, now))
+            return
+        # reads the store: input waits (a few hundred ms at most) so nothing is recorded meanwhile
+        self.run_task(lambda _ctx: compute(store, decks, filters, now),
+                      label="Computing statistics…", on_done=self._computed, block_input=True)
+
+    def _computed(self, dashboard: Dashboard) -> None:
+        self.dashboard = dashboard
         self._drawn.clear()
         self._show_dashboard()
 
@@ -582,8 +605,8 @@ class StatsPage(QWidget):
         if PERIODS[self.period_combo.currentIndex()][1] is None and d.days:
             self._syncing = True
             try:
-                self.from_edit.setDate(QDate(d.days[0].start))
-                self.to_edit.setDate(QDate(d.days[-1].start))
+                self.from_edit.setDate(_qdate(d.days[0].start))
+                self.to_edit.setDate(_qdate(d.days[-1].start))
             finally:
                 self._syncing = False
         self.png_button.setEnabled(not d.history_empty)
@@ -993,13 +1016,13 @@ class StatsPage(QWidget):
         today = self._now().date()
         self._syncing = True
         try:
-            self.from_edit.setMaximumDate(QDate(today + timedelta(days=1)))
-            self.to_edit.setMaximumDate(QDate(today + timedelta(days=1)))
+            self.from_edit.setMaximumDate(_qdate(today + timedelta(days=1)))
+            self.to_edit.setMaximumDate(_qdate(today + timedelta(days=1)))
             if isinstance(period, int):
-                self.from_edit.setDate(QDate(today - timedelta(days=period - 1)))
-                self.to_edit.setDate(QDate(today))
+                self.from_edit.setDate(_qdate(today - timedelta(days=period - 1)))
+                self.to_edit.setDate(_qdate(today))
             elif period is None:
-                self.to_edit.setDate(QDate(today))
+                self.to_edit.setDate(_qdate(today))
         finally:
             self._syncing = False
 
@@ -1099,7 +1122,8 @@ class StatsPage(QWidget):
         return path
 
     def export_csv(self) -> Path | None:
-        """Save every attempt as CSV (``Store.export_csv``); returns the file written."""
+        """Save every attempt as CSV (``Store.export_csv``, in the background with
+        ``run_task``); returns the file chosen."""
         stamp = self._now().date().isoformat()
         path = self.ask_save_path(self, "Export attempts as CSV", f"quizapp-attempts-{stamp}.csv",
                                   "CSV files (*.csv)")
@@ -1107,12 +1131,26 @@ class StatsPage(QWidget):
             return None
         if path.suffix.lower() != ".csv":
             path = path.with_name(path.name + ".csv")
-        try:
-            rows = self.store.export_csv(path)
-        except (StoreError, OSError, ValueError) as e:
+        store = self.store
+
+        def failed(e: BaseException) -> None:
+            if not isinstance(e, (StoreError, OSError, ValueError)):
+                raise e
             QMessageBox.warning(self, "Could not export", f"{path} could not be written:\n{e}")
+
+        def saved(rows: int) -> None:
+            self._say(f"{rows:,} answers saved to {path}")
+
+        if self.run_task is not None:
+            self.run_task(lambda _ctx: store.export_csv(path), label=f"Saving {path.name}…",
+                          on_done=saved, on_error=failed, block_input=True)
+            return path
+        try:
+            rows = store.export_csv(path)
+        except (StoreError, OSError, ValueError) as e:
+            failed(e)
             return None
-        self._say(f"{rows:,} answers saved to {path}")
+        saved(rows)
         return path
 
     def _say(self, text: str, *, error: bool = False) -> None:
@@ -1120,3 +1158,8 @@ class StatsPage(QWidget):
         self.status.setToolTip(text)
         self.status.setProperty("role", "verdict-incorrect" if error else "muted")
         restyle(self.status)
+
+
+def _qdate(day: date) -> QDate:
+    """A Python date as a QDate (every PySide6 version takes the three numbers)."""
+    return QDate(day.year, day.month, day.day)

@@ -26,6 +26,7 @@ from quizapp.core.scheduling import Rating
 from quizapp.core.scoring import count_of, format_marks, plural
 from quizapp.core.session import MODES, Entry, Session, SessionError
 from quizapp.core.store import StoreError
+from quizapp.ui.dialogs import ConfirmDialog
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 from quizapp.ui.widgets import Markdown, Picture, QuestionView, label, restyle
 
@@ -88,7 +89,11 @@ class _Column(QWidget):
 
 
 class Navigator(QWidget):
-    """Exam navigator: one button per item; shows answered, flagged and current."""
+    """Exam navigator: one button per item; shows answered, flagged and current.
+
+    Signals:
+        jump(int): the student clicked the button of this item (0-based).
+    """
 
     jump = Signal(int)
 
@@ -145,6 +150,15 @@ class Navigator(QWidget):
 
 
 class StudyPage(QWidget):
+    """The session being studied, one item at a time (see the module docstring).
+
+    Signals:
+        finished(Summary): the session ended (last item done, ended or submitted), with its
+            summary; every answer is saved by then.
+        status_changed(str): a line for the status bar (position, "Answer saved.", ...).
+        store_error(str): saving an answer failed; the text says why (answers stay in memory).
+    """
+
     finished = Signal(object)  # Summary
     status_changed = Signal(str)
     store_error = Signal(str)
@@ -958,15 +972,3 @@ class StudyPage(QWidget):
         if s is not None and not s.finished and not self.review:
             with contextlib.suppress(StoreError, OSError):
                 s.pause()
-
-
-class ConfirmDialog:
-    """Yes/no questions, as a classmethod so tests can replace it."""
-
-    @classmethod
-    def ask(cls, parent: QWidget | None, title: str, text: str) -> bool:
-        answer = QMessageBox.question(parent, title, text,
-                                      QMessageBox.StandardButton.Yes |
-                                      QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.Yes)
-        return answer == QMessageBox.StandardButton.Yes
