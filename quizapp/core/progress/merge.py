@@ -11,7 +11,10 @@
 * **The spaced-repetition state is derived, never copied**: a unit's state is the result of
   replaying its live answers in time order (ties by id), each review's fuzz seeded by its
   answer id (:meth:`quizapp.core.scheduling.Scheduler.review`), so every computer holding the
-  same records computes the same state.
+  same records computes the same state. A ``base`` record (last writer wins per unit, by
+  clock) is the starting state instead of "new"; only answers made after its time are
+  replayed on top (the migration from format 1 writes one per unit, so the due dates a
+  student already has do not move).
 
 A :class:`Replica` is therefore a function of the *set* of records it has been given, which is
 what makes every computer converge once every file has reached every computer.
@@ -56,6 +59,7 @@ class Replica:
         self.answers: dict[str, dict[str, Any]] = {}
         self.tombstones: set[str] = set()
         self.settings: dict[tuple[str, str], tuple[Stamp, Any]] = {}
+        self.bases: dict[str, tuple[Stamp, dict[str, Any]]] = {}
         self.problems: list[str] = []
         self.latest: Stamp | None = None
         self._by_unit: dict[str, set[str]] = {}
@@ -75,6 +79,16 @@ class Replica:
             old = self.answers.get(rec["id"])
             if old is not None:
                 self._views.pop(old["unit"], None)
+            return True
+        if kind == "base":
+            stamp = parse_stamp(rec["hlc"])
+            if self.latest is None or stamp > self.latest:
+                self.latest = stamp
+            held_base = self.bases.get(rec["unit"])
+            if held_base is not None and held_base[0] >= stamp:
+                return False
+            self.bases[rec["unit"]] = (stamp, dict(rec))
+            self._views.pop(rec["unit"], None)
             return True
         if kind == "set":
             stamp = parse_stamp(rec["hlc"])
@@ -116,7 +130,8 @@ class Replica:
         return set(self.answers) - self.tombstones
 
     def units(self) -> set[str]:
-        return set(self._by_unit) | {unit for unit, _field in self.settings}
+        return (set(self._by_unit) | {unit for unit, _field in self.settings}
+                | set(self.bases))
 
     def unit(self, key: str) -> UnitView:
         view = self._views.get(key)
@@ -132,10 +147,15 @@ class Replica:
             for a in (self.answers[rid],)
         )
         card: CardData | None = None
+        since = None
+        base = self.bases.get(key)
+        if base is not None:
+            card = dict(base[1]["card"])
+            since = parse_timestamp(base[1]["at"])
         correct = 0
         for when, rid, a in order:
             correct += a["correct"]
-            if a["rating"] is not None:
+            if a["rating"] is not None and (since is None or when > since):
                 card = self.scheduler.review(card, Rating(a["rating"]), when, seed=rid)
         last = order[-1][2] if order else None
         flagged = self.settings.get((key, "flagged"))

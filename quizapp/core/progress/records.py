@@ -12,6 +12,11 @@ Every line is one of:
     levels deep); ``session`` a session id or null.
 ``{"t": "undo", "id", "at"}``
     the answer ``id`` is undone (a tombstone: it stays undone whatever arrives later).
+``{"t": "base", "unit", "card", "at", "hlc"}``
+    a unit's scheduler state as it stood at ``at`` (written by the migration from format 1,
+    whose states hold fuzz that a replay would draw differently): replay starts from ``card``
+    (``fsrs.Card.to_dict()``, as in format 1) and applies only the answers made after ``at``.
+    Last writer wins per unit by ``hlc``.
 ``{"t": "set", "unit", "field", "value", "hlc"}``
     a per-unit setting, last writer wins per field by ``hlc`` (:mod:`.hlc`). Fields:
     ``flagged`` and ``suspended`` (booleans).
@@ -32,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quizapp.core.progress.hlc import parse_stamp
-from quizapp.core.scheduling import parse_timestamp
+from quizapp.core.scheduling import parse_timestamp, validate_card
 
 __all__ = ["FIELDS", "MAX_LINE", "Reading", "encode", "read_lines"]
 
@@ -40,7 +45,7 @@ MAX_LINE = 64 * 1024
 MAX_DEPTH = 16
 #: the per-unit settings a ``set`` record may change, and the type of each
 FIELDS: dict[str, type] = {"flagged": bool, "suspended": bool}
-KNOWN = ("answer", "undo", "set")
+KNOWN = ("answer", "undo", "set", "base")
 MODES = ("flashcards", "tutor", "exam")
 _ID = re.compile(r"[0-9a-f]{32}")
 
@@ -109,11 +114,19 @@ def _check(rec: dict[str, Any]) -> str | None:
         return None
     if not _unit_ok(rec.get("unit")):
         raise _Bad(f"unit {rec.get('unit')!r:.60} is not a unit key")
-    if kind == "set":
+    if kind in ("set", "base"):
         try:
             parse_stamp(rec.get("hlc"))
         except ValueError as exc:
             raise _Bad(str(exc)) from None
+    if kind == "base":
+        _ts(rec.get("at"), "at")
+        try:
+            validate_card(rec.get("card"))
+        except ValueError as exc:
+            raise _Bad(f"card: {exc}"[:200]) from None
+        return None
+    if kind == "set":
         name = rec.get("field")
         if not isinstance(name, str):
             raise _Bad("field is not a name")
