@@ -23,7 +23,7 @@ from quizapp.core.progress.hlc import Clock, Stamp, parse_stamp
 from quizapp.core.progress.merge import Replica
 from quizapp.core.progress.records import encode, read_lines
 from quizapp.core.progress.syncfolder import append, is_leftover, read_folder
-from quizapp.core.scheduling import Scheduler, format_timestamp
+from quizapp.core.scheduling import Rating, Scheduler, format_timestamp
 
 T0 = datetime(2025, 1, 30, 8, 0, tzinfo=timezone.utc)
 UNITS = ["d::a", "d::b", "d::c::reverse", "e::q1::s1/q2"]
@@ -288,3 +288,33 @@ def test_sync_folder_never_follows_a_link_nor_opens_a_fifo(tmp_path: Path) -> No
 
 def test_stamp_is_a_plain_tuple() -> None:
     assert Stamp(1, 0, "a") < Stamp(1, 0, "b") < Stamp(1, 1, "a")
+
+
+def test_append_after_a_torn_last_line_starts_a_clean_line(tmp_path: Path) -> None:
+    append(tmp_path, "laptop", [answer(1, "d::a", T0)])
+    path = tmp_path / "devices" / "laptop" / "history-2025-01.jsonl"
+    whole = path.read_bytes()
+    path.write_bytes(whole + encode(answer(2, "d::a", T0))[:30])  # power cut mid-line
+    append(tmp_path, "laptop", [answer(3, "d::a", T0)])
+    devices, _ = read_folder(tmp_path)
+    assert not devices["laptop"].problems
+    assert [r["id"] for r in devices["laptop"].records] == [f"{1:032x}", f"{3:032x}"]
+
+
+def test_base_state_is_last_writer_wins_and_answers_after_it_replay_on_top() -> None:
+    s = Scheduler()
+    card = s.review(None, Rating.GOOD, T0, seed="x")
+    base = {"t": "base", "unit": "d::a", "card": card, "at": format_timestamp(T0),
+            "hlc": [1, 0, "pc-1"]}
+    older = {**base, "card": s.review(None, Rating.AGAIN, T0, seed="y"),
+             "hlc": [0, 5, "pc-2"]}
+    before = answer(1, "d::a", T0)  # at the base's time: already in it
+    after = answer(2, "d::a", T0 + timedelta(days=3))
+    for order in ([base, older, before], [before, older, base]):
+        r = Replica()
+        r.add_all(order)
+        assert r.unit("d::a").card == card and r.unit("d::a").attempts == 1
+    r.add(after)
+    assert r.unit("d::a").card == s.review(card, Rating.GOOD, T0 + timedelta(days=3),
+                                           seed=f"{2:032x}")
+    assert read_lines(encode(base) + encode({**base, "card": {"state": 9}}), "f").problems

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.progress.hlc import DEVICE_ID
-from quizapp.core.progress.records import Reading, encode, read_lines
+from quizapp.core.progress.records import MAX_LINE, Reading, encode, read_lines
 from quizapp.core.scheduling import parse_timestamp
 
 __all__ = ["MAX_FILE", "DeviceReading", "append", "is_leftover", "read_device", "read_folder",
@@ -155,8 +155,10 @@ def read_folder(root: Path) -> tuple[dict[str, DeviceReading], list[str]]:
     return devices, problems
 
 
-def append(root: Path, device: str, records: Iterable[Mapping[str, Any]]) -> None:
+def append(root: str | os.PathLike[str], device: str,
+           records: Iterable[Mapping[str, Any]]) -> None:
     """Append records to this computer's files, each file ``fsync``-ed before returning."""
+    root = Path(root)
     if not DEVICE_ID.fullmatch(device):
         raise ValueError(f"{device!r} is not a device id")
     folder = root / DEVICES / device
@@ -173,17 +175,35 @@ def append(root: Path, device: str, records: Iterable[Mapping[str, Any]]) -> Non
         by_file.setdefault(segment_name(at), []).append(encode(rec))
     for name, lines in by_file.items():
         path = folder / name
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags, 0o644)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise OSError(f"{path} is not a regular file")
+            _cut_torn_tail(fd, info.st_size)
             data = b"".join(lines)
             while data:
                 data = data[os.write(fd, data):]
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _cut_torn_tail(fd: int, size: int) -> None:
+    """A last line cut short by a crash (no final newline) is removed before appending, so
+    the next record starts on a line of its own instead of gluing onto it. Only this
+    computer ever writes this file."""
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    start = max(0, size - MAX_LINE - 1)
+    tail = os.pread(fd, size - start, start)
+    cut = tail.rfind(b"\n")
+    if cut < 0 and start > 0:  # not a record cut short: end the line, keep it (damage)
+        os.write(fd, b"\n")
+    else:
+        os.ftruncate(fd, start + cut + 1)
+    os.fsync(fd)
 
 
 def _stamp_time(rec: Mapping[str, Any]) -> str:
