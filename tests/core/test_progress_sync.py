@@ -253,6 +253,8 @@ def test_sync_folder_reads_every_computer_and_survives_sync_tool_leftovers(
     (laptop / ".syncthing.history-2025-04.jsonl.tmp").write_bytes(b"garbage\n")
     (laptop / "~syncthing~history-2025-04.jsonl.tmp").write_bytes(b"garbage\n")
     (tmp_path / "devices" / ".stfolder").mkdir()
+    (laptop / "v3").mkdir()  # a newer format's records: not opened, not damage
+    (laptop / "v3" / "history-2025-01.jsonl").write_bytes(b"{future}\n")
     (tmp_path / "devices" / "desktop" / "history-2025-05.jsonl").write_bytes(
         encode(answer(99, "d::b", T0))[:20])  # still being copied
     devices, problems = read_folder(tmp_path)

@@ -112,6 +112,8 @@ def read_device(folder: Path, device: str) -> DeviceReading:
         if stat.S_ISLNK(info.st_mode):
             out.problems.append(f"{path}: a symbolic link; not followed")
             continue
+        if stat.S_ISDIR(info.st_mode):
+            continue  # left for a newer format (see resources/score-store-format.md)
         if not stat.S_ISREG(info.st_mode):
             out.problems.append(f"{path}: not a regular file; not read")
             continue
