@@ -159,13 +159,14 @@ def _check(rec: dict[str, Any]) -> str | None:
     return None
 
 
-def read_lines(data: bytes, source: str) -> Reading:
-    """Every record in ``data`` (the bytes of the file ``source``, named in messages)."""
+def read_lines(data: bytes, source: str, first_line: int = 1) -> Reading:
+    """Every record in ``data`` (the bytes of the file ``source``, named in messages, from
+    its line ``first_line`` on)."""
     out = Reading()
     lines = data.split(b"\n")
     if lines[-1]:
         out.torn = True  # no final newline: cut short; ignored, never damage
-    for number, raw in enumerate(lines[:-1], start=1):
+    for number, raw in enumerate(lines[:-1], start=first_line):
         if not raw.strip():
             continue
         where = f"{source}, line {number}"

@@ -33,8 +33,8 @@ from quizapp.core.progress.hlc import DEVICE_ID
 from quizapp.core.progress.records import MAX_LINE, Reading, encode, read_lines
 from quizapp.core.scheduling import parse_timestamp
 
-__all__ = ["MAX_FILE", "DeviceReading", "append", "is_leftover", "read_device", "read_folder",
-           "segment_name"]
+__all__ = ["MAX_FILE", "DeviceReading", "append", "is_leftover", "open_regular", "read_device",
+           "read_folder", "segment_name"]
 
 MAX_FILE = 512 * 1024 * 1024
 DEVICES = "devices"
@@ -68,14 +68,22 @@ class DeviceReading:
         return max(times, default=None)
 
 
-def _read_regular(path: Path) -> bytes:
-    """The bytes of a regular file, never through a link; :class:`OSError` otherwise."""
+def open_regular(path: Path) -> int:
+    """A descriptor for reading a regular file, never through a link (nor hanging on a
+    FIFO); :class:`OSError` otherwise."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return fd
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, never through a link; :class:`OSError` otherwise."""
+    fd = open_regular(path)
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path} is not a regular file")
         if info.st_size > MAX_FILE:
             raise OSError(f"{path} is larger than {MAX_FILE // 2**20} MiB")
         chunks, left = [], MAX_FILE + 1
