@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quizapp.core.progress.hlc import Clock
+from quizapp.core.progress.merge import Replica
 from quizapp.core.progress.records import encode
 from quizapp.core.progress.sync import SyncFolder, format_status
+from quizapp.core.scheduling import format_timestamp
 from tests.core.test_progress_sync import answer
 
 T0 = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
@@ -83,3 +90,81 @@ def test_status_of_an_empty_folder(tmp_path: Path) -> None:
     s = SyncFolder(tmp_path, "desktop")
     s.refresh()
     assert "no answers from any computer there yet" in format_status(tmp_path, s.status())
+
+
+# -- the simulation again, on real folders followed incrementally ---------------------------
+
+UNITS = ["d::a", "d::b", "d::c::reverse"]
+
+
+def _sync_file(src: Path, dst: Path, how: int, cut: int) -> None:
+    """Bring one file over as a sync tool might: 0 grow in place (maybe mid-line), 1 replace
+    by renaming a (maybe partial) copy over it, 2 leave a conflict copy beside it."""
+    data = src.read_bytes()
+    part = data[: cut % (len(data) + 1)]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if how == 0:
+        have = dst.read_bytes() if dst.exists() else b""
+        if data.startswith(have) and len(part) > len(have):
+            with dst.open("ab") as fh:
+                fh.write(part[len(have):])
+    elif how == 1:
+        tmp = dst.with_name(f".syncthing.{dst.name}.tmp")
+        tmp.write_bytes(part)
+        os.replace(tmp, dst)
+    else:
+        dst.with_name(dst.stem + f".sync-conflict-{cut}.jsonl").write_bytes(part)
+
+
+@settings(max_examples=25, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(0, 2),
+                                st.integers(0, 2), st.integers(0, 10**6)), max_size=30))
+def test_followed_folders_converge(steps: list[tuple[int, int, int, int, int]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        roots = [Path(tmp) / f"pc{i}" for i in range(3)]
+        for r in roots:
+            r.mkdir()
+        pcs = [SyncFolder(r, f"pc-{i}") for i, r in enumerate(roots)]
+        clocks = [Clock(f"pc-{i}") for i in range(3)]
+        written: set[str] = set()
+        undone: set[str] = set()
+        t = T0
+        for n, (op, who, other, how, cut) in enumerate(steps):
+            me = pcs[who]
+            t += timedelta(hours=1 + cut % 200)  # months go by: several month files
+            if op <= 1:
+                rec = answer(n + 1, UNITS[cut % 3], t, rating=1 + cut % 4)
+                me.record([rec])
+                written.add(rec["id"])
+            elif op == 2 and me.replica.live():
+                victim = sorted(me.replica.live())[cut % len(me.replica.live())]
+                me.record([{"t": "undo", "id": victim, "at": format_timestamp(t)}])
+                undone.add(victim)
+            elif op == 3:
+                if me.replica.latest is not None:
+                    clocks[who].observe(me.replica.latest)
+                me.record([{"t": "set", "unit": UNITS[cut % 3], "field": "flagged",
+                            "value": bool(cut % 2),
+                            "hlc": clocks[who].tick(int(t.timestamp() * 1000)).to_json()}])
+            elif op == 4 and other != who:
+                src_dir = roots[who] / "devices" / f"pc-{who}"
+                for f in sorted(src_dir.glob("history-*.jsonl")):
+                    _sync_file(f, roots[other] / "devices" / f"pc-{who}" / f.name, how, cut)
+                found = pcs[other].refresh()
+                assert not found.problems, found.problems
+        for i, root in enumerate(roots):  # every file reaches every computer
+            for j in range(3):
+                src_dir = roots[j] / "devices" / f"pc-{j}"
+                if j != i and src_dir.is_dir():
+                    for f in sorted(src_dir.glob("history-*.jsonl")):
+                        _sync_file(f, root / "devices" / f"pc-{j}" / f.name, 1, len(
+                            f.read_bytes()))
+            assert not pcs[i].refresh().problems
+        fresh = SyncFolder(roots[0], None)  # read from scratch: the same as followed
+        fresh.refresh()
+        for pc in [*pcs, fresh]:
+            r: Replica = pc.replica
+            assert r.live() == written - undone
+            assert sum(r.unit(u).attempts for u in UNITS) == len(written - undone)
+            for u in UNITS:
+                assert r.unit(u) == pcs[0].replica.unit(u)
