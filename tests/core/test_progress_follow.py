@@ -157,8 +157,8 @@ def test_followed_folders_converge(steps: list[tuple[int, int, int, int, int]]) 
                 src_dir = roots[j] / "devices" / f"pc-{j}"
                 if j != i and src_dir.is_dir():
                     for f in sorted(src_dir.glob("history-*.jsonl")):
-                        _sync_file(f, root / "devices" / f"pc-{j}" / f.name, 1, len(
-                            f.read_bytes()))
+                        _sync_file(f, root / "devices" / f"pc-{j}" / f.name, 0, len(
+                            f.read_bytes()))  # the rest, appended in place
             assert not pcs[i].refresh().problems
         fresh = SyncFolder(roots[0], None)  # read from scratch: the same as followed
         fresh.refresh()
@@ -168,3 +168,17 @@ def test_followed_folders_converge(steps: list[tuple[int, int, int, int, int]]) 
             assert sum(r.unit(u).attempts for u in UNITS) == len(written - undone)
             for u in UNITS:
                 assert r.unit(u) == pcs[0].replica.unit(u)
+
+
+def test_a_line_completed_in_place_is_read_whole(tmp_path: Path) -> None:
+    b = SyncFolder(tmp_path, "desktop")
+    folder = tmp_path / "devices" / "laptop"
+    folder.mkdir(parents=True)
+    path = folder / "history-2025-03.jsonl"
+    data = encode(answer(1, "d::x", T0)) + encode(answer(2, "d::x", T0 + timedelta(days=1)))
+    for cut in (0, 30, len(data) // 2 + 7, len(data) - 1, len(data)):  # grows in place
+        with path.open("ab") as fh:
+            fh.write(data[path.stat().st_size:cut])
+        found = b.refresh()
+        assert not found.problems, found.problems
+    assert b.replica.live() == {f"{1:032x}", f"{2:032x}"}
