@@ -185,6 +185,7 @@ def append(root: str | os.PathLike[str], device: str,
         by_file.setdefault(segment_name(at), []).append(encode(rec))
     for name, lines in by_file.items():
         path = folder / name
+        new_file = not os.path.lexists(path)
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags, 0o644)
         try:
@@ -198,6 +199,8 @@ def append(root: str | os.PathLike[str], device: str,
             os.fsync(fd)
         finally:
             os.close(fd)
+        if new_file:  # a new month's file: its name must survive a power cut too
+            _fsync_dir(folder)
 
 
 def _cut_torn_tail(fd: int, size: int) -> None:
