@@ -14,6 +14,7 @@ All datetimes here are timezone-aware; they are converted to UTC before ``fsrs``
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -184,15 +185,31 @@ class Scheduler:
         return bool(self._fsrs.enable_fuzzing)
 
     def review(
-        self, card: Mapping[str, Any] | None, rating: Rating, now: datetime
+        self, card: Mapping[str, Any] | None, rating: Rating, now: datetime, *,
+        seed: str | None = None,
     ) -> CardData:
-        """The scheduler memory after reviewing ``card`` with ``rating`` at ``now``."""
+        """The scheduler memory after reviewing ``card`` with ``rating`` at ``now``.
+
+        With a ``seed`` (e.g. the answer's id) the interval fuzz is drawn from a generator
+        seeded with it, so the same review gives the same due date on every computer and in
+        every replay; without one it is random, as in ``fsrs``.
+        """
         import fsrs
 
         moment = to_utc(now)
-        new_card, _log = self._fsrs.review_card(
+        if seed is None or not self._fuzzing:
+            new_card, _log = self._fsrs.review_card(
+                _card_from_data(card, moment), fsrs.Rating(int(rating)), review_datetime=moment
+            )
+            return dict(new_card.to_dict())
+        new_card, _log = self._preview.review_card(
             _card_from_data(card, moment), fsrs.Rating(int(rating)), review_datetime=moment
         )
+        if new_card.state == fsrs.State.Review:
+            # fsrs fuzzes exactly these reviews; the same rule with a seeded draw
+            fuzzed = _fuzzed_days(new_card.due - moment, self._preview.maximum_interval,
+                                  random.Random(seed).random())
+            new_card.due = moment + fuzzed
         return dict(new_card.to_dict())
 
     def preview(
@@ -218,6 +235,24 @@ class Scheduler:
         moment = to_utc(now)
         fcard = _card_from_data(card, moment)
         return float(self._fsrs.get_card_retrievability(fcard, current_datetime=moment))
+
+
+#: fsrs's fuzz ranges (fsrs.scheduler.FUZZ_RANGES, FSRS-6): (start days, end days, factor).
+_FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, float("inf"), 0.05))
+
+
+def _fuzzed_days(interval: timedelta, maximum: int, draw: float) -> timedelta:
+    """``fsrs.Scheduler._get_fuzzed_interval`` with the random draw (0 <= draw < 1) given."""
+    days = interval.days
+    if days < 2.5:
+        return interval
+    delta = 1.0
+    for start, end, factor in _FUZZ_RANGES:
+        delta += factor * max(min(float(days), end) - start, 0.0)
+    low = max(2, round(days - delta))
+    high = min(round(days + delta), maximum)
+    low = min(low, high)
+    return timedelta(days=min(round(draw * (high - low + 1) + low), maximum))
 
 
 def format_interval(interval: timedelta) -> str:

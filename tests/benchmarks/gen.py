@@ -101,3 +101,66 @@ def write_deck(folder: Path, n: int) -> Path:
     p = folder / f"bench-{n}.yaml"
     p.write_text(deck_text(n), encoding="utf-8")
     return p
+
+
+# -- score-store histories ------------------------------------------------------------------
+
+HISTORY_DECK = "bench"
+
+
+def write_format1_history(folder: Path, attempts: int, units: int = 10_000,
+                          days: int = 5 * 365, seed: int = 20251201) -> Path:
+    """A format-1 data folder (resources/score-store-format.md) with ``attempts`` answers.
+
+    The answers are spread over ``days`` days (oldest first) and over ``units`` units of deck
+    ``bench`` (item ids ``i0`` .. ``i{units-1}``, the deck of ``bench_dashboard.bench_deck``),
+    a mix of flashcard, tutor and exam answers, 60% of question answers with a confidence. The
+    snapshot is streamed to disk one record per line, as quizapp writes it, so a million
+    answers need no more memory than a thousand; the per-unit state holds one scheduler review
+    of each unit's last answer. Returns the path of ``progress.json``.
+    """
+    import json
+    import random
+    import uuid
+    from datetime import datetime, timedelta, timezone
+
+    from quizapp.core.scheduling import Rating, Scheduler, format_timestamp
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    start = now - timedelta(days=days)
+    step = timedelta(days=days) / max(attempts, 1)
+    last: dict[int, tuple[bool, str]] = {}
+    path = folder / "progress.json"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('{\n"format": 1,\n"app": "quizapp-benchmark",\n'
+                 f'"saved": "{format_timestamp(now)}",\n"seq": {attempts},\n"attempts": [\n')
+        for i in range(attempts):
+            u = rng.randrange(units)
+            flash = u % 5 < 2
+            ok = rng.random() < 0.45 + (u % 25) / 50
+            mode = "flashcards" if flash else ("tutor" if rng.random() < 0.7 else "exam")
+            conf = None if flash or rng.random() < 0.4 else rng.choice((1, 2, 2, 3, 3, 3))
+            stamp = format_timestamp(start + step * i)
+            record = {
+                "id": uuid.UUID(int=rng.getrandbits(128), version=4).hex,
+                "deck_id": HISTORY_DECK, "item_id": f"i{u}", "part": "",
+                "answer": "Good" if flash else ["A" if ok else "B"], "correct": ok,
+                "marks": 1.0 if ok else 0.0, "confidence": conf, "mode": mode,
+                "time_ms": int(rng.lognormvariate(2.3 if flash else 3.3, 0.6) * 1000),
+                "timestamp": stamp, "session_id": None, "rating": 3 if ok else 1,
+            }  # fmt: skip
+            fh.write(("" if i == 0 else ",\n") + json.dumps(record, separators=(",", ":")))
+            last[u] = (ok, stamp)
+        fh.write('\n],\n"sessions": {},\n"items": {\n')
+        scheduler = Scheduler()
+        for n, (u, (ok, stamp)) in enumerate(sorted(last.items())):
+            when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            card = scheduler.review(None, Rating.GOOD if ok else Rating.AGAIN, when)
+            item = {"fsrs": card, "flagged": u % 50 == 0, "last_correct": ok,
+                    "last_seen": stamp, "updated": stamp, "undo": []}
+            fh.write(("" if n == 0 else ",\n") + json.dumps(f"{HISTORY_DECK}::i{u}") + ": "
+                     + json.dumps(item, separators=(",", ":")))
+        fh.write('\n},\n"undone": [],\n"pending_session": null\n}\n')
+    return path

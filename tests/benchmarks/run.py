@@ -2,7 +2,7 @@
 
     python tests/benchmarks/run.py            # everything
     python tests/benchmarks/run.py decks      # one section: decks, hostile, store, gui,
-                                              # dashboard, imports
+                                              # dashboard, imports, history
 
 Figures are best-of-N wall-clock times on this machine; ratios are what matter (targets from
 the engineering guide). Nothing here is asserted in the test suite: timings flake on shared
@@ -107,6 +107,11 @@ def main(argv: list[str]) -> None:
     try:
         from tests.benchmarks import bench_dashboard
         sections["dashboard"] = bench_dashboard.main
+    except ImportError:
+        pass
+    try:
+        from tests.benchmarks import bench_history
+        sections["history"] = bench_history.main
     except ImportError:
         pass
     from tests.benchmarks import bench_imports

@@ -170,3 +170,48 @@ def test_retrievability() -> None:
 )
 def test_format_interval(interval: timedelta, label: str) -> None:
     assert format_interval(interval) == label
+
+
+# -- deterministic fuzz (issue 15: every computer derives the same state by replay) --------
+
+_T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def _mature_card(s: Scheduler) -> dict[str, object]:
+    card = s.review(None, Rating.GOOD, _T0, seed="a")
+    for day in (1, 4, 15):
+        card = s.review(card, Rating.GOOD, _T0 + timedelta(days=day), seed=f"b{day}")
+    return card
+
+
+def test_seeded_review_is_the_same_on_every_computer() -> None:
+    first, second = Scheduler(), Scheduler()  # two computers, or two replays
+    card = _mature_card(first)
+    assert card == _mature_card(second)
+    now = _T0 + timedelta(days=60)
+    results = {json.dumps(Scheduler().review(card, Rating.GOOD, now, seed="same-id"))
+               for _ in range(5)}
+    assert len(results) == 1
+    # different answer ids still spread the due dates, as fuzz is meant to
+    spread = {Scheduler().review(card, Rating.GOOD, now, seed=f"id{i}")["due"]
+              for i in range(40)}
+    assert len(spread) > 1
+
+
+@given(days=st.integers(min_value=0, max_value=40_000), draw=st.floats(0, 1, exclude_max=True))
+def test_seeded_fuzz_follows_fsrs_rule(days: int, draw: float) -> None:
+    from unittest import mock
+
+    from quizapp.core.scheduling import _fuzzed_days
+
+    reference = fsrs.Scheduler()
+    with mock.patch("fsrs.scheduler.random", lambda: draw):
+        expected = reference._get_fuzzed_interval(interval=timedelta(days=days))
+    assert _fuzzed_days(timedelta(days=days), reference.maximum_interval, draw) == expected
+
+
+def test_unseeded_review_is_unchanged() -> None:
+    s = Scheduler(enable_fuzzing=False)
+    card = _mature_card(Scheduler(enable_fuzzing=False))
+    now = _T0 + timedelta(days=60)
+    assert s.review(card, Rating.GOOD, now) == s.review(card, Rating.GOOD, now, seed="x")

@@ -1,0 +1,160 @@
+"""Format 1 -> the format-2 history records of one computer, counted and compared.
+
+:func:`migrate` reads a format-1 data folder the way quizapp opens it (read-only, so every
+damage rule of :mod:`quizapp.core.store` applies and nothing there is changed: the old files
+stay where they are), turns it into records (:mod:`.records`) appended to
+``devices/<device>/`` under ``root``, reads those files back and compares every answer, undo,
+flag, count and scheduler state with what the format-1 store held. A migration cut short (a
+crash, a kill) is simply run again: records already written are not written twice, and the
+merge is by id anyway.
+
+Mapping: each attempt becomes an ``answer`` (its id, unit key, ``timestamp`` -> ``at``,
+``session_id`` -> ``session``, the other fields as they are); each undone id an ``undo``; each
+flagged unit a ``set flagged true``; each unit with a scheduler state a ``base`` holding that
+state as of the unit's last answer, so the due dates the student has do not move. Sessions
+and a paused block belong to the hot state, not to this history.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from quizapp.core.progress.hlc import Clock
+from quizapp.core.progress.merge import Replica
+from quizapp.core.progress.records import encode
+from quizapp.core.progress.syncfolder import DEVICES, append, read_device
+from quizapp.core.scheduling import format_timestamp, parse_timestamp, utc_now
+from quizapp.core.store import Store
+
+__all__ = ["Migration", "migrate", "records_from_format1"]
+
+
+@dataclass
+class Migration:
+    """What a migration found and wrote; :attr:`ok` only if every comparison held."""
+
+    answers: int = 0  # attempts in the format-1 store
+    undone: int = 0
+    flags: int = 0
+    bases: int = 0
+    written: int = 0  # records appended by this run (0 when a previous run wrote them all)
+    answers_read_back: int = 0
+    problems: list[str] = field(default_factory=list)  # mismatches: the migration failed
+    warnings: list[str] = field(default_factory=list)  # what the format-1 store reported
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _key(a: Mapping[str, Any]) -> str:
+    return f"{a['deck_id']}::{a['item_id']}::{a['part']}" if a["part"] else \
+        f"{a['deck_id']}::{a['item_id']}"
+
+
+def _answer(a: Mapping[str, Any]) -> dict[str, Any]:
+    return {"t": "answer", "id": a["id"], "unit": _key(a), "at": a["timestamp"],
+            "rating": a["rating"], "correct": a["correct"], "marks": a["marks"],
+            "confidence": a["confidence"], "mode": a["mode"], "time_ms": a["time_ms"],
+            "answer": a["answer"], "session": a["session_id"]}
+
+
+def _base_time(item: Mapping[str, Any]) -> str:
+    times = [t for t in (item.get("last_seen"), item["fsrs"].get("last_review")) if t]
+    if not times:
+        return format_timestamp(parse_timestamp(item["fsrs"]["due"]))
+    return format_timestamp(max(parse_timestamp(t) for t in times))
+
+
+def records_from_format1(doc: Mapping[str, Any], device: str, now: datetime
+                         ) -> Iterator[dict[str, Any]]:
+    """The records standing for a format-1 document (as *Export progress* writes it)."""
+    clock = Clock(device)
+    wall = int(now.timestamp() * 1000)
+    for a in doc["attempts"]:
+        yield _answer(a)
+    stamp = format_timestamp(now)
+    for rid in sorted(doc["undone"]):
+        yield {"t": "undo", "id": rid, "at": stamp}
+    for key, item in sorted(doc["items"].items()):
+        if item.get("fsrs") is not None:
+            yield {"t": "base", "unit": key, "card": item["fsrs"], "at": _base_time(item),
+                   "hlc": clock.tick(wall).to_json()}
+        if item.get("flagged"):
+            yield {"t": "set", "unit": key, "field": "flagged", "value": True,
+                   "hlc": clock.tick(wall).to_json()}
+
+
+def _identity(rec: Mapping[str, Any]) -> tuple[str, ...]:
+    if rec["t"] in ("answer", "undo"):
+        return (rec["t"], rec["id"])
+    return (rec["t"], rec["unit"], rec.get("field", ""))
+
+
+def migrate(data_folder: Path, root: Path, device: str, *,
+            now: datetime | None = None) -> Migration:
+    """Migrate ``data_folder`` (format 1) into ``root/devices/<device>/``; see the module."""
+    result = Migration()
+    now = now or utc_now()
+    with Store.open(data_folder, read_only=True) as store:
+        result.warnings = list(store.warnings)
+        with tempfile.TemporaryDirectory(prefix="quizapp-migrate-") as tmp:
+            exported = Path(tmp) / "progress.json"
+            store.export_json(exported)
+            doc = json.loads(exported.read_bytes())
+    result.answers = len(doc["attempts"])
+    result.undone = len(doc["undone"])
+    folder = root / DEVICES / device
+    before = read_device(folder, device) if folder.is_dir() else None
+    have = {_identity(r) for r in before.records} if before else set()
+    todo = []
+    for rec in records_from_format1(doc, device, now):
+        result.flags += rec["t"] == "set"
+        result.bases += rec["t"] == "base"
+        if _identity(rec) not in have:
+            todo.append(rec)
+    root.mkdir(parents=True, exist_ok=True)
+    append(root, device, todo)
+    result.written = len(todo)
+    _verify(doc, read_device(folder, device), result)
+    return result
+
+
+def _verify(doc: Mapping[str, Any], back: Any, result: Migration) -> None:
+    result.problems.extend(back.problems)
+    replica = Replica()
+    replica.add_all(back.records)
+    result.problems.extend(replica.problems)
+    result.answers_read_back = len(replica.live())
+    want = {a["id"]: _answer(a) for a in doc["attempts"]}
+    if replica.live() != set(want):
+        missing, extra = set(want) - replica.live(), replica.live() - set(want)
+        result.problems.append(f"{len(missing)} answers missing and {len(extra)} extra "
+                               "after the migration")
+    changed = sum(1 for rid, rec in want.items()
+                  if rid in replica.answers and encode(replica.answers[rid]) != encode(rec))
+    if changed:
+        result.problems.append(f"{changed} answers read back differently")
+    if not set(doc["undone"]) <= replica.tombstones:
+        result.problems.append("some undone answers are not undone after the migration")
+    totals: dict[str, list[int]] = {}
+    for a in doc["attempts"]:
+        t = totals.setdefault(_key(a), [0, 0])
+        t[0] += 1
+        t[1] += bool(a["correct"])
+    for key in sorted(set(doc["items"]) | set(totals)):
+        item = doc["items"].get(key, {})
+        view = replica.unit(key)
+        if [view.attempts, view.correct] != totals.get(key, [0, 0]):
+            result.problems.append(f"{key}: {view.attempts} answers after the migration, "
+                                   f"{totals.get(key, [0, 0])[0]} before")
+        if view.flagged != bool(item.get("flagged")):
+            result.problems.append(f"{key}: the flag changed in the migration")
+        if view.card != item.get("fsrs"):
+            result.problems.append(f"{key}: the scheduler state changed in the migration")

@@ -1,0 +1,241 @@
+"""The sync folder: ``devices/<device-id>/history-YYYY-MM.jsonl``, one folder per computer.
+
+Each computer appends only to the files in its own folder, one file per month (named by the
+UTC month of the record), so a sync tool never sees two computers write one file, and a
+month's file is never written again once the month is over. Every computer reads every
+folder and merges the records by id (:mod:`.merge`).
+
+Whatever a sync tool leaves behind is harmless:
+
+* conflict copies (Syncthing ``*.sync-conflict-*``, Dropbox/Nextcloud ``* (conflicted
+  copy ...)``) end in ``.jsonl`` too and are read like any other file: their records are the
+  same records again, merged by id, so none is lost and none counted twice;
+* temporary files (``.syncthing.*.tmp``, ``~syncthing~*.tmp``, ``*.tmp``, ``*.part``,
+  ``*.partial``, hidden files) are ignored;
+* a file still being copied ends in a cut-short line, which is ignored until it is whole.
+
+A file from the sync folder is untrusted input: symbolic links are never followed (a link is
+reported and skipped), only regular files are read, at most :data:`MAX_FILE` bytes each, and
+folders whose names are not device ids are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from quizapp.core.progress.hlc import DEVICE_ID
+from quizapp.core.progress.records import MAX_LINE, Reading, encode, read_lines
+from quizapp.core.scheduling import parse_timestamp
+
+__all__ = ["MAX_FILE", "DeviceReading", "append", "is_leftover", "open_regular", "read_device",
+           "read_folder", "segment_name"]
+
+MAX_FILE = 512 * 1024 * 1024
+DEVICES = "devices"
+
+
+def is_leftover(name: str) -> bool:
+    """Whether ``name`` is a sync tool's temporary file (never read)."""
+    lower = name.lower()
+    return (lower.startswith((".", "~"))
+            or lower.endswith((".tmp", ".part", ".partial", ".crdownload"))
+            or not lower.endswith(".jsonl"))
+
+
+def segment_name(at: str) -> str:
+    """The file a record made at ``at`` goes to: ``history-YYYY-MM.jsonl`` (UTC month)."""
+    moment = parse_timestamp(at)
+    return f"history-{moment.year:04d}-{moment.month:02d}.jsonl"
+
+
+@dataclass
+class DeviceReading:
+    device: str
+    files: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def last_answer(self) -> datetime | None:
+        times = [parse_timestamp(r["at"]) for r in self.records if r["t"] == "answer"]
+        return max(times, default=None)
+
+
+def open_regular(path: Path) -> int:
+    """A descriptor for reading a regular file, never through a link (nor hanging on a
+    FIFO); :class:`OSError` otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return fd
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, never through a link; :class:`OSError` otherwise."""
+    fd = open_regular(path)
+    try:
+        info = os.fstat(fd)
+        if info.st_size > MAX_FILE:
+            raise OSError(f"{path} is larger than {MAX_FILE // 2**20} MiB")
+        chunks, left = [], MAX_FILE + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > MAX_FILE:
+            raise OSError(f"{path} is larger than {MAX_FILE // 2**20} MiB")
+        return data
+    finally:
+        os.close(fd)
+
+
+def read_device(folder: Path, device: str) -> DeviceReading:
+    """Every record in one computer's folder, with what could not be read."""
+    out = DeviceReading(device)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        out.problems.append(f"{folder}: cannot be read ({exc.strerror or exc})")
+        return out
+    for name in names:
+        if is_leftover(name):
+            continue
+        path = folder / name
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue  # removed meanwhile, e.g. a sync tool renaming a temporary file
+        if stat.S_ISLNK(info.st_mode):
+            out.problems.append(f"{path}: a symbolic link; not followed")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            continue  # left for a newer format (see resources/score-store-format.md)
+        if not stat.S_ISREG(info.st_mode):
+            out.problems.append(f"{path}: not a regular file; not read")
+            continue
+        try:
+            data = _read_regular(path)
+        except OSError as exc:
+            out.problems.append(f"{path}: not read ({exc.strerror or exc})")
+            continue
+        reading: Reading = read_lines(data, str(path))
+        out.files.append(name)
+        out.records.extend(reading.records)
+        out.problems.extend(reading.problems)
+        out.warnings.extend(reading.warnings)
+    return out
+
+
+def read_folder(root: Path) -> tuple[dict[str, DeviceReading], list[str]]:
+    """Every computer's records under ``root/devices``; and problems outside them."""
+    base = root / DEVICES
+    devices: dict[str, DeviceReading] = {}
+    problems: list[str] = []
+    try:
+        names = sorted(os.listdir(base))
+    except FileNotFoundError:
+        return devices, problems
+    except OSError as exc:
+        return devices, [f"{base}: cannot be read ({exc.strerror or exc})"]
+    for name in names:
+        if not DEVICE_ID.fullmatch(name):
+            continue  # a sync tool's folder (.stfolder, .dropbox.cache) or a stray name
+        path = base / name
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            problems.append(f"{path}: a symbolic link; not followed")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            devices[name] = read_device(path, name)
+    return devices, problems
+
+
+def append(root: str | os.PathLike[str], device: str,
+           records: Iterable[Mapping[str, Any]]) -> None:
+    """Append records to this computer's files, each file ``fsync``-ed before returning."""
+    root = Path(root)
+    if not DEVICE_ID.fullmatch(device):
+        raise ValueError(f"{device!r} is not a device id")
+    folder = root / DEVICES / device
+    for part in (root / DEVICES, folder):
+        try:
+            os.mkdir(part)
+            _fsync_dir(part.parent)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(part).st_mode):
+                raise OSError(f"{part} is not a folder") from None
+    by_file: dict[str, list[bytes]] = {}
+    for rec in records:
+        at = rec["at"] if "at" in rec else _stamp_time(rec)
+        by_file.setdefault(segment_name(at), []).append(encode(rec))
+    for name, lines in by_file.items():
+        path = folder / name
+        new_file = not os.path.lexists(path)
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags, 0o644)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(f"{path} is not a regular file")
+            _cut_torn_tail(fd, info.st_size)
+            data = b"".join(lines)
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new_file:  # a new month's file: its name must survive a power cut too
+            _fsync_dir(folder)
+
+
+def _cut_torn_tail(fd: int, size: int) -> None:
+    """A last line cut short by a crash (no final newline) is removed before appending, so
+    the next record starts on a line of its own instead of gluing onto it. Only this
+    computer ever writes this file."""
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    start = max(0, size - MAX_LINE - 1)
+    tail = os.pread(fd, size - start, start)
+    cut = tail.rfind(b"\n")
+    if cut < 0 and start > 0:  # not a record cut short: end the line, keep it (damage)
+        os.write(fd, b"\n")
+    else:
+        os.ftruncate(fd, start + cut + 1)
+    os.fsync(fd)
+
+
+def _stamp_time(rec: Mapping[str, Any]) -> str:
+    from datetime import timezone
+
+    from quizapp.core.scheduling import format_timestamp
+
+    wall_ms = rec["hlc"][0]
+    return format_timestamp(datetime.fromtimestamp(wall_ms / 1000, timezone.utc))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # Windows cannot open a folder; its renames are durable without this
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

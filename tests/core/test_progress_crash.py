@@ -1,0 +1,127 @@
+"""SIGKILL a process appending format-2 history records (across month files: a new segment
+is started and the old one never written again) or migrating a format-1 folder, at random
+moments; every acknowledged record must survive and the folder must read without damage.
+
+``QUIZAPP_CRASH_KILLS`` (default 200) and ``QUIZAPP_CRASH_SEED`` tune and reproduce a run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from quizapp.core.progress.merge import Replica
+from quizapp.core.progress.migrate import migrate
+from quizapp.core.progress.syncfolder import read_folder
+from tests.benchmarks.gen import write_format1_history
+
+ROOT = Path(__file__).resolve().parents[2]
+KILLS = int(os.environ.get("QUIZAPP_CRASH_KILLS", "200"))
+
+WRITER = r"""
+import os, random, sys
+from datetime import datetime, timedelta, timezone
+from quizapp.core.progress.syncfolder import append
+from quizapp.core.scheduling import format_timestamp
+
+root, seed, start = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+t = datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=16 * start)
+n = start
+while True:
+    n += 1
+    t += timedelta(days=16)  # a new month file every other answer
+    rid = f"{seed:08x}{n:024x}"
+    append(root, "pc-1", [{"t": "answer", "id": rid, "unit": f"d::q{rng.randrange(30)}",
+                           "at": format_timestamp(t), "rating": rng.randint(1, 4),
+                           "correct": True, "marks": 1, "confidence": None, "mode": "tutor",
+                           "time_ms": 10, "answer": ["A"] * rng.randint(1, 300),
+                           "session": None}])
+    os.write(1, f"ack {rid}\n".encode())
+"""
+
+MIGRATOR = r"""
+import sys
+from pathlib import Path
+from quizapp.core.progress.migrate import migrate
+m = migrate(Path(sys.argv[1]), Path(sys.argv[2]), "pc-2")
+print("done" if m.ok else "failed", flush=True)
+"""
+
+
+def _kill_after(proc: subprocess.Popen[bytes], delay: float, *, first_line: bool = False
+                ) -> bytes:
+    """Kill ``proc`` ``delay`` seconds after it started (after its first line of output,
+    with ``first_line``, so a slow start on a loaded machine does not leave it idle)."""
+    head = b""
+    if first_line:
+        assert proc.stdout is not None
+        head = proc.stdout.readline()
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    out, _ = proc.communicate()
+    return head + out
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _records(root: Path) -> Replica:
+    devices, problems = read_folder(root)
+    assert not problems
+    r = Replica()
+    for d in devices.values():
+        assert not d.problems, d.problems[:3]  # a torn last line is not damage
+        r.add_all(d.records)
+    return r
+
+
+def _append_kills(tmp_path: Path, kills: int, seed: int) -> None:
+    rng = random.Random(seed)
+    acked: set[str] = set()
+    for k in range(kills):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(k),
+                                 str(len(acked))], stdout=subprocess.PIPE, env=_env(),
+                                cwd=ROOT)
+        out = _kill_after(proc, rng.uniform(0.0, 0.4), first_line=True)
+        acked |= {line.split()[1].decode() for line in out.splitlines()
+                  if line.startswith(b"ack ")}
+        live = _records(tmp_path).live()
+        assert acked <= live, f"kill {k}: {len(acked - live)} acknowledged answers lost"
+        assert len(live - acked) <= k + 1  # at most the one in flight at each kill
+    assert len(acked) >= kills  # the writer got going before each kill
+    assert len(os.listdir(tmp_path / "devices" / "pc-1")) > 2  # several month files
+
+
+def test_appending_survives_sigkill_quick(tmp_path: Path) -> None:
+    _append_kills(tmp_path, 6, int(os.environ.get("QUIZAPP_CRASH_SEED", "1")))
+
+
+@pytest.mark.slow
+def test_appending_survives_sigkill(tmp_path: Path) -> None:
+    _append_kills(tmp_path, KILLS, int(os.environ.get("QUIZAPP_CRASH_SEED", "2")))
+
+
+@pytest.mark.slow
+def test_migration_survives_sigkill(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_format1_history(data, 20_000, units=500)
+    rng = random.Random(int(os.environ.get("QUIZAPP_CRASH_SEED", "3")))
+    for _ in range(max(KILLS // 10, 5)):
+        proc = subprocess.Popen([sys.executable, "-c", MIGRATOR, str(data),
+                                 str(tmp_path / "sync")], stdout=subprocess.PIPE,
+                                env=_env(), cwd=ROOT)
+        _kill_after(proc, rng.uniform(0.3, 2.5))
+        _records(tmp_path / "sync")  # whatever was written reads without damage
+    m = migrate(data, tmp_path / "sync", "pc-2", now=datetime.now(timezone.utc))
+    assert m.ok, m.problems[:5]
+    assert m.answers == m.answers_read_back == 20_000
