@@ -84,45 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("decks", nargs="*", type=Path, metavar="DECK",
                    help="deck files or folders (default: bundled and user decks)")
     _add_authoring_parsers(sub)
-    _add_sync_parser(sub)
     for command in sub.choices.values():  # `quizapp stats --data-dir X` works as well
         command.add_argument("--data-dir", metavar="PATH", default=argparse.SUPPRESS,
                              help="keep progress, user decks and caches in PATH")
     return p
-
-
-ENV_SYNC_DIR = "QUIZAPP_SYNC_DIR"
-
-
-def _add_sync_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    y = sub.add_parser(
-        "sync", help="show the computers that share progress through a sync folder",
-        description="With --status: list every computer seen in the sync folder, its number of "
-        "answers, its last answer and how far it is behind the newest. Needs no window. "
-        "Exit status: 0 shown, 1 problems found in the folder, 2 usage error.")
-    y.add_argument("--status", action="store_true", required=True,
-                   help="print the status (the only action so far)")
-    y.add_argument("--sync-dir", metavar="PATH", type=Path,
-                   help=f"the sync folder (default: ${ENV_SYNC_DIR})")
-
-
-def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core.progress.sync import SyncFolder, format_status
-
-    root = args.sync_dir or (Path(os.environ[ENV_SYNC_DIR]).expanduser()
-                             if os.environ.get(ENV_SYNC_DIR) else None)
-    if root is None:
-        raise UsageError(f"say which sync folder: --sync-dir PATH or ${ENV_SYNC_DIR}")
-    if not root.is_dir():
-        raise UsageError(f"the sync folder {root} is not a folder that exists")
-    folder = SyncFolder(root, None)
-    found = folder.refresh()
-    out.write(format_status(root, folder.status()))
-    for problem in found.problems:
-        err.write(f"quizapp sync: {problem}\n")
-    for warning in found.warnings:
-        err.write(f"quizapp sync: warning: {warning}\n")
-    return EXIT_PROBLEMS if found.problems else EXIT_OK
 
 
 def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -480,7 +445,6 @@ COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "stats": cmd_stats,
             "pack": cmd_pack, "guide": cmd_guide,
             "new": cmd_new, "import": cmd_import, "export": cmd_export,
             "preview": cmd_preview}
-COMMANDS["sync"] = cmd_sync
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,

@@ -139,31 +139,3 @@ def test_data_dir_that_is_a_file_is_refused_clearly(tmp_path: Path) -> None:
 def test_data_dir_after_the_command(tmp_path: Path) -> None:
     code, out, _ = run("stats", "--data-dir", str(tmp_path / "d"))
     assert code == 0 and str(tmp_path / "d") in out
-
-
-def test_sync_status_lists_computers_without_qt(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from datetime import datetime, timezone
-
-    from quizapp.core.progress.syncfolder import append
-    from tests.core.test_progress_sync import answer
-
-    t = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
-    append(tmp_path, "laptop", [answer(1, "d::x", t), answer(2, "d::x", t.replace(day=5))])
-    append(tmp_path, "desktop", [answer(3, "d::x", t)])
-    monkeypatch.setenv("QUIZAPP_SYNC_DIR", str(tmp_path))
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["sync", "--status"], out, err) == 0, err.getvalue()
-    text = out.getvalue()
-    assert "laptop: 2 answers, last answer 2025-03-05 09:00 UTC; newest" in text
-    assert "desktop: 1 answers, last answer 2025-03-03 09:00 UTC; 2 days behind" in text
-    # damage in the folder: listed, named, exit 1, no traceback
-    with (tmp_path / "devices" / "desktop" / "history-2025-03.jsonl").open("ab") as fh:
-        fh.write(b"{x\n")
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["sync", "--status", "--sync-dir", str(tmp_path)], out, err) == 1
-    assert "history-2025-03.jsonl, line 2: not JSON" in err.getvalue()
-    monkeypatch.delenv("QUIZAPP_SYNC_DIR")
-    err = io.StringIO()
-    assert main(["sync", "--status"], io.StringIO(), err) == 2
-    assert "--sync-dir PATH or $QUIZAPP_SYNC_DIR" in err.getvalue()
