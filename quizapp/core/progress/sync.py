@@ -62,8 +62,11 @@ class _Seen:
 class SyncFolder:
     """The sync folder ``root`` as seen by the computer ``device``."""
 
-    def __init__(self, root: Path, device: str, replica: Replica | None = None) -> None:
-        if not DEVICE_ID.fullmatch(device):
+    def __init__(self, root: Path, device: str | None, replica: Replica | None = None
+                 ) -> None:
+        """``device`` None: only reading (``quizapp sync --status`` on a computer that has not
+        written there)."""
+        if device is not None and not DEVICE_ID.fullmatch(device):
             raise ValueError(f"{device!r} is not a device id")
         self.root = Path(root)
         self.device = device
@@ -75,6 +78,8 @@ class SyncFolder:
     def record(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Write this computer's records (durably) and merge them."""
         recs = list(records)
+        if self.device is None:
+            raise ValueError("this computer has no device id: it only reads the sync folder")
         append(self.root, self.device, recs)
         self._take(self.device, recs)
 
@@ -155,7 +160,7 @@ class SyncFolder:
 
     def status(self) -> list[DeviceStatus]:
         newest = max(self._last.values(), default=None)
-        devices = sorted(set(self._count) | {self.device})
+        devices = sorted(set(self._count) | ({self.device} if self.device else set()))
         return [DeviceStatus(
             device=d, answers=len(self._count.get(d, ())), last_answer=self._last.get(d),
             behind=None if newest is None or d not in self._last else newest - self._last[d],
