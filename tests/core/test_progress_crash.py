@@ -107,11 +107,13 @@ def test_appending_survives_sigkill_quick(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_appending_survives_sigkill(tmp_path: Path) -> None:
     _append_kills(tmp_path, KILLS, int(os.environ.get("QUIZAPP_CRASH_SEED", "2")))
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_migration_survives_sigkill(tmp_path: Path) -> None:
     data = tmp_path / "data"
     write_format1_history(data, 20_000, units=500)
