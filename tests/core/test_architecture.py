@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -143,20 +144,26 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+@functools.cache
+def _quizapp_graph() -> ImportGraph:
+    """quizapp's own import graph, built once for the three tests that read it."""
+    return import_graph(_modules())
+
+
 def test_the_import_graph_has_no_cycle() -> None:
     """No import cycle between quizapp modules, lazy imports (inside functions) included."""
-    assert find_cycle(import_graph(_modules()).edges) is None
+    assert find_cycle(_quizapp_graph().edges) is None
 
 
 def test_no_ui_module_imports_the_command_line() -> None:
-    edges = import_graph(_modules()).edges
+    edges = _quizapp_graph().edges
     bad = sorted(f"{m} -> {n}" for m, ns in edges.items() if m.startswith("quizapp.ui")
                  for n in ns if n == "quizapp.cli" or n.startswith("quizapp.cli."))
     assert bad == []
 
 
 def test_no_module_uses_another_modules_underscore_names() -> None:
-    assert import_graph(_modules()).private == []
+    assert _quizapp_graph().private == []
 
 
 def test_the_import_graph_checks_find_what_they_look_for(tmp_path: Path) -> None:
