@@ -2235,14 +2235,19 @@ class Store:
             self._snapshot_bytes = len(data)
             # Every journal record now has seq <= the snapshot's, so emptying it is safe even
             # if this step is lost in a crash: those records would be skipped on load.
-            if self._journal_fd is not None:
-                os.ftruncate(self._journal_fd, 0)
-                os.fsync(self._journal_fd)
-            else:
-                _truncate_file(self.folder / JOURNAL_NAME, 0)
-            self._journal_bytes = 0
+            self._empty_journal()
         except OSError as exc:
             self._go_memory_only(exc)
+
+    def _empty_journal(self) -> None:
+        """Truncate the journal (durably), never through a link, once the snapshot holds all
+        of its records."""
+        if self._journal_fd is not None:
+            os.ftruncate(self._journal_fd, 0)
+            os.fsync(self._journal_fd)
+        else:
+            _truncate_file(self.folder / JOURNAL_NAME, 0)
+        self._journal_bytes = 0
 
     def _keep_previous_snapshot(self) -> None:
         """Before a compaction replaces the snapshot, keep the current one (a hard link: no
@@ -2755,12 +2760,7 @@ class Store:
             self._snapshot_bytes = len(data)
             self._state = merged
             try:  # the journal's records are all in the new snapshot (seq <= its seq)
-                if self._journal_fd is not None:
-                    os.ftruncate(self._journal_fd, 0)
-                    os.fsync(self._journal_fd)
-                else:
-                    _truncate_file(self.folder / JOURNAL_NAME, 0)
-                self._journal_bytes = 0
+                self._empty_journal()
             except OSError as exc:
                 self._go_memory_only(exc)
         else:
