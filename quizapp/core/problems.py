@@ -13,6 +13,7 @@ from pathlib import Path
 from quizapp.core.diagnostics import Diagnostic
 
 MAX_BYTES = 20 * 1024 * 1024  # a deck file larger than this is refused unread
+MAX_PROBLEMS = 500  # problems reported for one file before checking stops
 
 
 #: A problem found in a deck file: the one located-message type (see :mod:`diagnostics`).
@@ -49,3 +50,26 @@ def read_bytes(path: Path) -> bytes:
     except OSError as e:
         raise DeckError(str(path), [Problem(str(path), 0, 0, f"cannot read file: {e.strerror}")]
                         ) from None
+
+
+class TooManyProblems(Exception):
+    """Raised by :class:`ProblemCollector` once its limit is reached."""
+
+
+class ProblemCollector:
+    """The problems found in one file so far; stops the check (:class:`TooManyProblems`)
+    after ``limit`` of them."""
+
+    def __init__(self, file: str, limit: int | None = None) -> None:
+        self.file = file
+        self.items: list[Problem] = []
+        self.limit = MAX_PROBLEMS if limit is None else limit
+
+    def add(self, line: int, col: int, message: str, path: str = "") -> None:
+        self.items.append(Problem(self.file, line, col, message, path))
+        if len(self.items) >= self.limit:
+            self.items.append(
+                Problem(self.file, line, col, f"too many problems; stopped after {self.limit}")
+            )
+            raise TooManyProblems
+

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from quizapp.core import deckfile
+from quizapp.core import deckfile, decktree
 from quizapp.core.deckfile import DeckError, Problem
 from quizapp.core.model import Case, Flashcard, Question
 from tests.helpers import VALID_DECK
@@ -387,7 +387,7 @@ def test_deep_nesting_refused_without_crash(
     """Whichever layer notices first (libyaml's own limit of 1000, or our 50), the author
     reads our one message, without an unrelated quoting hint."""
     if parser != "installed":
-        monkeypatch.setattr(deckfile, "_Loader",
+        monkeypatch.setattr(decktree, "_Loader",
                             _OldLibyaml if parser == "old-libyaml" else _NewLibyaml)
     p = _fast(lambda: one(text))
     assert p.message == "nesting is deeper than 50 levels"

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizapp.core import authoring, deckfile
+from quizapp.core import authoring, deckfile, problems
 from quizapp.core.authoring import dump_deck
 from quizapp.core.interchange import (
     anki_export,
@@ -1054,7 +1054,7 @@ def test_import_validates_the_converted_items_once_and_leaves_out_every_bad_one(
     """Every item that fails validation is left out in one pass: before, the validator's
     limit of MAX_PROBLEMS problems per pass left them out 500 at a time, with a dump and a
     parse of the whole deck each round, and gave up after 20 rounds ("internal error")."""
-    monkeypatch.setattr(deckfile, "MAX_PROBLEMS", 5)
+    monkeypatch.setattr(problems, "MAX_PROBLEMS", 5)
     parsed = ParsedFile("gift")
     for i in range(105):  # the validator refuses an empty back; the converter let it through
         parsed.items.append(ImportedItem(i + 1, f"question {i}", {
