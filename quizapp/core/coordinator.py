@@ -27,14 +27,9 @@ from quizapp.core.paths import user_decks_dir
 from quizapp.core.planner import deck_counts
 from quizapp.core.problems import Problem
 from quizapp.core.scoring import count_of, plural
-from quizapp.core.session import (
-    MODES,
-    Session,
-    SessionError,
-    SessionSettings,
-    daily_queue,
-    select_entries,
-)
+from quizapp.core.selection import daily_queue, select_entries
+from quizapp.core.session import Session
+from quizapp.core.sessionmodel import MODE_LABELS, SessionError, SessionSettings
 from quizapp.core.store import Store
 
 __all__ = [
@@ -269,7 +264,7 @@ class Coordinator:
         pending = self.store.pending()
         if not pending:
             return None
-        mode = MODES.get(str(pending.get("settings", {}).get("mode")), "session")
+        mode = MODE_LABELS.get(str(pending.get("settings", {}).get("mode")), "session")
         try:  # count as the session itself counts: an item is answered when all of it is
             done, n = Session.resume(pending, self.registry.decks(), self.store).progress()
         except SessionError:

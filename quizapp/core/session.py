@@ -31,19 +31,20 @@ The rules (see also :mod:`quizapp.core.scoring` and the README's user guide):
 
 Every step that changes the session also refreshes the pending block, so quitting mid-session
 always offers to resume. :meth:`Session.summary` gives the results page its figures.
+
+:mod:`quizapp.core.sessionmodel` holds the data a session is made of,
+:mod:`quizapp.core.selection` chooses its items and :mod:`quizapp.core.sessionstate` saves and
+restores it.
 """
 
 from __future__ import annotations
 
-import random
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from quizapp.core.model import Case, Deck, Flashcard, Item, Question, Stage, StudyUnit
+from quizapp.core.model import Case, Deck, Flashcard, Question
 from quizapp.core.planner import due_cutoff
 from quizapp.core.scheduling import Rating, format_interval, utc_now
 from quizapp.core.scoring import (
@@ -54,345 +55,25 @@ from quizapp.core.scoring import (
     mark_question,
     unanswered_mark,
 )
-from quizapp.core.store import Mode, Store
+from quizapp.core.sessionmodel import (
+    LEARN_AHEAD,
+    MODE_LABELS,
+    Draft,
+    Entry,
+    PartView,
+    Response,
+    SessionError,
+    SessionSettings,
+    Summary,
+)
+from quizapp.core.sessionstate import resume_session, session_state
+from quizapp.core.sessionsummary import summarize
+from quizapp.core.store import Store
 
-MODES = {"flashcards": "Flashcards", "tutor": "Tutor quiz", "exam": "Timed exam"}
-SELECTIONS = {
-    "due_new": "Due and new",
-    "due": "Due now",
-    "new": "New (never studied)",
-    "incorrect": "Incorrect last time",
-    "flagged": "Flagged",
-    "all": "All",
-}
-STATE_VERSION = 1
+#: Old name of :data:`MODE_LABELS`, kept only for ``ui/pages/stats.py`` (edited by another
+#: helper today): switch that import to MODE_LABELS and delete this line.
+MODES = MODE_LABELS
 
-#: How early a relearning flashcard may come back when nothing else is left (Anki's default).
-LEARN_AHEAD = timedelta(minutes=20)
-
-
-@dataclass
-class SessionSettings:
-    """What the session builder chose. Saved in the store with the session."""
-
-    mode: Mode = "tutor"
-    deck_ids: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    selection: str = "due_new"
-    limit: int = 20
-    shuffle: bool = True
-    confidence: bool = False
-    seconds_per_question: int = 90
-    seed: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["deck_ids"] = list(self.deck_ids)
-        d["tags"] = list(self.tags)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SessionSettings:
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        s = cls(**known)
-        s.deck_ids = tuple(s.deck_ids)
-        s.tags = tuple(s.tags)
-        if s.mode not in MODES:
-            s.mode = "tutor"
-        if s.selection not in SELECTIONS:
-            s.selection = "due_new"
-        return s
-
-
-@dataclass
-class Entry:
-    """One thing the session presents: a flashcard side, a question or a whole case."""
-
-    deck_id: str
-    item: Item
-    reverse: bool = False
-    orders: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    """Display order of options per question part (indices into the deck order)."""
-
-    @property
-    def kind(self) -> str:
-        return self.item.kind
-
-    @property
-    def units(self) -> list[StudyUnit]:
-        if isinstance(self.item, Case):
-            return [StudyUnit(self.deck_id, self.item.id, p) for p, _q, _s in self.parts()]
-        return [StudyUnit(self.deck_id, self.item.id, "reverse" if self.reverse else "")]
-
-    def parts(self) -> list[tuple[str, Question, Stage | None]]:
-        """Every question in the entry as (part, question, stage)."""
-        it = self.item
-        if isinstance(it, Question):
-            return [("", it, None)]
-        if isinstance(it, Case):
-            return [(f"{st.id}/{q.id}", q, st) for st in it.stages for q in st.questions]
-        return []
-
-    def question(self, part: str) -> Question:
-        for p, q, _s in self.parts():
-            if p == part:
-                return q
-        raise KeyError(part)
-
-    def unit(self, part: str = "") -> StudyUnit:
-        if isinstance(self.item, Flashcard):
-            return StudyUnit(self.deck_id, self.item.id, "reverse" if self.reverse else "")
-        return StudyUnit(self.deck_id, self.item.id, part)
-
-    def order(self, part: str) -> tuple[int, ...]:
-        q = self.question(part)
-        return self.orders.get(part) or tuple(range(len(q.options)))
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        return self.item.tags
-
-    @property
-    def title(self) -> str:
-        it = self.item
-        if isinstance(it, Case):
-            return it.title
-        text = it.front if isinstance(it, Flashcard) else it.stem
-        plain = re.sub(r"[*_`#>]+", "", " ".join(text.split()))  # Markdown marks off
-        return plain if len(plain) <= 90 else plain[:89] + "…"
-
-
-@dataclass
-class Response:
-    """The answer to one question part."""
-
-    selected: tuple[int, ...] = ()
-    confidence: int | None = None
-    time_ms: int = 0
-    mark: Mark | None = None
-    recorded: bool = False
-
-
-@dataclass
-class Draft:
-    """The current, unsaved selection and confidence of one question."""
-
-    selected: set[int] = field(default_factory=set)
-    confidence: int | None = None
-
-
-@dataclass(frozen=True)
-class PartView:
-    """What the study page shows for one question (read-only view state).
-
-    Attributes:
-        selected: chosen options (deck-order indices) as they should appear ticked.
-        struck: struck-out options (display positions).
-        confidence: the confidence shown as chosen.
-        saved: an answer is kept for it (exam) or recorded (tutor).
-        locked: nothing about it can change any more.
-        mark: the mark to show with feedback, or ``None`` while feedback is hidden.
-        can_submit: Enter / Submit / Save would be accepted now.
-        hint: what the student needs to do next, in a sentence (empty when nothing).
-    """
-
-    selected: tuple[int, ...]
-    struck: frozenset[int]
-    confidence: int | None
-    saved: bool
-    locked: bool
-    mark: Mark | None
-    can_submit: bool
-    hint: str
-
-
-@dataclass
-class TagScore:
-    tag: str
-    correct: int = 0
-    total: int = 0
-    credit: float = 0.0
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.credit / self.total if self.total else 0.0
-
-
-@dataclass
-class Summary:
-    """Figures for the results page."""
-
-    mode: str
-    questions: int = 0
-    answered: int = 0
-    correct: int = 0
-    credit: float = 0.0
-    marks: float = 0.0
-    max_marks: float = 0.0
-    cbm: bool = False
-    time_ms: int = 0
-    flashcards: dict[str, int] = field(default_factory=dict)
-    per_tag: list[TagScore] = field(default_factory=list)
-    calibration: dict[int, tuple[int, int]] = field(default_factory=dict)
-    missed: list[tuple[int, str]] = field(default_factory=list)
-    """(entry index, part) of every question not fully right."""
-    case_marks: list[tuple[int, float, float]] = field(default_factory=list)
-    """(entry index, marks, max) per case."""
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.credit / self.questions if self.questions else 0.0
-
-    def to_score(self) -> dict[str, Any]:
-        return {
-            "questions": self.questions,
-            "answered": self.answered,
-            "correct": self.correct,
-            "percent": round(self.percent, 1),
-            "marks": self.marks,
-            "max_marks": self.max_marks,
-            "time_ms": self.time_ms,
-            "flashcards": dict(self.flashcards),
-        }
-
-
-class SessionError(Exception):
-    pass
-
-
-# --------------------------------------------------------------------------- building
-
-
-def _matches_tags(item: Item, tags: Sequence[str]) -> bool:
-    return not tags or any(t in item.tags for t in tags)
-
-
-def _kinds_for(mode: str) -> set[str]:
-    return {"flashcard"} if mode == "flashcards" else {"single", "multi", "case"}
-
-
-def candidate_entries(decks: Iterable[Deck], settings: SessionSettings) -> list[Entry]:
-    """Every entry of the chosen decks, kinds and tags, in deck order (no store filter)."""
-    kinds = _kinds_for(settings.mode)
-    out: list[Entry] = []
-    for deck in decks:
-        if settings.deck_ids and deck.id not in settings.deck_ids:
-            continue
-        for it in deck.items:
-            if it.kind not in kinds or not _matches_tags(it, settings.tags):
-                continue
-            out.append(Entry(deck.id, it))
-            if isinstance(it, Flashcard) and it.reversible:
-                out.append(Entry(deck.id, it, reverse=True))
-    return out
-
-
-def select_entries(
-    decks: Iterable[Deck], settings: SessionSettings, store: Store, now: Any = None
-) -> list[Entry]:
-    """The entries a new session should present, per the settings and the store's history.
-
-    "Due" is due by the end of the study day (:func:`quizapp.core.planner.due_cutoff`)."""
-    now = due_cutoff(now)
-    cands = candidate_entries(decks, settings)
-    by_unit: dict[str, int] = {}
-    for i, e in enumerate(cands):
-        for u in e.units:
-            by_unit[u.key] = i
-    units = [u for e in cands for u in e.units]
-
-    def pick(found: Iterable[StudyUnit]) -> list[int]:
-        seen: dict[int, None] = {}
-        for u in found:
-            seen.setdefault(by_unit[u.key], None)
-        return list(seen)
-
-    sel = settings.selection
-    if sel == "due":
-        chosen = pick(store.due(units, now))
-    elif sel == "new":
-        chosen = [i for i, e in enumerate(cands) if all(store.state(u).is_new for u in e.units)]
-    elif sel == "incorrect":
-        chosen = pick(store.wrong_last_time(units))
-    elif sel == "flagged":
-        chosen = pick(store.flagged(units))
-    elif sel == "all":
-        chosen = list(range(len(cands)))
-    else:  # due_new: what is due first (most overdue first), then new ones in deck order
-        due = pick(store.due(units, now))
-        due_set = set(due)
-        new = [i for i, e in enumerate(cands)
-               if i not in due_set and all(store.state(u).is_new for u in e.units)]
-        chosen = due + new
-    rng = random.Random(settings.seed)
-    if settings.shuffle:
-        if sel == "due_new":  # keep due before new, shuffle within each group
-            k = len([i for i in chosen if i in set(pick(store.due(units, now)))])
-            head, tail = chosen[:k], chosen[k:]
-            rng.shuffle(head)
-            rng.shuffle(tail)
-            chosen = head + tail
-        else:
-            rng.shuffle(chosen)
-    if settings.limit and settings.limit > 0:
-        chosen = chosen[: settings.limit]
-    entries = [cands[i] for i in chosen]
-    for e in entries:
-        for part, q, _st in e.parts():
-            order = list(range(len(q.options)))
-            if settings.shuffle and q.shuffle:
-                rng.shuffle(order)
-            e.orders[part] = tuple(order)
-    return entries
-
-
-#: How many new (never studied) items "Study what is due" adds to a day's queue.
-DAILY_NEW_ITEMS = 10
-
-
-def _interleave(a: list[Entry], b: list[Entry]) -> list[Entry]:
-    """Merge two lists evenly, keeping each one's order (a b a b ..., spread by length)."""
-    out: list[Entry] = []
-    i = j = 0
-    while i < len(a) or j < len(b):
-        # take from the list that is further behind its share
-        if j >= len(b) or (i < len(a) and i * len(b) <= j * len(a)):
-            out.append(a[i])
-            i += 1
-        else:
-            out.append(b[j])
-            j += 1
-    return out
-
-
-def daily_queue(decks: Iterable[Deck], deck_ids: Sequence[str], store: Store,
-                now: Any = None, new_items: int = DAILY_NEW_ITEMS, seed: int | None = None
-                ) -> list[Entry]:
-    """One day's study ("Study what is due", Ctrl+D): everything due by the end of the study
-    day — flashcards, questions and cases interleaved, most overdue first within each kind —
-    then at most ``new_items`` new items, cards and questions interleaved too."""
-    decks = list(decks)
-    parts = {}
-    for mode in ("flashcards", "tutor"):
-        base = SessionSettings(mode=mode, deck_ids=tuple(deck_ids), limit=0,
-                               shuffle=False, seed=seed)
-        due = select_entries(decks, SessionSettings.from_dict({**base.to_dict(),
-                                                               "selection": "due"}),
-                             store, now)
-        new = select_entries(decks, SessionSettings.from_dict({**base.to_dict(),
-                                                               "selection": "new"}),
-                             store, now)
-        parts[mode] = (due, new)
-    due = _interleave(parts["flashcards"][0], parts["tutor"][0])
-    new = _interleave(parts["flashcards"][1], parts["tutor"][1])[:max(0, new_items)]
-    rng = random.Random(seed)
-    for e in due + new:  # options in a fresh order, as in any shuffled session
-        for part, q, _st in e.parts():
-            order = list(range(len(q.options)))
-            if q.shuffle:
-                rng.shuffle(order)
-            e.orders[part] = tuple(order)
-    return due + new
 
 
 # --------------------------------------------------------------------------- the session
@@ -897,7 +578,7 @@ class Session:
             check_answer(sel)
         except BlankAnswerError as e:
             raise SessionError(str(e)) from None
-        mark = self._mark(q, sel, confidence)
+        mark = self.mark_of(q, sel, confidence)
         resp = Response(sel, confidence, self._ms_for(self.index, part), mark)
         self.responses[key] = resp
         if not self.is_exam:
@@ -905,7 +586,7 @@ class Session:
         self._save_pending()
         return mark
 
-    def _mark(self, q: Question, sel: tuple[int, ...], confidence: int | None) -> Mark:
+    def mark_of(self, q: Question, sel: tuple[int, ...], confidence: int | None) -> Mark:
         """The rulebook's mark; with CBM on, an exam answer saved without a confidence is
         marked at level 1 (+1/0) — the confidence itself stays "not given"."""
         level = 1 if self.settings.confidence and confidence is None else confidence
@@ -1033,60 +714,8 @@ class Session:
         return summary
 
     def summary(self) -> Summary:
-        s = Summary(mode=self.settings.mode, cbm=self.settings.confidence)
-        tags: dict[str, TagScore] = {}
-        cal: dict[int, list[int]] = {}
-        for i, e in enumerate(self.entries):
-            if isinstance(e.item, Flashcard):
-                r = self.ratings.get(i)
-                if r is not None:
-                    s.flashcards[r.label] = s.flashcards.get(r.label, 0) + 1
-                continue
-            case_marks = [0.0, 0.0]
-            reached = False
-            for part, _q, _st in e.parts():
-                resp = self.responses.get((i, part))
-                if resp is None and not self.is_exam:
-                    continue  # not reached (the session ended early): not part of the score
-                reached = True
-                s.questions += 1
-                mark = resp.mark if resp else None
-                ok = bool(mark and mark.correct)
-                credit = mark.fraction if mark else 0.0
-                if resp is not None and resp.selected:
-                    s.answered += 1
-                s.correct += ok
-                s.credit += credit
-                if mark:
-                    s.marks += mark.marks
-                    s.max_marks += mark.max_marks
-                    case_marks[0] += mark.marks
-                    case_marks[1] += mark.max_marks
-                else:
-                    s.max_marks += 3.0 if self.settings.confidence else 1.0
-                    case_marks[1] += 3.0 if self.settings.confidence else 1.0
-                if resp is not None:
-                    s.time_ms += resp.time_ms
-                    if resp.confidence:
-                        c = cal.setdefault(resp.confidence, [0, 0])
-                        c[0] += ok
-                        c[1] += 1
-                if not ok:
-                    s.missed.append((i, part))
-                for t in e.tags:
-                    ts = tags.setdefault(t, TagScore(t))
-                    ts.total += 1
-                    ts.correct += ok
-                    ts.credit += credit
-            if isinstance(e.item, Case) and reached:
-                s.case_marks.append((i, case_marks[0], case_marks[1]))
-        s.per_tag = sorted(tags.values(), key=lambda t: (t.percent, t.tag))
-        s.calibration = {k: (v[0], v[1]) for k, v in sorted(cal.items())}
-        if self.is_exam:  # the exam clock: every second of the block, none of the pauses
-            s.time_ms = int(1000 * self.time_used())
-        elif not s.questions:
-            s.time_ms = int(1000 * sum(self.seconds_on(i) for i in range(len(self.entries))))
-        return s
+        """The results page's figures (:func:`quizapp.core.sessionsummary.summarize`)."""
+        return summarize(self)
 
     def missed_entries(self) -> list[Entry]:
         """Fresh entries for "Retry missed" (one per entry with any missed part)."""
@@ -1111,34 +740,9 @@ class Session:
     # -- pause and resume -----------------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:
-        """Everything needed to resume this session after a restart (JSON)."""
-        return {
-            "version": STATE_VERSION,
-            "session_id": self.session_id,
-            "settings": self.settings.to_dict(),
-            "index": self.index,
-            "time_used": self.time_used(),
-            "entries": [
-                {"deck": e.deck_id, "item": e.item.id, "reverse": e.reverse,
-                 "orders": {p: list(o) for p, o in e.orders.items()}}
-                for e in self.entries
-            ],
-            "responses": [
-                {"entry": i, "part": p, "selected": list(r.selected),
-                 "confidence": r.confidence, "time_ms": r.time_ms, "recorded": r.recorded}
-                for (i, p), r in self.responses.items()
-            ],
-            "ratings": {str(i): int(r) for i, r in self.ratings.items()},
-            "history": list(self.history),  # Ctrl+Z still works after a restart
-            "struck": [{"entry": i, "part": p, "options": sorted(s)}
-                       for (i, p), s in self.struck.items() if s],
-            # unsaved selections: nothing the student did is lost by quitting
-            "drafts": [{"entry": i, "part": p, "selected": sorted(d.selected),
-                        "confidence": d.confidence}
-                       for (i, p), d in self.drafts.items() if d.selected or d.confidence],
-            "relearn": [{"due": d.isoformat(), "entry": i} for d, i in self.relearn],
-            "made_by": {str(i): j for i, j in self.made_by.items()},
-        }
+        """Everything needed to resume this session after a restart (JSON; see
+        :mod:`quizapp.core.sessionstate`)."""
+        return session_state(self)
 
     def _save_pending(self) -> None:
         if not self.finished:
@@ -1149,83 +753,4 @@ class Session:
                *, clock: Callable[[], float] = time.monotonic) -> Session:
         """Rebuild a paused session. Entries whose deck or item no longer exists are dropped;
         raises :class:`SessionError` if nothing is left or the state is unreadable."""
-        try:
-            if state.get("version") != STATE_VERSION:
-                raise SessionError("the paused session was saved by another quizapp version")
-            settings = SessionSettings.from_dict(state["settings"])
-            remap: dict[int, int] = {}
-            entries: list[Entry] = []
-            for old, raw in enumerate(state["entries"]):
-                deck = decks.get(raw["deck"])
-                item = deck.item(raw["item"]) if deck else None
-                if item is None:
-                    continue
-                orders = {p: tuple(o) for p, o in raw.get("orders", {}).items()}
-                e = Entry(raw["deck"], item, bool(raw.get("reverse")), orders)
-                ok = all(sorted(e.orders.get(p, range(len(q.options)))) ==
-                         list(range(len(q.options))) for p, q, _ in e.parts())
-                if not ok:
-                    e.orders = {}
-                remap[old] = len(entries)
-                entries.append(e)
-            sess = cls(entries, settings, store, clock=clock)
-            sess.session_id = state.get("session_id")
-            sess.index = min(remap.get(int(state.get("index", 0)), 0), len(entries) - 1)
-            resume_at = sess.index
-            for r in state.get("responses", []):
-                i = remap.get(int(r["entry"]))
-                if i is None:
-                    continue
-                try:
-                    q = entries[i].question(r["part"])
-                except KeyError:
-                    continue
-                sel = tuple(int(x) for x in r["selected"] if 0 <= int(x) < len(q.options))
-                if not sel:
-                    continue  # a blank answer is never kept
-                conf = r.get("confidence")
-                sess.responses[(i, r["part"])] = Response(
-                    sel, conf, int(r.get("time_ms", 0)), sess._mark(q, sel, conf),
-                    bool(r.get("recorded")))
-            for k, v in state.get("ratings", {}).items():
-                i = remap.get(int(k))
-                if i is not None:
-                    sess.ratings[i] = Rating(int(v))
-            for h in state.get("history", []):
-                i = remap.get(int(h))
-                if i is not None and i in sess.ratings:
-                    sess.history.append(i)
-            for s in state.get("struck", []):
-                i = remap.get(int(s["entry"]))
-                if i is not None:
-                    sess.struck[(i, s["part"])] = {int(x) for x in s["options"]}
-            for d in state.get("drafts", []):
-                i = remap.get(int(d["entry"]))
-                if i is None:
-                    continue
-                try:
-                    q = entries[i].question(d["part"])
-                except KeyError:
-                    continue
-                conf = d.get("confidence")
-                sess.drafts[(i, d["part"])] = Draft(
-                    {int(x) for x in d["selected"] if 0 <= int(x) < len(q.options)},
-                    conf if conf in (1, 2, 3) else None)
-            for d in state.get("relearn", []):
-                i = remap.get(int(d["entry"]))
-                if i is not None:
-                    sess.relearn.append((datetime.fromisoformat(d["due"]), i))
-            for k, v in state.get("made_by", {}).items():
-                i, j = remap.get(int(k)), remap.get(int(v))
-                if i is not None and j is not None:
-                    sess.made_by[i] = j
-            sess.elapsed_before = float(state.get("time_used", 0.0))
-            if settings.mode != "exam":  # carry on with the first item not yet answered
-                open_items = [i for i in range(len(entries)) if not sess.entry_answered(i)]
-                resume_at = open_items[0] if open_items else len(entries) - 1
-            sess.index = resume_at
-            return sess
-        except SessionError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise SessionError(f"the paused session could not be read ({e})") from None
+        return resume_session(cls, state, decks, store, clock=clock)

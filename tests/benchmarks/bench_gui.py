@@ -97,7 +97,8 @@ def bench_answer_latency(tmp: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from quizapp.core.library import load_deck
-    from quizapp.core.session import Session, SessionSettings, select_entries
+    from quizapp.core.selection import select_entries
+    from quizapp.core.session import Session, SessionSettings
     from quizapp.core.store import Store
     from quizapp.ui.app import create_app
     from quizapp.ui.mainwindow import MainWindow

@@ -8,13 +8,8 @@ import pytest
 
 from quizapp.core import deckfile
 from quizapp.core.scheduling import Rating
-from quizapp.core.session import (
-    Session,
-    SessionError,
-    SessionSettings,
-    candidate_entries,
-    select_entries,
-)
+from quizapp.core.selection import candidate_entries, select_entries
+from quizapp.core.session import Session, SessionError, SessionSettings
 from quizapp.core.store import Store
 from tests.helpers import VALID_DECK
 
