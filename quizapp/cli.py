@@ -236,7 +236,7 @@ def _warnings(r: LoadResult) -> list[Problem]:
     return authoring.file_warnings(r.path, r.deck, r.problems)
 
 
-def _deck_stats(r: LoadResult) -> authoring.DeckStats:
+def _deck_stats(r: LoadResult) -> authoring.DeckContentStats:
     """``validate --stats`` for one loaded deck (computed in quizapp.core.authoring)."""
     assert r.deck is not None
     return authoring.deck_stats(r.deck, str(r.path))

@@ -418,7 +418,7 @@ def starter_deck(path: Path, *, deck_id: str | None = None, title: str | None = 
 
 
 @dataclass(frozen=True)
-class DeckStats:
+class DeckContentStats:
     """What ``quizapp validate --stats`` reports about one valid deck."""
 
     file: str
@@ -463,7 +463,7 @@ def _missing_letters(q: Question) -> str:
     return "".join(LETTERS[i] for i, o in enumerate(q.options) if not o.explanation)
 
 
-def deck_stats(deck: Deck, file: str = "", longest: int = 5) -> DeckStats:
+def deck_stats(deck: Deck, file: str = "", longest: int = 5) -> DeckContentStats:
     """Count and check what an instructor wants to know about ``deck``."""
     kinds: Counter[str] = Counter()
     tags: Counter[str] = Counter()
@@ -507,7 +507,7 @@ def deck_stats(deck: Deck, file: str = "", longest: int = 5) -> DeckStats:
             assert isinstance(it, Flashcard)
     stems.sort(key=lambda s: (-s[1], s[0]))
     by_kind = {k: kinds.get(k, 0) for k in ("flashcard", "single", "multi", "case")}
-    return DeckStats(
+    return DeckContentStats(
         file=file or (str(deck.path) if deck.path else deck.id),
         deck_id=deck.id,
         title=deck.title,
@@ -592,8 +592,8 @@ def _ids(ids: list[str], limit: int = 8) -> str:
     return shown + (f", ... ({len(ids) - limit} more)" if len(ids) > limit else "")
 
 
-def format_stats(s: DeckStats) -> str:
-    """``DeckStats`` as indented text lines for the terminal."""
+def format_stats(s: DeckContentStats) -> str:
+    """``DeckContentStats`` as indented text lines for the terminal."""
     total = sum(s.by_kind.values())
     kinds = ", ".join(f"{k} {n}" for k, n in s.by_kind.items())
     lines = [

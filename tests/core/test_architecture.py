@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
+import re
 import subprocess
 import sys
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,3 +201,115 @@ def test_each_format_module_stays_small() -> None:
     sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines())
              for p in (ROOT / "core" / "interchange").glob("*.py")}
     assert {name: n for name, n in sizes.items() if n > 800} == {}
+
+
+# --------------------------------------------------------------------------- names and sizes
+
+#: Class names that may still appear twice, each with the reason. TEMPORARY: the store's
+#: ``Session`` (a stored session record) is renamed by the store-format-2 work; the lead removes
+#: this entry when that lands, and the test then holds with no exception at all.
+DUPLICATE_CLASS_ALLOWED = {"Session": {"quizapp.core.session", "quizapp.core.store"}}
+
+
+def public_classes(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Public class name -> the modules that define it at top level."""
+    out: dict[str, set[str]] = {}
+    for mod, path in modules.items():
+        for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                out.setdefault(node.name, set()).add(mod)
+    return out
+
+
+def duplicate_classes(modules: dict[str, Path]) -> dict[str, set[str]]:
+    return {name: mods for name, mods in public_classes(modules).items()
+            if len(mods) > 1 and DUPLICATE_CLASS_ALLOWED.get(name) != mods}
+
+
+def test_no_two_public_classes_share_a_name() -> None:
+    """A newcomer reading ``DeckStats`` knows which one is meant: names say what they hold."""
+    assert duplicate_classes(_modules()) == {}
+
+
+def test_the_duplicate_class_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    pkg = tmp_path / "quizapp"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("class Stats:\n    pass\nclass _Item:\n    pass\n")
+    (pkg / "b.py").write_text("class Stats:\n    pass\nclass _Item:\n    pass\n"
+                              "def f():\n    class Local:\n        pass\n")
+    (pkg / "c.py").write_text("class Local:\n    pass\n")
+    assert duplicate_classes(_modules(pkg)) == {"Stats": {"quizapp.a", "quizapp.b"}}
+
+
+#: Modules allowed over MAX_MODULE_LINES, each with the reason; the lead shrinks this list.
+LONG_MODULES_ALLOWED = {
+    "quizapp/core/store.py": "split by the store-format-2 work",
+    "quizapp/ui/pages/stats.py": "being changed by the aggregates work",
+    "quizapp/ui/pages/study.py": "one job (the study page) but still long: left",
+}
+MAX_MODULE_LINES = 820  # "about 800"
+
+
+def test_no_module_is_much_over_800_lines() -> None:
+    """Modules do one job each; a long one is a sign two rooms have grown into each other."""
+    long = {str(p.relative_to(ROOT.parent)): n for p in ROOT.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert set(long) - set(LONG_MODULES_ALLOWED) == set(), long
+
+
+# --------------------------------------------------------------------------- output
+
+_STREAM_WRITES = re.compile(r"\bprint\(|\bsys\.(stdout|stderr)\b|\bsys\.__(stdout|stderr)__\b")
+
+
+def core_writes_to_streams(root: Path = ROOT / "core") -> list[str]:
+    """``file:line: code`` for every print(), every use of sys.stdout/sys.stderr and every
+    function that takes a text stream to write to (``out: TextIO``) in the core's code
+    (comments and docstrings left out: only the tokens Python runs count)."""
+    found: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(root.parent.parent)
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type != tokenize.NAME or tok.string not in ("print", "sys"):
+                continue
+            line = tok.line
+            if _STREAM_WRITES.search(line[tok.start[1]:]) and (
+                    tok.string == "sys" or line[tok.end[1]:].lstrip().startswith("(")):
+                found.append(f"{rel}:{tok.start[0]}: {line.strip()}")
+        for node in ast.walk(ast.parse(text, str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for arg in [*node.args.args, *node.args.kwonlyargs]:
+                    if arg.annotation is not None and re.search(
+                            r"\b(TextIO|IO\[str\])\b", ast.unparse(arg.annotation)):
+                        found.append(f"{rel}:{node.lineno}: def {node.name}(... {arg.arg}: "
+                                     f"{ast.unparse(arg.annotation)} ...)")
+    return found
+
+
+#: Core modules still allowed to write terminal output, each with the reason. TEMPORARY:
+#: ``stats.run_stats`` writes ``quizapp stats``'s lines to a stream; it belongs in cli.py (the
+#: core keeps ``format_stats``). stats.py is being changed by the aggregates work today; the
+#: lead moves run_stats to the CLI and empties this set.
+STREAM_WRITERS_ALLOWED = {"quizapp/core/stats.py"}
+
+
+def test_the_core_never_writes_to_stdout_or_stderr() -> None:
+    """Every line the terminal shows is printed by the command line (quizapp/cli.py); the core
+    returns text and diagnostics, so the GUI never has stray output and tests can read it."""
+    assert [f for f in core_writes_to_streams()
+            if f.split(":", 1)[0] not in STREAM_WRITERS_ALLOWED] == []
+
+
+def test_the_stream_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    core = tmp_path / "quizapp" / "core"
+    core.mkdir(parents=True)
+    (core / "a.py").write_text(
+        '"""print(x) in a docstring is fine"""\nimport sys\n# print("comment")\n'
+        'def f(out=sys.stdout):\n    print("hi")\n    sys.stderr.write("x")\n'
+        '    fingerprint("y")\n    return "sys.stdout"\n'
+        "def run(data: str, out: TextIO) -> int:\n    return 0\n")
+    assert [f.split(": ", 1)[0] for f in core_writes_to_streams(core)] == [
+        "quizapp/core/a.py:4", "quizapp/core/a.py:5", "quizapp/core/a.py:6",
+        "quizapp/core/a.py:9"]

@@ -50,7 +50,7 @@ from quizapp.core.interchange.markup import HTML_HINT, field_to_markdown
 from quizapp.core.interchange.messages import ConvertError, message
 from quizapp.core.interchange.records import (
     SNIFF,
-    Record,
+    DelimitedRecord,
     anki_header,
     csv_records,
     sniff_separator,
@@ -123,7 +123,7 @@ def parse_anki(text: str, file: str) -> ParsedFile:
         names = first.fields if first else []
     records = csv_records(body, sep, meta.body_line)
     is_html = meta.is_html
-    pending: list[Record] = []
+    pending: list[DelimitedRecord] = []
     header_row = ""  # how a first row of column names was recognised: "named" or "loose"
     for rec in records:
         if rec.fields and not names and not pending:

@@ -23,7 +23,7 @@ from quizapp.core.interchange.items import (
 )
 from quizapp.core.interchange.markup import HTML_HINT, field_to_markdown
 from quizapp.core.interchange.messages import message
-from quizapp.core.interchange.records import AnkiMeta, Record
+from quizapp.core.interchange.records import AnkiMeta, DelimitedRecord
 from quizapp.core.interchange.teaching import add_teaching
 from quizapp.core.model import LETTERS
 
@@ -214,7 +214,7 @@ def unknown_header_reason(names: list[str]) -> str:
             f"{', '.join(unknown)}")
 
 
-def headerless_mcq(records: list[Record]) -> tuple[int, str] | None:
+def headerless_mcq(records: list[DelimitedRecord]) -> tuple[int, str] | None:
     """(column, example) when rows without a line of column names look like multiple-choice
     questions: a column past the third holds only answer letters (A, B, ... or A, C) that
     refer to the columns between the first and it."""
@@ -324,7 +324,7 @@ def _resolve_answer(value: str, present: dict[int, str],
 
 
 def parse_mcq(out: ParsedFile, file: str, layout: McqColumns, names: list[str], names_line: int,
-               records: list[Record], is_html: bool, sep: str, meta: AnkiMeta) -> None:
+               records: list[DelimitedRecord], is_html: bool, sep: str, meta: AnkiMeta) -> None:
     """Rows of a question bank -> single and multi questions."""
     out.format_name, out.unit = _MCQ_FORMAT, "row"
     out.tags = clean_tags(meta.tags, file, 1, out.warnings)
@@ -358,7 +358,7 @@ def parse_mcq(out: ParsedFile, file: str, layout: McqColumns, names: list[str], 
             _mcq_row(out, file, rec, layout, (len(names), usual), is_html, sep)
 
 
-def _mcq_row(out: ParsedFile, file: str, rec: Record, layout: McqColumns,
+def _mcq_row(out: ParsedFile, file: str, rec: DelimitedRecord, layout: McqColumns,
              widths: tuple[int, int], is_html: bool, sep: str) -> None:
     """One row of a question bank -> a question. ``widths``: how many columns the first line
     names, and how many fields most rows have."""

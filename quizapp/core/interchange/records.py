@@ -17,13 +17,16 @@ SNIFF = ("\t", ";", ",")
 
 
 @dataclass
-class Record:
+class DelimitedRecord:
+    """One row of a delimited (CSV/TSV) file: the line it starts on, its fields, and why it
+    could not be read whole (None when it could)."""
+
     line: int
     fields: list[str]
     error: str | None = None
 
 
-def csv_records(text: str, sep: str, first_line: int = 1) -> Iterator[Record]:
+def csv_records(text: str, sep: str, first_line: int = 1) -> Iterator[DelimitedRecord]:
     """Records of Anki-style delimited text: fields in double quotes may hold the separator,
     newlines and ``""`` for a quote; blank lines are skipped; a line starting with ``#`` is a
     comment (yielded with ``fields == []`` so the caller can mention it)."""
@@ -37,7 +40,7 @@ def csv_records(text: str, sep: str, first_line: int = 1) -> Iterator[Record]:
             continue
         if c == "#":
             j = text.find("\n", i)
-            yield Record(line, [], None)
+            yield DelimitedRecord(line, [], None)
             if j == -1:
                 return
             i, line = j + 1, line + 1
@@ -66,8 +69,8 @@ def csv_records(text: str, sep: str, first_line: int = 1) -> Iterator[Record]:
                     closed = True
                     break
                 if not closed:
-                    yield Record(start_line, fields, "a quoted field is never closed (a \" "
-                                  "is missing); the rest of the file was not read")
+                    yield DelimitedRecord(start_line, fields, "a quoted field is never closed "
+                                          "(a \" is missing); the rest of the file was not read")
                     return
                 m = stop.search(text, i)
                 k = n if m is None else m.start()
@@ -88,7 +91,7 @@ def csv_records(text: str, sep: str, first_line: int = 1) -> Iterator[Record]:
                 i += 1
                 line += 1
             break
-        yield Record(start_line, fields, None)
+        yield DelimitedRecord(start_line, fields, None)
 
 
 def sniff_separator(body: str, first_line: int) -> str | None:
