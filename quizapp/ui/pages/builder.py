@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -56,16 +59,31 @@ class BuilderPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(SPACE * 3, SPACE * 3, SPACE * 3, SPACE * 2)
         outer.setSpacing(SPACE * 2)
-        outer.addWidget(label("New session", "title"))
-        outer.addWidget(label("Choose what to study. The count below updates as you go.",
-                              "muted"))
-        cols = QHBoxLayout()
+        # Everything above the Start/Back row scrolls: at large text sizes (250%) the rows
+        # would otherwise be squeezed below their height and cut off.
+        body = QWidget()
+        body.setObjectName("page")
+        top = QVBoxLayout(body)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(SPACE * 2)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setWidget(body)
+        outer.addWidget(self.scroll_area, 1)
+        top.addWidget(label("New session", "title"))
+        top.addWidget(label("Choose what to study. The count below updates as you go.",
+                            "muted"))
+        # two columns side by side, one above the other when they do not fit (large text)
+        self.columns = cols = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         cols.setSpacing(SPACE * 3)
-        left = QVBoxLayout()
+        self._left = left = QVBoxLayout()
         box = QGroupBox("Decks")
         bl = QVBoxLayout(box)
         self.decks = QListWidget()
         self.decks.setAccessibleName("Decks to include")
+        _wrapping(self.decks)
         self.decks.itemChanged.connect(self._changed)
         bl.addWidget(self.decks)
         left.addWidget(box, 2)
@@ -73,12 +91,13 @@ class BuilderPage(QWidget):
         tl = QVBoxLayout(tbox)
         self.tags = QListWidget()
         self.tags.setAccessibleName("Tags to include")
+        _wrapping(self.tags)
         self.tags.itemChanged.connect(self._changed)
         tl.addWidget(self.tags)
         left.addWidget(tbox, 3)
         cols.addLayout(left, 1)
 
-        right = QVBoxLayout()
+        self._right = right = QVBoxLayout()
         mbox = QGroupBox("Mode")
         ml = QVBoxLayout(mbox)
         self.mode_group = QButtonGroup(self)
@@ -94,6 +113,7 @@ class BuilderPage(QWidget):
         right.addWidget(mbox)
         obox = QGroupBox("Items and options")
         form = QFormLayout(obox)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.selection = QComboBox()
         for key, name in SELECTIONS.items():
             self.selection.addItem(name, key)
@@ -120,7 +140,7 @@ class BuilderPage(QWidget):
         right.addWidget(obox)
         right.addStretch(1)
         cols.addLayout(right, 1)
-        outer.addLayout(cols, 1)
+        top.addLayout(cols, 1)
 
         foot = QHBoxLayout()
         self.summary = label("", "subtitle")
@@ -142,6 +162,31 @@ class BuilderPage(QWidget):
         foot.addWidget(self.start_button)
         outer.addLayout(foot)
         self._loading = False
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _reflow(self) -> None:
+        """Columns side by side when both fit the page's width, else one above the other."""
+        need = (self._left.minimumSize().width() + self._right.minimumSize().width()
+                + self.columns.spacing())
+        room = self.scroll_area.viewport().width()
+        direction = (QBoxLayout.Direction.LeftToRight if room >= need
+                     else QBoxLayout.Direction.TopToBottom)
+        if self.columns.direction() != direction:
+            self.columns.setDirection(direction)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._reflow()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._reflow()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._reflow()
 
     def populate(self, decks: list[Deck], s: SessionSettings) -> None:
         self._loading = True
@@ -234,3 +279,14 @@ class BuilderPage(QWidget):
     def _start(self) -> None:
         if self.start_button.isEnabled():
             self.start.emit(self.settings())
+
+
+def _wrapping(w: QListWidget) -> None:
+    """Long names wrap onto more lines instead of needing a sideways scrollbar; the list keeps
+    room for a few rows at any text size (the page scrolls instead of squeezing it)."""
+    w.setWordWrap(True)
+    w.setUniformItemSizes(False)
+    w.setResizeMode(QListWidget.ResizeMode.Adjust)
+    w.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    w.setTextElideMode(Qt.TextElideMode.ElideNone)
+    w.setMinimumHeight(w.fontMetrics().height() * 4)
