@@ -20,10 +20,10 @@ from quizapp.core.library import (
     DECK_SUFFIXES,
     DeckCache,
     LoadResult,
-    bundled_decks_dir,
     find_deck_files,
     load_deck,
 )
+from quizapp.core.paths import bundled_decks_dir
 from quizapp.core.problems import DeckError, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -180,7 +180,7 @@ def _check_paths(given: Sequence[Path]) -> list[Path]:
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = _check_paths(args.paths)
-    cache = None if args.no_cache else DeckCache(paths.cache_dir(args.data_dir) / "decks")
+    cache = None if args.no_cache else DeckCache(paths.deck_cache_dir(args.data_dir))
     results: list[LoadResult] = [load_deck(f, cache) for f in files]
     problems = sorted(p for r in results for p in r.problems)
     bad = sum(1 for r in results if not r.ok)
@@ -269,7 +269,7 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                   f"{e.strerror or e}\n")
         return EXIT_PROBLEMS
     files = _check_paths(args.decks) if args.decks else find_deck_files(default_deck_paths(data))
-    cache = DeckCache(paths.cache_dir(args.data_dir) / "decks")
+    cache = DeckCache(paths.deck_cache_dir(args.data_dir))
     decks = []
     for f in files:
         r = load_deck(f, cache)

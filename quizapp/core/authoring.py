@@ -89,7 +89,7 @@ class IdAllocator:
 
 def bundled_deck_ids() -> set[str]:
     """Ids of the bundled decks, read cheaply from their ``id:`` lines."""
-    from quizapp.core.library import bundled_decks_dir  # local: keeps import cost low
+    from quizapp.core.paths import bundled_decks_dir  # local: keeps import cost low
 
     ids: set[str] = set()
     folder = bundled_decks_dir()
@@ -138,7 +138,7 @@ def schema_comment(deck_path: Path) -> str:
     same tree (a source checkout's ``decks/`` folder, say); otherwise a ``deck.schema.json``
     beside the deck, with a note on how to create it when it is not there yet.
     """
-    from quizapp.core.library import resources_dir
+    from quizapp.core.paths import resources_dir
 
     folder = Path(os.path.abspath(deck_path)).parent
     schema = resources_dir() / SCHEMA_NAME

@@ -18,12 +18,11 @@ from pathlib import Path
 from quizapp.core.library import (
     DeckCache,
     LoadResult,
-    bundled_decks_dir,
     find_deck_files,
     load_deck,
 )
 from quizapp.core.model import Deck
-from quizapp.core.paths import user_decks_dir
+from quizapp.core.paths import bundled_decks_dir, package_parent, user_decks_dir
 from quizapp.core.planner import deck_counts
 from quizapp.core.problems import Problem
 from quizapp.core.scoring import count_of, plural
@@ -96,7 +95,7 @@ def _parse_apart(path: Path, cache_folder: Path, cancelled: Callable[[], bool] |
             return
     except OSError:
         return  # reported by the load itself
-    root = str(Path(__file__).resolve().parents[2])  # the folder holding the quizapp package
+    root = str(package_parent())
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:

@@ -1,7 +1,6 @@
 """Finding decks and loading them through a parse cache.
 
-Bundled decks ship inside the wheel (``quizapp/_data/decks``); in a source checkout or an
-editable install they are read from the repository's ``decks/`` folder instead.
+Where the bundled decks are is :func:`quizapp.core.paths.bundled_decks_dir`'s to say.
 
 The parse cache keeps each successfully loaded deck as JSON in the user cache folder, keyed by
 the file's path; an entry is used only when the file's size, modification time *and* SHA-256
@@ -34,6 +33,10 @@ from quizapp.core.model import (
     SourceLocation,
     Stage,
 )
+
+# Old home of resources_dir, kept only for ``ui/app.py`` (edited by another helper today):
+# the lead points that import at quizapp.core.paths and deletes this line.
+from quizapp.core.paths import resources_dir as resources_dir
 from quizapp.core.problems import DeckError, Problem, read_bytes
 
 DECK_SUFFIXES = (".yaml", ".yml")
@@ -41,25 +44,6 @@ DECK_SUFFIXES = (".yaml", ".yml")
 # checker passed is checked again (2: pictures in text found as md4c finds them, citations, SVGs,
 # fullmatch; 3: reference sheets).
 CACHE_VERSION = f"{quizapp.__version__}/3"
-
-_PKG = Path(quizapp.__file__).resolve().parent
-
-
-def _data_path(name: str) -> Path:
-    """``decks`` or ``resources``: inside the installed package, else the source tree."""
-    installed = _PKG / "_data" / name
-    if installed.is_dir():
-        return installed
-    return _PKG.parent / name
-
-
-def bundled_decks_dir() -> Path:
-    return _data_path("decks")
-
-
-def resources_dir() -> Path:
-    return _data_path("resources")
-
 
 def find_deck_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders into the deck files they hold (sorted); files are kept as given."""

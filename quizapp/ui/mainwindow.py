@@ -28,8 +28,9 @@ from quizapp.core.coordinator import (
     deck_files,
     load_decks,
 )
-from quizapp.core.library import DeckCache, LoadResult, resources_dir
+from quizapp.core.library import DeckCache, LoadResult
 from quizapp.core.model import Deck
+from quizapp.core.paths import readme_file
 from quizapp.core.session import Session
 from quizapp.core.store import Store
 from quizapp.ui.actions import build_menus
@@ -436,7 +437,7 @@ class MainWindow(QMainWindow):
                                             if a.isVisible() and a.text()])
 
     def show_guide(self) -> None:
-        path = resources_dir().parent / "README.md"
+        path = readme_file()
         if not path.is_file():
             TextDialog.show_text(self, "quizapp user guide",
                                  "The user guide is missing from this installation.")

@@ -127,7 +127,7 @@ def stylesheet(theme: str, base_pt: float = 10.0) -> str:
 def _dark_indicators(c: Colors) -> str:
     """Fusion draws an unticked box or radio button dark-on-dark (its outline is the window
     colour, darker): in the dark theme they are drawn here, light-edged and easy to see."""
-    from quizapp.core.library import resources_dir
+    from quizapp.core.paths import resources_dir
 
     check = (resources_dir() / "check-mark.svg").as_posix()
     box = f"width: 14px; height: 14px; border: 1.5px solid {c.muted}; background: #1e2126;"

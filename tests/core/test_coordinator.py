@@ -14,7 +14,8 @@ from quizapp.core.coordinator import (
     deck_files,
     load_decks,
 )
-from quizapp.core.library import bundled_decks_dir, find_deck_files
+from quizapp.core.library import find_deck_files
+from quizapp.core.paths import bundled_decks_dir
 from quizapp.core.session import SessionError, SessionSettings
 from quizapp.core.store import Store
 from tests.helpers import VALID_DECK

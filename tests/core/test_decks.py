@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from quizapp.core.library import bundled_decks_dir, load_deck
+from quizapp.core.library import load_deck
 from quizapp.core.model import Case, Deck, Flashcard, Question
+from quizapp.core.paths import bundled_decks_dir
 from tests.conftest import ROOT
 
 RED_FLAGS = {

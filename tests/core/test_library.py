@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from quizapp.core.library import DeckCache, bundled_decks_dir, find_deck_files, load_deck
+from quizapp.core.library import DeckCache, find_deck_files, load_deck
+from quizapp.core.paths import bundled_decks_dir
 from tests.helpers import VALID_DECK
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from quizapp.core import deckfile, deckschema
 from quizapp.core.deckfile import DeckError
-from quizapp.core.library import bundled_decks_dir, resources_dir
+from quizapp.core.paths import bundled_decks_dir, resources_dir
 from tests.conftest import DECKS
 from tests.helpers import VALID_DECK
 
