@@ -33,10 +33,6 @@ from quizapp.core.model import (
     SourceLocation,
     Stage,
 )
-
-# Old home of resources_dir, kept only for ``ui/app.py`` (edited by another helper today):
-# the lead points that import at quizapp.core.paths and deletes this line.
-from quizapp.core.paths import resources_dir as resources_dir
 from quizapp.core.problems import DeckError, Problem, read_bytes
 
 DECK_SUFFIXES = (".yaml", ".yml")

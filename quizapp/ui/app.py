@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import quizapp
 from quizapp.core import paths
-from quizapp.core.library import resources_dir
+from quizapp.core.paths import resources_dir
 from quizapp.core.store import Store, StoreLockedError
 from quizapp.ui.theme import apply_look
 
@@ -24,11 +23,12 @@ if TYPE_CHECKING:
     from quizapp.ui.mainwindow import MainWindow
 
 
-def make_settings(data_dir: Path, portable: bool) -> QSettings:
-    """Window geometry, theme, zoom and the last session settings. Portable use (a data-dir
-    override) keeps them beside the progress file, so nothing is left on the host."""
-    if portable:
-        return QSettings(str(data_dir / "settings.ini"), QSettings.Format.IniFormat)
+def make_settings(file: Path | None = None) -> QSettings:
+    """Window geometry, theme, zoom and the last session settings, in ``file`` (portable use:
+    :attr:`quizapp.core.paths.Paths.settings`, beside the progress file, so nothing is left on
+    the host), else where Qt keeps an application's settings."""
+    if file is not None:
+        return QSettings(str(file), QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "quizapp", "quizapp")
 
 
@@ -99,21 +99,21 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None
 
     app = create_app()
     _install_excepthook(app)
-    folder = paths.data_dir(data_dir)
+    where = paths.resolve(data_dir)
+    folder = where.data
     problem = paths.check_data_dir(folder)
     if problem:
         QMessageBox.critical(None, "quizapp cannot use its data folder",
                              f"{problem}\n\nStart quizapp with --data-dir pointing to a folder "
                              "you can write to (or set QUIZAPP_DATA_DIR).")
         return None
-    portable = bool(data_dir) or bool(os.environ.get(paths.ENV_DATA_DIR))
-    settings = make_settings(folder, portable)
+    settings = make_settings(where.settings)
     store = open_store(folder)
     if store is None:
         return None
     gc.freeze()  # the loaded history is long-lived: keep it out of every later GC pass
     win = MainWindow(store=store, data_dir=folder, settings=settings,
-                     cache_dir=paths.cache_dir(data_dir) / "decks", extra_decks=decks or [])
+                     cache_dir=where.deck_cache, extra_decks=decks or [])
     win.show()
     QTimer.singleShot(0, win.start)
     return app, win, store
@@ -135,7 +135,7 @@ def _tool_app() -> QApplication:
     with the theme and zoom chosen in the app."""
     app = create_app()
     _install_excepthook(app)
-    settings = make_settings(Path(), portable=False)
+    settings = make_settings()
     try:
         zoom = float(str(settings.value("view/zoom", 1.0)))
     except ValueError:

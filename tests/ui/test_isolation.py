@@ -29,7 +29,7 @@ def test_a_changes_theme_zoom_and_settings(window) -> None:  # type: ignore[no-u
     window.zoom(+1)
     window.zoom(+1)
     assert app.font().pointSizeF() > base
-    settings = make_settings(Path(), portable=False)
+    settings = make_settings()
     settings.setValue("view/zoom", 2.5)
     settings.sync()
     assert any(Path(os.environ["XDG_CONFIG_HOME"]).rglob("*.ini"))
@@ -42,4 +42,4 @@ def test_b_starts_from_the_defaults() -> None:
     assert app.font().pointSizeF() == QFont(app.property("base_font")).pointSizeF()
     assert _window_colour(app) == theme.palette("system").color(
         theme.palette("system").ColorRole.Window).name()
-    assert make_settings(Path(), portable=False).value("view/zoom") is None
+    assert make_settings().value("view/zoom") is None
