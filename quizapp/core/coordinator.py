@@ -28,7 +28,7 @@ from quizapp.core.problems import Problem
 from quizapp.core.scoring import count_of, plural
 from quizapp.core.selection import daily_queue, select_entries
 from quizapp.core.session import Session
-from quizapp.core.sessionmodel import MODE_LABELS, SessionError, SessionSettings
+from quizapp.core.sessionmodel import SessionError, SessionSettings
 from quizapp.core.store import Store
 
 __all__ = [
@@ -231,7 +231,8 @@ class Coordinator:
         (flashcards, questions and cases interleaved) plus a few new items, in tutor mode;
         None when nothing is due or new."""
         s = SessionSettings(mode="tutor", deck_ids=tuple(d.id for d in decks),
-                            selection="due_new", limit=0, shuffle=True, confidence=confidence)
+                            selection="due_new", limit=0, shuffle=True, confidence=confidence,
+                            daily=True)
         entries = daily_queue(self.registry.decks().values(), s.deck_ids, self.store)
         return Session(entries, s, self.store) if entries else None
 
@@ -263,7 +264,9 @@ class Coordinator:
         pending = self.store.pending()
         if not pending:
             return None
-        mode = MODE_LABELS.get(str(pending.get("settings", {}).get("mode")), "session")
+        settings = pending.get("settings")
+        mode = SessionSettings.from_dict(settings).label if isinstance(settings, dict) \
+            else "session"
         try:  # count as the session itself counts: an item is answered when all of it is
             done, n = Session.resume(pending, self.registry.decks(), self.store).progress()
         except SessionError:

@@ -19,6 +19,9 @@ from quizapp.core.scoring import (
 from quizapp.core.store import Mode
 
 MODE_LABELS = {"flashcards": "Flashcards", "tutor": "Tutor quiz", "exam": "Timed exam"}
+#: What "Study what is due" (Ctrl+D) is called: a day's queue of cards and questions mixed
+#: (run with the tutor rules, but not a "Tutor quiz").
+DAILY_LABEL = "Daily review"
 SELECTIONS = {
     "due_new": "Due and new",
     "due": "Due now",
@@ -46,6 +49,12 @@ class SessionSettings:
     confidence: bool = False
     seconds_per_question: int = 90
     seed: int | None = None
+    daily: bool = False  # the daily queue (Ctrl+D), not a session built in the builder
+
+    @property
+    def label(self) -> str:
+        """What the student calls this session: "Tutor quiz", "Daily review"..."""
+        return DAILY_LABEL if self.daily else MODE_LABELS.get(self.mode, "Session")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -192,6 +201,8 @@ class Summary:
     marks: float = 0.0
     max_marks: float = 0.0
     cbm: bool = False
+    label: str = ""
+    """What the session is called (:attr:`SessionSettings.label`)."""
     time_ms: int = 0
     flashcards: dict[str, int] = field(default_factory=dict)
     per_tag: list[TagScore] = field(default_factory=list)

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 def summarize(self: Session) -> Summary:
     """The figures of the results page for ``self`` so far: marks and credit, time, flashcard
     ratings, per tag, calibration per confidence level, what was missed and each case's marks."""
-    s = Summary(mode=self.settings.mode, cbm=self.settings.confidence)
+    s = Summary(mode=self.settings.mode, cbm=self.settings.confidence,
+                label=self.settings.label)
     tags: dict[str, TagScore] = {}
     cal: dict[int, list[int]] = {}
     for i, e in enumerate(self.entries):

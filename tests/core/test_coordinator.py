@@ -94,3 +94,22 @@ def test_a_large_deck_is_parsed_apart_and_read_from_the_cache(  # type: ignore[n
     apart_good, apart_bad = load_decks([good, bad], cache, apart=True)
     assert apart_good.from_cache and apart_good.deck == load_decks([good])[0].deck
     assert apart_bad.deck is None and apart_bad.problems == load_decks([bad])[0].problems
+
+
+def test_the_daily_queue_keeps_its_name_through_a_restart(tmp_path: Path) -> None:
+    """Ctrl+D's queue is a "Daily review" (cards and questions mixed), not a "Tutor quiz": in
+    the resume offer, after resuming, and in its summary."""
+    registry = DeckRegistry()
+    registry.add(load_decks([_deck(tmp_path, "a.yaml")]))
+    deck = next(iter(registry.decks().values()))
+    with Store.open(tmp_path / "store") as store:
+        flow = Coordinator(store, registry)
+        due = flow.due_session([deck], confidence=False)
+        assert due is not None and due.settings.label == "Daily review"
+        due.start()
+        assert (flow.pending_summary() or "").startswith("unfinished daily review session")
+        resumed = flow.resume()
+        assert resumed is not None and resumed.settings.label == "Daily review"
+        assert resumed.summary().label == "Daily review"
+        built = flow.new_session(SessionSettings(deck_ids=(deck.id,), selection="all"))
+        assert built.settings.label == "Tutor quiz" == built.summary().label

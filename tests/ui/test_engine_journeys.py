@@ -4,7 +4,7 @@ mouse clicks, and flashcards that relearn within the session."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from quizapp.core.model import Case
 from quizapp.core.session import Entry, Session, SessionSettings
@@ -347,3 +347,22 @@ def test_library_last_score_is_not_copied_from_a_mixed_session(window: MainWindo
             for r in range(lib.table.rowCount())}
     assert last["ASPS essentials"] == "25%"  # its own session, not the later mixed one
     assert last["Back-pain red flags"] == ""  # never studied alone
+
+
+def test_the_daily_queue_is_called_what_it_is_not_tutor_quiz(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, confirm_yes) -> None:
+    """Defect: Ctrl+D (Study what is due) showed "Tutor quiz" in the study header, on the
+    results page and in the resume offer, although it mixes flashcards with questions."""
+    qtbot.keyClick(window, K.Key_D, Qt.KeyboardModifier.ControlModifier)
+    s = window.study.session
+    assert s is not None and window.stack.currentWidget() is window.study
+    assert {e.item.kind for e in s.entries} & {"flashcard"}  # cards too: not a "quiz"
+    assert window.study.where.text().startswith("Daily review · ")
+    assert "Tutor quiz" not in window.study.where.text()
+    assert window.coordinator.pending_summary().startswith(  # type: ignore[union-attr]
+        "unfinished daily review session")
+    qtbot.keyClick(window, K.Key_E, Qt.KeyboardModifier.ControlModifier)  # end now
+    assert window.stack.currentWidget() is window.results_page
+    titles = [w.text() for w in window.results_page.findChildren(QLabel)]
+    assert "Results — Daily review" in titles
+    assert not any("Tutor quiz" in t for t in titles)

@@ -126,7 +126,7 @@ class ResultsPage(QWidget):
         lay = QVBoxLayout(content)
         lay.setSpacing(SPACE * 2)
         lay.setAlignment(Qt.AlignmentFlag.AlignTop)
-        lay.addWidget(label(f"Results — {MODE_LABELS[s.mode]}", "title"))
+        lay.addWidget(label(f"Results — {s.label or MODE_LABELS[s.mode]}", "title"))
         cards = QHBoxLayout()
         if s.questions:
             cards.addWidget(_card("Score", f"{s.percent:.0f}%",
