@@ -79,6 +79,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "or number", shown_key="A–J / 1–9"),
     ActionSpec("strike_option", _S, "Strike out option", "", tip="Strike an option out (also "
                "right-click)", shown_key="Shift+A–J"),
+    ActionSpec("next_question", _S, "Next open question", "", tip="On a case stage with "
+               "several questions: answer the next one by keys (Shift+Tab: the one before)",
+               shown_key="Tab"),
     ActionSpec("pause", _S, "&Pause / resume exam", "study.pause", "Ctrl+P",
                "Stop or restart the exam clock"),
     ActionSpec("submit_block", _S, "Submit exam &block", "study.submit_block",

@@ -510,6 +510,7 @@ class QuestionView(QWidget):
             ("" if confidence else f" or 1–{len(order)}") + \
             "; Shift+letter or right-click strikes an option out"
         self.hint = label(hint, "muted")
+        self.key_hint = hint
         lay.addWidget(self.hint)
         self.verdict = label("")
         self.verdict.hide()
@@ -555,6 +556,19 @@ class QuestionView(QWidget):
         self.feedback.hide()
         lay.addWidget(self.feedback)
         self._update_submit()
+
+    def show_keys_here(self, here: bool | None) -> None:
+        """Whether the keys act on this question now, when several are open at once (None:
+        it is the only one, nothing to say)."""
+        if here is None:
+            text = self.key_hint
+        elif here:
+            text = self.key_hint + " — keys act here; Tab moves them to the next question"
+        else:
+            text = "Tab (or a click on an option) moves the keys to this question"
+        self.hint.setText(text)
+        self.setAccessibleDescription("" if here is None else
+                                      "keys act here" if here else "press Tab to answer by keys")
 
     # -- input ---------------------------------------------------------------------------
 

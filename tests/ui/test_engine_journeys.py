@@ -366,3 +366,55 @@ def test_the_daily_queue_is_called_what_it_is_not_tutor_quiz(  # type: ignore[no
     titles = [w.text() for w in window.results_page.findChildren(QLabel)]
     assert "Results — Daily review" in titles
     assert not any("Tutor quiz" in t for t in titles)
+
+
+def _exam_at_two_question_stage(window: MainWindow) -> tuple[Session, str, str]:
+    """A timed exam on the case whose "imaging" stage asks two questions, at that stage."""
+    deck = window.decks()["back-pain-red-flags"]
+    case = deck.item("rf-case-index")
+    assert isinstance(case, Case)
+    s = Session([Entry(deck.id, case)], SessionSettings(
+        mode="exam", deck_ids=(deck.id,), selection="all", limit=0, shuffle=False,
+        seconds_per_question=60), window.store)
+    window.flow.run_session(s)
+    si = next(i for i, st in enumerate(case.stages) if len(st.questions) > 1)
+    for st in case.stages[:si]:  # the stages before it, saved by the engine
+        for q in st.questions:
+            s.select(f"{st.id}/{q.id}", 0)
+        s.save_stage()
+    window.study.show_current()
+    st = case.stages[si]
+    return s, f"{st.id}/{st.questions[0].id}", f"{st.id}/{st.questions[1].id}"
+
+
+def test_keys_reach_every_question_of_an_exam_stage(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Defect: on a stage with two questions, keys only ever answered the first; the second
+    needed the mouse. Tab moves the keys to the next open question, Shift+Tab back."""
+    s, q1, q2 = _exam_at_two_question_stage(window)
+    st = window.study
+    assert [v.part for v in st.open_views()] == [q1, q2]
+    assert "keys act here" in st.views[-2].hint.text()
+    press(qtbot, window, K.Key_A)
+    assert s.selection(q1) == (0,) and s.selection(q2) == ()
+    press(qtbot, window, K.Key_Tab)
+    assert st.active_view() is st.views[-1] and "keys act here" in st.views[-1].hint.text()
+    press(qtbot, window, K.Key_B)
+    assert s.selection(q1) == (0,) and s.selection(q2) == (1,)
+    press(qtbot, window, K.Key_Tab)  # round again, to the first
+    press(qtbot, window, K.Key_C)
+    assert s.selection(q1) == (2,) and s.selection(q2) == (1,)
+    press(qtbot, window, K.Key_Backtab, mod=Qt.KeyboardModifier.ShiftModifier)
+    press(qtbot, window, K.Key_D)  # the second is select-all-that-apply: D is added
+    assert s.selection(q1) == (2,) and s.selection(q2) == (1, 3)
+    press(qtbot, window, K.Key_Return)  # Enter saves the stage with both answers
+    assert _saved(window, q1) == [2] and _saved(window, q2) == [1, 3]
+
+
+def test_a_click_on_the_second_question_moves_the_keys_there(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    s, q1, q2 = _exam_at_two_question_stage(window)
+    st = window.study
+    second = st.views[-1]
+    qtbot.mouseClick(second.rows[0], LEFT, pos=QPoint(20, 10))
+    assert s.selection(q2) == (0,)
+    press(qtbot, window, K.Key_C)  # keys follow the click (select-all: C is added)
+    assert s.selection(q2) == (0, 2) and s.selection(q1) == ()

@@ -174,6 +174,9 @@ class StudyPage(QWidget):
         self.views: list[QuestionView] = []
         self.save_stage_button: QPushButton | None = None
         self._syncing = False
+        #: (entry index, part) of the question keys act on when several are open at once (a
+        #: case stage of several questions): chosen with Tab / Shift+Tab or by a click.
+        self._key_part: tuple[int, str] | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(SPACE * 3, SPACE * 2, SPACE * 3, SPACE * 2)
         outer.setSpacing(SPACE * 3 // 2)
@@ -350,6 +353,7 @@ class StudyPage(QWidget):
         elif isinstance(it, Case):
             self._render_case(lay, entry, it)
         lay.addStretch(1)
+        self._show_key_question()
         old = self.scroll_area.takeWidget()
         if old is not None:  # destroy the previous item once the new one is on screen
             old.hide()
@@ -431,6 +435,7 @@ class StudyPage(QWidget):
         s = self.session
         if s is None or self.review:
             return
+        self._keys_to(view)  # a click on a question's option: its keys follow
         self._guard(lambda: s.select(view.part, option))
         self._show_part(view)
         self._after_change()
@@ -439,6 +444,7 @@ class StudyPage(QWidget):
         s = self.session
         if s is None or self.review:
             return
+        self._keys_to(view)
         self._guard(lambda: s.set_confidence(view.part, level))
         self._show_part(view)
         self._after_change()
@@ -531,14 +537,54 @@ class StudyPage(QWidget):
             if src:
                 lay.addWidget(Markdown(src, "muted"))
 
-    def active_view(self) -> QuestionView | None:
-        """The question that keys act on: the first one still open (not submitted in tutor
-        mode; in an exam, not in a saved stage). Keys never jump to another question by
-        themselves: what a key means does not depend on what the previous key did."""
+    def open_views(self) -> list[QuestionView]:
+        """The questions on screen that can still be answered."""
         s = self.session
         if s is None or self.review:
+            return []
+        return [v for v in self.views if not s.locked(v.part)]
+
+    def active_view(self) -> QuestionView | None:
+        """The question that keys act on: the one chosen with Tab / Shift+Tab or by a click
+        when several are open (a case stage of several questions), else the first one still
+        open (not submitted in tutor mode; in an exam, not in a saved stage). Keys never jump
+        to another question by themselves: what a key means does not depend on what the
+        previous key did."""
+        s = self.session
+        open_views = self.open_views()
+        if s is None or not open_views:
             return None
-        return next((v for v in self.views if not s.locked(v.part)), None)
+        if self._key_part is not None and self._key_part[0] == s.index:
+            chosen = next((v for v in open_views if v.part == self._key_part[1]), None)
+            if chosen is not None:
+                return chosen
+        return open_views[0]
+
+    def _keys_to(self, view: QuestionView) -> None:
+        s = self.session
+        if s is not None:
+            self._key_part = (s.index, view.part)
+            self._show_key_question()
+
+    def _show_key_question(self) -> None:
+        """With several questions open, each says whether keys act on it now."""
+        open_views = self.open_views()
+        active = self.active_view() if len(open_views) > 1 else None
+        for v in self.views:
+            v.show_keys_here(None if active is None or v not in open_views else v is active)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab / Shift+Tab move the keys to the next / previous open question when several
+        are open; otherwise they move the focus as usual."""
+        open_views = self.open_views()
+        current = self.active_view()
+        if len(open_views) > 1 and current is not None:
+            i = open_views.index(current) + (1 if next else -1)
+            view = open_views[i % len(open_views)]
+            self._keys_to(view)
+            self._bring_into_view(view)
+            return True
+        return super().focusNextPrevChild(next)
 
     def _update_chrome(self) -> None:
         s = self.session
