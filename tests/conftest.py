@@ -2,6 +2,8 @@
 
 Qt must never open a real window or touch the user's folders during tests: the offscreen
 platform is set before anything imports Qt, and every user path points into a temporary folder.
+Each test process has its own (every pytest-xdist worker imports this file), so workers running
+side by side never share data, cache or settings folders; ``tmp_path`` is per worker too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,24 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 DECKS = ROOT / "decks"
 SHARED = ROOT.parent / "shared"
+
+
+#: A run that names at most this many test files (and no folder) stays in one process.
+FEW_FILES = 3
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (in pyproject's addopts): the whole suite, or a folder of it, runs on every
+    core; a run that names a few test files runs in this process (starting the workers costs
+    more than it saves). None: pytest-xdist's own count (a worker per core)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return None  # no paths given: the whole suite
+    files = {arg.split("::", 1)[0] for arg in config.args}
+    if len(files) <= FEW_FILES and all(Path(f).is_file() for f in files):
+        return 0
+    return None
 
 
 @pytest.fixture
