@@ -5,19 +5,18 @@ How a deck is read, safely and fast:
 1. The bytes are checked before any parsing: size limit, empty file, binary content (NUL
    bytes), strict UTF-8 (the first bad byte is reported with its line and column).
 2. libyaml (``yaml.CSafeLoader``, falling back to the pure-Python ``SafeLoader``) turns the
-   text into *events*; a small composer here builds the tree from them. Doing this ourselves
-   instead of ``yaml.load`` gives us, in one pass: a nesting limit (libyaml's own composer
-   recurses in C and crashes on very deep input), an alias-expansion budget (billion laughs),
-   duplicate-key detection, a refusal of every explicit tag (``!!python/object`` ...), and the
-   line and column of every node. It is also about three times faster than ``yaml.load``
-   (:mod:`quizapp.core.decktree`).
+   text into *events*; a small composer (:mod:`quizapp.core.decktree`) builds the tree from
+   them. Doing this ourselves instead of ``yaml.load`` gives us, in one pass: a nesting limit
+   (libyaml's own composer recurses in C and crashes on very deep input), an alias-expansion
+   budget (billion laughs), duplicate-key detection, a refusal of every explicit tag
+   (``!!python/object`` ...), and the line and column of every node. It is also about three
+   times faster than ``yaml.load``.
 3. The tree is checked against the rules in :mod:`quizapp.core.deckschema`
    (:mod:`quizapp.core.deckcheck`) and turned into the model (:mod:`quizapp.core.deckbuild`);
    then the cross-field rules run (answers name options, sources are declared, ids are
    unique, images exist inside the deck's folder). Every problem is collected; none stops the
    others from being found.
 """
-
 
 from __future__ import annotations
 
