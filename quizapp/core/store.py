@@ -42,6 +42,7 @@ import copy
 import csv
 import errno
 import gc
+import io
 import json
 import math
 import os
@@ -56,6 +57,21 @@ from types import TracebackType
 from typing import Any, Literal, cast, get_args
 
 from quizapp import __version__
+from quizapp.core.fileio import (
+    MAX_READ_BYTES,
+    UnsafeFileError,
+    atomic_open,
+    atomic_write,
+    check_regular,
+    file_kind,
+    fsync_dir,
+    open_regular,
+    read_regular,
+    too_large_error,
+    truncate_file,
+    unsafe_file_error,
+    write_all,
+)
 from quizapp.core.model import StudyUnit
 from quizapp.core.scheduling import (
     CardData,
@@ -102,7 +118,7 @@ UNDO_DEPTH = 10
 COMPACT_MIN_BYTES = 256 * 1024
 #: The largest snapshot, backup, journal or import file quizapp reads (a million answers
 #: take about 300 MB); a bigger one is not read at all, and never overwritten.
-MAX_FILE_BYTES = 2 * 1024**3
+MAX_FILE_BYTES = MAX_READ_BYTES
 #: The largest lock note read (it holds one short JSON object).
 LOCK_MAX_BYTES = 64 * 1024
 
@@ -124,11 +140,9 @@ class StoreFormatError(StoreError):
     """A progress file (to import) is not a store this version can read; the message says why."""
 
 
-class StoreUnsafeFileError(StoreError, OSError):
-    """A file quizapp would read or write is a symbolic link, a FIFO, a device or another
-    special file, or too large: quizapp does not use it (a link planted in a shared data folder
-    must never make it overwrite a file elsewhere, and a FIFO or ``/dev/zero`` must not hang or
-    fill memory). An :class:`OSError` too, so callers that handle I/O errors handle it."""
+#: A file quizapp would read or write is a link, a special file or too large (see
+#: :class:`quizapp.core.fileio.UnsafeFileError`; the store's name for it).
+StoreUnsafeFileError = UnsafeFileError
 
 
 @dataclass(frozen=True, slots=True)
@@ -1191,107 +1205,17 @@ def _dump_text(state: _State, now: datetime, *, exported: bool, ascii_only: bool
 # Low-level durable file operations
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename/create in ``folder`` durable (no-op where folders cannot be opened)."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-_O_BINARY = getattr(os, "O_BINARY", 0)
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
-def _unsafe(path: Path, what: str) -> StoreUnsafeFileError:
-    exc = StoreUnsafeFileError(
-        errno.EPERM,
-        f"{path} is {what}; quizapp only uses regular files in its data folder (it never "
-        "follows links there, so that a link cannot make it overwrite a file elsewhere). "
-        "Move it away or replace it with the real file",
-    )
-    exc.filename = os.fspath(path)
-    return exc
-
-
-def _too_large(path: Path, limit: int) -> StoreUnsafeFileError:
-    exc = StoreUnsafeFileError(
-        errno.EFBIG,
-        f"{path} is larger than {limit / 1024**2:g} MB, more than any quizapp progress file; "
-        "quizapp does not read it and never writes over it",
-    )
-    exc.filename = os.fspath(path)
-    return exc
-
-
-def _check_regular(path: Path) -> bool:
-    """True if ``path`` is a regular file, False if it does not exist; raises
-    StoreUnsafeFileError for a link or a special file (checked with lstat: never followed)."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    if not stat.S_ISREG(st.st_mode):
-        raise _unsafe(path, _kind(st.st_mode))
-    return True
-
-
-def _open_regular(path: Path, flags: int, mode: int = 0o644, *, follow_links: bool = False) -> int:
-    """``os.open`` that never follows a symbolic link and never opens a special file (a FIFO
-    is opened non-blocking, then refused); raises StoreUnsafeFileError for those.
-    ``follow_links`` allows a link to a regular file (a file the user chose to import)."""
-    nofollow = 0 if follow_links else _O_NOFOLLOW
-    if not nofollow and not follow_links:  # Windows has no O_NOFOLLOW: check first
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            pass
-        else:
-            if not stat.S_ISREG(st.st_mode):
-                raise _unsafe(path, _kind(st.st_mode))
-    try:
-        fd = os.open(path, flags | nofollow | _O_NONBLOCK | _O_BINARY, mode)
-    except OSError as exc:
-        if (nofollow and exc.errno in (errno.ELOOP, errno.EMLINK)) or (
-            exc.errno == errno.ENXIO and not stat.S_ISREG(os.lstat(path).st_mode)
-        ):
-            raise _unsafe(path, _kind(os.lstat(path).st_mode)) from None
-        raise
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _unsafe(path, _kind(st.st_mode))
-        if _O_NONBLOCK and hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+# The helpers live in quizapp.core.fileio (the one atomic write); the names below are the
+# store's own so that tests can replace them here.
+_write_all = write_all
+_fsync_dir = fsync_dir
+_check_regular = check_regular
+_open_regular = open_regular
+_truncate_file = truncate_file
+_atomic_write = atomic_write
+_unsafe = unsafe_file_error
+_too_large = too_large_error
+_kind = file_kind
 
 
 def _read_regular(
@@ -1300,63 +1224,8 @@ def _read_regular(
     """The bytes of a regular file of at most ``limit`` bytes (default MAX_FILE_BYTES); never
     a link, FIFO or device, nor a bigger file: StoreUnsafeFileError. FileNotFoundError if it
     does not exist."""
-    if limit is None:
-        limit = MAX_FILE_BYTES
-    fd = _open_regular(path, os.O_RDONLY, follow_links=follow_links)
-    try:
-        if os.fstat(fd).st_size > limit:
-            raise _too_large(path, limit)
-        chunks = []
-        total = 0
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:  # grew while being read
-                raise _too_large(path, limit)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _truncate_file(path: Path, size: int) -> None:
-    """Cut ``path`` to ``size`` bytes without following a link (os.truncate would)."""
-    try:
-        fd = _open_regular(path, os.O_WRONLY)
-    except FileNotFoundError:
-        return
-    try:
-        os.ftruncate(fd, size)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically and durably; on error ``path`` is untouched.
-
-    The temporary file is created exclusively and without following links (a link planted
-    under its name is removed, never written through); ``os.replace`` then replaces a link at
-    ``path`` itself, never the file it points to.
-    """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_BINARY
-    try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileExistsError:  # a leftover (or a planted link): remove the name, not its target
-        os.unlink(tmp)
-        fd = os.open(tmp, flags, 0o644)
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    return read_regular(path, MAX_FILE_BYTES if limit is None else limit,
+                        follow_links=follow_links)
 
 
 def _stamp(now: datetime) -> str:
@@ -2668,33 +2537,27 @@ class Store:
         self._check_open()
         rows = 0
         target = Path(path)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        try:
-            with tmp.open("w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(self.CSV_COLUMNS)
-                for a in self._state.attempts.values():
-                    part = a["part"]
-                    writer.writerow(
-                        [
-                            a["id"], a["timestamp"], a["deck_id"], a["item_id"], part,
-                            part.split("/", 1)[0] if "/" in part else "",
-                            a["mode"], a["session_id"] or "",
-                            json.dumps(a["answer"], ensure_ascii=False),
-                            1 if a["correct"] else 0, format_marks(a["marks"]),
-                            "" if a["confidence"] is None else a["confidence"],
-                            "" if a["rating"] is None else a["rating"],
-                            a["time_ms"],
-                        ]
-                    )  # fmt: skip
-                    rows += 1
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        with atomic_open(target) as raw:
+            fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(fh)
+            writer.writerow(self.CSV_COLUMNS)
+            for a in self._state.attempts.values():
+                part = a["part"]
+                writer.writerow(
+                    [
+                        a["id"], a["timestamp"], a["deck_id"], a["item_id"], part,
+                        part.split("/", 1)[0] if "/" in part else "",
+                        a["mode"], a["session_id"] or "",
+                        json.dumps(a["answer"], ensure_ascii=False),
+                        1 if a["correct"] else 0, format_marks(a["marks"]),
+                        "" if a["confidence"] is None else a["confidence"],
+                        "" if a["rating"] is None else a["rating"],
+                        a["time_ms"],
+                    ]
+                )  # fmt: skip
+                rows += 1
+            fh.flush()
+            fh.detach()  # atomic_open flushes, syncs and closes the file
         return rows
 
     def export_json(self, path: str | os.PathLike[str]) -> None:
