@@ -72,7 +72,7 @@ from quizapp.core.fileio import (
     unsafe_file_error,
     write_all,
 )
-from quizapp.core.model import StudyUnit
+from quizapp.core.model import StudyUnit, unit_key
 from quizapp.core.scheduling import (
     CardData,
     Rating,
@@ -548,9 +548,7 @@ class _State:
         return True
 
 
-def _unit_key(deck_id: str, item_id: str, part: str) -> str:
-    """``StudyUnit(deck_id, item_id, part).key`` without building the object (hot on load)."""
-    return f"{deck_id}::{item_id}::{part}" if part else f"{deck_id}::{item_id}"
+_unit_key = unit_key  # the model's one definition (hot on load: no object built)
 
 
 # --------------------------------------------------------------------------------------------

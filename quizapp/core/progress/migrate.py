@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from quizapp.core.model import unit_key
 from quizapp.core.progress.hlc import Clock
 from quizapp.core.progress.merge import Replica
 from quizapp.core.progress.records import encode
@@ -54,8 +55,7 @@ class Migration:
 
 
 def _key(a: Mapping[str, Any]) -> str:
-    return f"{a['deck_id']}::{a['item_id']}::{a['part']}" if a["part"] else \
-        f"{a['deck_id']}::{a['item_id']}"
+    return unit_key(a["deck_id"], a["item_id"], a["part"])
 
 
 def _answer(a: Mapping[str, Any]) -> dict[str, Any]:

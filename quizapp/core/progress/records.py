@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from quizapp.core.model import parse_unit_key
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.scheduling import parse_timestamp, validate_card
 
@@ -86,10 +87,11 @@ def _depth_ok(value: object, limit: int) -> bool:
 
 
 def _unit_ok(value: object) -> bool:
-    if not isinstance(value, str) or not 0 < len(value) <= 1024:
+    try:
+        parse_unit_key(value)
+    except ValueError:
         return False
-    parts = value.split("::")
-    return len(parts) in (2, 3) and all(parts)
+    return True
 
 
 def _ts(value: object, name: str) -> None:
