@@ -28,7 +28,7 @@ from quizapp.core.planner import deck_counts
 from quizapp.core.problems import Problem
 from quizapp.core.scoring import count_of, plural
 from quizapp.core.session import (
-    MODES,
+    MODE_NAMES,
     Session,
     SessionError,
     SessionSettings,
@@ -269,7 +269,7 @@ class Coordinator:
         pending = self.store.pending()
         if not pending:
             return None
-        mode = MODES.get(str(pending.get("settings", {}).get("mode")), "session")
+        mode = MODE_NAMES.get(str(pending.get("settings", {}).get("mode")), "session")
         try:  # count as the session itself counts: an item is answered when all of it is
             done, n = Session.resume(pending, self.registry.decks(), self.store).progress()
         except SessionError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -130,6 +130,12 @@ class Reference:
     text: str
     sources: tuple[str, ...] = ()
     location: SourceLocation | None = field(default=None, compare=False)
+
+
+#: How an answer was given: the study modes (their display names are
+#: :data:`quizapp.core.session.MODE_NAMES`).
+Mode = Literal["flashcards", "tutor", "exam"]
+MODES: tuple[str, ...] = get_args(Mode)
 
 
 @dataclass(frozen=True, slots=True)

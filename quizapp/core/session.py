@@ -56,7 +56,7 @@ from quizapp.core.scoring import (
 )
 from quizapp.core.store import Mode, Store
 
-MODES = {"flashcards": "Flashcards", "tutor": "Tutor quiz", "exam": "Timed exam"}
+MODE_NAMES = {"flashcards": "Flashcards", "tutor": "Tutor quiz", "exam": "Timed exam"}
 SELECTIONS = {
     "due_new": "Due and new",
     "due": "Due now",
@@ -97,7 +97,7 @@ class SessionSettings:
         s = cls(**known)
         s.deck_ids = tuple(s.deck_ids)
         s.tags = tuple(s.tags)
-        if s.mode not in MODES:
+        if s.mode not in MODE_NAMES:
             s.mode = "tutor"
         if s.selection not in SELECTIONS:
             s.selection = "due_new"

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 from quizapp import __version__
 from quizapp.core.fileio import (
@@ -72,7 +72,7 @@ from quizapp.core.fileio import (
     unsafe_file_error,
     write_all,
 )
-from quizapp.core.model import StudyUnit, unit_key
+from quizapp.core.model import MODES, Mode, StudyUnit, unit_key
 from quizapp.core.scheduling import (
     CardData,
     Rating,
@@ -95,7 +95,7 @@ __all__ = [
     "ImportPlan",
     "LockOwner",
     "Mode",
-    "Session",
+    "SessionRecord",
     "Store",
     "StoreError",
     "StoreFormatError",
@@ -121,9 +121,6 @@ COMPACT_MIN_BYTES = 256 * 1024
 MAX_FILE_BYTES = MAX_READ_BYTES
 #: The largest lock note read (it holds one short JSON object).
 LOCK_MAX_BYTES = 64 * 1024
-
-Mode = Literal["flashcards", "tutor", "exam"]
-MODES: tuple[str, ...] = get_args(Mode)
 
 Clock = Callable[[], datetime]
 
@@ -268,7 +265,7 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
-class Session:
+class SessionRecord:
     """A study session: flashcard review, tutor-mode block or timed exam block."""
 
     id: str
@@ -282,6 +279,11 @@ class Session:
     @property
     def finished(self) -> bool:
         return self.ended is not None
+
+
+#: The name :class:`SessionRecord` had before issue 14 (two public classes were called
+#: ``Session``); kept, out of ``__all__``, until code written against it is merged.
+Session = SessionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -2510,13 +2512,13 @@ class Store:
         n, ok = self._state.totals.get(unit.key, (0, 0))
         return n, ok
 
-    def sessions(self) -> list[Session]:
+    def sessions(self) -> list[SessionRecord]:
         """All sessions, oldest first."""
         out = [_session_from_dict(s) for s in self._state.sessions.values()]
         out.sort(key=lambda s: s.started)
         return out
 
-    def session(self, session_id: str) -> Session:
+    def session(self, session_id: str) -> SessionRecord:
         """One session by id (KeyError if unknown)."""
         return _session_from_dict(self._state.sessions[session_id])
 
@@ -2668,8 +2670,8 @@ def _newer(a: str | None, b: str | None) -> bool:
     return parse_timestamp(a) > parse_timestamp(b)
 
 
-def _session_from_dict(s: Mapping[str, Any]) -> Session:
-    return Session(
+def _session_from_dict(s: Mapping[str, Any]) -> SessionRecord:
+    return SessionRecord(
         id=s["id"],
         mode=cast(Mode, s["mode"]),
         settings=copy.deepcopy(s["settings"]),

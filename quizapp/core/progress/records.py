@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from quizapp.core.model import parse_unit_key
+from quizapp.core.model import MODES, parse_unit_key
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.scheduling import parse_timestamp, validate_card
 
@@ -47,7 +47,6 @@ MAX_DEPTH = 16
 #: the per-unit settings a ``set`` record may change, and the type of each
 FIELDS: dict[str, type] = {"flagged": bool, "suspended": bool}
 KNOWN = ("answer", "undo", "set", "base")
-MODES = ("flashcards", "tutor", "exam")
 _ID = re.compile(r"[0-9a-f]{32}")
 
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.core.model import Deck
-from quizapp.core.session import MODES, SELECTIONS, SessionSettings
+from quizapp.core.session import MODE_NAMES, SELECTIONS, SessionSettings
 from quizapp.core.store import Mode
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import label
@@ -83,7 +83,7 @@ class BuilderPage(QWidget):
         ml = QVBoxLayout(mbox)
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[str, QRadioButton] = {}
-        for i, (key, name) in enumerate(MODES.items()):
+        for i, (key, name) in enumerate(MODE_NAMES.items()):
             rb = QRadioButton(f"&{i + 1} {name}")
             rb.setToolTip(MODE_HELP[key])
             self.mode_group.addButton(rb, i)
@@ -177,7 +177,7 @@ class BuilderPage(QWidget):
             return tuple(w.item(i).data(Qt.ItemDataRole.UserRole) for i in range(w.count())
                          if w.item(i).checkState() == Qt.CheckState.Checked)
 
-        mode: Mode = list(MODES)[max(0, self.mode_group.checkedId())]  # type: ignore[assignment]
+        mode: Mode = list(MODE_NAMES)[max(0, self.mode_group.checkedId())]  # type: ignore[assignment]
         return SessionSettings(
             mode=mode, deck_ids=checked(self.decks), tags=checked(self.tags),
             selection=self.selection.currentData(), limit=self.limit.value(),

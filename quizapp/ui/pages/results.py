@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.core.scoring import calibration_band, count_of, format_marks
-from quizapp.core.session import MODES, Session, Summary
+from quizapp.core.session import MODE_NAMES, Session, Summary
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import CONFIDENCE_LABELS, label
 
@@ -125,7 +125,7 @@ class ResultsPage(QWidget):
         lay = QVBoxLayout(content)
         lay.setSpacing(SPACE * 2)
         lay.setAlignment(Qt.AlignmentFlag.AlignTop)
-        lay.addWidget(label(f"Results — {MODES[s.mode]}", "title"))
+        lay.addWidget(label(f"Results — {MODE_NAMES[s.mode]}", "title"))
         cards = QHBoxLayout()
         if s.questions:
             cards.addWidget(_card("Score", f"{s.percent:.0f}%",

@@ -54,7 +54,7 @@ from quizapp.core.dashboard import (
 )
 from quizapp.core.model import Deck
 from quizapp.core.scoring import calibration_band
-from quizapp.core.session import MODES as MODE_NAMES
+from quizapp.core.session import MODE_NAMES
 from quizapp.core.store import Store, StoreError
 from quizapp.ui import theme as look
 from quizapp.ui.theme import SPACE

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
 from quizapp.core.scheduling import Rating
 from quizapp.core.scoring import count_of, format_marks, plural
-from quizapp.core.session import MODES, Entry, Session, SessionError
+from quizapp.core.session import MODE_NAMES, Entry, Session, SessionError
 from quizapp.core.store import StoreError
 from quizapp.ui.dialogs import ConfirmDialog
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
@@ -550,7 +550,7 @@ class StudyPage(QWidget):
         exam = s.is_exam
         deck = self._decks().get(entry.deck_id)
         title = deck.title if deck else entry.deck_id
-        mode = "Review" if self.review else MODES[s.mode]
+        mode = "Review" if self.review else MODE_NAMES[s.mode]
         where = f"{mode} · {title} · item {s.index + 1} of {len(s)}"
         if not exam and not self.review:
             new, learning, due = s.counters()
@@ -622,7 +622,7 @@ class StudyPage(QWidget):
                 score += f", {format_marks(summ.marks)} of {format_marks(summ.max_marks)} marks"
         if summ.flashcards:
             score += " · " + ", ".join(f"{k} {v}" for k, v in summ.flashcards.items())
-        return f"{MODES[s.mode]} · item {s.index + 1} of {len(s)}{score}"
+        return f"{MODE_NAMES[s.mode]} · item {s.index + 1} of {len(s)}{score}"
 
     def _tick(self) -> None:
         s = self.session
