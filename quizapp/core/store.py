@@ -73,6 +73,10 @@ from quizapp.core.fileio import (
     write_all,
 )
 from quizapp.core.model import MODES, Mode, StudyUnit, unit_key
+from quizapp.core.progress.aggregates import Aggregates
+from quizapp.core.progress.device import load_device_id
+from quizapp.core.progress.records import answer_from_attempt
+from quizapp.core.progress.sync import DeviceStatus, SyncFolder, SyncNews
 from quizapp.core.scheduling import (
     CardData,
     Rating,
@@ -1539,6 +1543,9 @@ class Store:
         self._read_only = read_only
         self._on_warning = on_warning
         self._compact_min = compact_min_bytes
+        self._sync_dir: Path | None = None
+        self._device: str | None = None
+        self._aggregates: Aggregates | None = None
         self._scheduler = Scheduler()
         self._state = _State()
         self._lock: _FolderLock | None = None
@@ -1567,6 +1574,7 @@ class Store:
         break_lock: bool = False,
         on_warning: Callable[[str], None] | None = None,
         compact_min_bytes: int = COMPACT_MIN_BYTES,
+        sync_dir: str | os.PathLike[str] | None = None,
     ) -> Store:
         """Open (creating if needed) the store in ``folder``.
 
@@ -1574,6 +1582,10 @@ class Store:
         without the lock and never writes (for ``quizapp stats`` while the GUI runs).
         ``break_lock`` takes over a lock left by quizapp on another computer.
         ``on_warning`` is called with each message also appended to :attr:`warnings`.
+
+        ``sync_dir``: the folder a sync tool shares between computers (see
+        :meth:`check_sync`). Format 1 cannot merge other computers' answers: the folder is
+        only shown by :meth:`sync_status`, and a warning says so.
 
         Raises :class:`StoreLockedError` if another running quizapp holds the folder. Never
         raises for damaged files or an unwritable folder: see :attr:`warnings` and
@@ -1591,6 +1603,13 @@ class Store:
         except BaseException:
             store._release()
             raise
+        if sync_dir is not None:
+            store._sync_dir = Path(sync_dir)
+            store._warn(
+                f"Progress is not merged with the other computers through {store._sync_dir} "
+                "yet: this quizapp keeps its progress in score-store format 1, which cannot "
+                "sync. Export and import progress to move it meanwhile."
+            )
         return store
 
     def _open(self, *, break_lock: bool) -> None:
@@ -2002,6 +2021,63 @@ class Store:
         if was:  # one warning per switch to memory-only
             self._warn(_describe_os_error(exc, self.folder))
 
+    # -- sync and rolled-up figures (the contract shared with format 2) ----------------------
+
+    @property
+    def sync_dir(self) -> Path | None:
+        """The sync folder given to :meth:`open`, or ``None``."""
+        return self._sync_dir
+
+    @property
+    def device(self) -> str:
+        """This computer's id (32 hex digits), kept in the local data folder."""
+        if self._device is None:
+            write = self._persistent and not self._read_only
+            self._device, warning = load_device_id(self.folder, write=write)
+            if warning:
+                self._warn(warning)
+        return self._device
+
+    def check_sync(self) -> SyncNews:
+        """What is new from the other computers (always nothing in format 1: see
+        :meth:`open`)."""
+        self._check_open()
+        return SyncNews()
+
+    def sync_status(self) -> list[DeviceStatus]:
+        """Every computer seen in the sync folder, with its answers and how far behind it is
+        (empty without a sync folder)."""
+        if self._sync_dir is None:
+            return []
+        folder = SyncFolder(self._sync_dir, self.device)
+        folder.refresh()
+        return folder.status()
+
+    @property
+    def aggregates(self) -> Aggregates:
+        """Rolled-up figures of every live answer, kept current as answers are recorded and
+        undone (format 1 builds them from the answers it holds, on first use)."""
+        if self._aggregates is None:
+            figures = Aggregates()
+            for a in self._state.attempts.values():
+                figures.add(answer_from_attempt(a))
+            self._aggregates = figures
+        return self._aggregates
+
+    def iter_answers(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The live answers (format-2 ``answer`` records, see
+        :mod:`quizapp.core.progress.records`) made at ``since <= at < until``."""
+        low = None if since is None else to_utc(since)
+        high = None if until is None else to_utc(until)
+        for a in list(self._state.attempts.values()):
+            if low is not None or high is not None:
+                at = parse_timestamp(a["timestamp"])
+                if (low is not None and at < low) or (high is not None and at >= high):
+                    continue
+            yield answer_from_attempt(a)
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("the progress store is closed")
@@ -2050,7 +2126,14 @@ class Store:
                 self._journal_bytes += len(line) + 1
             except OSError as exc:
                 self._go_memory_only(exc)
-        self._state.apply(decoded)
+        removed = None
+        if self._aggregates is not None and decoded["op"] == "undo":
+            removed = self._state.attempts.get(decoded["attempt_id"])
+        if self._state.apply(decoded) and self._aggregates is not None:
+            if decoded["op"] == "attempt":
+                self._aggregates.add(answer_from_attempt(decoded["attempt"]))
+            elif removed is not None:
+                self._aggregates.remove(answer_from_attempt(removed))
         self._state.seq = seq
         if self._persistent and self._journal_bytes > self._compact_threshold():
             self._compact()
@@ -2628,6 +2711,7 @@ class Store:
                 self._go_memory_only(exc)
         else:
             self._state = merged
+        self._aggregates = None  # rebuilt on next use from the merged answers
         return ImportCounts(
             attempts_added=plan.attempts_added,
             attempts_skipped=plan.attempts_skipped,

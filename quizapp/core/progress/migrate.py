@@ -28,7 +28,7 @@ from typing import Any
 from quizapp.core.model import unit_key
 from quizapp.core.progress.hlc import Clock
 from quizapp.core.progress.merge import Replica
-from quizapp.core.progress.records import encode
+from quizapp.core.progress.records import answer_from_attempt, encode
 from quizapp.core.progress.syncfolder import DEVICES, append, read_device
 from quizapp.core.scheduling import format_timestamp, parse_timestamp, utc_now
 from quizapp.core.store import Store
@@ -58,11 +58,7 @@ def _key(a: Mapping[str, Any]) -> str:
     return unit_key(a["deck_id"], a["item_id"], a["part"])
 
 
-def _answer(a: Mapping[str, Any]) -> dict[str, Any]:
-    return {"t": "answer", "id": a["id"], "unit": _key(a), "at": a["timestamp"],
-            "rating": a["rating"], "correct": a["correct"], "marks": a["marks"],
-            "confidence": a["confidence"], "mode": a["mode"], "time_ms": a["time_ms"],
-            "answer": a["answer"], "session": a["session_id"]}
+_answer = answer_from_attempt
 
 
 def _base_time(item: Mapping[str, Any]) -> str:

@@ -36,11 +36,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from quizapp.core.model import MODES, parse_unit_key
+from quizapp.core.model import MODES, parse_unit_key, unit_key
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.scheduling import parse_timestamp, validate_card
 
-__all__ = ["FIELDS", "MAX_LINE", "Reading", "encode", "read_lines"]
+__all__ = ["FIELDS", "MAX_LINE", "Reading", "answer_from_attempt", "encode", "read_lines"]
 
 MAX_LINE = 64 * 1024
 MAX_DEPTH = 16
@@ -68,6 +68,16 @@ def encode(record: Mapping[str, Any]) -> bytes:
     """One record as a line, ending in a newline."""
     text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.encode("utf-8") + b"\n"
+
+
+def answer_from_attempt(a: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``answer`` record standing for a format-1 attempt (its JSON form, as in
+    ``progress.json``): ``timestamp`` -> ``at``, ``session_id`` -> ``session``, the unit key
+    from ``deck_id``, ``item_id`` and ``part``; the other fields as they are."""
+    return {"t": "answer", "id": a["id"], "unit": unit_key(a["deck_id"], a["item_id"], a["part"]),
+            "at": a["timestamp"], "rating": a["rating"], "correct": a["correct"],
+            "marks": a["marks"], "confidence": a["confidence"], "mode": a["mode"],
+            "time_ms": a["time_ms"], "answer": a["answer"], "session": a["session_id"]}
 
 
 def _reject_constant(name: str) -> Any:
