@@ -2624,7 +2624,7 @@ class Store:
             fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             writer = csv.writer(fh)
             writer.writerow(self.CSV_COLUMNS)
-            for a in self._state.attempts.values():
+            for a in self._attempt_rows():
                 part = a["part"]
                 writer.writerow(
                     [
@@ -2642,6 +2642,10 @@ class Store:
             fh.flush()
             fh.detach()  # atomic_open flushes, syncs and closes the file
         return rows
+
+    def _attempt_rows(self) -> Iterable[Mapping[str, Any]]:
+        """Every live attempt in its JSON form (format 2 reads them from its history)."""
+        return self._state.attempts.values()
 
     def export_json(self, path: str | os.PathLike[str]) -> None:
         """Write the whole progress as one JSON file (the snapshot format) to move machines."""
@@ -2764,3 +2768,26 @@ def _session_from_dict(s: Mapping[str, Any]) -> SessionRecord:
         ended=None if s.get("ended") is None else parse_timestamp(s["ended"]),
         score=copy.deepcopy(s.get("score")),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Shared with score-store format 2 (quizapp.core.progress.history_store), which keeps the same
+# per-unit state, sessions and lock as format 1 and reads format-1 files to migrate/import.
+
+HotState = _State
+UnitEntry = _Item
+FolderLock = _FolderLock
+StoreDataError = _Invalid
+check_unit_entry = _check_item
+check_session = _check_session
+new_record_id = _new_id
+aside_path = _aside_path
+
+
+def read_progress_document(raw: bytes) -> dict[str, Any]:
+    """A format-1 progress file (as *Export progress* writes it) checked by every rule of
+    this module and returned in its exported JSON form; :class:`StoreDataError` saying what
+    and where otherwise."""
+    state, _found = _parse_document(raw)
+    doc: dict[str, Any] = json.loads(_dump_document(state, utc_now(), exported=True))
+    return doc

@@ -35,8 +35,8 @@ from quizapp.core.progress.hlc import DEVICE_ID
 from quizapp.core.progress.records import MAX_LINE, Reading, encode, read_lines
 from quizapp.core.scheduling import parse_timestamp
 
-__all__ = ["MAX_FILE", "DeviceReading", "append", "is_leftover", "open_regular", "read_device",
-           "read_folder", "segment_name"]
+__all__ = ["MAX_FILE", "DeviceReading", "append", "cut_torn_tail", "is_leftover", "open_regular",
+           "read_device", "read_folder", "segment_name"]
 
 MAX_FILE = 512 * 1024 * 1024
 DEVICES = "devices"
@@ -172,7 +172,7 @@ def append(root: str | os.PathLike[str], device: str,
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise OSError(f"{path} is not a regular file")
-            _cut_torn_tail(fd, info.st_size)
+            cut_torn_tail(fd, info.st_size)
             fileio.write_all(fd, b"".join(lines))
             os.fsync(fd)
         finally:
@@ -181,7 +181,7 @@ def append(root: str | os.PathLike[str], device: str,
             _fsync_dir(folder)
 
 
-def _cut_torn_tail(fd: int, size: int) -> None:
+def cut_torn_tail(fd: int, size: int) -> None:
     """A last line cut short by a crash (no final newline) is removed before appending, so
     the next record starts on a line of its own instead of gluing onto it. Only this
     computer ever writes this file."""

@@ -1,0 +1,1244 @@
+"""Score-store format 2: the answer history is the truth, the hot state a compacted cache.
+
+On disk (``resources/score-store-format.md`` describes every file and field)::
+
+    <data folder>/
+        quizapp.lock        the local lock (as in format 1; never in a sync folder)
+        device-id           this computer's id (32 hex digits)
+        state.json          the hot state: per-unit state, sessions, undone ids, and for
+                            every history file the bytes it covers (rewritten atomically)
+        aggregates.json     the rolled-up figures (:mod:`.aggregates`), same coverage
+        pending.json        a paused exam block, if any
+        format1-<UTC time>/ the format-1 files, moved aside by the migration (never deleted)
+    <history root>/devices/<device-id>/history-YYYY-MM.jsonl
+                            each computer's records (:mod:`.records`), append-only
+
+The history root is the sync folder when one is given, else the data folder. This computer
+appends only to its own folder, one ``write`` + ``fsync`` per record, to the file of the
+current UTC month (or of the record's month if that is later), so a month's file is never
+written again once the month is over (sealed).
+
+Start-up reads ``state.json`` and only the bytes appended to each history file after the
+offset it covers; the common case -- an answer newer than the unit's last one -- is applied
+incrementally (the scheduler state replayed from the unit's previous state, fuzz seeded by
+the answer id, exactly as :class:`~quizapp.core.progress.merge.Replica` derives it). Anything
+else (an answer older than the unit's last one arriving from another computer, an undo beyond
+the kept states, a conflict copy, a file replaced with different content, a missing or
+damaged hot state) makes the store rebuild the hot state by reading the history once: the
+history is the truth, so nothing can be lost that way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from quizapp import __version__
+from quizapp.core import fileio
+from quizapp.core.model import parse_unit_key, unit_key
+from quizapp.core.progress.aggregates import Aggregates
+from quizapp.core.progress.hlc import DEVICE_ID, Clock, Stamp, parse_stamp
+from quizapp.core.progress.migrate import migrate
+from quizapp.core.progress.records import FIELDS, answer_from_attempt, encode, read_lines
+from quizapp.core.progress.sync import DeviceStatus, SyncNews
+from quizapp.core.progress.syncfolder import DEVICES, MAX_FILE, cut_torn_tail, is_leftover
+from quizapp.core.scheduling import (
+    CardData,
+    Rating,
+    format_timestamp,
+    parse_timestamp,
+    to_utc,
+    validate_card,
+)
+from quizapp.core.store import (
+    BACKUP_DIR,
+    COMPACT_MIN_BYTES,
+    JOURNAL_NAME,
+    LOCK_NAME,
+    PREVIOUS_NAME,
+    SNAPSHOT_NAME,
+    UNDO_DEPTH,
+    Attempt,
+    FolderLock,
+    HotState,
+    ImportCounts,
+    ImportPlan,
+    Store,
+    StoreDataError,
+    StoreError,
+    StoreFormatError,
+    StoreLockedError,
+    aside_path,
+    check_session,
+    check_unit_entry,
+    new_record_id,
+    read_progress_document,
+)
+
+__all__ = ["FORMAT", "HistoryImportPlan", "HistoryStore", "MigrationRefusedError",
+           "folder_format", "open_store"]
+
+#: The hot-state format this code writes.
+FORMAT = 2
+STATE_NAME = "state.json"
+AGGREGATES_NAME = "aggregates.json"
+PENDING_NAME = "pending.json"
+MIGRATION_MARK = "migration.json"
+EXPORT_KEY = "quizapp_progress"
+#: The largest hot state, aggregates or pending file read.
+STATE_MAX_BYTES = 512 * 1024**2
+#: How many bytes before a covered offset are hashed to recognise the same file content.
+TAIL_BYTES = 4096
+#: Environment variable that switches new and format-1 folders to format 2 (see open_store).
+FORMAT_ENV = "QUIZAPP_STORE_FORMAT"
+
+
+class MigrationRefusedError(StoreError):
+    """The migration from format 1 found a difference; the folder stays in format 1."""
+
+
+def folder_format(folder: Path) -> int:
+    """2 if ``folder`` holds format 2 (or a migration to it), 1 if format 1, 0 if neither."""
+    if any(os.path.lexists(folder / n) for n in (STATE_NAME, MIGRATION_MARK, DEVICES)):
+        return 2
+    if any(os.path.lexists(folder / n) for n in (SNAPSHOT_NAME, JOURNAL_NAME)):
+        return 1
+    return 0
+
+
+def open_store(folder: str | os.PathLike[str], *, store_format: int | None = None,
+               read_only: bool = False, **options: Any) -> Store:
+    """Open the data folder in the format it holds: format 2 if it holds format 2; format 1
+    otherwise, unless format 2 is asked for (``store_format=2`` or the environment variable
+    ``QUIZAPP_STORE_FORMAT=2``), in which case a format-1 folder opened for writing is
+    migrated first (a migration that finds a difference leaves it in format 1, with a
+    warning). Takes the keywords of :meth:`Store.open`."""
+    path = Path(folder)
+    found = folder_format(path)
+    wanted = store_format or (2 if os.environ.get(FORMAT_ENV, "").strip() == "2" else 1)
+    if found == 2 or (wanted == 2 and not (found == 1 and read_only)):
+        try:
+            return HistoryStore.open(path, read_only=read_only, **options)
+        except MigrationRefusedError as exc:
+            store = Store.open(path, read_only=read_only, **options)
+            store.warnings.append(str(exc))
+            return store
+    return Store.open(path, read_only=read_only, **options)
+
+
+@dataclass
+class _Seen:
+    """How much of one history file the hot state covers."""
+
+    ino: int
+    size: int  # bytes up to and including the last complete line taken in
+    lines: int
+    tail: str  # sha256 of the TAIL_BYTES bytes before ``size``
+
+
+@dataclass
+class _Meta:
+    """Per-unit bookkeeping of format 2 beside the format-1 unit entry."""
+
+    last: tuple[str, str] | None = None  # (at, id) of the unit's latest live answer
+    base: tuple[Stamp, str, CardData] | None = None
+    sets: dict[str, tuple[Stamp, Any]] = field(default_factory=dict)
+
+
+def _order(at: str, rid: str) -> tuple[datetime, str]:
+    return parse_timestamp(at), rid
+
+
+def _session_rank(s: Mapping[str, Any]) -> tuple[bool, datetime, str]:
+    ended = s.get("ended")
+    when = parse_timestamp(ended) if ended else datetime.min.replace(tzinfo=None)
+    return (ended is not None, when.replace(tzinfo=None),
+            json.dumps(s, sort_keys=True, separators=(",", ":")))
+
+
+def _tail_hash(data: bytes) -> str:
+    return hashlib.sha256(data[-TAIL_BYTES:]).hexdigest()
+
+
+def _month_key(name: str) -> str:
+    return name[len("history-"):len("history-") + 7] if name.startswith("history-") else ""
+
+
+class HistoryStore(Store):
+    """The format-2 store (see the module). Open it with :func:`open_store` or
+    :meth:`HistoryStore.open`; it answers every call of :class:`Store`."""
+
+    def __init__(self, folder: Path, *, clock: Callable[[], datetime] | None, read_only: bool,
+                 on_warning: Callable[[str], None] | None, compact_min_bytes: int,
+                 sync_dir: Path | None) -> None:
+        super().__init__(folder, clock=clock, read_only=read_only, on_warning=on_warning,
+                         compact_min_bytes=compact_min_bytes)
+        self._sync_dir = sync_dir
+        self._root = sync_dir if sync_dir is not None else folder
+        self._meta: dict[str, _Meta] = {}
+        self._undone: set[str] = set()
+        self._seen: dict[str, _Seen] = {}
+        self._devices: dict[str, list[Any]] = {}  # device -> [answers, last answer at]
+        self._answers = 0
+        self._hlc: Clock | None = None
+        self._own_fd: int | None = None
+        self._own_rel: str | None = None
+        self._uncovered = 0
+        self._state_bytes = 0
+        self._dirty = False
+        self._damage: list[str] = []
+        self._agg_id: str | None = None
+        self._agg_loaded = False
+        self._agg_changed = False
+        self._agg_todo: list[tuple[int, dict[str, Any]]] = []
+        self._news: dict[str, int] = {}
+        self._fresh_problems: list[str] = []
+        self._migrated = False
+
+    # -- opening and closing --------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        read_only: bool = False,
+        break_lock: bool = False,
+        on_warning: Callable[[str], None] | None = None,
+        compact_min_bytes: int = COMPACT_MIN_BYTES,
+        sync_dir: str | os.PathLike[str] | None = None,
+    ) -> HistoryStore:
+        """Open (creating, or migrating from format 1, if needed) the format-2 store in
+        ``folder``; keywords as :meth:`Store.open`. Raises :class:`StoreLockedError` if
+        another quizapp holds the folder, :class:`MigrationRefusedError` if the migration
+        from format 1 found a difference (nothing then changed in format 1)."""
+        store = cls(Path(folder), clock=clock, read_only=read_only, on_warning=on_warning,
+                    compact_min_bytes=compact_min_bytes,
+                    sync_dir=None if sync_dir is None else Path(sync_dir))
+        try:
+            store._open2(break_lock=break_lock)
+        except BaseException:
+            store._release()
+            raise
+        return store
+
+    def _open2(self, *, break_lock: bool) -> None:
+        now = self._now()
+        if not self._read_only:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._lock = FolderLock.acquire(self.folder / LOCK_NAME, now,
+                                                break_lock=break_lock)
+            except StoreLockedError:
+                raise
+            except OSError as exc:
+                self._go_memory_only(exc)
+        self._hlc = Clock(self.device)
+        if self._persistent:
+            self._migrate_format1(now)
+        why = self._load_state(now)
+        if why is None:
+            self._catch_up(others_only=False)
+            if self._dirty:
+                self._rebuild(None)
+        else:
+            self._rebuild(why or None)
+        self._load_pending(now)
+        for message in self._damage:
+            self._warn(message)
+        if self._persistent and (why is not None or self._uncovered > self._compact_threshold()):
+            self._save_state()
+
+    def close(self) -> None:
+        """Save the hot state (when anything changed) and release the folder."""
+        if self._closed:
+            return
+        try:
+            if self._persistent and self._uncovered:
+                self._save_state()
+        finally:
+            self._closed = True
+            self._release()
+
+    def _release(self) -> None:
+        if self._own_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._own_fd)
+            self._own_fd = None
+        super()._release()
+
+    def _compact_threshold(self) -> int:
+        return max(self._compact_min, self._state_bytes // 2)
+
+    def retry_persist(self) -> bool:
+        if self._persistent or self._read_only or self._closed:
+            return self._persistent
+        try:
+            if self._lock is None:
+                self._lock = FolderLock.acquire(self.folder / LOCK_NAME, self._now(),
+                                                break_lock=False)
+            self._persistent = True
+            self._save_state()
+        except (OSError, StoreLockedError):
+            self._persistent = False
+        return self._persistent
+
+    # -- the migration from format 1 ------------------------------------------------------
+
+    def _migrate_format1(self, now: datetime) -> None:
+        mark = self.folder / MIGRATION_MARK
+        if os.path.lexists(mark):
+            try:
+                aside = self.folder / str(json.loads(fileio.read_regular(mark, 4096))["aside"])
+                if aside.parent != self.folder or not aside.name.startswith("format1-"):
+                    raise ValueError("not a format1- folder")
+            except (OSError, ValueError, KeyError, TypeError):
+                aside = aside_path(self.folder, "format1", "", now)
+            self._move_format1(aside)
+            mark.unlink()
+            return
+        if not any(os.path.lexists(self.folder / n) for n in (SNAPSHOT_NAME, JOURNAL_NAME)):
+            return
+        result = migrate(self.folder, self._root, self.device, now=now)
+        if not result.ok:
+            raise MigrationRefusedError(
+                "Your progress was NOT moved to score-store format 2, because a check after "
+                f"copying it found a difference ({'; '.join(result.problems[:3])}). It stays "
+                "in format 1, as before; nothing was lost.")
+        aside = aside_path(self.folder, "format1", "", now)
+        fileio.atomic_write(mark, json.dumps({"aside": aside.name}).encode())
+        self._move_format1(aside)
+        mark.unlink()
+        fileio.fsync_dir(self.folder)
+        self._migrated = True
+        self._warn(
+            f"Your progress was moved to score-store format 2: {result.answers} answers "
+            f"counted before and after ({result.answers_read_back} read back), "
+            f"{result.undone} undone, {result.flags} flagged. The format-1 files are kept in "
+            f"{aside}.")
+        for message in result.warnings:
+            self._warn(message)
+
+    def _move_format1(self, aside: Path) -> None:
+        aside.mkdir(exist_ok=True)
+        for name in (SNAPSHOT_NAME, JOURNAL_NAME, PREVIOUS_NAME, BACKUP_DIR):
+            if os.path.lexists(self.folder / name):
+                os.replace(self.folder / name, aside / name)
+        fileio.fsync_dir(aside)
+        fileio.fsync_dir(self.folder)
+
+    # -- the hot state ----------------------------------------------------------------------
+
+    def _set_aside(self, path: Path, kind: str, now: datetime) -> Path | None:
+        target = aside_path(self.folder, f"{path.stem}.{kind}", path.suffix, now)
+        try:
+            os.replace(path, target)
+        except OSError:
+            return None
+        return target
+
+    def _load_state(self, now: datetime) -> str | None:
+        """None when the hot state was loaded; else why it must be rebuilt ("" = silently)."""
+        path = self.folder / STATE_NAME
+        try:
+            raw = fileio.read_regular(path, STATE_MAX_BYTES)
+        except FileNotFoundError:
+            history = self._root / DEVICES
+            return "" if self._migrated or not os.path.lexists(history) else (
+                f"The hot state {path} was missing; it was rebuilt from the history.")
+        except OSError as exc:
+            aside = None if self._read_only else self._set_aside(path, "corrupt", now)
+            return (f"The hot state {path} could not be read ({exc.strerror or exc})"
+                    + (f"; kept aside as {aside.name}" if aside else "")
+                    + "; it was rebuilt from the history.")
+        try:
+            self._parse_state(raw)
+        except _Newer as exc:
+            aside = None if self._read_only else self._set_aside(path, "newer", now)
+            return (f"The hot state {path} was written by a newer quizapp (format "
+                    f"{exc.found}); " + (f"kept aside as {aside.name}; " if aside else "")
+                    + "it was rebuilt from the history.")
+        except _Elsewhere:
+            return ""
+        except (ValueError, TypeError, KeyError, StoreDataError, RecursionError) as exc:
+            aside = None if self._read_only else self._set_aside(path, "corrupt", now)
+            return (f"The hot state {path} was damaged ({str(exc)[:160]})"
+                    + (f"; kept aside as {aside.name}" if aside else "")
+                    + "; it was rebuilt from the history.")
+        self._state_bytes = len(raw)
+        return None
+
+    def _parse_state(self, raw: bytes) -> None:
+        doc = json.loads(raw, parse_constant=_no_constant)
+        if not isinstance(doc, dict):
+            raise ValueError("not a JSON object")
+        fmt = doc.get("format")
+        if type(fmt) is int and fmt > FORMAT:
+            raise _Newer(fmt)
+        if fmt != FORMAT:
+            raise ValueError(f"format {fmt!r:.20} is not {FORMAT}")
+        if doc.get("device") != self.device or doc.get("root") != str(self._root):
+            raise _Elsewhere
+        state = HotState()
+        metas: dict[str, _Meta] = {}
+        totals: dict[str, list[int]] = {}
+        units = doc["units"]
+        if not isinstance(units, dict):
+            raise ValueError("units is not an object")
+        for key, value in units.items():
+            parse_unit_key(key)
+            where = f"units[{key!r:.60}]"
+            entry = check_unit_entry(value, where)
+            for u in entry.undo:
+                rec = u.get("rec")
+                if not (isinstance(rec, dict) and rec.get("t") == "answer"
+                        and rec.get("id") == u["attempt"] and rec.get("unit") == key):
+                    raise ValueError(f"{where}.undo: not an answer of this unit")
+                _pair(u.get("last"), f"{where}.undo.last")
+            state.items[key] = entry
+            meta = _Meta(last=_pair(value.get("last"), f"{where}.last"))
+            base = value.get("base")
+            if base is not None:
+                stamp, at, card = base
+                parse_timestamp(at)
+                validate_card(card)
+                meta.base = (parse_stamp(stamp), at, card)
+            for name, (stamp, v) in (value.get("sets") or {}).items():
+                if name not in FIELDS or type(v) is not FIELDS[name]:
+                    raise ValueError(f"{where}.sets.{name!s:.40}: not a setting")
+                meta.sets[name] = (parse_stamp(stamp), v)
+            n, ok = value.get("n", 0), value.get("ok", 0)
+            if type(n) is not int or type(ok) is not int or not 0 <= ok <= n:
+                raise ValueError(f"{where}: impossible counts")
+            if n:
+                totals[key] = [n, ok]
+            metas[key] = meta
+        sessions = doc["sessions"]
+        if not isinstance(sessions, dict):
+            raise ValueError("sessions is not an object")
+        for sid, s in sessions.items():
+            state.sessions[sid] = check_session(s, f"sessions[{sid!r:.40}]")
+        undone = doc["undone"]
+        if not isinstance(undone, list) or not all(isinstance(u, str) for u in undone):
+            raise ValueError("undone is not a list of ids")
+        seen: dict[str, _Seen] = {}
+        for rel, v in doc["offsets"].items():
+            ino, size, lines, tail = v
+            if not (type(ino) is int and type(size) is int and type(lines) is int
+                    and isinstance(tail, str) and size >= 0 and lines >= 0):
+                raise ValueError(f"offsets[{rel!r:.60}]: not an offset")
+            seen[rel] = _Seen(ino, size, lines, tail)
+        devices = doc["devices"]
+        for dev, (count, last) in devices.items():
+            if type(count) is not int or count < 0 or not DEVICE_ID.fullmatch(dev):
+                raise ValueError("devices: impossible counts")
+            if last is not None:
+                parse_timestamp(last)
+        answers = doc["answers"]
+        if type(answers) is not int or answers != sum(t[0] for t in totals.values()):
+            raise ValueError("answers does not add up")
+        damage = doc.get("damage", [])
+        if not isinstance(damage, list) or not all(isinstance(d, str) for d in damage):
+            raise ValueError("damage is not a list of messages")
+        if doc.get("clock") is not None:
+            assert self._hlc is not None
+            self._hlc.observe(parse_stamp(doc["clock"]))
+        agg = doc.get("aggregates_id")
+        if agg is not None and not isinstance(agg, str):
+            raise ValueError("aggregates_id is not an id")
+        state.totals = totals
+        self._state = state
+        self._meta = metas
+        self._undone = set(undone)
+        self._seen = seen
+        self._devices = {d: list(v) for d, v in devices.items()}
+        self._answers = answers
+        self._damage = list(damage)
+        self._agg_id = agg
+
+    def _state_document(self) -> dict[str, Any]:
+        units: dict[str, Any] = {}
+        for key, entry in self._state.items.items():
+            meta = self._meta.get(key) or _Meta()
+            n, ok = self._state.totals.get(key, (0, 0))
+            units[key] = {
+                **entry.to_dict(), "last": None if meta.last is None else list(meta.last),
+                "base": None if meta.base is None else [
+                    meta.base[0].to_json(), meta.base[1], meta.base[2]],
+                "sets": {k: [s.to_json(), v] for k, (s, v) in meta.sets.items()},
+                "n": n, "ok": ok,
+            }
+        assert self._hlc is not None
+        return {
+            "format": FORMAT, "app": __version__, "device": self.device,
+            "root": str(self._root), "answers": self._answers, "units": units,
+            "sessions": self._state.sessions, "undone": sorted(self._undone),
+            "offsets": {rel: [s.ino, s.size, s.lines, s.tail]
+                        for rel, s in sorted(self._seen.items())},
+            "devices": self._devices, "damage": self._damage[-200:],
+            "clock": None if self._hlc.last is None else self._hlc.last.to_json(),
+            "aggregates_id": self._agg_id,
+        }
+
+    def _save_state(self) -> None:
+        """Rewrite the hot state (and the aggregates, if changed) atomically: compaction."""
+        if not self._persistent or self._read_only:
+            return
+        try:
+            if self._agg_todo or (self._agg_loaded and self._agg_changed):
+                figures = self.aggregates
+                self._agg_id = new_record_id()
+                fileio.atomic_write(self.folder / AGGREGATES_NAME, json.dumps(
+                    {"format": FORMAT, "id": self._agg_id, "figures": figures.to_json()},
+                    separators=(",", ":")).encode("utf-8"))
+                self._agg_changed = False
+            data = json.dumps(self._state_document(), ensure_ascii=False, allow_nan=False,
+                              separators=(",", ":")).encode("utf-8")
+            fileio.atomic_write(self.folder / STATE_NAME, data)
+        except OSError as exc:
+            self._go_memory_only(exc)
+            return
+        self._state_bytes = len(data)
+        self._uncovered = 0
+
+    def _load_pending(self, now: datetime) -> None:
+        path = self.folder / PENDING_NAME
+        try:
+            doc = json.loads(fileio.read_regular(path, STATE_MAX_BYTES),
+                             parse_constant=_no_constant)
+            if not isinstance(doc, dict) or not (doc.get("pending") is None
+                                                 or isinstance(doc["pending"], dict)):
+                raise ValueError("not a paused block")
+            self._state.pending = doc["pending"]
+        except FileNotFoundError:
+            self._state.pending = None
+        except (OSError, ValueError, RecursionError) as exc:
+            aside = None if self._read_only else self._set_aside(path, "corrupt", now)
+            self._state.pending = None
+            self._warn(f"The paused block in {path} could not be read ({str(exc)[:120]})"
+                       + (f"; it is kept aside as {aside.name}." if aside else "."))
+
+    # -- reading the history ----------------------------------------------------------------
+
+    def _history_files(self, others_only: bool) -> Iterator[tuple[str, str, Path]]:
+        """(device, path relative to the root, path) of every history file, links and
+        leftovers of sync tools left out (a link is reported)."""
+        base = self._root / DEVICES
+        try:
+            devices = sorted(os.listdir(base))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            self._problem(f"{base}: cannot be read ({exc.strerror or exc})")
+            return
+        for dev in devices:
+            if not DEVICE_ID.fullmatch(dev) or (others_only and dev == self.device):
+                continue
+            folder = base / dev
+            try:
+                info = os.lstat(folder)
+            except OSError:
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                self._problem(f"{folder}: a symbolic link; not followed")
+                continue
+            if not stat.S_ISDIR(info.st_mode):
+                continue
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError as exc:
+                self._problem(f"{folder}: cannot be read ({exc.strerror or exc})")
+                continue
+            for name in names:
+                if not is_leftover(name):
+                    yield dev, f"{DEVICES}/{dev}/{name}", folder / name
+
+    def _problem(self, message: str) -> None:
+        if message not in self._damage:
+            self._damage.append(message)
+            self._fresh_problems.append(message)
+
+    def _read_file(self, path: Path) -> tuple[bytes, os.stat_result] | None:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return None
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            self._problem(f"{path}: a symbolic link; not followed")
+            return None
+        try:
+            data = fileio.read_regular(path, MAX_FILE)
+        except OSError as exc:
+            self._problem(f"{path}: not read ({exc.strerror or exc})")
+            return None
+        return data, info
+
+    def _catch_up(self, *, others_only: bool) -> None:
+        """Take in what was appended to the history files after the covered offsets."""
+        self._fresh_problems = []
+        present = set()
+        for dev, rel, path in self._history_files(others_only):
+            present.add(rel)
+            seen = self._seen.get(rel)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            if seen is not None and seen.ino == info.st_ino and seen.size == info.st_size:
+                continue
+            got = self._read_file(path)
+            if got is None:
+                continue
+            data, info = got
+            start, lines = 0, 0
+            if seen is not None and len(data) >= seen.size and \
+                    _tail_hash(data[:seen.size]) == seen.tail:
+                start, lines = seen.size, seen.lines  # the same file, longer
+            elif seen is not None:
+                self._dirty = True  # replaced by different content: read it all again
+            self._take_bytes(dev, rel, data, info.st_ino, start, lines, str(path))
+        for rel in self._seen:
+            dev = rel.split("/")[1]
+            if rel not in present and not (others_only and dev == self.device):
+                self._problem(f"{self._root / rel}: a history file quizapp has read is "
+                              "missing; the answers it held are kept in the hot state")
+
+    def _take_bytes(self, dev: str, rel: str, data: bytes, ino: int, start: int,
+                    lines: int, source: str) -> None:
+        end = data.rfind(b"\n") + 1
+        if end <= start:
+            return
+        reading = read_lines(data[start:end], source, lines + 1)
+        for message in reading.problems:
+            self._problem(message)
+        for message in reading.warnings:
+            self._warn(message)
+        self._seen[rel] = _Seen(ino, end, lines + data.count(b"\n", start, end),
+                                _tail_hash(data[:end]))
+        self._uncovered += end - start
+        for rec in reading.records:
+            self._take(rec, dev)
+
+    def _rebuild(self, why: str | None) -> None:
+        """Build the hot state again by reading every history file once."""
+        if why:
+            self._warn(why)
+        self._fresh_problems = []
+        pending = self._state.pending
+        self._state = HotState()
+        self._state.pending = pending
+        self._meta, self._undone, self._seen, self._devices = {}, set(), {}, {}
+        self._answers = 0
+        self._dirty = False
+        self._aggregates = Aggregates()
+        self._agg_loaded, self._agg_changed, self._agg_todo = True, True, []
+        answers: dict[str, tuple[dict[str, Any], str]] = {}
+        others: list[tuple[dict[str, Any], str]] = []
+        for dev, rel, path in self._history_files(others_only=False):
+            got = self._read_file(path)
+            if got is None:
+                continue
+            data, info = got
+            end = data.rfind(b"\n") + 1
+            reading = read_lines(data[:end], str(path))
+            for message in reading.problems:
+                self._problem(message)
+            for message in reading.warnings:
+                self._warn(message)
+            self._seen[rel] = _Seen(info.st_ino, end, data.count(b"\n", 0, end),
+                                    _tail_hash(data[:end]))
+            for rec in reading.records:
+                if rec["t"] == "answer":
+                    held = answers.get(rec["id"])
+                    if held is not None and held[0] != rec:
+                        self._problem(f"two different answers carry the id {rec['id']}; "
+                                      "kept one of them")
+                        if _canonical(held[0]) <= _canonical(rec):
+                            continue
+                    answers[rec["id"]] = (rec, dev)
+                elif rec["t"] == "undo":
+                    self._undone.add(rec["id"])
+                else:
+                    others.append((rec, dev))
+        for rec, dev in others:
+            self._take(rec, dev)
+        for rec, dev in sorted(answers.values(), key=lambda p: _order(p[0]["at"], p[0]["id"])):
+            self._take(rec, dev)
+        self._uncovered = max(self._uncovered, 1)  # save the rebuilt state
+
+    # -- merging one record ---------------------------------------------------------------------
+
+    def _take(self, rec: Mapping[str, Any], device: str) -> int:
+        """Merge one checked record; 1 if it added a live answer."""
+        kind = rec["t"]
+        if kind == "answer":
+            return self._take_answer(dict(rec), device)
+        if kind == "undo":
+            self._take_undo(rec)
+        elif kind == "set":
+            self._take_set(rec)
+        elif kind == "base":
+            self._take_base(rec)
+        elif kind == "session":
+            self._take_session(rec)
+        return 0
+
+    def _take_answer(self, rec: dict[str, Any], device: str) -> int:
+        rid, key = rec["id"], rec["unit"]
+        if rid in self._undone:
+            return 0
+        meta = self._meta.get(key)
+        when = parse_timestamp(rec["at"])
+        if meta is not None and meta.last is not None and (when, rid) <= _order(*meta.last):
+            entry = self._state.items.get(key)
+            if rid != meta.last[1] and not (
+                    entry and any(u["attempt"] == rid for u in entry.undo)):
+                self._dirty = True  # older than the unit's last answer: replay the unit
+            return 0
+        if meta is None:
+            meta = self._meta[key] = _Meta()
+        entry = self._state.item(key)
+        entry.undo.append({"attempt": rid, "fsrs": entry.card,
+                           "last_correct": entry.last_correct, "last_seen": entry.last_seen,
+                           "last": None if meta.last is None else list(meta.last),
+                           "rec": rec})
+        del entry.undo[:-UNDO_DEPTH]
+        if rec["rating"] is not None and (meta.base is None
+                                          or when > parse_timestamp(meta.base[1])):
+            entry.set_card(self._scheduler.review(entry.card, Rating(rec["rating"]), when,
+                                                  seed=rid))
+        entry.last_correct = rec["correct"]
+        entry.last_seen = rec["at"]
+        meta.last = (rec["at"], rid)
+        self._count(key, rec["correct"], 1)
+        self._answers += 1
+        row = self._devices.setdefault(device, [0, None])
+        row[0] += 1
+        if row[1] is None or when > parse_timestamp(row[1]):
+            row[1] = rec["at"]
+        self._news[device] = self._news.get(device, 0) + 1
+        self._figures(1, rec)
+        return 1
+
+    def _take_undo(self, rec: Mapping[str, Any]) -> None:
+        rid = rec["id"]
+        if rid in self._undone:
+            return
+        self._undone.add(rid)
+        keys = [rec["unit"]] if "unit" in rec else [
+            k for k, e in self._state.items.items() if any(u["attempt"] == rid for u in e.undo)]
+        for key in keys:
+            entry = self._state.items.get(key)
+            if entry is not None and entry.undo and entry.undo[-1]["attempt"] == rid:
+                u = entry.undo.pop()
+                entry.set_card(u["fsrs"])
+                entry.last_correct, entry.last_seen = u["last_correct"], u["last_seen"]
+                self._meta[key].last = None if u["last"] is None else tuple(u["last"])
+                self._count(key, u["rec"]["correct"], -1)
+                self._answers -= 1
+                self._figures(-1, u["rec"])
+                return
+            meta = self._meta.get(key)
+            if meta is not None and meta.last is not None:
+                self._dirty = True  # an older answer of the unit, or not here yet
+
+    def _take_set(self, rec: Mapping[str, Any]) -> None:
+        stamp = parse_stamp(rec["hlc"])
+        assert self._hlc is not None
+        self._hlc.observe(stamp)
+        meta = self._meta.setdefault(rec["unit"], _Meta())
+        held = meta.sets.get(rec["field"])
+        if held is not None and held[0] >= stamp:
+            return
+        meta.sets[rec["field"]] = (stamp, rec["value"])
+        if rec["field"] == "flagged":
+            self._state.item(rec["unit"]).flagged = rec["value"]
+
+    def _take_base(self, rec: Mapping[str, Any]) -> None:
+        stamp = parse_stamp(rec["hlc"])
+        assert self._hlc is not None
+        self._hlc.observe(stamp)
+        meta = self._meta.setdefault(rec["unit"], _Meta())
+        if meta.base is not None and meta.base[0] >= stamp:
+            return
+        meta.base = (stamp, rec["at"], dict(rec["card"]))
+        if meta.last is None:
+            self._state.item(rec["unit"]).set_card(dict(rec["card"]))
+        else:
+            self._dirty = True
+
+    def _take_session(self, rec: Mapping[str, Any]) -> None:
+        s = {k: rec[k] for k in ("id", "mode", "settings", "deck_ids", "started", "ended",
+                                 "score")}
+        try:
+            check_session(s, f"session {s['id']!r:.40}")
+        except StoreDataError as exc:
+            self._problem(f"a session record was set aside: {exc}")
+            return
+        held = self._state.sessions.get(s["id"])
+        if held is None or _session_rank(s) > _session_rank(held):
+            self._state.sessions[s["id"]] = s
+
+    def _count(self, key: str, correct: bool, sign: int) -> None:
+        t = self._state.totals.get(key)
+        if t is None:
+            t = self._state.totals[key] = [0, 0]
+        t[0] += sign
+        t[1] += sign if correct else 0
+        if not t[0]:
+            del self._state.totals[key]
+
+    def _figures(self, sign: int, rec: dict[str, Any]) -> None:
+        if self._agg_loaded:
+            assert self._aggregates is not None
+            (self._aggregates.add if sign > 0 else self._aggregates.remove)(rec)
+            self._agg_changed = True
+        else:
+            self._agg_todo.append((sign, rec))
+
+    # -- writing this computer's records --------------------------------------------------------
+
+    def _append(self, records: list[dict[str, Any]]) -> None:
+        """Write records to this computer's history (one write + fsync), then merge them."""
+        if self._persistent:
+            self._check_lock()
+        if self._persistent:
+            try:
+                self._write_own(records)
+            except OSError as exc:
+                self._go_memory_only(exc)
+        for rec in records:
+            self._take(rec, self.device)
+        if self._dirty:
+            self._rebuild(None)
+        if self._persistent and self._uncovered > self._compact_threshold():
+            self._save_state()
+
+    def _write_own(self, records: list[dict[str, Any]]) -> None:
+        now = to_utc(self._now())
+        month = max([f"{now.year:04d}-{now.month:02d}"] + [
+            format_timestamp(parse_timestamp(r["at"]))[:7] for r in records if "at" in r])
+        name = f"history-{month}.jsonl"
+        rel = f"{DEVICES}/{self.device}/{name}"
+        if self._own_rel != rel or self._own_fd is None:
+            if self._own_fd is not None:
+                os.close(self._own_fd)  # the previous month's file: sealed from now on
+                self._own_fd = None
+            folder = self._root / DEVICES / self.device
+            for part in (self._root / DEVICES, folder):
+                try:
+                    os.mkdir(part)
+                    fileio.fsync_dir(part.parent)
+                except FileExistsError:
+                    if not stat.S_ISDIR(os.lstat(part).st_mode):
+                        raise fileio.unsafe_file_error(part, "not a folder") from None
+            path = folder / name
+            new_file = not os.path.lexists(path)
+            fd = fileio.open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+            if new_file:
+                fileio.fsync_dir(folder)
+            cut_torn_tail(fd, os.fstat(fd).st_size)
+            self._own_fd, self._own_rel = fd, rel
+            self._cover_own(fd, rel)
+        assert self._own_fd is not None
+        data = b"".join(encode(r) for r in records)
+        size = os.fstat(self._own_fd).st_size
+        fileio.write_all(self._own_fd, data)
+        os.fsync(self._own_fd)
+        seen = self._seen.get(rel)
+        if seen is not None and seen.size == size:
+            start = max(0, size + len(data) - TAIL_BYTES)
+            tail = os.pread(self._own_fd, size + len(data) - start, start)
+            self._seen[rel] = _Seen(seen.ino, size + len(data),
+                                    seen.lines + data.count(b"\n"), _tail_hash(tail))
+            self._uncovered += len(data)
+
+    def _cover_own(self, fd: int, rel: str) -> None:
+        """Make the offset of this computer's current file match its size (the file is new,
+        or lines written before a crash were not taken in yet)."""
+        info = os.fstat(fd)
+        seen = self._seen.get(rel)
+        if seen is None and info.st_size == 0:
+            self._seen[rel] = _Seen(info.st_ino, 0, 0, _tail_hash(b""))
+        elif seen is None or seen.size != info.st_size:
+            data = os.pread(fd, info.st_size, 0)
+            start, lines = (seen.size, seen.lines) if seen is not None else (0, 0)
+            self._take_bytes(self.device, rel, data, info.st_ino, start, lines,
+                             str(self._root / rel))
+
+    def _stamp(self) -> list[object]:
+        assert self._hlc is not None
+        return self._hlc.tick(int(self._now().timestamp() * 1000)).to_json()
+
+    def _commit(self, record: dict[str, Any]) -> None:
+        """The format-1 changes of :class:`Store`'s methods, written as format-2 records."""
+        self._check_open()
+        op = record["op"]
+        if op == "attempt":
+            a = record["attempt"]
+            unit = unit_key(a["deck_id"], a["item_id"], a["part"])
+            self._append([{"t": "answer", "id": a["id"], "unit": unit, "at": a["timestamp"],
+                           "rating": a["rating"],
+                           "correct": a["correct"], "marks": a["marks"],
+                           "confidence": a["confidence"], "mode": a["mode"],
+                           "time_ms": a["time_ms"], "answer": a["answer"],
+                           "session": a["session_id"]}])
+        elif op == "flag":
+            self._append([{"t": "set", "unit": record["unit"], "field": "flagged",
+                           "value": record["flagged"], "hlc": self._stamp()}])
+        elif op == "session":
+            s = record["session"]
+            self._append([{"t": "session", **s, "at": s["started"]}])
+        elif op == "session_end":
+            s = {**self._state.sessions[record["id"]], "ended": record["ended"],
+                 "score": record["score"]}
+            self._append([{"t": "session", **s, "at": record["ended"]}])
+        elif op == "pending":
+            self._save_pending(record["state"])
+        else:  # pragma: no cover - every op of Store is handled above
+            raise ValueError(f"unknown change {op!r}")
+
+    def _save_pending(self, state: dict[str, Any] | None) -> None:
+        value = json.loads(json.dumps(state, allow_nan=False))
+        if self._persistent:
+            try:
+                if value is None:
+                    with contextlib.suppress(FileNotFoundError):
+                        fileio.check_regular(self.folder / PENDING_NAME)
+                        os.unlink(self.folder / PENDING_NAME)
+                        fileio.fsync_dir(self.folder)
+                else:
+                    fileio.atomic_write(self.folder / PENDING_NAME, json.dumps(
+                        {"format": FORMAT, "pending": value}, ensure_ascii=False,
+                        separators=(",", ":")).encode("utf-8"))
+            except OSError as exc:
+                self._go_memory_only(exc)
+        self._state.pending = value
+
+    # -- the Store calls that read or change answers ------------------------------------------
+
+    def undo_last(self, unit: Any) -> Attempt | None:
+        """Undo the unit's most recent answer (up to the last 10 of the unit); see
+        :meth:`Store.undo_last`."""
+        self._check_open()
+        entry = self._state.items.get(unit.key)
+        if entry is None or not entry.undo:
+            return None
+        rec = entry.undo[-1]["rec"]
+        self._append([{"t": "undo", "id": rec["id"], "at": format_timestamp(self._now()),
+                       "unit": unit.key}])
+        return _attempt(rec)
+
+    def iter_answers(self, since: datetime | None = None, until: datetime | None = None
+                     ) -> Iterator[dict[str, Any]]:
+        """The live answers with ``since <= at < until`` in time order, reading only the
+        monthly files that can hold them (a record goes to the file of its own month or a
+        later one)."""
+        low = None if since is None else to_utc(since)
+        high = None if until is None else to_utc(until)
+        first = "" if low is None else f"{low.year:04d}-{low.month:02d}"
+        found: dict[str, dict[str, Any]] = {}
+        for _dev, _rel, path in self._history_files(others_only=False):
+            month = _month_key(path.name)
+            if month and month < first:
+                continue
+            got = self._read_file(path)
+            if got is None:
+                continue
+            data = got[0]
+            for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
+                if rec["t"] != "answer" or rec["id"] in self._undone:
+                    continue
+                at = parse_timestamp(rec["at"])
+                if (low is not None and at < low) or (high is not None and at >= high):
+                    continue
+                held = found.get(rec["id"])
+                if held is None or _canonical(rec) < _canonical(held):
+                    found[rec["id"]] = rec
+        yield from sorted(found.values(), key=lambda r: _order(r["at"], r["id"]))
+
+    def attempts(self, *, unit: Any = None, deck_id: str | None = None,
+                 session_id: str | None = None, since: datetime | None = None
+                 ) -> Iterator[Attempt]:
+        """Recorded answers (undone ones excluded) in time order, optionally filtered."""
+        for rec in self.iter_answers(since):
+            if unit is not None and rec["unit"] != unit.key:
+                continue
+            a = _attempt(rec)
+            if deck_id is not None and a.deck_id != deck_id:
+                continue
+            if session_id is not None and a.session_id != session_id:
+                continue
+            yield a
+
+    @property
+    def attempt_count(self) -> int:
+        return self._answers
+
+    def _attempt_rows(self) -> Iterable[Mapping[str, Any]]:
+        return (_attempt(rec).to_dict() for rec in self.iter_answers())
+
+    @property
+    def aggregates(self) -> Aggregates:
+        """The rolled-up figures, loaded on first use from ``aggregates.json`` (rebuilt from
+        the history, with a warning, if it is damaged)."""
+        if not self._agg_loaded:
+            figures = None
+            path = self.folder / AGGREGATES_NAME
+            try:
+                doc = json.loads(fileio.read_regular(path, STATE_MAX_BYTES))
+                if doc.get("id") != self._agg_id:
+                    raise LookupError("older than the hot state")
+                figures = Aggregates.from_json(doc["figures"])
+            except FileNotFoundError:
+                if self._agg_id is None and not self._seen:
+                    figures = Aggregates()
+            except LookupError:
+                pass
+            except (OSError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+                self._warn(f"The rolled-up figures in {path} were damaged ({str(exc)[:100]});"
+                           " they were rebuilt from the history.")
+            if figures is None:
+                figures = Aggregates()
+                for rec in self.iter_answers():
+                    figures.add(rec)
+                self._agg_changed = True
+            else:
+                for sign, rec in self._agg_todo:
+                    (figures.add if sign > 0 else figures.remove)(rec)
+                self._agg_changed = bool(self._agg_todo)
+            self._agg_todo = []
+            self._aggregates = figures
+            self._agg_loaded = True
+        assert self._aggregates is not None
+        return self._aggregates
+
+    # -- sync -------------------------------------------------------------------------------------
+
+    def check_sync(self) -> SyncNews:
+        """Take in what the other computers wrote since the last call (see the module)."""
+        self._check_open()
+        if self._sync_dir is None:
+            return SyncNews()
+        before = self._answers
+        self._news = {}
+        self._catch_up(others_only=True)
+        problems = tuple(self._fresh_problems)
+        news = {d: n for d, n in self._news.items() if d != self.device and n}
+        if self._dirty:
+            self._rebuild(None)
+            added = max(0, self._answers - before)
+        else:
+            added = sum(news.values())
+        for message in problems:
+            self._warn(message)
+        if self._persistent and self._uncovered > self._compact_threshold():
+            self._save_state()
+        return SyncNews(added, tuple(sorted(news)), problems)
+
+    def sync_status(self) -> list[DeviceStatus]:
+        rows = dict(self._devices)
+        rows.setdefault(self.device, [0, None])
+        last = {d: None if r[1] is None else parse_timestamp(r[1]) for d, r in rows.items()}
+        newest = max((t for t in last.values() if t is not None), default=None)
+        return [DeviceStatus(
+            device=d, answers=rows[d][0], last_answer=last[d],
+            behind=None if newest is None or last[d] is None else newest - last[d],  # type: ignore[operator]
+            this_computer=d == self.device) for d in sorted(rows)]
+
+    # -- export and import ------------------------------------------------------------------------
+
+    def export_json(self, path: str | os.PathLike[str]) -> None:
+        """Write every record (answers, undos, flags, bases, sessions) as one JSON Lines file
+        that another quizapp imports; the first line is ``{"quizapp_progress": 2, ...}``."""
+        self._check_open()
+        lines = [json.dumps({EXPORT_KEY: FORMAT, "app": __version__, "device": self.device,
+                             "exported": format_timestamp(self._now())}).encode() + b"\n"]
+        for rec in self._all_answers().values():
+            lines.append(encode(rec))
+        stamp = format_timestamp(self._now())
+        lines.extend(encode({"t": "undo", "id": rid, "at": stamp})
+                     for rid in sorted(self._undone))
+        for key, meta in sorted(self._meta.items()):
+            if meta.base is not None:
+                lines.append(encode({"t": "base", "unit": key, "card": meta.base[2],
+                                     "at": meta.base[1], "hlc": meta.base[0].to_json()}))
+            for name, (when, v) in sorted(meta.sets.items()):
+                lines.append(encode({"t": "set", "unit": key, "field": name, "value": v,
+                                     "hlc": when.to_json()}))
+        for session in self._state.sessions.values():
+            lines.append(encode({"t": "session", **session,
+                                 "at": session["ended"] or session["started"]}))
+        fileio.atomic_write(Path(path), b"".join(lines))
+
+    def _all_answers(self) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for _dev, _rel, path in self._history_files(others_only=False):
+            got = self._read_file(path)
+            if got is not None:
+                data = got[0]
+                for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
+                    if rec["t"] == "answer":
+                        found.setdefault(rec["id"], rec)
+        return found
+
+    def _records_of(self, source: Path) -> list[dict[str, Any]]:
+        try:
+            raw = fileio.read_regular(source, follow_links=True)
+        except fileio.UnsafeFileError as exc:
+            raise StoreFormatError(f"cannot import {source}: {exc.strerror}") from None
+        except OSError as exc:
+            raise StoreFormatError(f"cannot read {source}: {exc.strerror}") from None
+        first, _, rest = raw.partition(b"\n")
+        try:
+            head = json.loads(first) if first.lstrip().startswith(b'{"' + EXPORT_KEY.encode()) \
+                else None
+        except ValueError:
+            head = None
+        if isinstance(head, dict) and EXPORT_KEY in head:
+            if head[EXPORT_KEY] != FORMAT:
+                raise StoreFormatError(
+                    f"{source} was exported by a newer quizapp (progress format "
+                    f"{head[EXPORT_KEY]!r:.20}); update quizapp to import it")
+            reading = read_lines(rest, f"{source}", 2)
+            if reading.problems:
+                raise StoreFormatError(f"{source} is not a usable quizapp progress file: "
+                                       f"{reading.problems[0]}")
+            for message in reading.warnings:
+                self._warn(message)
+            return reading.records
+        try:
+            doc = read_progress_document(raw)
+        except StoreDataError as exc:
+            raise StoreFormatError(f"{source} is not a usable quizapp progress file: {exc}"
+                                   ) from None
+        return _records_from_document(doc, self.device)
+
+    def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
+        """Read a progress file (format 2 export, or format 1) and say what importing it
+        would change; merged as sync merges (answers by id, undo tombstones, last writer wins
+        per setting)."""
+        self._check_open()
+        source = Path(path)
+        records = self._records_of(source)
+        have = self._all_answers()
+        new_answers = {r["id"]: r for r in records if r["t"] == "answer"
+                       and r["id"] not in have and r["id"] not in self._undone}
+        undos = {r["id"] for r in records if r["t"] == "undo"} - self._undone
+        live_here = {rid for rid in have if rid not in self._undone}
+        removed = sorted(undos & live_here)
+        sessions = {r["id"] for r in records if r["t"] == "session"} - set(self._state.sessions)
+        units = {r["unit"] for r in records if r["t"] in ("set", "base")}
+        todo = [r for r in records if r["t"] != "answer" or r["id"] in new_answers]
+        return HistoryImportPlan(
+            source=source, attempts_added=len(new_answers),
+            attempts_skipped=sum(r["t"] == "answer" for r in records) - len(new_answers),
+            attempts_undone=tuple(removed), sessions_added=len(sessions),
+            units_added=len(units - set(self._meta)),
+            units_replaced=tuple(sorted(units & set(self._meta))), units_reset=(),
+            _merge=None, _base_seq=0, _base_count=self._answers,  # type: ignore[arg-type]
+            records=tuple(todo))
+
+    def apply_import(self, plan: ImportPlan) -> ImportCounts:
+        self._check_open()
+        if not isinstance(plan, HistoryImportPlan):
+            plan = self.plan_import(plan.source)
+        assert isinstance(plan, HistoryImportPlan)
+        records = [dict(r) for r in plan.records]
+        if self._persistent:
+            try:
+                self._check_lock()
+                self._write_own(records)
+            except OSError as exc:
+                raise StoreError(f"The import was not saved, and nothing changed: "
+                                 f"{exc.strerror or exc}") from None
+        for rec in records:
+            self._take(rec, self.device)
+        if self._dirty:
+            self._rebuild(None)
+        self._save_state()
+        return ImportCounts(attempts_added=plan.attempts_added,
+                            attempts_skipped=plan.attempts_skipped,
+                            attempts_undone=len(plan.attempts_undone),
+                            sessions_added=plan.sessions_added,
+                            units_updated=plan.units_added + len(plan.units_replaced))
+
+
+@dataclass(frozen=True)
+class HistoryImportPlan(ImportPlan):
+    """An :class:`ImportPlan` of format 2: the records to append."""
+
+    records: tuple[Mapping[str, Any], ...] = ()
+
+
+class _Newer(ValueError):
+    def __init__(self, found: int) -> None:
+        super().__init__(f"format {found}")
+        self.found = found
+
+
+class _Elsewhere(ValueError):
+    """The hot state belongs to another device id or history root: rebuilt silently."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _canonical(rec: Mapping[str, Any]) -> str:
+    return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _pair(value: object, where: str) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str)
+                                                                for v in value)):
+        raise ValueError(f"{where}: not [time, id]")
+    parse_timestamp(value[0])
+    return value[0], value[1]
+
+
+def _attempt(rec: Mapping[str, Any]) -> Attempt:
+    unit = parse_unit_key(rec["unit"])
+    return Attempt.from_dict({
+        "id": rec["id"], "deck_id": unit.deck_id, "item_id": unit.item_id, "part": unit.part,
+        "answer": rec["answer"], "correct": rec["correct"], "marks": rec["marks"],
+        "confidence": rec["confidence"], "mode": rec["mode"], "time_ms": rec["time_ms"],
+        "timestamp": rec["at"], "session_id": rec["session"], "rating": rec["rating"]})
+
+
+def _records_from_document(doc: Mapping[str, Any], device: str) -> list[dict[str, Any]]:
+    """The records of a format-1 progress file, flags and scheduler states stamped with the
+    time the file says they last changed (so a newer change here still wins)."""
+    out: list[dict[str, Any]] = [answer_from_attempt(a) for a in doc["attempts"]]
+    stamp = format_timestamp(to_utc(datetime.now().astimezone()))
+    out.extend({"t": "undo", "id": rid, "at": stamp} for rid in doc["undone"])
+    for key, item in doc["items"].items():
+        changed = item.get("updated") or item.get("last_seen")
+        wall = 0 if changed is None else int(parse_timestamp(changed).timestamp() * 1000)
+        stamp_json = [wall, 0, device]
+        if item.get("fsrs") is not None:
+            at = max([t for t in (item.get("last_seen"), item["fsrs"].get("last_review")) if t]
+                     or [item["fsrs"]["due"]], key=parse_timestamp)
+            out.append({"t": "base", "unit": key, "card": item["fsrs"],
+                        "at": format_timestamp(parse_timestamp(at)), "hlc": stamp_json})
+        if item.get("flagged"):
+            out.append({"t": "set", "unit": key, "field": "flagged", "value": True,
+                        "hlc": [wall, 1, device]})
+    for s in doc["sessions"].values():
+        out.append({"t": "session", **s, "at": s.get("ended") or s["started"]})
+    return out
+
+
