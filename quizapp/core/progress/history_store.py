@@ -43,7 +43,7 @@ from typing import Any
 
 from quizapp import __version__
 from quizapp.core import fileio
-from quizapp.core.model import parse_unit_key, unit_key
+from quizapp.core.model import StudyUnit, parse_unit_key, unit_key
 from quizapp.core.progress.aggregates import Aggregates
 from quizapp.core.progress.hlc import DEVICE_ID, Clock, Stamp, parse_stamp
 from quizapp.core.progress.migrate import migrate
@@ -202,6 +202,7 @@ class HistoryStore(Store):
         self._news: dict[str, int] = {}
         self._fresh_problems: list[str] = []
         self._migrated = False
+        self._unsaved: list[dict[str, Any]] = []
 
     # -- opening and closing --------------------------------------------------------------
 
@@ -280,16 +281,26 @@ class HistoryStore(Store):
         return max(self._compact_min, self._state_bytes // 2)
 
     def retry_persist(self) -> bool:
-        if self._persistent or self._read_only or self._closed:
+        """After a write error: write what was recorded meanwhile to the history and save
+        the hot state. Only while this store still holds the folder's lock (see
+        :meth:`Store.retry_persist`)."""
+        self._check_open()
+        if self._persistent or self._read_only:
             return self._persistent
+        if self._lock is None or self._lock_lost:
+            return False
+        self._persistent = True
         try:
-            if self._lock is None:
-                self._lock = FolderLock.acquire(self.folder / LOCK_NAME, self._now(),
-                                                break_lock=False)
-            self._persistent = True
-            self._save_state()
-        except (OSError, StoreLockedError):
-            self._persistent = False
+            if self._unsaved:
+                self._write_own(self._unsaved)
+                self._unsaved = []
+            self._save_pending(self._state.pending)
+        except OSError as exc:
+            self._go_memory_only(exc)
+            return False
+        self._save_state()
+        if self._persistent:
+            self._warn(f"Progress is being saved again in {self.folder}.")
         return self._persistent
 
     # -- the migration from format 1 ------------------------------------------------------
@@ -314,6 +325,7 @@ class HistoryStore(Store):
                 "Your progress was NOT moved to score-store format 2, because a check after "
                 f"copying it found a difference ({'; '.join(result.problems[:3])}). It stays "
                 "in format 1, as before; nothing was lost.")
+        self._migrate_sessions()
         aside = aside_path(self.folder, "format1", "", now)
         fileio.atomic_write(mark, json.dumps({"aside": aside.name}).encode())
         self._move_format1(aside)
@@ -327,6 +339,23 @@ class HistoryStore(Store):
             f"{aside}.")
         for message in result.warnings:
             self._warn(message)
+
+    def _migrate_sessions(self) -> None:
+        """Sessions travel as ``session`` records; a paused block goes to ``pending.json``
+        (both idempotent: a rerun after a kill writes the same again)."""
+        with Store.open(self.folder, read_only=True) as old:
+            sessions = [{"t": "session", "id": x.id, "mode": x.mode, "settings": x.settings,
+                         "deck_ids": list(x.deck_ids), "started": format_timestamp(x.started),
+                         "ended": None if x.ended is None else format_timestamp(x.ended),
+                         "score": x.score,
+                         "at": format_timestamp(x.ended or x.started)}
+                        for x in old.sessions()]
+            pending = old.pending()
+        if sessions:
+            self._write_own(sessions)
+            self._uncovered = 0  # taken in by the rebuild that follows the migration
+        if pending is not None:
+            self._save_pending(pending)
 
     def _move_format1(self, aside: Path) -> None:
         aside.mkdir(exist_ok=True)
@@ -386,7 +415,9 @@ class HistoryStore(Store):
             raise _Newer(fmt)
         if fmt != FORMAT:
             raise ValueError(f"format {fmt!r:.20} is not {FORMAT}")
-        if doc.get("device") != self.device or doc.get("root") != str(self._root):
+        if not isinstance(doc.get("device"), str) or not isinstance(doc.get("root"), str):
+            raise ValueError("device or root is missing")
+        if doc["device"] != self.device or doc["root"] != str(self._root):
             raise _Elsewhere
         state = HotState()
         metas: dict[str, _Meta] = {}
@@ -818,6 +849,8 @@ class HistoryStore(Store):
                 self._write_own(records)
             except OSError as exc:
                 self._go_memory_only(exc)
+        if not self._persistent:
+            self._unsaved.extend(records)  # written by retry_persist, if it can
         for rec in records:
             self._take(rec, self.device)
         if self._dirty:
@@ -888,6 +921,11 @@ class HistoryStore(Store):
         if op == "attempt":
             a = record["attempt"]
             unit = unit_key(a["deck_id"], a["item_id"], a["part"])
+            try:
+                if parse_unit_key(unit) != StudyUnit(a["deck_id"], a["item_id"], a["part"]):
+                    raise ValueError(f"unit {unit!r:.60} does not name its unit")
+            except ValueError as exc:
+                raise ValueError(f"cannot record this: {exc}") from None
             self._append([{"t": "answer", "id": a["id"], "unit": unit, "at": a["timestamp"],
                            "rating": a["rating"],
                            "correct": a["correct"], "marks": a["marks"],
@@ -966,7 +1004,8 @@ class HistoryStore(Store):
                 held = found.get(rec["id"])
                 if held is None or _canonical(rec) < _canonical(held):
                     found[rec["id"]] = rec
-        yield from sorted(found.values(), key=lambda r: _order(r["at"], r["id"]))
+        # in time order; the same time in the order written (files are read in order)
+        yield from sorted(found.values(), key=lambda r: parse_timestamp(r["at"]))
 
     def attempts(self, *, unit: Any = None, deck_id: str | None = None,
                  session_id: str | None = None, since: datetime | None = None

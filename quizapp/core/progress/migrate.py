@@ -88,7 +88,7 @@ def records_from_format1(doc: Mapping[str, Any], device: str, now: datetime
 
 
 def _identity(rec: Mapping[str, Any]) -> tuple[str, ...]:
-    if rec["t"] in ("answer", "undo"):
+    if rec["t"] in ("answer", "undo", "session"):
         return (rec["t"], rec["id"])
     return (rec["t"], rec["unit"], rec.get("field", ""))
 
