@@ -458,7 +458,7 @@ steps = st.lists(st.one_of(
 ), max_size=30)
 
 
-@settings(max_examples=examples(60), deadline=None,
+@settings(max_examples=examples(100), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps)
 def test_random_operations_equal_a_model_of_the_history(tmp_path_factory: Any,
