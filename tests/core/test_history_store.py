@@ -495,3 +495,25 @@ def test_random_operations_equal_a_model_of_the_history(tmp_path_factory: Any,
     assert {a.id for a in s.attempts()} == model.live()
     s.close()
     shutil.rmtree(folder)
+
+
+def test_undo_reaches_back_ten_answers_after_a_restart(tmp_path: Path) -> None:
+    clock = Tick()
+    with HistoryStore.open(tmp_path, clock=clock) as s:
+        ids = [answer(s, A, correct=i % 2 == 0) for i in range(12)]
+        states = []
+        for _ in range(4):
+            states.append(s.state(A))
+            s.undo_last(A)
+        after_four = view(s)
+    with HistoryStore.open(tmp_path, clock=clock) as s:
+        for i in range(12):
+            answer(s, A, correct=i % 2 == 0)
+    with HistoryStore.open(tmp_path, clock=clock) as s:
+        for _ in range(12):
+            s.undo_last(A)
+        assert view(s) == after_four  # the twelve new ones undone, one by one
+        assert [a.id for a in s.attempts(unit=A)] == ids[:8]
+    doc = json.loads((tmp_path / "state.json").read_bytes())
+    assert len(doc["units"]["deck::a"]["undo"]) <= hs.UNDO_KEPT
+    assert states[0] != states[1]

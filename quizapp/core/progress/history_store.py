@@ -76,6 +76,7 @@ from quizapp.core.store import (
     StoreError,
     StoreFormatError,
     StoreLockedError,
+    UnitEntry,
     aside_path,
     check_session,
     check_unit_entry,
@@ -97,6 +98,9 @@ EXPORT_KEY = "quizapp_progress"
 STATE_MAX_BYTES = 512 * 1024**2
 #: How many bytes before a covered offset are hashed to recognise the same file content.
 TAIL_BYTES = 4096
+#: Undo entries per unit kept in state.json (in memory: up to UNDO_DEPTH); an undo beyond
+#: them reads the unit's answers from the history again.
+UNDO_KEPT = 1
 #: Environment variable that switches new and format-1 folders to format 2 (see open_store).
 FORMAT_ENV = "QUIZAPP_STORE_FORMAT"
 
@@ -153,8 +157,16 @@ class _Meta:
     sets: dict[str, tuple[Stamp, Any]] = field(default_factory=dict)
 
 
-def _order(at: str, rid: str) -> tuple[datetime, str]:
-    return parse_timestamp(at), rid
+def _tkey(at: str) -> str:
+    """A timestamp as a string that sorts as the time does (microseconds, UTC): quizapp's own
+    ``YYYY-MM-DDTHH:MM:SS.mmmZ`` without parsing it, any other form parsed."""
+    if len(at) == 24 and at[23] == "Z" and at[10] == "T" and at[19] == ".":
+        return at[:23] + "000"
+    return to_utc(parse_timestamp(at)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _order(at: str, rid: str) -> tuple[str, str]:
+    return _tkey(at), rid
 
 
 def _session_rank(s: Mapping[str, Any]) -> tuple[bool, datetime, str]:
@@ -325,7 +337,7 @@ class HistoryStore(Store):
                 "Your progress was NOT moved to score-store format 2, because a check after "
                 f"copying it found a difference ({'; '.join(result.problems[:3])}). It stays "
                 "in format 1, as before; nothing was lost.")
-        self._migrate_sessions()
+        self._migrate_sessions(result.sessions, result.pending)
         aside = aside_path(self.folder, "format1", "", now)
         fileio.atomic_write(mark, json.dumps({"aside": aside.name}).encode())
         self._move_format1(aside)
@@ -340,17 +352,12 @@ class HistoryStore(Store):
         for message in result.warnings:
             self._warn(message)
 
-    def _migrate_sessions(self) -> None:
+    def _migrate_sessions(self, old: Mapping[str, Any], pending: dict[str, Any] | None
+                          ) -> None:
         """Sessions travel as ``session`` records; a paused block goes to ``pending.json``
         (both idempotent: a rerun after a kill writes the same again)."""
-        with Store.open(self.folder, read_only=True) as old:
-            sessions = [{"t": "session", "id": x.id, "mode": x.mode, "settings": x.settings,
-                         "deck_ids": list(x.deck_ids), "started": format_timestamp(x.started),
-                         "ended": None if x.ended is None else format_timestamp(x.ended),
-                         "score": x.score,
-                         "at": format_timestamp(x.ended or x.started)}
-                        for x in old.sessions()]
-            pending = old.pending()
+        sessions = [{"t": "session", **x, "at": x.get("ended") or x["started"]}
+                    for x in old.values()]
         if sessions:
             self._write_own(sessions)
             self._uncovered = 0  # taken in by the rebuild that follows the migration
@@ -502,7 +509,8 @@ class HistoryStore(Store):
             meta = self._meta.get(key) or _Meta()
             n, ok = self._state.totals.get(key, (0, 0))
             units[key] = {
-                **entry.to_dict(), "last": None if meta.last is None else list(meta.last),
+                **entry.to_dict(), "undo": entry.undo[-UNDO_KEPT:],
+                "last": None if meta.last is None else list(meta.last),
                 "base": None if meta.base is None else [
                     meta.base[0].to_json(), meta.base[1], meta.base[2]],
                 "sets": {k: [s.to_json(), v] for k, (s, v) in meta.sets.items()},
@@ -730,7 +738,7 @@ class HistoryStore(Store):
         if rid in self._undone:
             return 0
         meta = self._meta.get(key)
-        when = parse_timestamp(rec["at"])
+        when = _tkey(rec["at"])
         if meta is not None and meta.last is not None and (when, rid) <= _order(*meta.last):
             entry = self._state.items.get(key)
             if rid != meta.last[1] and not (
@@ -745,10 +753,9 @@ class HistoryStore(Store):
                            "last": None if meta.last is None else list(meta.last),
                            "rec": rec})
         del entry.undo[:-UNDO_DEPTH]
-        if rec["rating"] is not None and (meta.base is None
-                                          or when > parse_timestamp(meta.base[1])):
-            entry.set_card(self._scheduler.review(entry.card, Rating(rec["rating"]), when,
-                                                  seed=rid))
+        if rec["rating"] is not None and (meta.base is None or when > _tkey(meta.base[1])):
+            entry.set_card(self._scheduler.review(entry.card, Rating(rec["rating"]),
+                                                  parse_timestamp(rec["at"]), seed=rid))
         entry.last_correct = rec["correct"]
         entry.last_seen = rec["at"]
         meta.last = (rec["at"], rid)
@@ -756,7 +763,7 @@ class HistoryStore(Store):
         self._answers += 1
         row = self._devices.setdefault(device, [0, None])
         row[0] += 1
-        if row[1] is None or when > parse_timestamp(row[1]):
+        if row[1] is None or when > _tkey(row[1]):
             row[1] = rec["at"]
         self._news[device] = self._news.get(device, 0) + 1
         self._figures(1, rec)
@@ -971,12 +978,52 @@ class HistoryStore(Store):
         :meth:`Store.undo_last`."""
         self._check_open()
         entry = self._state.items.get(unit.key)
+        if entry is not None and not entry.undo and self._state.totals.get(unit.key):
+            self._reload_unit(unit.key)
+            entry = self._state.items.get(unit.key)
         if entry is None or not entry.undo:
             return None
         rec = entry.undo[-1]["rec"]
         self._append([{"t": "undo", "id": rec["id"], "at": format_timestamp(self._now()),
                        "unit": unit.key}])
         return _attempt(rec)
+
+    def _reload_unit(self, key: str) -> None:
+        """Rebuild one unit's undo entries from its answers in the history (an undo beyond
+        the entries the hot state keeps)."""
+        mine: dict[str, dict[str, Any]] = {}
+        for _dev, _rel, path in self._history_files(others_only=False):
+            got = self._read_file(path)
+            if got is not None:
+                data = got[0]
+                for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
+                    if rec["t"] == "answer" and rec["unit"] == key \
+                            and rec["id"] not in self._undone:
+                        mine.setdefault(rec["id"], rec)
+        entry, meta = self._state.items[key], self._meta.get(key) or _Meta()
+        flagged = entry.flagged
+        fresh = UnitEntry()
+        fresh.flagged = flagged
+        before = (entry.card, entry.last_correct, entry.last_seen, meta.last)
+        self._state.items[key] = fresh
+        self._meta[key] = _Meta(base=meta.base, sets=meta.sets)
+        if meta.base is not None:
+            fresh.set_card(dict(meta.base[2]))
+        totals = self._state.totals.pop(key, None)
+        answers, news, todo = self._answers, dict(self._news), self._agg_loaded
+        self._agg_loaded = True  # replaying changes no figures
+        saved_agg, self._aggregates = self._aggregates, Aggregates()
+        try:
+            for rec in sorted(mine.values(), key=lambda r: _order(r["at"], r["id"])):
+                self._take_answer(rec, "")
+        finally:
+            self._agg_loaded, self._aggregates = todo, saved_agg
+            self._answers, self._news = answers, news
+            self._devices.pop("", None)
+        after = (fresh.card, fresh.last_correct, fresh.last_seen, self._meta[key].last)
+        if after != before or self._state.totals.get(key) != totals:
+            self._dirty = True  # the hot state disagreed with the history: trust the history
+            self._rebuild(None)
 
     def iter_answers(self, since: datetime | None = None, until: datetime | None = None
                      ) -> Iterator[dict[str, Any]]:

@@ -48,6 +48,9 @@ class Migration:
     answers_read_back: int = 0
     problems: list[str] = field(default_factory=list)  # mismatches: the migration failed
     warnings: list[str] = field(default_factory=list)  # what the format-1 store reported
+    #: the format-1 sessions (id -> session) and paused block, for the caller's hot state
+    sessions: dict[str, Any] = field(default_factory=dict, repr=False)
+    pending: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -105,6 +108,7 @@ def migrate(data_folder: Path, root: Path, device: str, *,
             store.export_json(exported)
             doc = json.loads(exported.read_bytes())
     result.answers = len(doc["attempts"])
+    result.sessions, result.pending = doc["sessions"], doc.get("pending_session")
     result.undone = len(doc["undone"])
     folder = root / DEVICES / device
     before = read_device(folder, device) if folder.is_dir() else None
