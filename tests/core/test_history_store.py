@@ -517,3 +517,22 @@ def test_undo_reaches_back_ten_answers_after_a_restart(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "state.json").read_bytes())
     assert len(doc["units"]["deck::a"]["undo"]) <= hs.UNDO_KEPT
     assert states[0] != states[1]
+
+
+def test_after_a_migration_undo_export_and_import_keep_the_scheduling(tmp_path: Path) -> None:
+    clock = Tick()
+    _format1(tmp_path / "data", clock)
+    with open_store(tmp_path / "data", store_format=2, clock=clock):
+        pass
+    with HistoryStore.open(tmp_path / "data", clock=clock) as s:
+        for _ in range(3):
+            s.undo_last(A)  # beyond the kept entry: the unit is read again, base included
+        model = replica_of(tmp_path / "data")
+        for u in (A, B, C):
+            v = model.unit(u.key)
+            assert (s.state(u).attempts, s._state.items[u.key].card) == (v.attempts, v.card)
+        s.export_json(tmp_path / "moved.jsonl")
+        want = view(s)
+    with HistoryStore.open(tmp_path / "other", clock=clock) as other:
+        other.import_json(tmp_path / "moved.jsonl")
+        assert view(other) == want

@@ -56,7 +56,6 @@ from quizapp.core.scheduling import (
     format_timestamp,
     parse_timestamp,
     to_utc,
-    validate_card,
 )
 from quizapp.core.store import (
     BACKUP_DIR,
@@ -153,7 +152,7 @@ class _Meta:
     """Per-unit bookkeeping of format 2 beside the format-1 unit entry."""
 
     last: tuple[str, str] | None = None  # (at, id) of the unit's latest live answer
-    base: tuple[Stamp, str, CardData] | None = None
+    base: tuple[Stamp, str, CardData | None] | None = None  # the card only until saved
     sets: dict[str, tuple[Stamp, Any]] = field(default_factory=dict)
 
 
@@ -445,11 +444,10 @@ class HistoryStore(Store):
             state.items[key] = entry
             meta = _Meta(last=_pair(value.get("last"), f"{where}.last"))
             base = value.get("base")
-            if base is not None:
-                stamp, at, card = base
+            if base is not None:  # [hlc, at]: the card itself stays in the history
+                stamp, at = base
                 parse_timestamp(at)
-                validate_card(card)
-                meta.base = (parse_stamp(stamp), at, card)
+                meta.base = (parse_stamp(stamp), at, None)
             for name, (stamp, v) in (value.get("sets") or {}).items():
                 if name not in FIELDS or type(v) is not FIELDS[name]:
                     raise ValueError(f"{where}.sets.{name!s:.40}: not a setting")
@@ -511,8 +509,7 @@ class HistoryStore(Store):
             units[key] = {
                 **entry.to_dict(), "undo": entry.undo[-UNDO_KEPT:],
                 "last": None if meta.last is None else list(meta.last),
-                "base": None if meta.base is None else [
-                    meta.base[0].to_json(), meta.base[1], meta.base[2]],
+                "base": None if meta.base is None else [meta.base[0].to_json(), meta.base[1]],
                 "sets": {k: [s.to_json(), v] for k, (s, v) in meta.sets.items()},
                 "n": n, "ok": ok,
             }
@@ -1008,7 +1005,8 @@ class HistoryStore(Store):
         self._state.items[key] = fresh
         self._meta[key] = _Meta(base=meta.base, sets=meta.sets)
         if meta.base is not None:
-            fresh.set_card(dict(meta.base[2]))
+            card = meta.base[2] or self._scan(bases=True)[1][key]["card"]
+            fresh.set_card(dict(card))
         totals = self._state.totals.pop(key, None)
         answers, news, todo = self._answers, dict(self._news), self._agg_loaded
         self._agg_loaded = True  # replaying changes no figures
@@ -1151,15 +1149,15 @@ class HistoryStore(Store):
         self._check_open()
         lines = [json.dumps({EXPORT_KEY: FORMAT, "app": __version__, "device": self.device,
                              "exported": format_timestamp(self._now())}).encode() + b"\n"]
-        for rec in self._all_answers().values():
+        answers, bases = self._scan(bases=True)
+        for rec in answers.values():
             lines.append(encode(rec))
         stamp = format_timestamp(self._now())
         lines.extend(encode({"t": "undo", "id": rid, "at": stamp})
                      for rid in sorted(self._undone))
         for key, meta in sorted(self._meta.items()):
-            if meta.base is not None:
-                lines.append(encode({"t": "base", "unit": key, "card": meta.base[2],
-                                     "at": meta.base[1], "hlc": meta.base[0].to_json()}))
+            if key in bases:
+                lines.append(encode(bases[key]))
             for name, (when, v) in sorted(meta.sets.items()):
                 lines.append(encode({"t": "set", "unit": key, "field": name, "value": v,
                                      "hlc": when.to_json()}))
@@ -1169,7 +1167,14 @@ class HistoryStore(Store):
         fileio.atomic_write(Path(path), b"".join(lines))
 
     def _all_answers(self) -> dict[str, dict[str, Any]]:
+        return self._scan()[0]
+
+    def _scan(self, *, bases: bool = False
+              ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Every answer in the history by id, and (with ``bases``) the winning ``base``
+        record of every unit."""
         found: dict[str, dict[str, Any]] = {}
+        won: dict[str, dict[str, Any]] = {}
         for _dev, _rel, path in self._history_files(others_only=False):
             got = self._read_file(path)
             if got is not None:
@@ -1177,7 +1182,11 @@ class HistoryStore(Store):
                 for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
                     if rec["t"] == "answer":
                         found.setdefault(rec["id"], rec)
-        return found
+                    elif bases and rec["t"] == "base":
+                        held = won.get(rec["unit"])
+                        if held is None or parse_stamp(held["hlc"]) < parse_stamp(rec["hlc"]):
+                            won[rec["unit"]] = rec
+        return found, won
 
     def _records_of(self, source: Path) -> list[dict[str, Any]]:
         try:
