@@ -21,6 +21,7 @@ from quizapp.core.model import StudyUnit
 from quizapp.core.progress import history_store as hs
 from quizapp.core.progress.aggregates import Aggregates
 from quizapp.core.progress.history_store import HistoryStore, folder_format, open_store
+from quizapp.core.progress.hotstate import UNDO_KEPT
 from quizapp.core.progress.merge import Replica
 from quizapp.core.progress.syncfolder import read_folder
 from quizapp.core.store import Store
@@ -515,7 +516,7 @@ def test_undo_reaches_back_ten_answers_after_a_restart(tmp_path: Path) -> None:
         assert view(s) == after_four  # the twelve new ones undone, one by one
         assert [a.id for a in s.attempts(unit=A)] == ids[:8]
     doc = json.loads((tmp_path / "state.json").read_bytes())
-    assert len(doc["units"]["deck::a"]["undo"]) <= hs.UNDO_KEPT
+    assert len(doc["units"]["deck::a"]["undo"]) <= UNDO_KEPT
     assert states[0] != states[1]
 
 

@@ -31,12 +31,11 @@ history is the truth, so nothing can be lost that way.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,13 +44,25 @@ from quizapp import __version__
 from quizapp.core import fileio
 from quizapp.core.model import StudyUnit, parse_unit_key, unit_key
 from quizapp.core.progress.aggregates import Aggregates
-from quizapp.core.progress.hlc import DEVICE_ID, Clock, Stamp, parse_stamp
+from quizapp.core.progress.hlc import DEVICE_ID, Clock, parse_stamp
+from quizapp.core.progress.hotstate import (
+    FORMAT,
+    TAIL_BYTES,
+    Coverage,
+    HotStateData,
+    NewerFormatError,
+    OtherFolderError,
+    UnitMeta,
+    hot_state_document,
+    parse_hot_state,
+    tail_hash,
+    tkey,
+)
 from quizapp.core.progress.migrate import migrate
-from quizapp.core.progress.records import FIELDS, answer_from_attempt, encode, read_lines
+from quizapp.core.progress.records import answer_from_attempt, encode, read_lines
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
 from quizapp.core.progress.syncfolder import DEVICES, MAX_FILE, cut_torn_tail, is_leftover
 from quizapp.core.scheduling import (
-    CardData,
     Rating,
     format_timestamp,
     parse_timestamp,
@@ -78,7 +89,6 @@ from quizapp.core.store import (
     UnitEntry,
     aside_path,
     check_session,
-    check_unit_entry,
     new_record_id,
     read_progress_document,
 )
@@ -86,8 +96,6 @@ from quizapp.core.store import (
 __all__ = ["FORMAT", "HistoryImportPlan", "HistoryStore", "MigrationRefusedError",
            "folder_format", "open_store"]
 
-#: The hot-state format this code writes.
-FORMAT = 2
 STATE_NAME = "state.json"
 AGGREGATES_NAME = "aggregates.json"
 PENDING_NAME = "pending.json"
@@ -95,11 +103,6 @@ MIGRATION_MARK = "migration.json"
 EXPORT_KEY = "quizapp_progress"
 #: The largest hot state, aggregates or pending file read.
 STATE_MAX_BYTES = 512 * 1024**2
-#: How many bytes before a covered offset are hashed to recognise the same file content.
-TAIL_BYTES = 4096
-#: Undo entries per unit kept in state.json (in memory: up to UNDO_DEPTH); an undo beyond
-#: them reads the unit's answers from the history again.
-UNDO_KEPT = 1
 #: Environment variable that switches new and format-1 folders to format 2 (see open_store).
 FORMAT_ENV = "QUIZAPP_STORE_FORMAT"
 
@@ -137,35 +140,8 @@ def open_store(folder: str | os.PathLike[str], *, store_format: int | None = Non
     return Store.open(path, read_only=read_only, **options)
 
 
-@dataclass
-class _Seen:
-    """How much of one history file the hot state covers."""
-
-    ino: int
-    size: int  # bytes up to and including the last complete line taken in
-    lines: int
-    tail: str  # sha256 of the TAIL_BYTES bytes before ``size``
-
-
-@dataclass
-class _Meta:
-    """Per-unit bookkeeping of format 2 beside the format-1 unit entry."""
-
-    last: tuple[str, str] | None = None  # (at, id) of the unit's latest live answer
-    base: tuple[Stamp, str, CardData | None] | None = None  # the card only until saved
-    sets: dict[str, tuple[Stamp, Any]] = field(default_factory=dict)
-
-
-def _tkey(at: str) -> str:
-    """A timestamp as a string that sorts as the time does (microseconds, UTC): quizapp's own
-    ``YYYY-MM-DDTHH:MM:SS.mmmZ`` without parsing it, any other form parsed."""
-    if len(at) == 24 and at[23] == "Z" and at[10] == "T" and at[19] == ".":
-        return at[:23] + "000"
-    return to_utc(parse_timestamp(at)).strftime("%Y-%m-%dT%H:%M:%S.%f")
-
-
 def _order(at: str, rid: str) -> tuple[str, str]:
-    return _tkey(at), rid
+    return tkey(at), rid
 
 
 def _session_rank(s: Mapping[str, Any]) -> tuple[bool, datetime, str]:
@@ -173,10 +149,6 @@ def _session_rank(s: Mapping[str, Any]) -> tuple[bool, datetime, str]:
     when = parse_timestamp(ended) if ended else datetime.min.replace(tzinfo=None)
     return (ended is not None, when.replace(tzinfo=None),
             json.dumps(s, sort_keys=True, separators=(",", ":")))
-
-
-def _tail_hash(data: bytes) -> str:
-    return hashlib.sha256(data[-TAIL_BYTES:]).hexdigest()
 
 
 def _month_key(name: str) -> str:
@@ -194,9 +166,9 @@ class HistoryStore(Store):
                          compact_min_bytes=compact_min_bytes)
         self._sync_dir = sync_dir
         self._root = sync_dir if sync_dir is not None else folder
-        self._meta: dict[str, _Meta] = {}
+        self._meta: dict[str, UnitMeta] = {}
         self._undone: set[str] = set()
-        self._seen: dict[str, _Seen] = {}
+        self._seen: dict[str, Coverage] = {}
         self._devices: dict[str, list[Any]] = {}  # device -> [answers, last answer at]
         self._answers = 0
         self._hlc: Clock | None = None
@@ -397,12 +369,12 @@ class HistoryStore(Store):
                     + "; it was rebuilt from the history.")
         try:
             self._parse_state(raw)
-        except _Newer as exc:
+        except NewerFormatError as exc:
             aside = None if self._read_only else self._set_aside(path, "newer", now)
             return (f"The hot state {path} was written by a newer quizapp (format "
                     f"{exc.found}); " + (f"kept aside as {aside.name}; " if aside else "")
                     + "it was rebuilt from the history.")
-        except _Elsewhere:
+        except OtherFolderError:
             return ""
         except (ValueError, TypeError, KeyError, StoreDataError, RecursionError) as exc:
             aside = None if self._read_only else self._set_aside(path, "corrupt", now)
@@ -413,117 +385,21 @@ class HistoryStore(Store):
         return None
 
     def _parse_state(self, raw: bytes) -> None:
-        doc = json.loads(raw, parse_constant=_no_constant)
-        if not isinstance(doc, dict):
-            raise ValueError("not a JSON object")
-        fmt = doc.get("format")
-        if type(fmt) is int and fmt > FORMAT:
-            raise _Newer(fmt)
-        if fmt != FORMAT:
-            raise ValueError(f"format {fmt!r:.20} is not {FORMAT}")
-        if not isinstance(doc.get("device"), str) or not isinstance(doc.get("root"), str):
-            raise ValueError("device or root is missing")
-        if doc["device"] != self.device or doc["root"] != str(self._root):
-            raise _Elsewhere
-        state = HotState()
-        metas: dict[str, _Meta] = {}
-        totals: dict[str, list[int]] = {}
-        units = doc["units"]
-        if not isinstance(units, dict):
-            raise ValueError("units is not an object")
-        for key, value in units.items():
-            parse_unit_key(key)
-            where = f"units[{key!r:.60}]"
-            entry = check_unit_entry(value, where)
-            for u in entry.undo:
-                rec = u.get("rec")
-                if not (isinstance(rec, dict) and rec.get("t") == "answer"
-                        and rec.get("id") == u["attempt"] and rec.get("unit") == key):
-                    raise ValueError(f"{where}.undo: not an answer of this unit")
-                _pair(u.get("last"), f"{where}.undo.last")
-            state.items[key] = entry
-            meta = _Meta(last=_pair(value.get("last"), f"{where}.last"))
-            base = value.get("base")
-            if base is not None:  # [hlc, at]: the card itself stays in the history
-                stamp, at = base
-                parse_timestamp(at)
-                meta.base = (parse_stamp(stamp), at, None)
-            for name, (stamp, v) in (value.get("sets") or {}).items():
-                if name not in FIELDS or type(v) is not FIELDS[name]:
-                    raise ValueError(f"{where}.sets.{name!s:.40}: not a setting")
-                meta.sets[name] = (parse_stamp(stamp), v)
-            n, ok = value.get("n", 0), value.get("ok", 0)
-            if type(n) is not int or type(ok) is not int or not 0 <= ok <= n:
-                raise ValueError(f"{where}: impossible counts")
-            if n:
-                totals[key] = [n, ok]
-            metas[key] = meta
-        sessions = doc["sessions"]
-        if not isinstance(sessions, dict):
-            raise ValueError("sessions is not an object")
-        for sid, s in sessions.items():
-            state.sessions[sid] = check_session(s, f"sessions[{sid!r:.40}]")
-        undone = doc["undone"]
-        if not isinstance(undone, list) or not all(isinstance(u, str) for u in undone):
-            raise ValueError("undone is not a list of ids")
-        seen: dict[str, _Seen] = {}
-        for rel, v in doc["offsets"].items():
-            ino, size, lines, tail = v
-            if not (type(ino) is int and type(size) is int and type(lines) is int
-                    and isinstance(tail, str) and size >= 0 and lines >= 0):
-                raise ValueError(f"offsets[{rel!r:.60}]: not an offset")
-            seen[rel] = _Seen(ino, size, lines, tail)
-        devices = doc["devices"]
-        for dev, (count, last) in devices.items():
-            if type(count) is not int or count < 0 or not DEVICE_ID.fullmatch(dev):
-                raise ValueError("devices: impossible counts")
-            if last is not None:
-                parse_timestamp(last)
-        answers = doc["answers"]
-        if type(answers) is not int or answers != sum(t[0] for t in totals.values()):
-            raise ValueError("answers does not add up")
-        damage = doc.get("damage", [])
-        if not isinstance(damage, list) or not all(isinstance(d, str) for d in damage):
-            raise ValueError("damage is not a list of messages")
-        if doc.get("clock") is not None:
-            assert self._hlc is not None
-            self._hlc.observe(parse_stamp(doc["clock"]))
-        agg = doc.get("aggregates_id")
-        if agg is not None and not isinstance(agg, str):
-            raise ValueError("aggregates_id is not an id")
-        state.totals = totals
-        self._state = state
-        self._meta = metas
-        self._undone = set(undone)
-        self._seen = seen
-        self._devices = {d: list(v) for d, v in devices.items()}
-        self._answers = answers
-        self._damage = list(damage)
-        self._agg_id = agg
+        assert self._hlc is not None
+        hot = parse_hot_state(raw, self.device, str(self._root))
+        if hot.clock is not None:
+            self._hlc.observe(hot.clock)
+        self._state, self._meta, self._undone, self._seen = (hot.state, hot.metas, hot.undone,
+                                                             hot.seen)
+        self._devices, self._answers = hot.devices, hot.answers
+        self._damage, self._agg_id = hot.damage, hot.aggregates_id
 
     def _state_document(self) -> dict[str, Any]:
-        units: dict[str, Any] = {}
-        for key, entry in self._state.items.items():
-            meta = self._meta.get(key) or _Meta()
-            n, ok = self._state.totals.get(key, (0, 0))
-            units[key] = {
-                **entry.to_dict(), "undo": entry.undo[-UNDO_KEPT:],
-                "last": None if meta.last is None else list(meta.last),
-                "base": None if meta.base is None else [meta.base[0].to_json(), meta.base[1]],
-                "sets": {k: [s.to_json(), v] for k, (s, v) in meta.sets.items()},
-                "n": n, "ok": ok,
-            }
         assert self._hlc is not None
-        return {
-            "format": FORMAT, "app": __version__, "device": self.device,
-            "root": str(self._root), "answers": self._answers, "units": units,
-            "sessions": self._state.sessions, "undone": sorted(self._undone),
-            "offsets": {rel: [s.ino, s.size, s.lines, s.tail]
-                        for rel, s in sorted(self._seen.items())},
-            "devices": self._devices, "damage": self._damage[-200:],
-            "clock": None if self._hlc.last is None else self._hlc.last.to_json(),
-            "aggregates_id": self._agg_id,
-        }
+        return hot_state_document(HotStateData(
+            state=self._state, metas=self._meta, undone=self._undone, seen=self._seen,
+            devices=self._devices, answers=self._answers, damage=self._damage,
+            clock=self._hlc.last, aggregates_id=self._agg_id), self.device, str(self._root))
 
     def _save_state(self) -> None:
         """Rewrite the hot state (and the aggregates, if changed) atomically: compaction."""
@@ -639,7 +515,7 @@ class HistoryStore(Store):
             data, info = got
             start, lines = 0, 0
             if seen is not None and len(data) >= seen.size and \
-                    _tail_hash(data[:seen.size]) == seen.tail:
+                    tail_hash(data[:seen.size]) == seen.tail:
                 start, lines = seen.size, seen.lines  # the same file, longer
             elif seen is not None:
                 self._dirty = True  # replaced by different content: read it all again
@@ -660,8 +536,8 @@ class HistoryStore(Store):
             self._problem(message)
         for message in reading.warnings:
             self._warn(message)
-        self._seen[rel] = _Seen(ino, end, lines + data.count(b"\n", start, end),
-                                _tail_hash(data[:end]))
+        self._seen[rel] = Coverage(ino, end, lines + data.count(b"\n", start, end),
+                                tail_hash(data[:end]))
         self._uncovered += end - start
         for rec in reading.records:
             self._take(rec, dev)
@@ -692,8 +568,8 @@ class HistoryStore(Store):
                 self._problem(message)
             for message in reading.warnings:
                 self._warn(message)
-            self._seen[rel] = _Seen(info.st_ino, end, data.count(b"\n", 0, end),
-                                    _tail_hash(data[:end]))
+            self._seen[rel] = Coverage(info.st_ino, end, data.count(b"\n", 0, end),
+                                    tail_hash(data[:end]))
             for rec in reading.records:
                 if rec["t"] == "answer":
                     held = answers.get(rec["id"])
@@ -735,7 +611,7 @@ class HistoryStore(Store):
         if rid in self._undone:
             return 0
         meta = self._meta.get(key)
-        when = _tkey(rec["at"])
+        when = tkey(rec["at"])
         if meta is not None and meta.last is not None and (when, rid) <= _order(*meta.last):
             entry = self._state.items.get(key)
             if rid != meta.last[1] and not (
@@ -743,14 +619,14 @@ class HistoryStore(Store):
                 self._dirty = True  # older than the unit's last answer: replay the unit
             return 0
         if meta is None:
-            meta = self._meta[key] = _Meta()
+            meta = self._meta[key] = UnitMeta()
         entry = self._state.item(key)
         entry.undo.append({"attempt": rid, "fsrs": entry.card,
                            "last_correct": entry.last_correct, "last_seen": entry.last_seen,
                            "last": None if meta.last is None else list(meta.last),
                            "rec": rec})
         del entry.undo[:-UNDO_DEPTH]
-        if rec["rating"] is not None and (meta.base is None or when > _tkey(meta.base[1])):
+        if rec["rating"] is not None and (meta.base is None or when > tkey(meta.base[1])):
             entry.set_card(self._scheduler.review(entry.card, Rating(rec["rating"]),
                                                   parse_timestamp(rec["at"]), seed=rid))
         entry.last_correct = rec["correct"]
@@ -760,7 +636,7 @@ class HistoryStore(Store):
         self._answers += 1
         row = self._devices.setdefault(device, [0, None])
         row[0] += 1
-        if row[1] is None or when > _tkey(row[1]):
+        if row[1] is None or when > tkey(row[1]):
             row[1] = rec["at"]
         self._news[device] = self._news.get(device, 0) + 1
         self._figures(1, rec)
@@ -792,7 +668,7 @@ class HistoryStore(Store):
         stamp = parse_stamp(rec["hlc"])
         assert self._hlc is not None
         self._hlc.observe(stamp)
-        meta = self._meta.setdefault(rec["unit"], _Meta())
+        meta = self._meta.setdefault(rec["unit"], UnitMeta())
         held = meta.sets.get(rec["field"])
         if held is not None and held[0] >= stamp:
             return
@@ -804,7 +680,7 @@ class HistoryStore(Store):
         stamp = parse_stamp(rec["hlc"])
         assert self._hlc is not None
         self._hlc.observe(stamp)
-        meta = self._meta.setdefault(rec["unit"], _Meta())
+        meta = self._meta.setdefault(rec["unit"], UnitMeta())
         if meta.base is not None and meta.base[0] >= stamp:
             return
         meta.base = (stamp, rec["at"], dict(rec["card"]))
@@ -897,8 +773,8 @@ class HistoryStore(Store):
         if seen is not None and seen.size == size:
             start = max(0, size + len(data) - TAIL_BYTES)
             tail = os.pread(self._own_fd, size + len(data) - start, start)
-            self._seen[rel] = _Seen(seen.ino, size + len(data),
-                                    seen.lines + data.count(b"\n"), _tail_hash(tail))
+            self._seen[rel] = Coverage(seen.ino, size + len(data),
+                                    seen.lines + data.count(b"\n"), tail_hash(tail))
             self._uncovered += len(data)
 
     def _cover_own(self, fd: int, rel: str) -> None:
@@ -907,7 +783,7 @@ class HistoryStore(Store):
         info = os.fstat(fd)
         seen = self._seen.get(rel)
         if seen is None and info.st_size == 0:
-            self._seen[rel] = _Seen(info.st_ino, 0, 0, _tail_hash(b""))
+            self._seen[rel] = Coverage(info.st_ino, 0, 0, tail_hash(b""))
         elif seen is None or seen.size != info.st_size:
             data = os.pread(fd, info.st_size, 0)
             start, lines = (seen.size, seen.lines) if seen is not None else (0, 0)
@@ -997,13 +873,13 @@ class HistoryStore(Store):
                     if rec["t"] == "answer" and rec["unit"] == key \
                             and rec["id"] not in self._undone:
                         mine.setdefault(rec["id"], rec)
-        entry, meta = self._state.items[key], self._meta.get(key) or _Meta()
+        entry, meta = self._state.items[key], self._meta.get(key) or UnitMeta()
         flagged = entry.flagged
         fresh = UnitEntry()
         fresh.flagged = flagged
         before = (entry.card, entry.last_correct, entry.last_seen, meta.last)
         self._state.items[key] = fresh
-        self._meta[key] = _Meta(base=meta.base, sets=meta.sets)
+        self._meta[key] = UnitMeta(base=meta.base, sets=meta.sets)
         if meta.base is not None:
             card = meta.base[2] or self._scan(bases=True)[1][key]["card"]
             fresh.set_card(dict(card))
@@ -1277,32 +1153,12 @@ class HistoryImportPlan(ImportPlan):
     records: tuple[Mapping[str, Any], ...] = ()
 
 
-class _Newer(ValueError):
-    def __init__(self, found: int) -> None:
-        super().__init__(f"format {found}")
-        self.found = found
-
-
-class _Elsewhere(ValueError):
-    """The hot state belongs to another device id or history root: rebuilt silently."""
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _canonical(rec: Mapping[str, Any]) -> str:
     return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _pair(value: object, where: str) -> tuple[str, str] | None:
-    if value is None:
-        return None
-    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str)
-                                                                for v in value)):
-        raise ValueError(f"{where}: not [time, id]")
-    parse_timestamp(value[0])
-    return value[0], value[1]
 
 
 def _attempt(rec: Mapping[str, Any]) -> Attempt:
