@@ -35,15 +35,19 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quizapp import __version__
 from quizapp.core import fileio
 from quizapp.core.model import StudyUnit, parse_unit_key, unit_key
 from quizapp.core.progress.aggregates import Aggregates
+from quizapp.core.progress.exchange import (
+    HistoryImportPlan,
+    export_document,
+    plan_from_records,
+    read_progress_records,
+)
 from quizapp.core.progress.hlc import DEVICE_ID, Clock, parse_stamp
 from quizapp.core.progress.hotstate import (
     FORMAT,
@@ -59,7 +63,7 @@ from quizapp.core.progress.hotstate import (
     tkey,
 )
 from quizapp.core.progress.migrate import migrate
-from quizapp.core.progress.records import answer_from_attempt, encode, read_lines
+from quizapp.core.progress.records import encode, read_lines
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
 from quizapp.core.progress.syncfolder import DEVICES, MAX_FILE, cut_torn_tail, is_leftover
 from quizapp.core.scheduling import (
@@ -84,13 +88,11 @@ from quizapp.core.store import (
     Store,
     StoreDataError,
     StoreError,
-    StoreFormatError,
     StoreLockedError,
     UnitEntry,
     aside_path,
     check_session,
     new_record_id,
-    read_progress_document,
 )
 
 __all__ = ["FORMAT", "HistoryImportPlan", "HistoryStore", "MigrationRefusedError",
@@ -100,7 +102,6 @@ STATE_NAME = "state.json"
 AGGREGATES_NAME = "aggregates.json"
 PENDING_NAME = "pending.json"
 MIGRATION_MARK = "migration.json"
-EXPORT_KEY = "quizapp_progress"
 #: The largest hot state, aggregates or pending file read.
 STATE_MAX_BYTES = 512 * 1024**2
 #: Environment variable that switches new and format-1 folders to format 2 (see open_store).
@@ -1023,24 +1024,11 @@ class HistoryStore(Store):
         """Write every record (answers, undos, flags, bases, sessions) as one JSON Lines file
         that another quizapp imports; the first line is ``{"quizapp_progress": 2, ...}``."""
         self._check_open()
-        lines = [json.dumps({EXPORT_KEY: FORMAT, "app": __version__, "device": self.device,
-                             "exported": format_timestamp(self._now())}).encode() + b"\n"]
         answers, bases = self._scan(bases=True)
-        for rec in answers.values():
-            lines.append(encode(rec))
-        stamp = format_timestamp(self._now())
-        lines.extend(encode({"t": "undo", "id": rid, "at": stamp})
-                     for rid in sorted(self._undone))
-        for key, meta in sorted(self._meta.items()):
-            if key in bases:
-                lines.append(encode(bases[key]))
-            for name, (when, v) in sorted(meta.sets.items()):
-                lines.append(encode({"t": "set", "unit": key, "field": name, "value": v,
-                                     "hlc": when.to_json()}))
-        for session in self._state.sessions.values():
-            lines.append(encode({"t": "session", **session,
-                                 "at": session["ended"] or session["started"]}))
-        fileio.atomic_write(Path(path), b"".join(lines))
+        fileio.atomic_write(Path(path), export_document(
+            answers.values(), bases, self._undone,
+            {k: m.sets for k, m in self._meta.items()}, self._state.sessions.values(),
+            self.device, self._now()))
 
     def _all_answers(self) -> dict[str, dict[str, Any]]:
         return self._scan()[0]
@@ -1064,62 +1052,15 @@ class HistoryStore(Store):
                             won[rec["unit"]] = rec
         return found, won
 
-    def _records_of(self, source: Path) -> list[dict[str, Any]]:
-        try:
-            raw = fileio.read_regular(source, follow_links=True)
-        except fileio.UnsafeFileError as exc:
-            raise StoreFormatError(f"cannot import {source}: {exc.strerror}") from None
-        except OSError as exc:
-            raise StoreFormatError(f"cannot read {source}: {exc.strerror}") from None
-        first, _, rest = raw.partition(b"\n")
-        try:
-            head = json.loads(first) if first.lstrip().startswith(b'{"' + EXPORT_KEY.encode()) \
-                else None
-        except ValueError:
-            head = None
-        if isinstance(head, dict) and EXPORT_KEY in head:
-            if head[EXPORT_KEY] != FORMAT:
-                raise StoreFormatError(
-                    f"{source} was exported by a newer quizapp (progress format "
-                    f"{head[EXPORT_KEY]!r:.20}); update quizapp to import it")
-            reading = read_lines(rest, f"{source}", 2)
-            if reading.problems:
-                raise StoreFormatError(f"{source} is not a usable quizapp progress file: "
-                                       f"{reading.problems[0]}")
-            for message in reading.warnings:
-                self._warn(message)
-            return reading.records
-        try:
-            doc = read_progress_document(raw)
-        except StoreDataError as exc:
-            raise StoreFormatError(f"{source} is not a usable quizapp progress file: {exc}"
-                                   ) from None
-        return _records_from_document(doc, self.device)
-
     def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
         """Read a progress file (format 2 export, or format 1) and say what importing it
         would change; merged as sync merges (answers by id, undo tombstones, last writer wins
         per setting)."""
         self._check_open()
         source = Path(path)
-        records = self._records_of(source)
-        have = self._all_answers()
-        new_answers = {r["id"]: r for r in records if r["t"] == "answer"
-                       and r["id"] not in have and r["id"] not in self._undone}
-        undos = {r["id"] for r in records if r["t"] == "undo"} - self._undone
-        live_here = {rid for rid in have if rid not in self._undone}
-        removed = sorted(undos & live_here)
-        sessions = {r["id"] for r in records if r["t"] == "session"} - set(self._state.sessions)
-        units = {r["unit"] for r in records if r["t"] in ("set", "base")}
-        todo = [r for r in records if r["t"] != "answer" or r["id"] in new_answers]
-        return HistoryImportPlan(
-            source=source, attempts_added=len(new_answers),
-            attempts_skipped=sum(r["t"] == "answer" for r in records) - len(new_answers),
-            attempts_undone=tuple(removed), sessions_added=len(sessions),
-            units_added=len(units - set(self._meta)),
-            units_replaced=tuple(sorted(units & set(self._meta))), units_reset=(),
-            _merge=None, _base_seq=0, _base_count=self._answers,  # type: ignore[arg-type]
-            records=tuple(todo))
+        records = read_progress_records(source, self.device, self._warn)
+        return plan_from_records(source, records, set(self._all_answers()), self._undone,
+                                 set(self._state.sessions), set(self._meta))
 
     def apply_import(self, plan: ImportPlan) -> ImportCounts:
         self._check_open()
@@ -1146,13 +1087,6 @@ class HistoryStore(Store):
                             units_updated=plan.units_added + len(plan.units_replaced))
 
 
-@dataclass(frozen=True)
-class HistoryImportPlan(ImportPlan):
-    """An :class:`ImportPlan` of format 2: the records to append."""
-
-    records: tuple[Mapping[str, Any], ...] = ()
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -1168,28 +1102,3 @@ def _attempt(rec: Mapping[str, Any]) -> Attempt:
         "answer": rec["answer"], "correct": rec["correct"], "marks": rec["marks"],
         "confidence": rec["confidence"], "mode": rec["mode"], "time_ms": rec["time_ms"],
         "timestamp": rec["at"], "session_id": rec["session"], "rating": rec["rating"]})
-
-
-def _records_from_document(doc: Mapping[str, Any], device: str) -> list[dict[str, Any]]:
-    """The records of a format-1 progress file, flags and scheduler states stamped with the
-    time the file says they last changed (so a newer change here still wins)."""
-    out: list[dict[str, Any]] = [answer_from_attempt(a) for a in doc["attempts"]]
-    stamp = format_timestamp(to_utc(datetime.now().astimezone()))
-    out.extend({"t": "undo", "id": rid, "at": stamp} for rid in doc["undone"])
-    for key, item in doc["items"].items():
-        changed = item.get("updated") or item.get("last_seen")
-        wall = 0 if changed is None else int(parse_timestamp(changed).timestamp() * 1000)
-        stamp_json = [wall, 0, device]
-        if item.get("fsrs") is not None:
-            at = max([t for t in (item.get("last_seen"), item["fsrs"].get("last_review")) if t]
-                     or [item["fsrs"]["due"]], key=parse_timestamp)
-            out.append({"t": "base", "unit": key, "card": item["fsrs"],
-                        "at": format_timestamp(parse_timestamp(at)), "hlc": stamp_json})
-        if item.get("flagged"):
-            out.append({"t": "set", "unit": key, "field": "flagged", "value": True,
-                        "hlc": [wall, 1, device]})
-    for s in doc["sessions"].values():
-        out.append({"t": "session", **s, "at": s.get("ended") or s["started"]})
-    return out
-
-
