@@ -537,3 +537,35 @@ def test_after_a_migration_undo_export_and_import_keep_the_scheduling(tmp_path: 
     with HistoryStore.open(tmp_path / "other", clock=clock) as other:
         other.import_json(tmp_path / "moved.jsonl")
         assert view(other) == want
+
+
+def test_deleting_the_lock_file_does_not_let_a_second_writer_in(tmp_path: Path) -> None:
+    from quizapp.core.store import StoreLockedError
+
+    with HistoryStore.open(tmp_path / "data") as first:
+        (tmp_path / "data" / "quizapp.lock").unlink()
+        with pytest.raises(StoreLockedError):
+            HistoryStore.open(tmp_path / "data")
+        answer(first)
+        assert first.persistent
+    with HistoryStore.open(tmp_path / "data") as s:
+        assert s.attempt_count == 1
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX links and FIFOs")
+def test_links_and_special_files_in_the_sync_folder_are_reported_never_followed(
+        tmp_path: Path) -> None:
+    sync = tmp_path / "sync"
+    other = sync / "devices" / ("e" * 32)
+    other.mkdir(parents=True)
+    secret = tmp_path / "secret.jsonl"
+    secret.write_text('{"t":"undo","id":"' + "1" * 32 + '","at":"2026-03-01T00:00:00Z"}\n')
+    os.symlink(secret, other / "history-2026-03.jsonl")
+    os.mkfifo(other / "history-2026-04.jsonl")
+    os.symlink(tmp_path, sync / "devices" / ("f" * 32))
+    with HistoryStore.open(tmp_path / "data", sync_dir=sync) as s:
+        text = "\n".join(s.warnings)
+        assert "history-2026-03.jsonl: a symbolic link; not followed" in text
+        assert "history-2026-04.jsonl: not read" in text
+        assert f"{'f' * 32}: a symbolic link; not followed" in text
+        assert not s._undone
