@@ -116,6 +116,8 @@ LOCK_NAME = "quizapp.lock"
 BACKUP_DIR = "backups"
 PREVIOUS_NAME = "progress.previous.json"
 BACKUPS_KEPT = 7
+#: Files that only a format-2 folder holds (quizapp.core.progress.history_store).
+FORMAT2_MARKS = ("state.json", "migration.json")
 #: How many past scheduler states per unit are kept for undo.
 UNDO_DEPTH = 10
 #: The journal is compacted once it exceeds max(this, half the snapshot's size).
@@ -1614,6 +1616,17 @@ class Store:
 
     def _open(self, *, break_lock: bool) -> None:
         now = self._now()
+        if not os.path.lexists(self.folder / SNAPSHOT_NAME) and any(
+                os.path.lexists(self.folder / name) for name in FORMAT2_MARKS):
+            # A folder moved to score-store format 2: never start an empty format-1 store
+            # beside it (that would hide the student's progress and fork it).
+            self._unread_snapshot = True
+            self._persistent = False
+            self._warn(
+                f"{self.folder} holds progress in score-store format 2, which this way of "
+                "opening it cannot read; progress is NOT being saved. Open it with "
+                "quizapp.core.progress.history_store.open_store."
+            )
         unsafe = self._unsafe_files()
         if unsafe:
             # Never write a folder holding a planted link or a special file: carry on in memory

@@ -569,3 +569,16 @@ def test_links_and_special_files_in_the_sync_folder_are_reported_never_followed(
         assert "history-2026-04.jsonl: not read" in text
         assert f"{'f' * 32}: a symbolic link; not followed" in text
         assert not s._undone
+
+
+def test_the_format1_store_never_starts_empty_beside_a_format2_folder(tmp_path: Path) -> None:
+    clock = Tick()
+    with HistoryStore.open(tmp_path, clock=clock) as s:
+        answer(s)
+    with Store.open(tmp_path, clock=clock) as old:
+        assert not old.persistent and "score-store format 2" in old.warnings[0]
+        answer(old)
+    assert not (tmp_path / "progress.json").exists()
+    assert not (tmp_path / "journal.jsonl").exists()
+    with open_store(tmp_path, clock=clock) as s:
+        assert isinstance(s, HistoryStore) and s.attempt_count == 1
