@@ -15,7 +15,6 @@ Nothing here imports Qt.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -23,7 +22,6 @@ import os
 import re
 import shlex
 import stat
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -34,6 +32,7 @@ from typing import Any
 import yaml
 
 from quizapp.core import deckschema, yamltext
+from quizapp.core.fileio import atomic_write_text
 from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
 from quizapp.core.problems import Problem
 
@@ -240,22 +239,9 @@ def file_mode_for(path: Path) -> int:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    folder = path.parent
-    mode = file_mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` to ``path`` atomically and durably (:func:`quizapp.core.fileio.
+    atomic_write`), keeping the permissions of the file it replaces."""
+    atomic_write_text(path, text, mode=file_mode_for(path))
 
 
 def check_output_path(path: Path, force: bool, what: str = "file") -> None:

@@ -9,6 +9,7 @@ before it is moved into place.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import stat
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from quizapp.core import deckfile
 from quizapp.core.authoring import file_mode_for
+from quizapp.core.fileio import atomic_write
 from quizapp.core.model import Case, Deck
 
 PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg"})
@@ -65,19 +67,11 @@ def pack(deck_path: Path, out: Path) -> Packed:
         rel = pic.resolve().relative_to(folder)  # the loader keeps pictures inside the folder
         members.append((pic.resolve(), f"{top}/{rel.as_posix()}"))
     out.parent.mkdir(parents=True, exist_ok=True)
-    mode = file_mode_for(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-            for src, name in members:
-                zf.write(src, name)
-            fh.flush()
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for src, name in members:
+            zf.write(src, name)
+    atomic_write(out, buffer.getvalue(), mode=file_mode_for(out))
     return Packed(out, deck, tuple(name for _, name in members))
 
 

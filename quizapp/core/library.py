@@ -11,17 +11,16 @@ than pickle, so a tampered cache file can never run code.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import quizapp
+from quizapp.core.fileio import atomic_write
 from quizapp.core.model import (
     Case,
     Deck,
@@ -191,20 +190,12 @@ class DeckCache:
             "sha256": digest,
             "deck": encode_deck(deck),
         }
-        tmp = None
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, entry)
-            tmp = None
+            data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            atomic_write(entry, data.encode("utf-8"))
         except OSError:
             pass  # a cache that cannot be written only costs speed
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
 
 
 def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | None = None

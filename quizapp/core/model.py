@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -132,6 +132,12 @@ class Reference:
     location: SourceLocation | None = field(default=None, compare=False)
 
 
+#: How an answer was given: the study modes (their display names are
+#: :data:`quizapp.core.sessionmodel.MODE_LABELS`).
+Mode = Literal["flashcards", "tutor", "exam"]
+MODES: tuple[str, ...] = get_args(Mode)
+
+
 @dataclass(frozen=True, slots=True)
 class StudyUnit:
     """One schedulable, answerable thing: progress is keyed by ``(deck_id, item_id, part)``.
@@ -147,7 +153,29 @@ class StudyUnit:
 
     @property
     def key(self) -> str:
-        return f"{self.deck_id}::{self.item_id}" + (f"::{self.part}" if self.part else "")
+        """The unit key: ``deck::item`` or ``deck::item::part`` (see :func:`unit_key`)."""
+        return unit_key(self.deck_id, self.item_id, self.part)
+
+
+#: The longest unit key quizapp accepts from a file.
+MAX_UNIT_KEY = 1024
+
+
+def unit_key(deck_id: str, item_id: str, part: str = "") -> str:
+    """THE unit key, ``deck::item`` or ``deck::item::part``: how progress names a unit in
+    every file (format-1 ``items``, format-2 records, exports). Deck and item ids never hold
+    ``::`` (:data:`quizapp.core.deckschema.ID_PATTERN`), nor does a part."""
+    return f"{deck_id}::{item_id}::{part}" if part else f"{deck_id}::{item_id}"
+
+
+def parse_unit_key(key: object) -> StudyUnit:
+    """The unit a key names; :class:`ValueError` saying what is wrong otherwise."""
+    if not isinstance(key, str) or not 0 < len(key) <= MAX_UNIT_KEY:
+        raise ValueError(f"unit {key!r:.60} is not a unit key")
+    parts = key.split("::")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ValueError(f"unit {key!r:.60} is not a unit key (deck::item or deck::item::part)")
+    return StudyUnit(*parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,10 +70,6 @@ from quizapp.core.sessionstate import resume_session, session_state
 from quizapp.core.sessionsummary import summarize
 from quizapp.core.store import Store
 
-#: Old name of :data:`MODE_LABELS`, kept only for ``ui/pages/stats.py`` (edited by another
-#: helper today): switch that import to MODE_LABELS and delete this line.
-MODES = MODE_LABELS
-
 
 
 # --------------------------------------------------------------------------- the session

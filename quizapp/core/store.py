@@ -42,6 +42,7 @@ import copy
 import csv
 import errno
 import gc
+import io
 import json
 import math
 import os
@@ -53,10 +54,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 from quizapp import __version__
-from quizapp.core.model import StudyUnit
+from quizapp.core.fileio import (
+    MAX_READ_BYTES,
+    UnsafeFileError,
+    atomic_open,
+    atomic_write,
+    check_regular,
+    file_kind,
+    fsync_dir,
+    open_regular,
+    read_regular,
+    too_large_error,
+    truncate_file,
+    unsafe_file_error,
+    write_all,
+)
+from quizapp.core.model import MODES, Mode, StudyUnit, unit_key
+from quizapp.core.progress.aggregates import Aggregates
+from quizapp.core.progress.device import load_device_id
+from quizapp.core.progress.records import answer_from_attempt
+from quizapp.core.progress.sync import DeviceStatus, SyncFolder, SyncNews
 from quizapp.core.scheduling import (
     CardData,
     Rating,
@@ -79,7 +99,7 @@ __all__ = [
     "ImportPlan",
     "LockOwner",
     "Mode",
-    "Session",
+    "SessionRecord",
     "Store",
     "StoreError",
     "StoreFormatError",
@@ -96,18 +116,17 @@ LOCK_NAME = "quizapp.lock"
 BACKUP_DIR = "backups"
 PREVIOUS_NAME = "progress.previous.json"
 BACKUPS_KEPT = 7
+#: Files that only a format-2 folder holds (quizapp.core.progress.history_store).
+FORMAT2_MARKS = ("state.json", "migration.json")
 #: How many past scheduler states per unit are kept for undo.
 UNDO_DEPTH = 10
 #: The journal is compacted once it exceeds max(this, half the snapshot's size).
 COMPACT_MIN_BYTES = 256 * 1024
 #: The largest snapshot, backup, journal or import file quizapp reads (a million answers
 #: take about 300 MB); a bigger one is not read at all, and never overwritten.
-MAX_FILE_BYTES = 2 * 1024**3
+MAX_FILE_BYTES = MAX_READ_BYTES
 #: The largest lock note read (it holds one short JSON object).
 LOCK_MAX_BYTES = 64 * 1024
-
-Mode = Literal["flashcards", "tutor", "exam"]
-MODES: tuple[str, ...] = get_args(Mode)
 
 Clock = Callable[[], datetime]
 
@@ -124,11 +143,9 @@ class StoreFormatError(StoreError):
     """A progress file (to import) is not a store this version can read; the message says why."""
 
 
-class StoreUnsafeFileError(StoreError, OSError):
-    """A file quizapp would read or write is a symbolic link, a FIFO, a device or another
-    special file, or too large: quizapp does not use it (a link planted in a shared data folder
-    must never make it overwrite a file elsewhere, and a FIFO or ``/dev/zero`` must not hang or
-    fill memory). An :class:`OSError` too, so callers that handle I/O errors handle it."""
+#: A file quizapp would read or write is a link, a special file or too large (see
+#: :class:`quizapp.core.fileio.UnsafeFileError`; the store's name for it).
+StoreUnsafeFileError = UnsafeFileError
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +271,7 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
-class Session:
+class SessionRecord:
     """A study session: flashcard review, tutor-mode block or timed exam block."""
 
     id: str
@@ -268,6 +285,11 @@ class Session:
     @property
     def finished(self) -> bool:
         return self.ended is not None
+
+
+#: The name :class:`SessionRecord` had before issue 14 (two public classes were called
+#: ``Session``); kept, out of ``__all__``, until code written against it is merged.
+Session = SessionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,9 +556,7 @@ class _State:
         return True
 
 
-def _unit_key(deck_id: str, item_id: str, part: str) -> str:
-    """``StudyUnit(deck_id, item_id, part).key`` without building the object (hot on load)."""
-    return f"{deck_id}::{item_id}::{part}" if part else f"{deck_id}::{item_id}"
+_unit_key = unit_key  # the model's one definition (hot on load: no object built)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1191,107 +1211,17 @@ def _dump_text(state: _State, now: datetime, *, exported: bool, ascii_only: bool
 # Low-level durable file operations
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename/create in ``folder`` durable (no-op where folders cannot be opened)."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-_O_BINARY = getattr(os, "O_BINARY", 0)
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
-def _unsafe(path: Path, what: str) -> StoreUnsafeFileError:
-    exc = StoreUnsafeFileError(
-        errno.EPERM,
-        f"{path} is {what}; quizapp only uses regular files in its data folder (it never "
-        "follows links there, so that a link cannot make it overwrite a file elsewhere). "
-        "Move it away or replace it with the real file",
-    )
-    exc.filename = os.fspath(path)
-    return exc
-
-
-def _too_large(path: Path, limit: int) -> StoreUnsafeFileError:
-    exc = StoreUnsafeFileError(
-        errno.EFBIG,
-        f"{path} is larger than {limit / 1024**2:g} MB, more than any quizapp progress file; "
-        "quizapp does not read it and never writes over it",
-    )
-    exc.filename = os.fspath(path)
-    return exc
-
-
-def _check_regular(path: Path) -> bool:
-    """True if ``path`` is a regular file, False if it does not exist; raises
-    StoreUnsafeFileError for a link or a special file (checked with lstat: never followed)."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    if not stat.S_ISREG(st.st_mode):
-        raise _unsafe(path, _kind(st.st_mode))
-    return True
-
-
-def _open_regular(path: Path, flags: int, mode: int = 0o644, *, follow_links: bool = False) -> int:
-    """``os.open`` that never follows a symbolic link and never opens a special file (a FIFO
-    is opened non-blocking, then refused); raises StoreUnsafeFileError for those.
-    ``follow_links`` allows a link to a regular file (a file the user chose to import)."""
-    nofollow = 0 if follow_links else _O_NOFOLLOW
-    if not nofollow and not follow_links:  # Windows has no O_NOFOLLOW: check first
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            pass
-        else:
-            if not stat.S_ISREG(st.st_mode):
-                raise _unsafe(path, _kind(st.st_mode))
-    try:
-        fd = os.open(path, flags | nofollow | _O_NONBLOCK | _O_BINARY, mode)
-    except OSError as exc:
-        if (nofollow and exc.errno in (errno.ELOOP, errno.EMLINK)) or (
-            exc.errno == errno.ENXIO and not stat.S_ISREG(os.lstat(path).st_mode)
-        ):
-            raise _unsafe(path, _kind(os.lstat(path).st_mode)) from None
-        raise
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _unsafe(path, _kind(st.st_mode))
-        if _O_NONBLOCK and hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+# The helpers live in quizapp.core.fileio (the one atomic write); the names below are the
+# store's own so that tests can replace them here.
+_write_all = write_all
+_fsync_dir = fsync_dir
+_check_regular = check_regular
+_open_regular = open_regular
+_truncate_file = truncate_file
+_atomic_write = atomic_write
+_unsafe = unsafe_file_error
+_too_large = too_large_error
+_kind = file_kind
 
 
 def _read_regular(
@@ -1300,63 +1230,8 @@ def _read_regular(
     """The bytes of a regular file of at most ``limit`` bytes (default MAX_FILE_BYTES); never
     a link, FIFO or device, nor a bigger file: StoreUnsafeFileError. FileNotFoundError if it
     does not exist."""
-    if limit is None:
-        limit = MAX_FILE_BYTES
-    fd = _open_regular(path, os.O_RDONLY, follow_links=follow_links)
-    try:
-        if os.fstat(fd).st_size > limit:
-            raise _too_large(path, limit)
-        chunks = []
-        total = 0
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:  # grew while being read
-                raise _too_large(path, limit)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _truncate_file(path: Path, size: int) -> None:
-    """Cut ``path`` to ``size`` bytes without following a link (os.truncate would)."""
-    try:
-        fd = _open_regular(path, os.O_WRONLY)
-    except FileNotFoundError:
-        return
-    try:
-        os.ftruncate(fd, size)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically and durably; on error ``path`` is untouched.
-
-    The temporary file is created exclusively and without following links (a link planted
-    under its name is removed, never written through); ``os.replace`` then replaces a link at
-    ``path`` itself, never the file it points to.
-    """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_BINARY
-    try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileExistsError:  # a leftover (or a planted link): remove the name, not its target
-        os.unlink(tmp)
-        fd = os.open(tmp, flags, 0o644)
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
+    return read_regular(path, MAX_FILE_BYTES if limit is None else limit,
+                        follow_links=follow_links)
 
 
 def _stamp(now: datetime) -> str:
@@ -1670,6 +1545,9 @@ class Store:
         self._read_only = read_only
         self._on_warning = on_warning
         self._compact_min = compact_min_bytes
+        self._sync_dir: Path | None = None
+        self._device: str | None = None
+        self._aggregates: Aggregates | None = None
         self._scheduler = Scheduler()
         self._state = _State()
         self._lock: _FolderLock | None = None
@@ -1698,6 +1576,7 @@ class Store:
         break_lock: bool = False,
         on_warning: Callable[[str], None] | None = None,
         compact_min_bytes: int = COMPACT_MIN_BYTES,
+        sync_dir: str | os.PathLike[str] | None = None,
     ) -> Store:
         """Open (creating if needed) the store in ``folder``.
 
@@ -1705,6 +1584,10 @@ class Store:
         without the lock and never writes (for ``quizapp stats`` while the GUI runs).
         ``break_lock`` takes over a lock left by quizapp on another computer.
         ``on_warning`` is called with each message also appended to :attr:`warnings`.
+
+        ``sync_dir``: the folder a sync tool shares between computers (see
+        :meth:`check_sync`). Format 1 cannot merge other computers' answers: the folder is
+        only shown by :meth:`sync_status`, and a warning says so.
 
         Raises :class:`StoreLockedError` if another running quizapp holds the folder. Never
         raises for damaged files or an unwritable folder: see :attr:`warnings` and
@@ -1722,10 +1605,28 @@ class Store:
         except BaseException:
             store._release()
             raise
+        if sync_dir is not None:
+            store._sync_dir = Path(sync_dir)
+            store._warn(
+                f"Progress is not merged with the other computers through {store._sync_dir} "
+                "yet: this quizapp keeps its progress in score-store format 1, which cannot "
+                "sync. Export and import progress to move it meanwhile."
+            )
         return store
 
     def _open(self, *, break_lock: bool) -> None:
         now = self._now()
+        if not os.path.lexists(self.folder / SNAPSHOT_NAME) and any(
+                os.path.lexists(self.folder / name) for name in FORMAT2_MARKS):
+            # A folder moved to score-store format 2: never start an empty format-1 store
+            # beside it (that would hide the student's progress and fork it).
+            self._unread_snapshot = True
+            self._persistent = False
+            self._warn(
+                f"{self.folder} holds progress in score-store format 2, which this way of "
+                "opening it cannot read; progress is NOT being saved. Open it with "
+                "quizapp.core.progress.history_store.open_store."
+            )
         unsafe = self._unsafe_files()
         if unsafe:
             # Never write a folder holding a planted link or a special file: carry on in memory
@@ -2133,6 +2034,63 @@ class Store:
         if was:  # one warning per switch to memory-only
             self._warn(_describe_os_error(exc, self.folder))
 
+    # -- sync and rolled-up figures (the contract shared with format 2) ----------------------
+
+    @property
+    def sync_dir(self) -> Path | None:
+        """The sync folder given to :meth:`open`, or ``None``."""
+        return self._sync_dir
+
+    @property
+    def device(self) -> str:
+        """This computer's id (32 hex digits), kept in the local data folder."""
+        if self._device is None:
+            write = self._persistent and not self._read_only
+            self._device, warning = load_device_id(self.folder, write=write)
+            if warning:
+                self._warn(warning)
+        return self._device
+
+    def check_sync(self) -> SyncNews:
+        """What is new from the other computers (always nothing in format 1: see
+        :meth:`open`)."""
+        self._check_open()
+        return SyncNews()
+
+    def sync_status(self) -> list[DeviceStatus]:
+        """Every computer seen in the sync folder, with its answers and how far behind it is
+        (empty without a sync folder)."""
+        if self._sync_dir is None:
+            return []
+        folder = SyncFolder(self._sync_dir, self.device)
+        folder.refresh()
+        return folder.status()
+
+    @property
+    def aggregates(self) -> Aggregates:
+        """Rolled-up figures of every live answer, kept current as answers are recorded and
+        undone (format 1 builds them from the answers it holds, on first use)."""
+        if self._aggregates is None:
+            figures = Aggregates()
+            for a in self._state.attempts.values():
+                figures.add(answer_from_attempt(a))
+            self._aggregates = figures
+        return self._aggregates
+
+    def iter_answers(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The live answers (format-2 ``answer`` records, see
+        :mod:`quizapp.core.progress.records`) made at ``since <= at < until``."""
+        low = None if since is None else to_utc(since)
+        high = None if until is None else to_utc(until)
+        for a in list(self._state.attempts.values()):
+            if low is not None or high is not None:
+                at = parse_timestamp(a["timestamp"])
+                if (low is not None and at < low) or (high is not None and at >= high):
+                    continue
+            yield answer_from_attempt(a)
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("the progress store is closed")
@@ -2181,7 +2139,14 @@ class Store:
                 self._journal_bytes += len(line) + 1
             except OSError as exc:
                 self._go_memory_only(exc)
-        self._state.apply(decoded)
+        removed = None
+        if self._aggregates is not None and decoded["op"] == "undo":
+            removed = self._state.attempts.get(decoded["attempt_id"])
+        if self._state.apply(decoded) and self._aggregates is not None:
+            if decoded["op"] == "attempt":
+                self._aggregates.add(answer_from_attempt(decoded["attempt"]))
+            elif removed is not None:
+                self._aggregates.remove(answer_from_attempt(removed))
         self._state.seq = seq
         if self._persistent and self._journal_bytes > self._compact_threshold():
             self._compact()
@@ -2643,13 +2608,13 @@ class Store:
         n, ok = self._state.totals.get(unit.key, (0, 0))
         return n, ok
 
-    def sessions(self) -> list[Session]:
+    def sessions(self) -> list[SessionRecord]:
         """All sessions, oldest first."""
         out = [_session_from_dict(s) for s in self._state.sessions.values()]
         out.sort(key=lambda s: s.started)
         return out
 
-    def session(self, session_id: str) -> Session:
+    def session(self, session_id: str) -> SessionRecord:
         """One session by id (KeyError if unknown)."""
         return _session_from_dict(self._state.sessions[session_id])
 
@@ -2668,34 +2633,32 @@ class Store:
         self._check_open()
         rows = 0
         target = Path(path)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        try:
-            with tmp.open("w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(self.CSV_COLUMNS)
-                for a in self._state.attempts.values():
-                    part = a["part"]
-                    writer.writerow(
-                        [
-                            a["id"], a["timestamp"], a["deck_id"], a["item_id"], part,
-                            part.split("/", 1)[0] if "/" in part else "",
-                            a["mode"], a["session_id"] or "",
-                            json.dumps(a["answer"], ensure_ascii=False),
-                            1 if a["correct"] else 0, format_marks(a["marks"]),
-                            "" if a["confidence"] is None else a["confidence"],
-                            "" if a["rating"] is None else a["rating"],
-                            a["time_ms"],
-                        ]
-                    )  # fmt: skip
-                    rows += 1
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        with atomic_open(target) as raw:
+            fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(fh)
+            writer.writerow(self.CSV_COLUMNS)
+            for a in self._attempt_rows():
+                part = a["part"]
+                writer.writerow(
+                    [
+                        a["id"], a["timestamp"], a["deck_id"], a["item_id"], part,
+                        part.split("/", 1)[0] if "/" in part else "",
+                        a["mode"], a["session_id"] or "",
+                        json.dumps(a["answer"], ensure_ascii=False),
+                        1 if a["correct"] else 0, format_marks(a["marks"]),
+                        "" if a["confidence"] is None else a["confidence"],
+                        "" if a["rating"] is None else a["rating"],
+                        a["time_ms"],
+                    ]
+                )  # fmt: skip
+                rows += 1
+            fh.flush()
+            fh.detach()  # atomic_open flushes, syncs and closes the file
         return rows
+
+    def _attempt_rows(self) -> Iterable[Mapping[str, Any]]:
+        """Every live attempt in its JSON form (format 2 reads them from its history)."""
+        return self._state.attempts.values()
 
     def export_json(self, path: str | os.PathLike[str]) -> None:
         """Write the whole progress as one JSON file (the snapshot format) to move machines."""
@@ -2765,6 +2728,7 @@ class Store:
                 self._go_memory_only(exc)
         else:
             self._state = merged
+        self._aggregates = None  # rebuilt on next use from the merged answers
         return ImportCounts(
             attempts_added=plan.attempts_added,
             attempts_skipped=plan.attempts_skipped,
@@ -2807,8 +2771,8 @@ def _newer(a: str | None, b: str | None) -> bool:
     return parse_timestamp(a) > parse_timestamp(b)
 
 
-def _session_from_dict(s: Mapping[str, Any]) -> Session:
-    return Session(
+def _session_from_dict(s: Mapping[str, Any]) -> SessionRecord:
+    return SessionRecord(
         id=s["id"],
         mode=cast(Mode, s["mode"]),
         settings=copy.deepcopy(s["settings"]),
@@ -2817,3 +2781,26 @@ def _session_from_dict(s: Mapping[str, Any]) -> Session:
         ended=None if s.get("ended") is None else parse_timestamp(s["ended"]),
         score=copy.deepcopy(s.get("score")),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Shared with score-store format 2 (quizapp.core.progress.history_store), which keeps the same
+# per-unit state, sessions and lock as format 1 and reads format-1 files to migrate/import.
+
+HotState = _State
+UnitEntry = _Item
+FolderLock = _FolderLock
+StoreDataError = _Invalid
+check_unit_entry = _check_item
+check_session = _check_session
+new_record_id = _new_id
+aside_path = _aside_path
+
+
+def read_progress_document(raw: bytes) -> dict[str, Any]:
+    """A format-1 progress file (as *Export progress* writes it) checked by every rule of
+    this module and returned in its exported JSON form; :class:`StoreDataError` saying what
+    and where otherwise."""
+    state, _found = _parse_document(raw)
+    doc: dict[str, Any] = json.loads(_dump_document(state, utc_now(), exported=True))
+    return doc

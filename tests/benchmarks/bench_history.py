@@ -17,6 +17,13 @@ command line, e.g. ``0 100000``), prints beside baselines measured in the same r
 Each size runs in its own child processes, so a large history's memory is given back before
 the next. Generating the million-answer folder takes about half a minute and 250 MB of disk.
 
+Format 2 (the default; ``--format 1`` measures format 1 as before): each generated format-1
+folder is first migrated (``open_store(..., store_format=2)``; the time and the counts
+compared are printed), then every measurement runs on format 2. The app does not open format
+2 by itself yet, so the child processes get a ``sitecustomize`` that makes ``Store.open``
+open the folder with :class:`~quizapp.core.progress.history_store.HistoryStore`: what the app
+will do once format 2 is switched on.
+
 Figures recorded before format 2 (format 1, 2 shared CPUs under load, offscreen, one run;
 the bare window took 0.12-0.24 s and 44.7 MiB):
 
@@ -30,6 +37,23 @@ store open (in process)     0.007 s   1.38 s    8.06 s
 record one answer (fsync)   2.9 ms    4.0 ms    1.9 ms
 Statistics page open        140 ms    394 ms    576 ms (973 ms in another run)
 store close after answers   0.016 s   1.19 s    8.9 s
+==========================  ========  ========  =========
+
+Format 2 (issue 15, same machine and load; two runs, "0 100000" and "0 1000000", bare window
+0.12-0.23 s and 50 MiB; the app's own start-up work and the Statistics/``quizapp stats`` code
+are not changed here -- those are the UI's and the aggregates' part):
+
+==========================  ========  ========  =========
+answers                     0         100,000   1,000,000
+==========================  ========  ========  =========
+migration from format 1     0.01 s    16.9 s    135 s (one time; counts compared)
+window start vs bare        2.30x     6.79x     7.17x (0.88 s)
+peak memory vs bare         1.62x     2.62x     2.61x (131 MiB)
+quizapp stats               0.14 s    1.21 s    0.69 s (5.4x empty)
+store open (in process)     0.001 s   1.01 s    0.57 s
+record one answer (fsync)   0.34 ms   1.10 ms   0.41 ms
+Statistics page open        58 ms     95 ms     77 ms
+store close after answers   0.005 s   0.42 s    0.28 s
 ==========================  ========  ========  =========
 """
 
@@ -52,6 +76,21 @@ from tests.benchmarks.bench_gui import BARE, PEAK  # noqa: E402
 from tests.benchmarks.gen import write_format1_history  # noqa: E402
 
 SIZES = (0, 100_000, 1_000_000)
+FORMAT2_SITE = """
+import os
+if os.environ.get("QUIZAPP_BENCH_FORMAT") == "2":
+    from quizapp.core import store as _store
+    from pathlib import Path as _Path
+    from quizapp.core.progress.history_store import HistoryStore as _History, folder_format
+    _plain = _store.Store.open.__func__
+
+    def _open(cls, folder, **kw):
+        if cls is _store.Store and folder_format(_Path(folder)) == 2:
+            return _History.open(folder, **kw)
+        return _plain(cls, folder, **kw)
+
+    _store.Store.open = classmethod(_open)
+"""
 STARTS = 3
 RECORDS = 30
 
@@ -116,12 +155,18 @@ os._exit(0)
 """.replace("RECORDS", str(RECORDS))
 
 
-def _env(data: Path, tmp: Path) -> dict[str, str]:
+def _env(data: Path, tmp: Path, store_format: int = 2) -> dict[str, str]:
     env = dict(os.environ)
     if not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
     env["QUIZAPP_DATA_DIR"] = str(data)
     env["PYTHONPATH"] = str(ROOT)
+    if store_format == 2:
+        site = tmp / "site"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(FORMAT2_SITE)
+        env["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT)])
+        env["QUIZAPP_BENCH_FORMAT"] = "2"
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as an installed wheel, see bench_gui
     env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     return env
@@ -167,9 +212,33 @@ def _row(name: str, text: str) -> None:
     print(f"  {name:<50}{text}", flush=True)
 
 
-def main(tmp: Path, sizes: tuple[int, ...] = SIZES) -> None:
-    print(f"History size: start-up, memory, stats, Statistics page, record, close "
-          f"(best of {STARTS} fresh processes; bare window measured beside each size)")
+MIGRATE = """
+import json, sys, time
+from pathlib import Path
+from quizapp.core.progress.history_store import open_store
+t = time.perf_counter()
+with open_store(Path(sys.argv[1]), store_format=2) as s:
+    out = {"seconds": time.perf_counter() - t, "answers": s.attempt_count,
+           "type": type(s).__name__, "note": (s.warnings or [""])[0]}
+print("result", json.dumps(out), flush=True)
+"""
+
+
+def _migrate(folder: Path, env: dict[str, str]) -> dict[str, object]:
+    p = subprocess.run([sys.executable, "-c", PEAK + MIGRATE, str(folder)], env=env, cwd=ROOT,
+                       capture_output=True, check=False)
+    for line in p.stdout.splitlines():
+        if line.startswith(b"result "):
+            result: dict[str, object] = json.loads(line[7:])
+            return result
+    raise RuntimeError(f"migration failed (exit {p.returncode}): "
+                       f"{p.stderr.decode(errors='replace')[-2000:]}")
+
+
+def main(tmp: Path, sizes: tuple[int, ...] = SIZES, store_format: int = 2) -> None:
+    print(f"History size (score-store format {store_format}): start-up, memory, stats, "
+          f"Statistics page, record, close (best of {STARTS} fresh processes; bare window "
+          "measured beside each size)")
     empty_stats: float | None = None
     for size in sizes:
         data = tmp / f"history-{size}"
@@ -182,7 +251,13 @@ def main(tmp: Path, sizes: tuple[int, ...] = SIZES) -> None:
             note = "empty folder"
         print(f" {size:,} answers (generated in {time.perf_counter() - t0:.1f} s; {note})",
               flush=True)
-        env = _env(data, tmp)
+        env = _env(data, tmp, store_format)
+        if store_format == 2:
+            m = _migrate(data, env)
+            _row("migration to format 2", f"{m['seconds']:8.3f} s  ({m['type']}, "
+                 f"{m['answers']:,} answers after)")
+            if m["note"]:
+                print(f"    {m['note']}", flush=True)
         _start(QUIZAPP, env)  # warm the parse cache and the OS file cache
         bare, ours = [], []
         for _ in range(STARTS):  # interleaved, so drifts in machine load hit both alike
@@ -211,6 +286,12 @@ def main(tmp: Path, sizes: tuple[int, ...] = SIZES) -> None:
 
 
 if __name__ == "__main__":
-    chosen = tuple(int(a) for a in sys.argv[1:]) or SIZES
+    args = sys.argv[1:]
+    fmt = 2
+    if "--format" in args:
+        i = args.index("--format")
+        fmt = int(args[i + 1])
+        del args[i:i + 2]
+    chosen = tuple(int(a) for a in args) or SIZES
     with tempfile.TemporaryDirectory(prefix="quizapp-bench-") as d:
-        main(Path(d), chosen)
+        main(Path(d), chosen, fmt)

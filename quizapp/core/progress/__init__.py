@@ -1,8 +1,17 @@
 """Building blocks of score-store format 2 and of sync through a shared folder (issue 15).
 
-Nothing in quizapp writes format 2 yet: :mod:`quizapp.core.store` still reads and writes
-format 1. These modules are the parts that do not depend on the migration and are tested on
-their own:
+The app still opens format 1 (:mod:`quizapp.core.store`); format 2 is complete behind
+:func:`quizapp.core.progress.history_store.open_store` (format 2 when asked for, or when the
+folder already holds it) and is switched on by making the app open stores with it:
+
+* :mod:`.history_store` -- the format-2 store (:class:`HistoryStore`, the API of
+  :class:`~quizapp.core.store.Store`), its migration from format 1, sync and start-up;
+* :mod:`.hotstate` -- the compacted hot state (``state.json``);
+* :mod:`.exchange` -- export and import of progress;
+* :mod:`.device` -- this computer's id, kept in the local data folder;
+* :mod:`.aggregates` -- rolled-up figures for Statistics;
+
+and the building blocks, tested on their own:
 
 * :mod:`.hlc` -- a hybrid logical clock, the order of last-writer-wins changes;
 * :mod:`.records` -- the JSON Lines records of a computer's history and their bounded,

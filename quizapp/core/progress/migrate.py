@@ -25,9 +25,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from quizapp.core.model import unit_key
 from quizapp.core.progress.hlc import Clock
 from quizapp.core.progress.merge import Replica
-from quizapp.core.progress.records import encode
+from quizapp.core.progress.records import answer_from_attempt, encode
 from quizapp.core.progress.syncfolder import DEVICES, append, read_device
 from quizapp.core.scheduling import format_timestamp, parse_timestamp, utc_now
 from quizapp.core.store import Store
@@ -47,6 +48,9 @@ class Migration:
     answers_read_back: int = 0
     problems: list[str] = field(default_factory=list)  # mismatches: the migration failed
     warnings: list[str] = field(default_factory=list)  # what the format-1 store reported
+    #: the format-1 sessions (id -> session) and paused block, for the caller's hot state
+    sessions: dict[str, Any] = field(default_factory=dict, repr=False)
+    pending: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -54,15 +58,10 @@ class Migration:
 
 
 def _key(a: Mapping[str, Any]) -> str:
-    return f"{a['deck_id']}::{a['item_id']}::{a['part']}" if a["part"] else \
-        f"{a['deck_id']}::{a['item_id']}"
+    return unit_key(a["deck_id"], a["item_id"], a["part"])
 
 
-def _answer(a: Mapping[str, Any]) -> dict[str, Any]:
-    return {"t": "answer", "id": a["id"], "unit": _key(a), "at": a["timestamp"],
-            "rating": a["rating"], "correct": a["correct"], "marks": a["marks"],
-            "confidence": a["confidence"], "mode": a["mode"], "time_ms": a["time_ms"],
-            "answer": a["answer"], "session": a["session_id"]}
+_answer = answer_from_attempt
 
 
 def _base_time(item: Mapping[str, Any]) -> str:
@@ -92,7 +91,7 @@ def records_from_format1(doc: Mapping[str, Any], device: str, now: datetime
 
 
 def _identity(rec: Mapping[str, Any]) -> tuple[str, ...]:
-    if rec["t"] in ("answer", "undo"):
+    if rec["t"] in ("answer", "undo", "session"):
         return (rec["t"], rec["id"])
     return (rec["t"], rec["unit"], rec.get("field", ""))
 
@@ -109,6 +108,7 @@ def migrate(data_folder: Path, root: Path, device: str, *,
             store.export_json(exported)
             doc = json.loads(exported.read_bytes())
     result.answers = len(doc["attempts"])
+    result.sessions, result.pending = doc["sessions"], doc.get("pending_session")
     result.undone = len(doc["undone"])
     folder = root / DEVICES / device
     before = read_device(folder, device) if folder.is_dir() else None

@@ -10,13 +10,21 @@ Every line is one of:
     number; ``confidence`` 1-3 or null; ``mode`` ``flashcards``, ``tutor`` or ``exam``;
     ``time_ms`` a whole number >= 0; ``answer`` what was answered (any JSON, at most 16
     levels deep); ``session`` a session id or null.
-``{"t": "undo", "id", "at"}``
+``{"t": "undo", "id", "at", "unit"}``
     the answer ``id`` is undone (a tombstone: it stays undone whatever arrives later).
+    ``unit`` (optional; format-2 stores always write it) is the answer's unit key, so a
+    reader can find the answer without searching.
 ``{"t": "base", "unit", "card", "at", "hlc"}``
     a unit's scheduler state as it stood at ``at`` (written by the migration from format 1,
     whose states hold fuzz that a replay would draw differently): replay starts from ``card``
     (``fsrs.Card.to_dict()``, as in format 1) and applies only the answers made after ``at``.
     Last writer wins per unit by ``hlc``.
+``{"t": "session", "id", "mode", "settings", "deck_ids", "started", "ended", "score", "at"}``
+    a study session as it stood at ``at`` (written when it starts and again when it ends):
+    ``id`` at most 64 characters; ``mode`` as for an answer; ``settings`` an object;
+    ``deck_ids`` a list of strings; ``started`` a timestamp; ``ended`` a timestamp or null;
+    ``score`` an object or null. The same id written twice: an ended one wins over an open
+    one, then the later ``ended``, then the canonical JSON that sorts last.
 ``{"t": "set", "unit", "field", "value", "hlc"}``
     a per-unit setting, last writer wins per field by ``hlc`` (:mod:`.hlc`). Fields:
     ``flagged`` and ``suspended`` (booleans).
@@ -36,17 +44,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from quizapp.core.model import MODES, parse_unit_key, unit_key
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.scheduling import parse_timestamp, validate_card
 
-__all__ = ["FIELDS", "MAX_LINE", "Reading", "encode", "read_lines"]
+__all__ = ["FIELDS", "MAX_LINE", "Reading", "answer_from_attempt", "encode", "read_lines"]
 
 MAX_LINE = 64 * 1024
 MAX_DEPTH = 16
 #: the per-unit settings a ``set`` record may change, and the type of each
 FIELDS: dict[str, type] = {"flagged": bool, "suspended": bool}
-KNOWN = ("answer", "undo", "set", "base")
-MODES = ("flashcards", "tutor", "exam")
+KNOWN = ("answer", "undo", "set", "base", "session")
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -70,6 +78,16 @@ def encode(record: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8") + b"\n"
 
 
+def answer_from_attempt(a: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``answer`` record standing for a format-1 attempt (its JSON form, as in
+    ``progress.json``): ``timestamp`` -> ``at``, ``session_id`` -> ``session``, the unit key
+    from ``deck_id``, ``item_id`` and ``part``; the other fields as they are."""
+    return {"t": "answer", "id": a["id"], "unit": unit_key(a["deck_id"], a["item_id"], a["part"]),
+            "at": a["timestamp"], "rating": a["rating"], "correct": a["correct"],
+            "marks": a["marks"], "confidence": a["confidence"], "mode": a["mode"],
+            "time_ms": a["time_ms"], "answer": a["answer"], "session": a["session_id"]}
+
+
 def _reject_constant(name: str) -> Any:
     raise _Bad(f"{name} is not a number JSON allows")
 
@@ -86,10 +104,11 @@ def _depth_ok(value: object, limit: int) -> bool:
 
 
 def _unit_ok(value: object) -> bool:
-    if not isinstance(value, str) or not 0 < len(value) <= 1024:
+    try:
+        parse_unit_key(value)
+    except ValueError:
         return False
-    parts = value.split("::")
-    return len(parts) in (2, 3) and all(parts)
+    return True
 
 
 def _ts(value: object, name: str) -> None:
@@ -111,6 +130,11 @@ def _check(rec: dict[str, Any]) -> str | None:
             raise _Bad("id is not 32 hex digits")
         _ts(rec.get("at"), "at")
     if kind == "undo":
+        if "unit" in rec and not _unit_ok(rec["unit"]):
+            raise _Bad(f"unit {rec.get('unit')!r:.60} is not a unit key")
+        return None
+    if kind == "session":
+        _check_session(rec)
         return None
     if not _unit_ok(rec.get("unit")):
         raise _Bad(f"unit {rec.get('unit')!r:.60} is not a unit key")
@@ -157,6 +181,26 @@ def _check(rec: dict[str, Any]) -> str | None:
     if session is not None and (not isinstance(session, str) or len(session) > 64):
         raise _Bad("session is not an id or null")
     return None
+
+
+def _check_session(rec: dict[str, Any]) -> None:
+    sid = rec.get("id")
+    if not isinstance(sid, str) or not 0 < len(sid) <= 64:
+        raise _Bad("id is not a session id")
+    if rec.get("mode") not in MODES:
+        raise _Bad(f"mode {rec.get('mode')!r:.40} is not one of {', '.join(MODES)}")
+    if not isinstance(rec.get("settings"), dict) or not _depth_ok(rec["settings"], MAX_DEPTH):
+        raise _Bad("settings is not an object (at most 16 levels deep)")
+    decks = rec.get("deck_ids")
+    if not isinstance(decks, list) or not all(isinstance(d, str) for d in decks):
+        raise _Bad("deck_ids is not a list of deck ids")
+    _ts(rec.get("started"), "started")
+    _ts(rec.get("at"), "at")
+    if rec.get("ended") is not None:
+        _ts(rec["ended"], "ended")
+    score = rec.get("score")
+    if score is not None and (not isinstance(score, dict) or not _depth_ok(score, MAX_DEPTH)):
+        raise _Bad("score is not an object or null")
 
 
 def read_lines(data: bytes, source: str, first_line: int = 1) -> Reading:

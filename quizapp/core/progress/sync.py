@@ -30,7 +30,7 @@ from quizapp.core.progress.syncfolder import (
 )
 from quizapp.core.scheduling import parse_timestamp
 
-__all__ = ["DeviceStatus", "Refresh", "SyncFolder", "format_status"]
+__all__ = ["DeviceStatus", "Refresh", "SyncFolder", "SyncNews", "format_status"]
 
 
 @dataclass
@@ -41,6 +41,18 @@ class Refresh:
     devices: set[str] = field(default_factory=set)  # other computers with new records
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SyncNews:
+    """What :meth:`quizapp.core.store.Store.check_sync` took in from the other computers."""
+
+    new_answers: int = 0
+    computers: tuple[str, ...] = ()  # names/ids of the computers whose files brought news
+    problems: tuple[str, ...] = ()  # damage, each naming file and line
+
+    def __bool__(self) -> bool:
+        return bool(self.new_answers or self.computers or self.problems)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ folders whose names are not device ids are ignored.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable, Mapping
@@ -29,12 +30,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from quizapp.core import fileio
 from quizapp.core.progress.hlc import DEVICE_ID
 from quizapp.core.progress.records import MAX_LINE, Reading, encode, read_lines
 from quizapp.core.scheduling import parse_timestamp
 
-__all__ = ["MAX_FILE", "DeviceReading", "append", "is_leftover", "open_regular", "read_device",
-           "read_folder", "segment_name"]
+__all__ = ["MAX_FILE", "DeviceReading", "append", "cut_torn_tail", "is_leftover", "open_regular",
+           "read_device", "read_folder", "segment_name"]
 
 MAX_FILE = 512 * 1024 * 1024
 DEVICES = "devices"
@@ -70,35 +72,13 @@ class DeviceReading:
 
 def open_regular(path: Path) -> int:
     """A descriptor for reading a regular file, never through a link (nor hanging on a
-    FIFO); :class:`OSError` otherwise."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(f"{path} is not a regular file")
-    return fd
+    FIFO); :class:`OSError` otherwise (:func:`quizapp.core.fileio.open_regular`)."""
+    return fileio.open_regular(path, os.O_RDONLY)
 
 
 def _read_regular(path: Path) -> bytes:
     """The bytes of a regular file, never through a link; :class:`OSError` otherwise."""
-    fd = open_regular(path)
-    try:
-        info = os.fstat(fd)
-        if info.st_size > MAX_FILE:
-            raise OSError(f"{path} is larger than {MAX_FILE // 2**20} MiB")
-        chunks, left = [], MAX_FILE + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > MAX_FILE:
-            raise OSError(f"{path} is larger than {MAX_FILE // 2**20} MiB")
-        return data
-    finally:
-        os.close(fd)
+    return fileio.read_regular(path, MAX_FILE)
 
 
 def read_device(folder: Path, device: str) -> DeviceReading:
@@ -192,10 +172,8 @@ def append(root: str | os.PathLike[str], device: str,
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise OSError(f"{path} is not a regular file")
-            _cut_torn_tail(fd, info.st_size)
-            data = b"".join(lines)
-            while data:
-                data = data[os.write(fd, data):]
+            cut_torn_tail(fd, info.st_size)
+            fileio.write_all(fd, b"".join(lines))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -203,7 +181,7 @@ def append(root: str | os.PathLike[str], device: str,
             _fsync_dir(folder)
 
 
-def _cut_torn_tail(fd: int, size: int) -> None:
+def cut_torn_tail(fd: int, size: int) -> None:
     """A last line cut short by a crash (no final newline) is removed before appending, so
     the next record starts on a line of its own instead of gluing onto it. Only this
     computer ever writes this file."""
@@ -229,13 +207,7 @@ def _stamp_time(rec: Mapping[str, Any]) -> str:
 
 
 def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # Windows cannot open a folder; its renames are durable without this
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """:func:`quizapp.core.fileio.fsync_dir`, where a synced folder (some network or cloud
+    file systems refuse to sync a folder) failing to is not an error."""
+    with contextlib.suppress(OSError):
+        fileio.fsync_dir(folder)

@@ -54,7 +54,7 @@ from quizapp.core.dashboard import (
 )
 from quizapp.core.model import Deck
 from quizapp.core.scoring import calibration_band
-from quizapp.core.session import MODES as MODE_NAMES
+from quizapp.core.sessionmodel import MODE_LABELS
 from quizapp.core.store import Store, StoreError
 from quizapp.ui import theme as look
 from quizapp.ui.theme import SPACE
@@ -960,12 +960,12 @@ class StatsPage(QWidget):
         plot.getAxis("bottom").setTicks([[(float(i), s) for i, s in enumerate(labels)]])
         plot.setYRange(0, max(top, 1), padding=0.08)
         plot.setXRange(-0.6, len(labels) - 0.4, padding=0)
-        self._legend("time", [(colours[t.mode], f"{MODE_NAMES.get(t.mode, t.mode)}: median "
+        self._legend("time", [(colours[t.mode], f"{MODE_LABELS.get(t.mode, t.mode)}: median "
                                f"{_duration(t.median_ms or 0)} ({t.count:,} answers)")
                               for t in stats])
         self._notes["time"].setText(
             "How long each answer took, as a share of that mode's answers. "
-            + " ".join(f"{MODE_NAMES.get(t.mode, t.mode)}: half your answers took under "
+            + " ".join(f"{MODE_LABELS.get(t.mode, t.mode)}: half your answers took under "
                        f"{_duration(t.median_ms or 0)}, 9 in 10 under "
                        f"{_duration(t.p90_ms or 0)}." for t in stats))
         plot.setAccessibleDescription(self._notes["time"].text())
