@@ -57,6 +57,7 @@ from typing import Any, Literal, cast, get_args
 
 from quizapp import __version__
 from quizapp.core.model import StudyUnit
+from quizapp.core.progress.aggregates import Aggregates
 from quizapp.core.scheduling import (
     CardData,
     Rating,
@@ -2390,7 +2391,9 @@ class Store:
                     "it starts again from this answer."
                 )
                 card = self._scheduler.review(None, used, moment)
-        self._commit({"op": "attempt", "attempt": attempt.to_dict(), "fsrs": card})
+        record = attempt.to_dict()
+        self._commit({"op": "attempt", "attempt": record, "fsrs": card})
+        self._aggregates_change(record, 1)
         return attempt
 
     def undo_last(self, unit: StudyUnit) -> Attempt | None:
@@ -2421,6 +2424,7 @@ class Store:
                     },
                 }
             )
+            self._aggregates_change(attempt, -1)
             return Attempt.from_dict(attempt)
         return None
 
@@ -2797,6 +2801,75 @@ class Store:
         if plan.needs_confirmation and (confirm is None or not confirm(plan)):
             raise ImportNotConfirmedError(plan)
         return self.apply_import(plan)
+
+    # -- adapter: the format-2 statistics API over format 1 (replaced by format 2) ----------
+
+    _aggregates: Aggregates | None = None
+    _aggregates_of: tuple[int, int] = (0, -1)  # (id of the state, its attempts) they count
+    _by_month: dict[str, list[dict[str, Any]]]  # "YYYY-MM" -> attempts, for iter_answers
+
+    @property
+    def aggregates(self) -> Aggregates:
+        """Rolled-up answer figures (:class:`Aggregates`), built from the attempts in memory
+        on first use, then kept current by :meth:`record_attempt` and :meth:`undo_last`
+        (rebuilt if the attempts changed any other way, e.g. an import)."""
+        of = (id(self._state), len(self._state.attempts))
+        if self._aggregates is None or self._aggregates_of != of:
+            agg = Aggregates()
+            self._by_month = {}
+            for a in self._state.attempts.values():
+                agg.add(_answer_record(a))
+                self._by_month.setdefault(_month_key(a["timestamp"]), []).append(a)
+            self._aggregates, self._aggregates_of = agg, of
+        return self._aggregates
+
+    def _aggregates_change(self, attempt: Mapping[str, Any], sign: int) -> None:
+        if self._aggregates is not None and self._aggregates_of[0] == id(self._state):
+            rec = _answer_record(attempt)
+            if sign > 0:
+                self._aggregates.add(rec)
+                self._by_month.setdefault(_month_key(attempt["timestamp"]), []).append(
+                    self._state.attempts[attempt["id"]])
+            else:
+                self._aggregates.remove(rec)
+            self._aggregates_of = (id(self._state), self._aggregates_of[1] + sign)
+
+    def iter_answers(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The live answers (format-2 ``answer`` records) with ``since <= at < until``."""
+        lo = None if since is None else format_timestamp(since)
+        hi = None if until is None else format_timestamp(until)
+        live = self._state.attempts
+        self.aggregates  # noqa: B018  (builds the month index)
+        months = sorted(m for m in self._by_month
+                        if (lo is None or m >= lo[:7]) and (hi is None or m <= hi[:7]))
+        for a in [a for m in months for a in self._by_month[m]]:
+            if live.get(a["id"]) is not a:
+                continue  # undone (or replaced)
+            ts: str = a["timestamp"]
+            if len(ts) != 24 or ts[-1] != "Z":  # not in format_timestamp's form
+                ts = format_timestamp(parse_timestamp(ts))
+            if (lo is None or ts >= lo) and (hi is None or ts < hi):
+                yield _answer_record(a)
+
+
+def _answer_record(a: Mapping[str, Any]) -> dict[str, Any]:
+    """A format-1 attempt as a format-2 ``answer`` record (adapter, replaced by format 2)."""
+    return {
+        "t": "answer", "id": a["id"],
+        "unit": _unit_key(a["deck_id"], a["item_id"], a["part"]),
+        "at": a["timestamp"], "rating": a.get("rating"), "correct": a["correct"],
+        "marks": a["marks"], "confidence": a["confidence"], "mode": a["mode"],
+        "time_ms": a["time_ms"], "answer": a["answer"], "session": a.get("session_id"),
+    }
+
+
+def _month_key(timestamp: str) -> str:
+    """``YYYY-MM`` of a stored timestamp, in UTC (adapter, replaced by format 2)."""
+    if len(timestamp) == 24 and timestamp[-1] == "Z":
+        return timestamp[:7]
+    return format_timestamp(parse_timestamp(timestamp))[:7]
 
 
 def _newer(a: str | None, b: str | None) -> bool:
