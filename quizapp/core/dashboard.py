@@ -53,7 +53,6 @@ from quizapp.core.planner import deck_counts, due_cutoff
 from quizapp.core.progress.aggregates import (
     answer_place,
     hour_start,
-    month_of_hour,
     month_start,
 )
 from quizapp.core.scheduling import parse_timestamp, utc_now
@@ -339,41 +338,49 @@ class _HourDays:
     zone's offset is looked up once per UTC day, so years of history cost a few thousand zone
     conversions."""
 
-    __slots__ = ("_hours", "_offsets", "tz")
+    __slots__ = ("_days", "tz")
 
     def __init__(self, tz: tzinfo | None) -> None:
         self.tz = tz
-        self._offsets: dict[int, object] = {}
-        self._hours: dict[int, HourDays] = {}
+        self._days: dict[int, _Day] = {}
 
     def __call__(self, hour: int) -> HourDays:
-        known = self._hours.get(hour, _UNKNOWN)
-        if known is _UNKNOWN:
-            known = self._hours[hour] = self._classify(hour)
-        return cast(HourDays, known)
-
-    def _classify(self, hour: int) -> HourDays:
         d, h = divmod(hour, 24)
-        offset = self._offsets.get(d, _UNKNOWN)
-        if offset is _UNKNOWN:
-            midnight = hour_start(d * 24)
-            first = midnight.astimezone(self.tz).utcoffset()
-            last = (midnight + _DAY_END).astimezone(self.tz).utcoffset()
-            offset = self._offsets[d] = (int(first.total_seconds())
-                                         if first is not None and first == last else None)
-        if offset is None:  # the offset changes on this UTC day: look at this hour itself
-            return self._exact(hour)
-        s = h * 3600 + cast(int, offset)
-        day = s // 86400
-        if (s + 3599) // 86400 == day:
-            return d + day
-        days = []
-        for q in range(4):
-            a = s + 900 * q
-            if (a + 899) // 86400 != a // 86400:
-                return None
-            days.append(d + a // 86400)
-        return (days[0], days[1], days[2], days[3])
+        return self.day(d).hours[h]
+
+    def day(self, d: int) -> _Day:
+        """The UTC day ordinal ``d``: its month index and each of its hours' local days."""
+        got = self._days.get(d)
+        if got is None:
+            got = self._days[d] = self._make(d)
+        return got
+
+    def _make(self, d: int) -> _Day:
+        midnight = hour_start(d * 24)
+        first = midnight.astimezone(self.tz).utcoffset()
+        last = (midnight + _DAY_END).astimezone(self.tz).utcoffset()
+        hours: list[HourDays]
+        if first is not None and first == last:
+            offset = int(first.total_seconds())
+            hours = []
+            for h in range(24):
+                s = h * 3600 + offset
+                day = s // 86400
+                hours.append(d + day if (s + 3599) // 86400 == day else _quarters(d, s))
+        else:  # the offset changes on this UTC day: look at each hour itself
+            hours = [self._exact(d * 24 + h) for h in range(24)]
+        seq: list[int] = []
+        for x in hours:
+            if x is None:
+                seq = []
+                break
+            if isinstance(x, int):
+                seq.append(x)
+            else:
+                seq.extend(x)
+        steady = bool(seq) and all(a <= b for a, b in pairwise(seq))
+        return _Day(midnight.year * 12 + midnight.month - 1, tuple(hours),
+                    seq[0] if steady else None, seq[-1] if steady else None)
 
     def _exact(self, hour: int) -> HourDays:
         days = []
@@ -387,6 +394,26 @@ class _HourDays:
         if len(set(days)) == 1:
             return days[0]
         return (days[0], days[1], days[2], days[3])
+
+
+def _quarters(d: int, s: int) -> HourDays:
+    """The local days of the quarter hours of an hour starting ``s`` local seconds after
+    the UTC day ``d``'s local midnight, or ``None`` if a midnight falls inside one."""
+    days = []
+    for q in range(4):
+        a = s + 900 * q
+        if (a + 899) // 86400 != a // 86400:
+            return None
+        days.append(d + a // 86400)
+    return (days[0], days[1], days[2], days[3])
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    month: int
+    hours: tuple[HourDays, ...]
+    first: int | None  # the local day of its first and last instant, None unless its local
+    last: int | None  # days never run backwards and no hour is read answer by answer
 
 
 def _items_units(item: Item) -> list[tuple[str, bool]]:
@@ -476,50 +503,53 @@ def compute(
     classify = _HourDays(tz)
     day_total: dict[int, int] = {}
     day_ok: dict[int, int] = {}
-    month_flags: dict[int, int] = {}  # 1: answers in the period, 2: outside it, 4: read each
-    month_of: dict[int, int] = {}  # UTC day ordinal -> month index
+    months_in: set[int] = set()  # months with answers in the period
+    months_out: set[int] = set()  # ... outside it
     odd_hours: set[int] = set()  # hours whose answers are given their day one by one
-    hour_days: dict[int, tuple[int, int]] = {}  # hour -> (first, last) local day
     after = False  # some answer falls after the period
     for deck_id in deck_ids:
         for hour, h in agg.hours(deck_id).items():
-            month = month_of.get(hour // 24)
-            if month is None:
-                month = month_of[hour // 24] = month_of_hour(hour)
-            days_of = classify(hour)
+            d = hour // 24
+            info = classify.day(d)
+            days_of = info.hours[hour - d * 24]
+            if days_of.__class__ is int:
+                day = days_of
+                if lo <= day <= hi:
+                    months_in.add(info.month)
+                    day_total[day] = day_total.get(day, 0) + h[0]
+                    day_ok[day] = day_ok.get(day, 0) + h[1]
+                else:
+                    months_out.add(info.month)
+                    after = after or day > hi
+                continue
             if days_of is None:
                 odd_hours.add(hour)
-                month_flags[month] = month_flags.get(month, 0) | 4
+                months_in.add(info.month)
+                months_out.add(info.month)
                 continue
-            if isinstance(days_of, int):
-                parts: tuple[tuple[int, int, int], ...] = ((days_of, h[0], h[1]),)
-                hour_days[hour] = (days_of, days_of)
-            else:
-                parts = ((days_of[0], h[0] - h[2] - h[4] - h[6], h[1] - h[3] - h[5] - h[7]),
-                         (days_of[1], h[2], h[3]), (days_of[2], h[4], h[5]),
-                         (days_of[3], h[6], h[7]))
-                hour_days[hour] = (min(days_of), max(days_of)) \
-                    if list(days_of) == sorted(days_of) else (1 << 30, -1)
-            flags = 0
+            quarters = cast(tuple[int, int, int, int], days_of)
+            parts = ((quarters[0], h[0] - h[2] - h[4] - h[6], h[1] - h[3] - h[5] - h[7]),
+                     (quarters[1], h[2], h[3]), (quarters[2], h[4], h[5]),
+                     (quarters[3], h[6], h[7]))
             for day, n, right in parts:
                 if not n:
                     continue
                 if lo <= day <= hi:
-                    flags |= 1
+                    months_in.add(info.month)
                     day_total[day] = day_total.get(day, 0) + n
                     day_ok[day] = day_ok.get(day, 0) + right
                 else:
-                    flags |= 2
+                    months_out.add(info.month)
                     after = after or day > hi
-            month_flags[month] = month_flags.get(month, 0) | flags
-    read = {m for m, f in month_flags.items() if f & 4 or f == 3}
+    read = months_in & months_out  # months the period cuts in two: read answer by answer
+    inside = months_in - months_out
 
     cal = [0] * 6  # 2 * (confidence - 1) + right
     seconds: dict[str, dict[int, int]] = {m: {} for m in MODES}
     timed: dict[str, list[int]] = {m: [0, 0] for m in MODES}
     for deck_id in deck_ids:
         for month, fig in agg.months(deck_id).items():
-            if month_flags.get(month) != 1:
+            if month not in inside:
                 continue
             for i, c in enumerate(fig.cal):
                 cal[i] += c
@@ -535,10 +565,10 @@ def compute(
     # When no answer falls after the period and local days never run backwards, that is the
     # unit's latest answer of all (the store's per-unit state) if it falls in the period;
     # otherwise the months of the period are read.
-    ordered = [hour_days[k] for k in sorted(hour_days)]
-    shortcut = not after and not odd_hours and all(
-        a[1] <= b[0] and b[0] <= b[1] for a, b in pairwise(ordered)
-    ) and all(a <= b for a, b in ordered)
+    steady = [classify.day(d) for d in sorted({h // 24 for deck_id in deck_ids
+                                               for h in agg.hours(deck_id)})]
+    shortcut = not after and all(x.first is not None for x in steady) and all(
+        cast(int, a.last) <= cast(int, b.first) for a, b in pairwise(steady))
     latest: dict[str, bool] = {}  # unit key -> latest result in the period
     items = _scheduler_items(store)
     if shortcut:
@@ -557,6 +587,9 @@ def compute(
             if last_seen is None or last_correct is None or key not in answered:
                 continue
             found += 1
+            if lo < 0:
+                latest[key] = last_correct
+                continue
             moment = last_seen if isinstance(last_seen, datetime) else \
                 parse_timestamp(cast(str, last_seen))
             if moment.astimezone(tz).toordinal() >= lo:
@@ -565,8 +598,7 @@ def compute(
             shortcut = False
             latest.clear()
     latest_at: dict[str, datetime] = {}
-    for month in sorted(read if shortcut else read | {m for m, f in month_flags.items()
-                                                      if f & 1}):
+    for month in sorted(read if shortcut else months_in):
         each = month in read
         for rec in store.iter_answers(month_start(month), month_start(month + 1)):
             key = rec["unit"]
