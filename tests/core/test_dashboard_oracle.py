@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from quizapp.core.dashboard import Filters, compute
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question, Stage, StudyUnit
 from quizapp.core.progress.aggregates import Aggregates
+from quizapp.core.stats import deck_stats, format_stats
 from quizapp.core.store import Store
 from tests.core import dashboard_oracle
 
@@ -169,3 +170,26 @@ def test_answers_around_a_local_midnight_inside_an_hour(tmp_path: Path, tz: tzin
             assert dataclasses.asdict(new) == dataclasses.asdict(old)
         days = compute(store, DECKS, Filters(), midnight, tz=tz).days
         assert [(b.total, b.correct) for b in days] == [(3, 0), (4, 4)]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(scenarios())
+def test_quizapp_stats_counts_equal_the_answers(tmp_path_factory: pytest.TempPathFactory,
+                                                scenario: tuple[list[Any], list[Any]]) -> None:
+    """``quizapp stats``' per-deck answers, right answers and units seen (from the per-unit
+    state, never every answer) equal those counted from every live answer."""
+    evs, views = scenario
+    folder = tmp_path_factory.mktemp("data")
+    with Store.open(folder, clock=lambda: datetime(2030, 1, 1, tzinfo=UTC)) as store:
+        _history(store, evs)
+        answers = list(store.iter_answers())
+        now = views[0][2]
+        stats = deck_stats(store, DECKS, now)
+        for deck, got in zip(DECKS, stats, strict=True):
+            keys = {u.key for u in deck.study_units()}
+            mine = [a for a in answers if a["unit"] in keys]
+            assert (got.attempts, got.correct, got.seen) == (
+                len(mine), sum(a["correct"] for a in mine), len({a["unit"] for a in mine}))
+        text = format_stats(stats, now=now)
+        assert f"{sum(s.attempts for s in stats)} answer" in text
