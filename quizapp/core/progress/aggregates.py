@@ -26,8 +26,10 @@ Nothing here imports Qt.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timezone
+from operator import add, le, lt, sub
 from typing import Any
 
 from quizapp.core.scheduling import parse_timestamp
@@ -209,7 +211,21 @@ class Aggregates:
     # -- persistence -----------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict; :meth:`from_json` reads it back."""
+        """A JSON-ready dict; :meth:`from_json` reads it back. Its layout::
+
+            {"format": 1, "total": <live answers>,
+             "hours": {<deck id>: [<hour indices, ascending>, <answers>, <right>,
+                                   <answers>, <right> in quarter 1, ... quarter 3]},
+             "months": {<deck id>: [[<month index>,
+                                     [<wrong>, <right> at confidence 1, ... 2, ... 3],
+                                     {<mode>: [<answers with a time>, <total ms>,
+                                               [[<whole seconds>, <answers>], ...]]}], ...]},
+             "units": {<unit key>: [<answers>, <right>]}}
+
+        Each of the nine lists under "hours" has one entry per hour (columns). The hour index
+        is ``date.toordinal() * 24 + hour`` in UTC; the month index ``year * 12 + month - 1``
+        in UTC; quarter q of an hour is its minutes 15q to 15q+14 (quarter 0 is what the other
+        three leave). Entries with no answers are left out."""
         months: dict[str, list[Any]] = {}
         for deck, per in self._months.items():
             rows: list[Any] = []
@@ -221,7 +237,8 @@ class Aggregates:
         return {
             "format": FORMAT,
             "total": self.total,
-            "hours": {deck: [[hour, *h] for hour, h in sorted(per.items())]
+            "hours": {deck: [list(col) for col in zip(*([hour, *h] for hour, h
+                                                          in sorted(per.items())), strict=True)]
                       for deck, per in self._hours.items()},
             "months": months,
             "units": {key: list(v) for key, v in self._units.items()},
@@ -231,6 +248,18 @@ class Aggregates:
     def from_json(cls, data: object) -> Aggregates:
         """Read what :meth:`to_json` wrote. Raises :class:`ValueError` naming what is damaged
         or impossible (then the store rebuilds the figures from the history)."""
+        # tens of thousands of small lists that are all kept: pausing the cyclic garbage
+        # collector meanwhile saves its passes over a large heap (as the store's loading does)
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._from_json(data)
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    @classmethod
+    def _from_json(cls, data: object) -> Aggregates:
         budget = [MAX_ENTRIES]
 
         def spend(n: int) -> None:
@@ -266,31 +295,37 @@ class Aggregates:
         out.total = count(doc.get("total"), "total")
         sum_hours = 0
         in_month: dict[tuple[str, int], int] = {}  # answers per deck and month
-        for deck, rows in obj(doc.get("hours"), "hours").items():
-            per: dict[int, list[int]] = {}
+        for deck, cols in obj(doc.get("hours"), "hours").items():
             where = f"hours of {deck_name(deck)!r:.40}"
-            spend(len(arr(rows, where)))
+            if type(cols) is not list or len(cols) != _HOUR_LEN or any(
+                    type(c) is not list or len(c) != len(cols[0]) for c in cols):
+                raise ValueError(f"aggregates: {where} is not {_HOUR_LEN} columns")
+            spend(len(cols[0]))
+            # checked column by column (C loops): reading stays fast at years of hours
+            for c in cols:
+                if c and (set(map(type, c)) != {int} or min(c) < 0 or max(c) > MAX_COUNT):
+                    raise ValueError(f"aggregates: {where}: a column holds a non-count")
+            hours, n, ok, n1, ok1, n2, ok2, n3, ok3 = cols
+            if not hours:
+                raise ValueError(f"aggregates: {where}: no hours")
+            n_q = list(map(add, map(add, n1, n2), n3))
+            ok_q = list(map(add, map(add, ok1, ok2), ok3))
+            if hours[0] < 24 or hours[-1] >= _HOUR_MAX or not all(map(lt, hours, hours[1:])) \
+                    or min(n) < 1 or not all(map(le, ok, n)) or not all(map(le, ok1, n1)) \
+                    or not all(map(le, ok2, n2)) or not all(map(le, ok3, n3)) \
+                    or not all(map(le, n_q, n)) or not all(map(le, ok_q, ok)) \
+                    or not all(map(le, map(sub, ok, ok_q), map(sub, n, n_q))):
+                raise ValueError(f"aggregates: {where}: impossible hours or counts")
+            out._hours[deck] = dict(zip(hours, map(list, zip(n, ok, n1, ok1, n2, ok2, n3, ok3,
+                                                             strict=True)), strict=True))
+            sum_hours += sum(n)
             day_months: dict[int, int] = {}
-            for row in rows:  # the hot loop of reading: checks written out, no calls
-                if type(row) is not list or len(row) != _HOUR_LEN \
-                        or any(type(v) is not int for v in row):
-                    raise ValueError(f"aggregates: {where}: {row!r:.60} is not an hour")
-                hour, n, ok, n1, ok1, n2, ok2, n3, ok3 = row
-                if not 24 <= hour < _HOUR_MAX or hour in per:
-                    raise ValueError(f"aggregates: {where}: hour {hour} is impossible")
-                if not (0 <= ok <= n <= MAX_COUNT and 0 <= ok1 <= n1 and 0 <= ok2 <= n2
-                        and 0 <= ok3 <= n3 and n > 0 and n1 + n2 + n3 <= n
-                        and 0 <= ok - ok1 - ok2 - ok3 <= n - n1 - n2 - n3):
-                    raise ValueError(f"aggregates: {where}: hour {hour} has impossible counts")
-                per[hour] = row[1:]
-                sum_hours += n
+            for hour, c in zip(hours, n, strict=True):
                 month = day_months.get(hour // 24)
                 if month is None:
                     month = day_months[hour // 24] = month_of_hour(hour)
                 place = (deck, month)
-                in_month[place] = in_month.get(place, 0) + n
-            if per:
-                out._hours[deck] = per
+                in_month[place] = in_month.get(place, 0) + c
         sum_cal = 0
         for deck, rows in obj(doc.get("months"), "months").items():
             where = f"months of {deck_name(deck)!r:.40}"
