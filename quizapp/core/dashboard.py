@@ -53,9 +53,10 @@ from quizapp.core.planner import deck_counts, due_cutoff
 from quizapp.core.progress.aggregates import (
     answer_place,
     hour_start,
+    month_of_hour,
     month_start,
 )
-from quizapp.core.scheduling import parse_timestamp, utc_now
+from quizapp.core.scheduling import format_timestamp, parse_timestamp, utc_now
 from quizapp.core.session import SessionSettings
 from quizapp.core.store import MODES, Mode, Store
 
@@ -507,9 +508,24 @@ def compute(
     months_out: set[int] = set()  # ... outside it
     odd_hours: set[int] = set()  # hours whose answers are given their day one by one
     after = False  # some answer falls after the period
+    # A UTC day's instants fall on local days d-1 .. d+1 (zones are at most a day off UTC), so
+    # a UTC day that far outside the period needs no zone lookups.
+    near_lo, near_hi = lo - 1, hi + 1
+    far_months: dict[int, int] = {}  # UTC day ordinal -> month index
+    answered_days: set[int] = set()  # UTC days near or after the period's start
     for deck_id in deck_ids:
         for hour, h in agg.hours(deck_id).items():
             d = hour // 24
+            if d < near_lo or d > near_hi:
+                month = far_months.get(d)
+                if month is None:
+                    month = far_months[d] = month_of_hour(hour)
+                months_out.add(month)
+                if d > near_hi:
+                    after = True
+                    answered_days.add(d)
+                continue
+            answered_days.add(d)
             info = classify.day(d)
             days_of = info.hours[hour - d * 24]
             if days_of.__class__ is int:
@@ -565,8 +581,9 @@ def compute(
     # When no answer falls after the period and local days never run backwards, that is the
     # unit's latest answer of all (the store's per-unit state) if it falls in the period;
     # otherwise the months of the period are read.
-    steady = [classify.day(d) for d in sorted({h // 24 for deck_id in deck_ids
-                                               for h in agg.hours(deck_id)})]
+    # (answers on UTC days before near_lo all fall before the period: whatever order their
+    # local days run in, they cannot come after an answer inside it)
+    steady = [classify.day(d) for d in sorted(answered_days)] if not after else []
     shortcut = not after and all(x.first is not None for x in steady) and all(
         cast(int, a.last) <= cast(int, b.first) for a, b in pairwise(steady))
     latest: dict[str, bool] = {}  # unit key -> latest result in the period
@@ -597,20 +614,35 @@ def compute(
         if found != len(answered):  # the per-unit state does not match the answers
             shortcut = False
             latest.clear()
-    latest_at: dict[str, datetime] = {}
+    latest_at: dict[str, str] = {}  # unit key -> when its latest answer was (canonical UTC)
+    places: dict[str, tuple[int, HourDays]] = {}  # "YYYY-MM-DDTHH" -> hour and its days
+    deck_of: dict[str, bool] = {}  # unit key -> is its deck wanted
     for month in sorted(read if shortcut else months_in):
         each = month in read
         for rec in store.iter_answers(month_start(month), month_start(month + 1)):
             key = rec["unit"]
-            if wanted is not None and key.split("::", 1)[0] not in wanted:
-                continue
+            if wanted is not None:
+                keep = deck_of.get(key)
+                if keep is None:
+                    keep = deck_of[key] = key.split("::", 1)[0] in wanted
+                if not keep:
+                    continue
             at: str = rec["at"]
             ok = bool(rec["correct"])
             if each:
-                hour = answer_place(at)[0]
-                days_of = classify(hour)
-                day = days_of if isinstance(days_of, int) else \
-                    parse_timestamp(at).astimezone(tz).toordinal()
+                place = places.get(at[:13]) if at[-1] == "Z" else None
+                if place is None:
+                    hour = answer_place(at)[0]
+                    place = (hour, classify(hour))
+                    if at[-1] == "Z":
+                        places[at[:13]] = place
+                hour, days_of = place
+                if days_of.__class__ is int:
+                    day = days_of
+                elif days_of is None:
+                    day = parse_timestamp(at).astimezone(tz).toordinal()
+                else:
+                    day = cast(tuple[int, ...], days_of)[answer_place(at)[1]]
                 if day < lo or day > hi:
                     continue
                 if hour in odd_hours:
@@ -627,10 +659,11 @@ def compute(
                     into = seconds[rec["mode"]]
                     into[spent // 1000] = into.get(spent // 1000, 0) + 1
             if not shortcut:
-                moment = parse_timestamp(at)
+                when = at if len(at) == 24 and at[-1] == "Z" and at[10] == "T" else \
+                    format_timestamp(parse_timestamp(at))
                 before = latest_at.get(key)
-                if before is None or moment >= before:
-                    latest_at[key] = moment
+                if before is None or when >= before:
+                    latest_at[key] = when
                     latest[key] = ok
     study_ms = sum(v[1] for v in timed.values())
 
