@@ -31,6 +31,18 @@ record one answer (fsync)   2.9 ms    4.0 ms    1.9 ms
 Statistics page open        140 ms    394 ms    576 ms (973 ms in another run)
 store close after answers   0.016 s   1.19 s    8.9 s
 ==========================  ========  ========  =========
+
+With the rolled-up aggregates (quizapp.core.progress.aggregates; still format 1 through the
+store's adapter, same machine, one run; the page opens on "last 30 days"):
+
+==============================================  ========  ========  =========
+answers                                         0         100,000   1,000,000
+==============================================  ========  ========  =========
+Statistics page open (aggregates in memory)     116 ms    175 ms    204 ms
+  plus reading the aggregates' JSON back        116 ms    285 ms    281 ms
+aggregates JSON size                            0         1.41 MB   1.58 MB
+aggregates built from the history (format 1)    0 s       0.93 s    4.3 s
+==============================================  ========  ========  =========
 """
 
 from __future__ import annotations
