@@ -100,10 +100,11 @@ class MonthFigures:
 class Aggregates:
     """The rolled-up figures of a history of answers (see the module docstring)."""
 
-    __slots__ = ("_hours", "_months", "_units", "total")
+    __slots__ = ("_hours", "_months", "_places", "_units", "total")
 
     def __init__(self) -> None:
         self.total = 0
+        self._places: dict[str, tuple[int, int]] = {}  # "YYYY-MM-DDTHH" -> (hour, month)
         self._hours: dict[str, dict[int, list[int]]] = {}
         self._months: dict[str, dict[int, MonthFigures]] = {}
         self._units: dict[str, list[int]] = {}
@@ -123,7 +124,21 @@ class Aggregates:
         unit: str = rec["unit"]
         deck = unit.split("::", 1)[0]
         ok = 1 if rec["correct"] else 0
-        hour, quarter = answer_place(rec["at"])
+        at: str = rec["at"]
+        # the hour and month of "YYYY-MM-DDTHH:MM...Z" looked up once per hour (a rebuild
+        # adds a million answers)
+        canonical = at[-1] == "Z" and len(at) >= 17 and at[13] == ":"
+        place = self._places.get(at[:13]) if canonical else None
+        if place is None:
+            hour, quarter = answer_place(at)
+            month = month_of_hour(hour)
+            if canonical:
+                if len(self._places) >= 100_000:
+                    self._places.clear()
+                self._places[at[:13]] = (hour, month)
+        else:
+            hour, month = place
+            quarter = int(at[14:16]) // 15
         # per hour
         hours = self._hours.get(deck)
         if hours is None:
@@ -136,50 +151,50 @@ class Aggregates:
         if quarter:
             h[2 * quarter] += sign
             h[2 * quarter + 1] += sign * ok
-        if not h[0]:
+        if sign < 0 and not h[0]:
             del hours[hour]
             if not hours:
                 del self._hours[deck]
-        # per month
-        months = self._months.get(deck)
-        if months is None:
-            months = self._months[deck] = {}
-        month = month_of_hour(hour)
-        m = months.get(month)
-        if m is None:
-            m = months[month] = MonthFigures()
+        # per month (only answers with a confidence or a time have anything to count there)
         conf = rec.get("confidence")
-        if conf:
-            m.cal[2 * (conf - 1) + ok] += sign
         ms: int = rec.get("time_ms") or 0
-        if ms:
-            mode: str = rec["mode"]
-            timed = m.timed.get(mode)
-            if timed is None:
-                timed = m.timed[mode] = [0, 0]
-                m.seconds[mode] = {}
-            timed[0] += sign
-            timed[1] += sign * ms
-            secs = m.seconds[mode]
-            s = ms // 1000
-            left = secs.get(s, 0) + sign
-            if left:
-                secs[s] = left
-            else:
-                del secs[s]
-            if not timed[0]:
-                del m.timed[mode], m.seconds[mode]
-        if m.empty():
-            del months[month]
-            if not months:
-                del self._months[deck]
+        if conf or ms:
+            months = self._months.get(deck)
+            if months is None:
+                months = self._months[deck] = {}
+            m = months.get(month)
+            if m is None:
+                m = months[month] = MonthFigures()
+            if conf:
+                m.cal[2 * (conf - 1) + ok] += sign
+            if ms:
+                mode: str = rec["mode"]
+                timed = m.timed.get(mode)
+                if timed is None:
+                    timed = m.timed[mode] = [0, 0]
+                    m.seconds[mode] = {}
+                timed[0] += sign
+                timed[1] += sign * ms
+                secs = m.seconds[mode]
+                s = ms // 1000
+                left = secs.get(s, 0) + sign
+                if left:
+                    secs[s] = left
+                else:
+                    del secs[s]
+                if not timed[0]:
+                    del m.timed[mode], m.seconds[mode]
+            if sign < 0 and m.empty():
+                del months[month]
+                if not months:
+                    del self._months[deck]
         # per unit
         u = self._units.get(unit)
         if u is None:
             u = self._units[unit] = [0, 0]
         u[0] += sign
         u[1] += sign * ok
-        if not u[0]:
+        if sign < 0 and not u[0]:
             del self._units[unit]
         self.total += sign
 
