@@ -4,7 +4,7 @@ every answer (tests/core/dashboard_oracle.py), for random histories, filters and
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -230,3 +230,25 @@ def test_two_answers_at_the_same_moment_the_later_recorded_counts(tmp_path: Path
         assert (asps.seen, asps.mastered) == (1, 1)
         assert dataclasses.asdict(d) == dataclasses.asdict(
             dashboard_oracle.compute(store, DECKS, flt, at + timedelta(days=5), tz=UTC))
+
+
+@pytest.mark.parametrize("start", [None, date(2025, 3, 4)])
+def test_the_public_api_gives_the_same_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               start: date | None) -> None:
+    """Without the store's in-memory per-unit state (a store that keeps it differently), the
+    figures come from the public per-unit API and are the same."""
+    from quizapp.core import dashboard
+
+    at = datetime(2025, 3, 3, 22, tzinfo=UTC)
+    with Store.open(tmp_path) as store:
+        for i, unit in enumerate(UNITS * 2):
+            store.record_attempt(unit, answer=["A"], correct=i % 3 != 0, mode="tutor",
+                                 confidence=1 + i % 3, time_ms=1000 * i,
+                                 at=at + timedelta(hours=i))
+        store.set_flagged(UNITS[2])
+        flt = Filters((), start, None)
+        now = at + timedelta(days=3)
+        old = dashboard_oracle.compute(store, DECKS, flt, now, tz=ZONES[1])
+        monkeypatch.setattr(dashboard, "_scheduler_items", lambda _store: None)
+        new = compute(store, DECKS, flt, now, tz=ZONES[1])
+        assert dataclasses.asdict(new) == dataclasses.asdict(old)
