@@ -118,6 +118,20 @@ def _fresh(store: Store) -> dict[str, Any]:
 @given(scenarios())
 def test_compute_equals_the_old_figures(tmp_path_factory: pytest.TempPathFactory,
                                         scenario: tuple[list[Any], list[Any]]) -> None:
+    _same_figures(tmp_path_factory, scenario)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(scenarios())
+def test_compute_equals_the_old_figures_long_run(tmp_path_factory: pytest.TempPathFactory,
+                                                 scenario: tuple[list[Any], list[Any]]) -> None:
+    _same_figures(tmp_path_factory, scenario)
+
+
+def _same_figures(tmp_path_factory: pytest.TempPathFactory,
+                  scenario: tuple[list[Any], list[Any]]) -> None:
     evs, views = scenario
     folder = tmp_path_factory.mktemp("data")
     clock = datetime(2030, 1, 1, tzinfo=UTC)
