@@ -1,13 +1,22 @@
-"""Figures for the Progress dashboard, computed from the score store in one pass.
+"""Figures for the Progress dashboard, computed from the store's rolled-up aggregates.
 
-:func:`compute` reads every recorded attempt once (100,000 attempts take well under 100 ms)
-and returns a :class:`Dashboard` of frozen dataclasses: accuracy per day and per week, answers
-per day, the due forecast, mastery per deck and per tag, confidence calibration, time per
-question and totals. Nothing here imports Qt or numpy.
+:func:`compute` never reads every answer: it reads the store's
+:class:`~quizapp.core.progress.aggregates.Aggregates` (answers per deck and UTC hour, per deck
+and month, per unit) and the per-unit state, and reads answers (``Store.iter_answers``) only
+for the months that the period's first or last day cuts in two, or, for mastery over a period
+that ends before the latest answer, the months of that period. It returns a
+:class:`Dashboard` of frozen dataclasses: accuracy per day and per week, answers per day,
+the due forecast, mastery per deck and per tag, confidence calibration, time per question
+and totals. Nothing here imports Qt or numpy.
 
 Days are *local* days: an answer given at 00:30 local time counts on that local day, whatever
-its UTC date. By default the computer's time zone rules are used, per answer, so days stay
+its UTC date. By default the computer's time zone rules are used, per quarter hour (or per
+answer where a local midnight or an offset change falls inside a quarter hour), so days stay
 right across daylight-saving changes; tests pass a fixed ``tz``.
+
+**Time per question**: the histogram bins, counts and totals are exact; the median and the
+9-in-10 time are those of whole seconds (``time_ms // 1000``), which is what the aggregates
+keep and what the page shows.
 
 **Mastery** of a deck or tag: of its study units answered in the chosen period, the share
 whose *latest* answer in that period was right. ``coverage`` is the share of the group's units
@@ -22,29 +31,32 @@ confidence 1, +2/-2 at 2 and +3/-6 at 3, confidence 2 pays off from a 2/3 chance
 and confidence 3 from 80%. So a well-calibrated student is right under 67% of the time at
 confidence 1, 67-80% at 2 and over 80% at 3 (:data:`CALIBRATION_IDEAL`).
 
-Store access: the public :meth:`Store.attempts` builds an :class:`Attempt` (parsing its
-timestamp) for each record, which alone takes about 0.6 s for 100,000 attempts. So, like the
-store benchmark, this module reads the store's in-memory attempt records directly, strictly
-read-only, and falls back to the public API if those internals ever change
-(see :func:`_attempt_records`).
+The per-unit state (due, last result, last seen) is read from the store's in-memory state,
+strictly read-only, with the public API as the fallback if those internals ever change
+(see :func:`_scheduler_items`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-import statistics
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from itertools import pairwise
-from operator import itemgetter
 from typing import Any, Literal, cast
 
 from quizapp.core import scoring
-from quizapp.core.model import Case, Deck, Flashcard, Item
+from quizapp.core.model import Case, Deck, Flashcard, Item, StudyUnit
 from quizapp.core.planner import deck_counts, due_cutoff
-from quizapp.core.scheduling import parse_timestamp, utc_now
+from quizapp.core.progress.aggregates import (
+    answer_place,
+    hour_start,
+    month_of_hour,
+    month_start,
+)
+from quizapp.core.scheduling import format_timestamp, parse_timestamp, utc_now
 from quizapp.core.session import SessionSettings
 from quizapp.core.store import MODES, Mode, Store
 
@@ -227,7 +239,8 @@ class CalibrationBin:
 
 @dataclass(frozen=True, slots=True)
 class TimeStats:
-    """Time per answer in one mode. Answers with no recorded time (0 ms) are left out."""
+    """Time per answer in one mode. Answers with no recorded time (0 ms) are left out.
+    ``median_ms`` and ``p90_ms`` are those of whole seconds (``time_ms // 1000 * 1000``)."""
 
     mode: Mode
     count: int
@@ -298,19 +311,6 @@ class Dashboard:
 # Computing
 
 
-def _attempt_records(store: Store) -> Iterable[Mapping[str, Any]]:
-    """Every recorded attempt (undone ones excluded) in its stored JSON form.
-
-    Reads ``store._state.attempts`` directly, read-only, because :meth:`Store.attempts`
-    builds a full ``Attempt`` per record (about 6 µs each). Falls back to the public API.
-    """
-    state = getattr(store, "_state", None)
-    records = getattr(state, "attempts", None)
-    if isinstance(records, dict):
-        return records.values()
-    return (a.to_dict() for a in store.attempts())
-
-
 def _scheduler_items(store: Store) -> Mapping[str, Any] | None:
     """The store's per-unit state (unit key -> object with ``due`` and ``last_correct``),
     read-only, or ``None`` if the store's internals changed (then the public API is used)."""
@@ -324,66 +324,97 @@ def _scheduler_items(store: Store) -> Mapping[str, Any] | None:
     return items
 
 
-_OUT = -2  # a cached lookup: outside the date range
-_EACH = -1  # a cached lookup: convert each answer alone
-_SKIP: list[int] = [_OUT, 0, 0]  # the bucket of every hour outside the date range
-_HOUR_END = timedelta(hours=1, microseconds=-1)
 _DAY_END = timedelta(days=1, microseconds=-1)
+_QUARTER = timedelta(minutes=15)
+_QUARTER_END = timedelta(minutes=15, microseconds=-1)
+_UNKNOWN = object()
+HourDays = int | tuple[int, int, int, int] | None
 
 
-class _LocalDays:
-    """Maps a UTC hour ``YYYY-MM-DDTHH`` (or a whole timestamp not ending in ``Z``) to its
-    local day ordinal, ``_OUT`` if that day is outside ``lo..hi``, or ``_EACH`` when a local
-    midnight or a zone offset change falls inside the hour (then each answer is converted
-    alone). The zone's offset is looked up once per UTC day, so a year of history costs a few
-    hundred zone conversions, not one per answer or per hour."""
+class _HourDays:
+    """Maps a UTC hour index (:func:`~quizapp.core.progress.aggregates.answer_place`) to its
+    local day ordinal; to the local days of its four quarter hours when a local midnight falls
+    on a quarter hour inside it (UTC+5:30, +5:45...); or to ``None`` when a midnight or an
+    offset change falls inside a quarter hour (then its answers are read one by one). The
+    zone's offset is looked up once per UTC day, so years of history cost a few thousand zone
+    conversions."""
 
-    __slots__ = ("_offsets", "hi", "lo", "tz")
+    __slots__ = ("_days", "tz")
 
-    def __init__(self, tz: tzinfo | None, lo: int, hi: int) -> None:
+    def __init__(self, tz: tzinfo | None) -> None:
         self.tz = tz
-        self.lo = lo
-        self.hi = hi
-        self._offsets: dict[str, tuple[int, int | None]] = {}
+        self._days: dict[int, _Day] = {}
 
-    def classify(self, key: str) -> int:
-        day = self._hour_day(key) if len(key) == 13 else \
-            parse_timestamp(key).astimezone(self.tz).toordinal()
-        if day == _EACH:
-            return _EACH
-        return day if self.lo <= day <= self.hi else _OUT
+    def __call__(self, hour: int) -> HourDays:
+        d, h = divmod(hour, 24)
+        return self.day(d).hours[h]
 
-    def _hour_day(self, key: str) -> int:
-        info = self._offsets.get(key[:10])
-        if info is None:
-            midnight = datetime(int(key[0:4]), int(key[5:7]), int(key[8:10]),
-                                tzinfo=timezone.utc)
-            first = midnight.astimezone(self.tz).utcoffset()
-            last = (midnight + _DAY_END).astimezone(self.tz).utcoffset()
-            same = first is not None and first == last
-            info = (midnight.toordinal(), int(first.total_seconds()) if same and first
-                    is not None else None)
-            self._offsets[key[:10]] = info
-        ordinal, offset = info
-        if offset is None:  # the offset changes on this UTC day: look at this hour itself
-            return _exact_hour_day(key, self.tz)
-        seconds = int(key[11:13]) * 3600 + offset
-        day = seconds // 86400
-        if (seconds + 3599) // 86400 != day:  # local midnight inside the hour (UTC+5:30...)
-            return _EACH
-        return ordinal + day
+    def day(self, d: int) -> _Day:
+        """The UTC day ordinal ``d``: its month index and each of its hours' local days."""
+        got = self._days.get(d)
+        if got is None:
+            got = self._days[d] = self._make(d)
+        return got
+
+    def _make(self, d: int) -> _Day:
+        midnight = hour_start(d * 24)
+        first = midnight.astimezone(self.tz).utcoffset()
+        last = (midnight + _DAY_END).astimezone(self.tz).utcoffset()
+        hours: list[HourDays]
+        if first is not None and first == last:
+            offset = int(first.total_seconds())
+            hours = []
+            for h in range(24):
+                s = h * 3600 + offset
+                day = s // 86400
+                hours.append(d + day if (s + 3599) // 86400 == day else _quarters(d, s))
+        else:  # the offset changes on this UTC day: look at each hour itself
+            hours = [self._exact(d * 24 + h) for h in range(24)]
+        seq: list[int] = []
+        for x in hours:
+            if x is None:
+                seq = []
+                break
+            if isinstance(x, int):
+                seq.append(x)
+            else:
+                seq.extend(x)
+        steady = bool(seq) and all(a <= b for a, b in pairwise(seq))
+        return _Day(midnight.year * 12 + midnight.month - 1, tuple(hours),
+                    seq[0] if steady else None, seq[-1] if steady else None)
+
+    def _exact(self, hour: int) -> HourDays:
+        days = []
+        start = hour_start(hour)
+        for q in range(4):
+            a = (start + q * _QUARTER).astimezone(self.tz)
+            b = (start + q * _QUARTER + _QUARTER_END).astimezone(self.tz)
+            if a.utcoffset() != b.utcoffset() or a.date() != b.date():
+                return None
+            days.append(a.toordinal())
+        if len(set(days)) == 1:
+            return days[0]
+        return (days[0], days[1], days[2], days[3])
 
 
-def _exact_hour_day(key: str, tz: tzinfo | None) -> int:
-    """The local day ordinal of the UTC hour ``YYYY-MM-DDTHH``, or ``_EACH`` when a local
-    midnight or a zone offset change falls inside that hour."""
-    start = datetime(int(key[0:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]),
-                     tzinfo=timezone.utc)
-    a = start.astimezone(tz)
-    b = (start + _HOUR_END).astimezone(tz)
-    if a.utcoffset() == b.utcoffset() and a.date() == b.date():
-        return a.toordinal()
-    return _EACH
+def _quarters(d: int, s: int) -> HourDays:
+    """The local days of the quarter hours of an hour starting ``s`` local seconds after
+    the UTC day ``d``'s local midnight, or ``None`` if a midnight falls inside one."""
+    days = []
+    for q in range(4):
+        a = s + 900 * q
+        if (a + 899) // 86400 != a // 86400:
+            return None
+        days.append(d + a // 86400)
+    return (days[0], days[1], days[2], days[3])
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    month: int
+    hours: tuple[HourDays, ...]
+    first: int | None  # the local day of its first and last instant, None unless its local
+    last: int | None  # days never run backwards and no hour is read answer by answer
 
 
 def _items_units(item: Item) -> list[tuple[str, bool]]:
@@ -464,53 +495,177 @@ def compute(
     lo = flt.start.toordinal() if flt.start is not None else -1
     hi = flt.end.toordinal() if flt.end is not None else 1 << 30
 
-    # -- the one pass over the history ------------------------------------------------------
-    # Answers are counted per UTC hour ("YYYY-MM-DDTHH" of a "...Z" timestamp); each hour is
-    # given its local day once (see _LocalDays), so one dict lookup per answer does both the
-    # date filter and the day count.
-    hours: dict[str, list[int]] = {}  # hour key -> [local day, answers, right]; or _SKIP
-    odd_days: dict[int, list[int]] = {}  # answers in hours that straddle a local midnight
-    cal = [0] * 8  # confidence * 2 + right
-    times: dict[str, list[int]] = {m: [] for m in MODES}
-    study_ms = 0
-    latest: dict[tuple[str, str, str], bool] = {}  # unit -> latest result (recorded order)
-    classify = _LocalDays(tz, lo, hi).classify
-    fields = itemgetter("deck_id", "correct", "confidence", "time_ms", "mode", "item_id", "part")
-    skip = _SKIP
-    for a in _attempt_records(store):
-        ts: str = a["timestamp"]
-        key = ts[:13] if ts[-1] == "Z" else ts
-        bucket = hours.get(key)
-        if bucket is None:
-            day = classify(key)
-            bucket = hours[key] = skip if day == _OUT else [day, 0, 0]
-        if bucket is skip:
-            continue
-        deck_id, ok, conf, spent, mode, item_id, part = fields(a)
-        if wanted is not None and deck_id not in wanted:
-            continue
-        if bucket[0] == _EACH:
-            day = parse_timestamp(ts).astimezone(tz).toordinal()
-            if day < lo or day > hi:
-                continue
-            bucket = odd_days.get(day) or odd_days.setdefault(day, [day, 0, 0])
-        bucket[1] += 1
-        if ok:
-            bucket[2] += 1
-        if conf:
-            cal[conf * 2 + ok] += 1
-        if spent:
-            study_ms += spent
-            spent_in = times.get(mode)
-            if spent_in is not None:
-                spent_in.append(spent)
-        latest[deck_id, item_id, part] = ok
+    # -- answers per local day, from the per-hour figures -----------------------------------
+    # Each UTC hour is given its local day (or the days of its quarter hours) once, see
+    # _HourDays; a month whose answers all fall inside the period is then taken whole from the
+    # per-month figures, one with answers both inside and outside is read answer by answer.
+    agg = store.aggregates
+    deck_ids = [d for d in agg.decks() if wanted is None or d in wanted]
+    classify = _HourDays(tz)
     day_total: dict[int, int] = {}
     day_ok: dict[int, int] = {}
-    for day, n, right in (*hours.values(), *odd_days.values()):
-        if day >= 0 and n:
-            day_total[day] = day_total.get(day, 0) + n
-            day_ok[day] = day_ok.get(day, 0) + right
+    months_in: set[int] = set()  # months with answers in the period
+    months_out: set[int] = set()  # ... outside it
+    odd_hours: set[int] = set()  # hours whose answers are given their day one by one
+    after = False  # some answer falls after the period
+    # A UTC day's instants fall on local days d-1 .. d+1 (zones are at most a day off UTC), so
+    # a UTC day that far outside the period needs no zone lookups.
+    near_lo, near_hi = lo - 1, hi + 1
+    far_months: dict[int, int] = {}  # UTC day ordinal -> month index
+    answered_days: set[int] = set()  # UTC days near or after the period's start
+    for deck_id in deck_ids:
+        for hour, h in agg.hours(deck_id).items():
+            d = hour // 24
+            if d < near_lo or d > near_hi:
+                month = far_months.get(d)
+                if month is None:
+                    month = far_months[d] = month_of_hour(hour)
+                months_out.add(month)
+                if d > near_hi:
+                    after = True
+                    answered_days.add(d)
+                continue
+            answered_days.add(d)
+            info = classify.day(d)
+            days_of = info.hours[hour - d * 24]
+            if days_of.__class__ is int:
+                day = days_of
+                if lo <= day <= hi:
+                    months_in.add(info.month)
+                    day_total[day] = day_total.get(day, 0) + h[0]
+                    day_ok[day] = day_ok.get(day, 0) + h[1]
+                else:
+                    months_out.add(info.month)
+                    after = after or day > hi
+                continue
+            if days_of is None:
+                odd_hours.add(hour)
+                months_in.add(info.month)
+                months_out.add(info.month)
+                continue
+            quarters = cast(tuple[int, int, int, int], days_of)
+            parts = ((quarters[0], h[0] - h[2] - h[4] - h[6], h[1] - h[3] - h[5] - h[7]),
+                     (quarters[1], h[2], h[3]), (quarters[2], h[4], h[5]),
+                     (quarters[3], h[6], h[7]))
+            for day, n, right in parts:
+                if not n:
+                    continue
+                if lo <= day <= hi:
+                    months_in.add(info.month)
+                    day_total[day] = day_total.get(day, 0) + n
+                    day_ok[day] = day_ok.get(day, 0) + right
+                else:
+                    months_out.add(info.month)
+                    after = after or day > hi
+    read = months_in & months_out  # months the period cuts in two: read answer by answer
+    inside = months_in - months_out
+
+    cal = [0] * 6  # 2 * (confidence - 1) + right
+    seconds: dict[str, dict[int, int]] = {m: {} for m in MODES}
+    timed: dict[str, list[int]] = {m: [0, 0] for m in MODES}
+    for deck_id in deck_ids:
+        for month, fig in agg.months(deck_id).items():
+            if month not in inside:
+                continue
+            for i, c in enumerate(fig.cal):
+                cal[i] += c
+            for mode, (n, ms) in fig.timed.items():
+                sums = timed[mode]
+                sums[0] += n
+                sums[1] += ms
+                into = seconds[mode]
+                for sec, c in fig.seconds[mode].items():
+                    into[sec] = into.get(sec, 0) + c
+
+    # -- the latest answer of each unit in the period ---------------------------------------
+    # When no answer falls after the period and local days never run backwards, that is the
+    # unit's latest answer of all (the store's per-unit state) if it falls in the period;
+    # otherwise the months of the period are read.
+    # (answers on UTC days before near_lo all fall before the period: whatever order their
+    # local days run in, they cannot come after an answer inside it)
+    steady = [classify.day(d) for d in sorted(answered_days)] if not after else []
+    shortcut = not after and all(x.first is not None for x in steady) and all(
+        cast(int, a.last) <= cast(int, b.first) for a, b in pairwise(steady))
+    latest: dict[str, bool] = {}  # unit key -> latest result in the period
+    items = _scheduler_items(store)
+    if shortcut:
+        answered = {k for k, _n, _ok in agg.units()
+                    if wanted is None or k.split("::", 1)[0] in wanted}
+        seen: Iterable[tuple[str, object, bool | None]]
+        if items is not None and all(hasattr(it, "last_seen") for it in
+                                     itertools.islice(items.values(), 1)):
+            seen = ((k, it.last_seen, it.last_correct) for k, it in items.items())
+        else:
+            seen = ((k, st.last_seen, st.last_correct) for k, st in
+                    ((k, store.state(StudyUnit(*k.split("::"))))
+                     for k, _n, _ok in agg.units()))
+        found = 0
+        for key, last_seen, last_correct in seen:
+            if last_seen is None or last_correct is None or key not in answered:
+                continue
+            found += 1
+            if lo < 0:
+                latest[key] = last_correct
+                continue
+            moment = last_seen if isinstance(last_seen, datetime) else \
+                parse_timestamp(cast(str, last_seen))
+            if moment.astimezone(tz).toordinal() >= lo:
+                latest[key] = last_correct
+        if found != len(answered):  # the per-unit state does not match the answers
+            shortcut = False
+            latest.clear()
+    latest_at: dict[str, str] = {}  # unit key -> when its latest answer was (canonical UTC)
+    places: dict[str, tuple[int, HourDays]] = {}  # "YYYY-MM-DDTHH" -> hour and its days
+    deck_of: dict[str, bool] = {}  # unit key -> is its deck wanted
+    for month in sorted(read if shortcut else months_in):
+        each = month in read
+        for rec in store.iter_answers(month_start(month), month_start(month + 1)):
+            key = rec["unit"]
+            if wanted is not None:
+                keep = deck_of.get(key)
+                if keep is None:
+                    keep = deck_of[key] = key.split("::", 1)[0] in wanted
+                if not keep:
+                    continue
+            at: str = rec["at"]
+            ok = bool(rec["correct"])
+            if each:
+                place = places.get(at[:13]) if at[-1] == "Z" else None
+                if place is None:
+                    hour = answer_place(at)[0]
+                    place = (hour, classify(hour))
+                    if at[-1] == "Z":
+                        places[at[:13]] = place
+                hour, days_of = place
+                if days_of.__class__ is int:
+                    day = days_of
+                elif days_of is None:
+                    day = parse_timestamp(at).astimezone(tz).toordinal()
+                else:
+                    day = cast(tuple[int, ...], days_of)[answer_place(at)[1]]
+                if day < lo or day > hi:
+                    continue
+                if hour in odd_hours:
+                    day_total[day] = day_total.get(day, 0) + 1
+                    day_ok[day] = day_ok.get(day, 0) + ok
+                conf = rec.get("confidence")
+                if conf:
+                    cal[2 * (conf - 1) + ok] += 1
+                spent = rec.get("time_ms") or 0
+                got = timed.get(rec["mode"])
+                if spent and got is not None:
+                    got[0] += 1
+                    got[1] += spent
+                    into = seconds[rec["mode"]]
+                    into[spent // 1000] = into.get(spent // 1000, 0) + 1
+            if not shortcut:
+                when = at if len(at) == 24 and at[-1] == "Z" and at[10] == "T" else \
+                    format_timestamp(parse_timestamp(at))
+                before = latest_at.get(key)
+                if before is None or when >= before:
+                    latest_at[key] = when
+                    latest[key] = ok
+    study_ms = sum(v[1] for v in timed.values())
 
     # -- days and weeks ---------------------------------------------------------------------
     days: list[Bucket] = []
@@ -533,7 +688,6 @@ def compute(
 
     # -- mastery, "wrong last time" and the forecast: one pass over the decks' units --------
     chosen = [d for d in decks if wanted is None or d.id in wanted]
-    items = _scheduler_items(store)
     forecast_counts = [0] * FORECAST_DAYS
     wrong_now: set[tuple[str, str, str]] = set()
     if items is None:  # public API (slower): StudyUnit objects for every unit
@@ -559,13 +713,12 @@ def compute(
                 item_groups.append(g)
             first_due: datetime | None = None
             for part, flashcard in _items_units(item):
-                unit = (deck.id, item.id, part)
-                result = latest.get(unit)
+                key = f"{deck.id}::{item.id}::{part}" if part else f"{deck.id}::{item.id}"
+                result = latest.get(key)
                 if items is None:
-                    now_wrong = unit in wrong_now
+                    now_wrong = (deck.id, item.id, part) in wrong_now
                 else:  # as Store.wrong_last_time and Store.forecast, without StudyUnits
-                    state = items.get(f"{deck.id}::{item.id}::{part}" if part
-                                      else f"{deck.id}::{item.id}")
+                    state = items.get(key)
                     now_wrong = state is not None and state.last_correct is False
                     due = None if state is None else state.due
                     if due is not None:
@@ -589,10 +742,10 @@ def compute(
     # -- calibration, times, totals ---------------------------------------------------------
     forecast = tuple(forecast_counts)
     calibration = tuple(
-        CalibrationBin(c, cal[2 * c] + cal[2 * c + 1], cal[2 * c + 1], *CALIBRATION_IDEAL[c])
+        CalibrationBin(c, cal[2 * c - 2] + cal[2 * c - 1], cal[2 * c - 1], *CALIBRATION_IDEAL[c])
         for c in (1, 2, 3)
     )
-    time_stats = tuple(_time_stats(cast(Mode, m), times[m]) for m in MODES)
+    time_stats = tuple(_time_stats(cast(Mode, m), timed[m][1], seconds[m]) for m in MODES)
     sessions = 0
     for s in store.sessions():
         d = s.started.astimezone(tz).toordinal()
@@ -624,22 +777,32 @@ def compute(
         calibration=calibration,
         times=time_stats,
         totals=totals,
-        history_empty=store.attempt_count == 0,
+        history_empty=agg.total == 0,
     )
 
 
-def _time_stats(mode: Mode, values: list[int]) -> TimeStats:
-    if not values:
+def _time_stats(mode: Mode, total_ms: int, seconds: Mapping[int, int]) -> TimeStats:
+    """Time per answer in ``mode`` from the exact histogram of whole seconds
+    (``time_ms // 1000`` -> answers) and the exact total: the median and the 9-in-10 time
+    are those of the whole seconds."""
+    n = sum(seconds.values())
+    if not n:
         return TimeStats(mode, 0, None, None, 0, (0,) * len(TIME_BINS_S))
-    values.sort()
-    n = len(values)
-    edges = [bisect_left(values, s * 1000) for s in TIME_BINS_S[1:]]
-    hist = [b - a for a, b in zip([0, *edges], [*edges, n], strict=True)]
+    hist = [0] * len(TIME_BINS_S)
+    ranks = sorted({(n - 1) // 2, n // 2, max(0, math.ceil(0.9 * n) - 1)})
+    at_rank: dict[int, int] = {}
+    done = 0
+    for sec in sorted(seconds):
+        c = seconds[sec]
+        hist[bisect_right(TIME_BINS_S, sec) - 1] += c
+        while ranks and ranks[0] < done + c:
+            at_rank[ranks.pop(0)] = sec * 1000
+        done += c
     return TimeStats(
         mode=mode,
         count=n,
-        median_ms=float(statistics.median(values)),
-        p90_ms=float(values[max(0, math.ceil(0.9 * n) - 1)]),  # nearest rank
-        total_ms=sum(values),
+        median_ms=(at_rank[(n - 1) // 2] + at_rank[n // 2]) / 2,
+        p90_ms=float(at_rank[max(0, math.ceil(0.9 * n) - 1)]),  # nearest rank
+        total_ms=total_ms,
         histogram=tuple(hist),
     )

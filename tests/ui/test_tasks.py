@@ -181,6 +181,23 @@ def test_statistics_are_computed_while_the_window_keeps_running(  # type: ignore
     assert page.tiles["answers"].value.text() == "0"
 
 
+def test_the_chart_library_is_imported_off_the_gui_thread(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, monkeypatch) -> None:
+    """The first Statistics open imported pyqtgraph (about half a second) on the GUI thread;
+    it is now imported on the worker that computes the figures, before they are drawn."""
+    from quizapp.ui.pages import stats
+
+    threads: list[bool] = []
+    monkeypatch.setattr(stats, "_import_charts",
+                        lambda: threads.append(threading.current_thread()
+                                               is threading.main_thread()))
+    window.show_stats()
+    page = window.stats_page
+    assert page is not None
+    qtbot.waitUntil(lambda: page.dashboard is not None, timeout=GUI_WAIT)
+    assert threads == [False]
+
+
 def test_the_statistics_csv_export_runs_in_the_background_too(  # type: ignore[no-untyped-def]
         window: MainWindow, tmp_path: Path, qtbot, monkeypatch) -> None:
     """The Statistics page's CSV button and File > Export attempts as CSV both save through

@@ -4,14 +4,17 @@ question.
 
 Figures come from :func:`quizapp.core.dashboard.compute`; this module only draws them. Charts
 use pyqtgraph, imported inside the methods that draw (never at module level), so importing this
-module costs nothing and pyqtgraph loads the first time the page draws. Only the chart on the
+module costs nothing; in the app it is imported on the worker thread that computes the figures
+the first time the page opens, so the GUI thread does not pay for it. Only the chart on the
 visible tab is drawn; the others are drawn when their tab is first shown after a refresh.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
+import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -94,6 +97,15 @@ PRACTICE_NAMES = {"tutor": "a tutor quiz", "flashcards": "a flashcard review",
                   "exam": "a timed exam"}
 MAX_TAG_BARS = 15
 MAX_DECK_BARS = 12
+
+
+def _import_charts() -> None:
+    """Import pyqtgraph (and numpy) if not yet done: called on the worker thread that computes
+    the figures, so the first Statistics open does not spend about half a second importing it
+    on the GUI thread. An import error is left for the drawing code to raise as before."""
+    if "pyqtgraph" not in sys.modules:
+        with contextlib.suppress(ImportError):
+            import pyqtgraph  # noqa: F401
 
 
 def _pct(x: float | None) -> str:
@@ -585,9 +597,13 @@ class StatsPage(QWidget):
         if self.run_task is None:
             self._computed(compute(store, decks, filters, now))
             return
+        def work(_ctx: object) -> Dashboard:
+            _import_charts()  # the first time: pyqtgraph loads here, not on the GUI thread
+            return compute(store, decks, filters, now)
+
         # reads the store: input waits (a few hundred ms at most) so nothing is recorded meanwhile
-        self.run_task(lambda _ctx: compute(store, decks, filters, now),
-                      label="Computing statistics…", on_done=self._computed, block_input=True)
+        self.run_task(work, label="Computing statistics…", on_done=self._computed,
+                      block_input=True)
 
     def _computed(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard
