@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QWidget,
 )
 
-from quizapp.core.about import about_markdown
 from quizapp.core.coordinator import (
     Coordinator,
     DeckRegistry,
@@ -33,19 +33,18 @@ from quizapp.core.model import Deck
 from quizapp.core.session import Session
 from quizapp.core.store import Store
 from quizapp.ui.actions import build_menus
-from quizapp.ui.dialogs import ConfirmDialog, ShortcutsDialog, TextDialog
-from quizapp.ui.pages.builder import BuilderPage
 from quizapp.ui.pages.library import LibraryPage, status_text
-from quizapp.ui.pages.results import ResultsPage
-from quizapp.ui.pages.study import StudyPage
-from quizapp.ui.reference_panel import ReferencePanel
 from quizapp.ui.sessions import SessionFlow
 from quizapp.ui.tasks import TaskContext, TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the other pages are built (and their modules imported) on first use
+    from quizapp.ui.pages.builder import BuilderPage
+    from quizapp.ui.pages.results import ResultsPage
     from quizapp.ui.pages.stats import StatsPage
+    from quizapp.ui.pages.study import StudyPage
+    from quizapp.ui.reference_panel import ReferencePanel
 
 __all__ = ["MainWindow"]
 
@@ -85,45 +84,107 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.library = LibraryPage()
-        self.builder = BuilderPage(self.coordinator.count)
-        self.study = StudyPage(self.decks)
-        self.results_page = ResultsPage()
+        # the other pages, the reference panel and Statistics are built on first use (see
+        # their properties), so that the first window appears quickly
+        self._builder: BuilderPage | None = None
+        self._study: StudyPage | None = None
+        self._results_page: ResultsPage | None = None
+        self._ref_dock: QDockWidget | None = None
+        self._references: ReferencePanel | None = None
         self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
-        for page in (self.library, self.builder, self.study, self.results_page):
-            self.stack.addWidget(page)
+        self.stack.addWidget(self.library)
         self.library.study_due.connect(self.flow.study_due)
         self.library.build_session.connect(self.show_builder)
         self.library.open_deck.connect(self.open_deck_dialog)
         self.library.reload_deck.connect(self.on_library_reload_deck)
         self.library.deck_activated.connect(self.flow.on_library_deck_activated)
         self.library.stats_button.clicked.connect(self.show_stats)
-        self.builder.start.connect(self.flow.start_session)
-        self.builder.cancel.connect(self.show_library)
-        self.study.finished.connect(self.flow.on_study_finished)
-        self.study.status_changed.connect(self.statusBar().showMessage)
-        self.study.store_error.connect(self.on_study_store_error)
-        self.results_page.home.connect(self.show_library)
-        self.results_page.retry_missed.connect(self.flow.retry_missed)
-        self.results_page.review.connect(lambda: self.flow.review_session(0))
-        self.results_page.review_item.connect(self.flow.review_session)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
-        for page in (self.builder, self.results_page):
-            esc = QShortcut(QKeySequence("Esc"), page)
-            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            esc.activated.connect(self.show_library)
-        self.references = ReferencePanel()
-        self.references.leave.connect(self.study.setFocus)
-        self.ref_dock = QDockWidget("Reference sheets", self)
-        self.ref_dock.setObjectName("reference-sheets")
-        self.ref_dock.setWidget(self.references)
-        self.ref_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
-                                      | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ref_dock)
-        self.ref_dock.hide()
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         self._restore()
         self.store.on_warning = self.on_store_warning  # later warnings become banners
+
+    # -- pages built on first use ----------------------------------------------------------
+
+    def _add_page(self, page: QWidget, esc_to_library: bool = False) -> None:
+        if esc_to_library:
+            esc = QShortcut(QKeySequence("Esc"), page)
+            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            esc.activated.connect(self.show_library)
+        self.stack.addWidget(page)
+
+    @property
+    def builder(self) -> BuilderPage:
+        """The session builder (built on first use)."""
+        if self._builder is None:
+            from quizapp.ui.pages.builder import BuilderPage
+
+            page = BuilderPage(self.coordinator.count)
+            page.start.connect(self.flow.start_session)
+            page.cancel.connect(self.show_library)
+            self._builder = page
+            self._add_page(page, esc_to_library=True)
+        return self._builder
+
+    @property
+    def study(self) -> StudyPage:
+        """The study page (built on first use)."""
+        if self._study is None:
+            from quizapp.ui.pages.study import StudyPage
+
+            page = StudyPage(self.decks)
+            page.finished.connect(self.flow.on_study_finished)
+            page.status_changed.connect(self.statusBar().showMessage)
+            page.store_error.connect(self.on_study_store_error)
+            self._study = page
+            self._add_page(page)
+        return self._study
+
+    @property
+    def results_page(self) -> ResultsPage:
+        """A finished session's results (built on first use)."""
+        if self._results_page is None:
+            from quizapp.ui.pages.results import ResultsPage
+
+            page = ResultsPage()
+            page.home.connect(self.show_library)
+            page.retry_missed.connect(self.flow.retry_missed)
+            page.review.connect(lambda: self.flow.review_session(0))
+            page.review_item.connect(self.flow.review_session)
+            self._results_page = page
+            self._add_page(page, esc_to_library=True)
+        return self._results_page
+
+    @property
+    def ref_dock(self) -> QDockWidget:
+        """The dock that holds the reference panel (built on first use, hidden)."""
+        if self._ref_dock is None:
+            from quizapp.ui.reference_panel import ReferencePanel
+
+            self._references = ReferencePanel()
+            self._references.leave.connect(self.study.setFocus)
+            dock = QDockWidget("Reference sheets", self)
+            dock.setObjectName("reference-sheets")
+            dock.setWidget(self._references)
+            dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
+                                 | Qt.DockWidgetArea.RightDockWidgetArea)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.hide()
+            self._ref_dock = dock
+        return self._ref_dock
+
+    @property
+    def references(self) -> ReferencePanel:
+        """The reference panel in :attr:`ref_dock`."""
+        _ = self.ref_dock
+        assert self._references is not None
+        return self._references
+
+    def _studying(self) -> bool:
+        """The study page is shown with a session (false before the page exists)."""
+        return self._study is not None and self.stack.currentWidget() is self._study \
+            and self._study.session is not None
 
     @property
     def results(self) -> dict[str, LoadResult]:
@@ -216,15 +277,15 @@ class MainWindow(QMainWindow):
         self.update_actions()
 
     def update_actions(self) -> None:
-        studying = self.stack.currentWidget() is self.study and self.study.session is not None
-        exam = bool(self.study.session and self.study.session.is_exam)
+        studying = self._studying()
+        exam = bool(studying and self.study.session and self.study.session.is_exam)
         act = self.act
         rates = [n for n in act if n.startswith("rate_")]
         for name in ("reveal", *rates, "undo", "submit", "next", "flag", "end", "references"):
             act[name].setEnabled(studying)
         act["prev"].setEnabled(studying and (exam or self.study.review))
-        if not studying:
-            self.ref_dock.hide()
+        if not studying and self._ref_dock is not None:
+            self._ref_dock.hide()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
         has_decks = self.registry.has_decks()
@@ -234,17 +295,17 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def on_stack_current_changed(self, _index: int) -> None:
         self.update_actions()
-        if self.stack.currentWidget() is not self.study:
+        if self._study is None or self.stack.currentWidget() is not self._study:
             self.statusBar().clearMessage()  # "Flashcards · item 5 of 20" is the study page's
 
     def toggle_references(self) -> None:
         """F2: open the reference panel on the session's decks (focus in its filter), or
         close it and give the keyboard back to the question."""
-        if self.ref_dock.isVisible():
-            self.ref_dock.hide()
+        if self._ref_dock is not None and self._ref_dock.isVisible():
+            self._ref_dock.hide()
             self.study.setFocus()
             return
-        sess = self.study.session
+        sess = self._study.session if self._study is not None else None
         if sess is None:
             return
         decks = self.decks()
@@ -261,8 +322,10 @@ class MainWindow(QMainWindow):
 
     def _leave_study(self) -> bool:
         """Leaving a running session keeps it resumable; confirm first."""
-        if self.stack.currentWidget() is self.study and self.study.session is not None \
-                and not self.study.session.finished and not self.study.review:
+        sess = self.study.session if self._studying() else None
+        if sess is not None and not sess.finished and not self.study.review:
+            from quizapp.ui.dialogs import ConfirmDialog
+
             if not ConfirmDialog.ask(self, "Leave the session?",
                                      "Leave this session? Your answers so far are saved, and "
                                      "the library offers to resume it."):
@@ -277,7 +340,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.library)
         self.library.table.setFocus()
         self.statusBar().showMessage(status_text(self.registry.all()))
-        if self.study.session is not None and not self.study.session.finished:
+        if self._study is not None and self._study.session is not None \
+                and not self._study.session.finished:
             self.flow.offer_resume()
 
     def show_builder(self) -> None:
@@ -423,7 +487,8 @@ class MainWindow(QMainWindow):
         self.set_theme(theme_name if theme_name in self.theme_actions else "system")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.study.leave()
+        if self._study is not None:
+            self._study.leave()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.tasks.shutdown(5000)
@@ -432,10 +497,14 @@ class MainWindow(QMainWindow):
     # -- help ----------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
+        from quizapp.ui.dialogs import ShortcutsDialog
+
         ShortcutsDialog.show_actions(self, [a for a in self.actions()
                                             if a.isVisible() and a.text()])
 
     def show_guide(self) -> None:
+        from quizapp.ui.dialogs import TextDialog
+
         path = resources_dir().parent / "README.md"
         if not path.is_file():
             TextDialog.show_text(self, "quizapp user guide",
@@ -444,4 +513,7 @@ class MainWindow(QMainWindow):
         TextDialog.show_text(self, "quizapp user guide", "", source=path)
 
     def show_about(self) -> None:
+        from quizapp.core.about import about_markdown  # PyYAML's version: imported on use
+        from quizapp.ui.dialogs import TextDialog
+
         TextDialog.show_text(self, "About quizapp", about_markdown(self.data_dir))
