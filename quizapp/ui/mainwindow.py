@@ -61,15 +61,20 @@ class MainWindow(QMainWindow):
 
     decks_loaded = Signal()
 
-    def __init__(self, *, store: Store, data_dir: Path, settings: QSettings, cache_dir: Path,
-                 extra_decks: list[Path] | None = None) -> None:
+    def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
+                 cache_dir: Path, extra_decks: list[Path] | None = None) -> None:
+        """``store`` None: the window is usable before the score store is open (``quizapp``
+        opens it in the background); until :meth:`attach_store`, what needs the store
+        (studying, Statistics, progress export and import) is disabled, and the decks are
+        loaded once it is open (:meth:`start`)."""
         super().__init__()
-        self.store = store
+        self._store: Store | None = None
+        self._coordinator: Coordinator | None = None
+        self.closing = False
         self.data_dir = data_dir
         self.settings = settings
         self.cache = DeckCache(cache_dir)
         self.registry = DeckRegistry()
-        self.coordinator = Coordinator(store, self.registry)
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
         self.flow = SessionFlow(self)
@@ -103,7 +108,44 @@ class MainWindow(QMainWindow):
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         self._restore()
-        self.store.on_warning = self.on_store_warning  # later warnings become banners
+        if store is not None:
+            self.attach_store(store)
+        else:
+            self.show_loading("Opening your progress…")
+            self.update_actions()
+
+    # -- the score store -------------------------------------------------------------------
+
+    @property
+    def has_store(self) -> bool:
+        """The score store is open (see :meth:`attach_store`)."""
+        return self._store is not None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the score store is not open yet")
+        return self._store
+
+    @property
+    def coordinator(self) -> Coordinator:
+        if self._coordinator is None:
+            raise RuntimeError("the score store is not open yet")
+        return self._coordinator
+
+    def attach_store(self, store: Store) -> None:
+        """The score store is open: what needs it is enabled (call :meth:`start` next)."""
+        self._store = store
+        self._coordinator = Coordinator(store, self.registry)
+        store.on_warning = self.on_store_warning  # later warnings become banners
+        self.update_actions()
+
+    def show_loading(self, text: str) -> None:
+        """The library's busy bar, saying ``text``."""
+        bar = self.library.progress
+        bar.setRange(0, 0)
+        bar.setFormat(text)
+        bar.show()
 
     # -- pages built on first use ----------------------------------------------------------
 
@@ -217,13 +259,12 @@ class MainWindow(QMainWindow):
     def load_decks(self, only: list[Path] | None = None) -> None:
         """Load every deck (or only the files ``only``) in the background; the library's
         progress bar shows how far it got, and :attr:`decks_loaded` is emitted at the end."""
+        if self._store is None:
+            return  # every deck (the opened ones too) is loaded once the store is open
         paths = only if only is not None else self.deck_paths()
         if only is None:
             self.registry.keep_only(paths)
-        bar = self.library.progress
-        bar.setRange(0, 0)
-        bar.setFormat("Loading decks…")
-        bar.show()
+        self.show_loading("Loading decks…")
         self.loads_running += 1
         cache, registry, store = self.cache, self.registry, self.store
 
@@ -270,6 +311,8 @@ class MainWindow(QMainWindow):
 
     def refresh_library(self, rows: list[LibraryRow] | None = None) -> None:
         """Show the library's decks with their counts (``rows``: counted already)."""
+        if self._store is None:
+            return  # nothing loaded yet: the library still says so
         banner = self.flow.resume_banner
         if banner is not None and not self.store.has_pending():
             banner.close()  # the session it offered was finished or replaced
@@ -288,9 +331,12 @@ class MainWindow(QMainWindow):
             self._ref_dock.hide()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
-        has_decks = self.registry.has_decks()
+        has_decks = self.registry.has_decks() and self._store is not None
         for w in (act["due"], act["new"], self.library.due_button, self.library.build_button):
             w.setEnabled(has_decks)
+        for w in (act["stats"], act["export_csv"], act["export"], act["import"],
+                  self.library.stats_button):
+            w.setEnabled(self._store is not None)
 
     @Slot(int)
     def on_stack_current_changed(self, _index: int) -> None:
@@ -362,7 +408,7 @@ class MainWindow(QMainWindow):
 
     def show_stats(self) -> None:
         """The progress dashboard; its charting library is imported on first use only."""
-        if not self._leave_study():
+        if not self._leave_study() or self._store is None:
             return
         if self.stats_page is None:
             try:
@@ -487,6 +533,7 @@ class MainWindow(QMainWindow):
         self.set_theme(theme_name if theme_name in self.theme_actions else "system")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing = True
         if self._study is not None:
             self._study.leave()
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -39,6 +39,17 @@ app.exec()
 print("ready", _peak_kib(), flush=True)
 """
 
+# The same start, until the score store is open and the library lists the decks (the window
+# is usable before: this is when the student can start studying).
+QUIZAPP_LOADED = """
+from PySide6.QtCore import QTimer
+from quizapp.ui.app import launch
+app, win, store = launch()
+win.decks_loaded.connect(app.quit)
+app.exec()
+print("ready", _peak_kib(), flush=True)
+"""
+
 # Peak memory from the child itself: /proc's VmHWM starts afresh at exec, unlike the rusage a
 # parent gets, which on Linux can include the parent's size at fork time.
 PEAK = """
@@ -88,6 +99,10 @@ def bench_startup(tmp: Path) -> None:
     print(f"  {'quizapp main window, bundled decks':<46}{o_t:9.3f} s   {o_m:7.1f} MiB")
     print(f"  {'ratio time':<46}{o_t / b_t:9.2f} x   (target <= 1.3)")
     print(f"  {'ratio peak memory':<46}{o_m / b_m:9.2f} x   (target <= 1.5)")
+    full = [_run(QUIZAPP_LOADED, env) for _ in range(5)]
+    f_t, f_m = min(t for t, _ in full), min(m for _, m in full)
+    print(f"  {'... until the decks are listed (store open)':<46}{f_t:9.3f} s   {f_m:7.1f} MiB"
+          f"  ({f_t / b_t:.2f} x, {f_m / b_m:.2f} x)")
 
 
 def bench_answer_latency(tmp: Path) -> None:

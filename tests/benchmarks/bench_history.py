@@ -64,9 +64,13 @@ app, win, store = launch()  # exactly what the quizapp command does before app.e
 QTimer.singleShot(0, app.quit)
 app.exec()
 print("ready", _peak_kib(), flush=True)
+from PySide6.QtCore import QEventLoop
+loop = QEventLoop()  # the store opens and the decks load after the first paint
+win.decks_loaded.connect(loop.quit)
+loop.exec()
 t = time.perf_counter()
 win.close()
-store.close()
+win.store.close()
 print("closed", time.perf_counter() - t, flush=True)
 import os
 os._exit(0)

@@ -22,8 +22,7 @@ def test_the_first_window_needs_none_of_the_heavy_modules(tmp_path: Path) -> Non
     shown, and the modules only needed later are not imported yet."""
     code = ("import sys\nfrom quizapp.ui.app import launch\napp, win, store = launch()\n"
             "print(win.isVisible())\n"
-            f"print(sorted(m for m in {LATER!r} if m in sys.modules))\n"
-            "store.close()\n")
+            f"print(sorted(m for m in {LATER!r} if m in sys.modules))\n")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(tmp_path),
            "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
@@ -39,7 +38,7 @@ def test_the_window_is_shown_before_the_decks_load_and_then_fills(
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
     launched = launch()
     assert launched is not None
-    _app, win, store = launched
+    _app, win, _store = launched
     qtbot.addWidget(win)
     try:
         assert win.isVisible()
@@ -52,4 +51,136 @@ def test_the_window_is_shown_before_the_decks_load_and_then_fills(
         assert win.stack.currentWidget() is win.builder
     finally:
         win.tasks.shutdown()
-        store.close()
+        if win.has_store:
+            win.store.close()
+
+
+def _launch(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from quizapp.ui.app import launch
+
+    monkeypatch.setenv("QUIZAPP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
+    launched = launch()
+    assert launched is not None
+    _app, win, store = launched
+    assert store is None  # opened in the background
+    qtbot.addWidget(win)
+    return win
+
+
+def test_until_the_store_is_open_what_needs_it_is_disabled(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        assert not win.has_store
+        needs_store = ("due", "new", "stats", "export_csv", "export", "import")
+        assert [n for n in needs_store if win.act[n].isEnabled()] == []
+        assert not win.library.stats_button.isEnabled()
+        assert win.library.progress.isVisible()  # "Opening your progress…"
+        assert win.act["open"].isEnabled() and win.act["shortcuts"].isEnabled()
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass
+        assert win.has_store
+        assert [n for n in needs_store if not win.act[n].isEnabled()] == []
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
+
+
+def test_a_deck_opened_while_the_store_opens_is_loaded_once_it_is_open(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.benchmarks.gen import write_deck
+
+    deck = write_deck(tmp_path / "mine", 3)
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        win.open_deck(deck)  # e.g. dropped on the window at once
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass
+        assert str(deck.resolve()) in win.registry.results
+        assert win.registry.results[str(deck.resolve())].ok
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
+
+
+def test_a_store_held_by_another_quizapp_asks_after_the_window_is_shown(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from quizapp.core.store import Store
+    from quizapp.ui import app as app_module
+
+    other = Store.open(tmp_path / "data")  # another quizapp
+    asked: list[bool] = []
+
+    def ask(e: Exception) -> str:
+        asked.append(win.isVisible())
+        return "read_only"
+
+    monkeypatch.setattr(app_module, "ask_when_locked", ask)
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass
+        assert asked == [True]
+        assert win.store.read_only
+        assert win.registry.has_decks()
+    finally:
+        win.tasks.shutdown()
+        win.store.close()
+        other.close()
+
+
+def test_a_store_held_elsewhere_and_quit_closes_the_window(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from quizapp.core.store import Store
+    from quizapp.ui import app as app_module
+
+    other = Store.open(tmp_path / "data")
+    monkeypatch.setattr(app_module, "ask_when_locked", lambda e: None)
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=30000)
+        assert not win.has_store
+    finally:
+        win.tasks.shutdown()
+        other.close()
+
+
+def test_a_store_that_cannot_be_opened_is_said_in_a_message(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from quizapp.core.store import Store
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(5, "Input/output error", str(tmp_path / "data" / "progress.json"))
+
+    shown: list[str] = []
+    monkeypatch.setattr(Store, "open", staticmethod(broken))
+    monkeypatch.setattr(QMessageBox, "critical",
+                        staticmethod(lambda parent, title, text: shown.append(text)))
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+        assert "Input/output error" in shown[0] and "progress.json" in shown[0]
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=5000)
+    finally:
+        win.tasks.shutdown()
+
+
+@pytest.mark.parametrize("quit_after_ms", [0, 2000])
+def test_quitting_at_once_or_later_gives_the_store_back(tmp_path: Path,
+                                                        quit_after_ms: int) -> None:
+    """``quizapp`` quit before (or after) its store finished opening in the background
+    leaves no lock behind: the next start is not told that the folder is in use."""
+    code = ("from PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
+            "from quizapp.ui import app\napp.create_app()\n"
+            f"QTimer.singleShot({quit_after_ms}, QApplication.quit)\nprint(app.run())\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
+                         capture_output=True, timeout=120, check=True).stdout
+    assert out.split() == ["0"]
+    assert not list(tmp_path.rglob("*.lock"))
