@@ -6,6 +6,7 @@ File menu's transfers through :mod:`quizapp.ui.transfers`, dialogs through
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.loads_running = 0
         self.previews: list[QMainWindow] = []
         self.ref_dock_sized = False
+        self._stats_importing = False
         self.setWindowTitle("quizapp")
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
@@ -411,13 +413,16 @@ class MainWindow(QMainWindow):
         if not self._leave_study() or self._store is None:
             return
         if self.stats_page is None:
-            try:
-                from quizapp.ui.pages.stats import StatsPage
-            except ImportError as e:  # a broken install without the charting library
-                QMessageBox.warning(self, "Statistics unavailable",
-                                    f"The charts need pyqtgraph, which could not be loaded "
-                                    f"({e}). Reinstall quizapp with pip to fix this.")
+            if "quizapp.ui.pages.stats" not in sys.modules:  # pyqtgraph and numpy take a
+                if not self._stats_importing:  # second to import: not on the GUI thread
+                    self._stats_importing = True
+                    self.tasks.import_module("quizapp.ui.pages.stats",
+                                             label="Opening Statistics…",
+                                             on_done=self.on_stats_imported,
+                                             on_error=self.on_stats_import_failed)
                 return
+            from quizapp.ui.pages.stats import StatsPage
+
             page = StatsPage(self.store, self.decks,
                              lambda: str(self.settings.value("view/theme", "system")),
                              run_task=self.tasks.run)
@@ -428,6 +433,18 @@ class MainWindow(QMainWindow):
             self.stats_page = page
         self.stats_page.refresh()
         self.stack.setCurrentWidget(self.stats_page)
+
+    def on_stats_imported(self, _module: object) -> None:
+        self._stats_importing = False
+        self.show_stats()
+
+    def on_stats_import_failed(self, exc: BaseException) -> None:
+        self._stats_importing = False
+        if not isinstance(exc, ImportError):  # a broken install without the charting library
+            raise exc
+        QMessageBox.warning(self, "Statistics unavailable",
+                            f"The charts need pyqtgraph, which could not be loaded "
+                            f"({exc}). Reinstall quizapp with pip to fix this.")
 
     @Slot(str)
     def on_library_reload_deck(self, path: str) -> None:

@@ -323,6 +323,24 @@ class TaskRunner(QObject):
         task.start(self.pool)
         return task
 
+    def import_module(self, name: str, *, label: str,
+                      on_done: Callable[[Any], object] | None = None,
+                      on_error: Callable[[BaseException], object] | None = None) -> Task | None:
+        """Import the module ``name`` (e.g. a page that needs the charting library) on a
+        worker thread, so that its first use does not freeze the window; ``on_done(module)``
+        is called on the GUI thread. Returns None, after calling ``on_done`` at once, when it
+        is imported already."""
+        import importlib
+        import sys
+
+        module = sys.modules.get(name)
+        if module is not None:
+            if on_done is not None:
+                on_done(module)
+            return None
+        return self.run(lambda _ctx: importlib.import_module(name), label=label,
+                        on_done=on_done, on_error=on_error)
+
     @staticmethod
     def _unhandled(exc: BaseException) -> None:
         import sys

@@ -184,3 +184,54 @@ def test_quitting_at_once_or_later_gives_the_store_back(tmp_path: Path,
                          capture_output=True, timeout=120, check=True).stdout
     assert out.split() == ["0"]
     assert not list(tmp_path.rglob("*.lock"))
+
+
+STATS = "quizapp.ui.pages.stats"
+
+
+def test_statistics_first_open_imports_the_charts_off_the_gui_thread(
+        window, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """pyqtgraph and numpy take a second to import: the first Statistics imports them on a
+    worker thread (the window keeps painting) and then shows the page."""
+    import importlib
+    import threading
+
+    monkeypatch.delitem(sys.modules, STATS, raising=False)  # restored after the test
+    threads: list[bool] = []
+    real = importlib.import_module
+
+    def import_module(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
+        if name == STATS:
+            threads.append(threading.current_thread() is threading.main_thread())
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    window.act["stats"].trigger()
+    assert window.stack.currentWidget() is window.library  # not yet: importing
+    qtbot.waitUntil(lambda: window.stats_page is not None
+                    and window.stack.currentWidget() is window.stats_page, timeout=30000)
+    assert threads == [False]
+
+
+def test_statistics_without_the_charting_library_says_so(
+        window, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.delitem(sys.modules, STATS, raising=False)
+    real = importlib.import_module
+
+    def import_module(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
+        if name == STATS:
+            raise ModuleNotFoundError("No module named 'pyqtgraph'")
+        return real(name, package)
+
+    shown: list[str] = []
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text: shown.append(text)))
+    window.act["stats"].trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert "pyqtgraph" in shown[0] and "Reinstall" in shown[0]
+    assert window.stats_page is None and window.stack.currentWidget() is window.library
