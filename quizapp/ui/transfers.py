@@ -17,6 +17,7 @@ from quizapp.ui.dialogs import ConfirmDialog, ReportDialog
 from quizapp.ui.tasks import TaskContext, TaskRunner
 
 if TYPE_CHECKING:
+    from quizapp.core.interchange.apart import ImportSummary
     from quizapp.ui.mainwindow import MainWindow
 
 __all__ = ["Transfers"]
@@ -97,14 +98,18 @@ class Transfers(QObject):
         (:attr:`questions_imported` says which). Nothing is written when nothing could be
         converted, or when the user cancelled."""
         from quizapp.core.authoring import AuthoringError
-        from quizapp.core.interchange.conversion import import_deck, with_deck_suffix
+        from quizapp.core.interchange.apart import import_apart
+        from quizapp.core.interchange.conversion import with_deck_suffix
         from quizapp.core.interchange.messages import ConvertError
 
         out = with_deck_suffix(out)
 
         def convert(ctx: TaskContext) -> Any:
-            # the save dialog has asked before replacing a deck: force
-            return import_deck(src, out, force=True, before_write=ctx.check)
+            # the save dialog has asked before replacing a deck: force. A large file is
+            # converted in a child process (its parsers would hold the GIL here); Cancel
+            # stops it at once
+            return import_apart(src, out, force=True, cancelled=lambda: ctx.cancelled,
+                                before_write=ctx.check)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ConvertError):
@@ -124,10 +129,8 @@ class Transfers(QObject):
                        on_done=lambda result: self._imported(src, out, result),
                        on_error=failed, on_cancel=lambda: self.questions_imported.emit(False))
 
-    def _imported(self, src: Path, out: Path, result: Any) -> None:
-        from quizapp.core.interchange.conversion import import_messages
-
-        n = len(result.deck.items)
+    def _imported(self, src: Path, out: Path, result: ImportSummary) -> None:
+        n = result.items
         text = (f"{n} item{'s' if n != 1 else ''} imported from {src.name} "
                 f"({result.format_label}) into {out.name}.")
         if result.skipped:
@@ -135,7 +138,7 @@ class Transfers(QObject):
                      f"{'were' if len(result.skipped) != 1 else 'was'} left out: see Details.")
         text += ("\n\nThe deck cites a placeholder source: open the file in your editor, "
                  "check each item and name the real source before you share it.")
-        details = "\n".join(str(m) for m in import_messages(result))
+        details = "\n".join(str(m) for m in result.messages)
         self.window.open_deck(out)
         ReportDialog.show(self.window, QMessageBox.Icon.Information, "Questions imported", text,
                           details)
