@@ -7,7 +7,9 @@ The parse cache keeps each successfully loaded deck as JSON in the user cache fo
 the file's path; an entry is used only when the file's size, modification time *and* SHA-256
 all match and the entry was written by this version of quizapp. Anything else (stale, corrupt,
 unreadable, written by another version) is ignored and the deck is parsed afresh. JSON rather
-than pickle, so a tampered cache file can never run code.
+than pickle, so a tampered cache file can never run code. An entry is JSON Lines: a header
+line, then one line per item, so that reading a large deck's entry on a worker thread never
+holds Python's global lock (and freezes the window) for one long parse.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from quizapp.core.problems import DeckError, Problem, read_bytes
 DECK_SUFFIXES = (".yaml", ".yml")
 # The second part changes whenever the checker's rules or the model do, so a deck an older
 # checker passed is checked again (2: pictures in text found as md4c finds them, citations, SVGs,
-# fullmatch; 3: reference sheets).
-CACHE_VERSION = f"{quizapp.__version__}/3"
+# fullmatch; 3: reference sheets; 4: JSON Lines, one item a line).
+CACHE_VERSION = f"{quizapp.__version__}/4"
 
 _PKG = Path(quizapp.__file__).resolve().parent
 
@@ -190,12 +192,18 @@ class DeckCache:
         if entry is None:
             return None
         try:
-            raw = json.loads(entry.read_bytes())
+            lines = entry.read_bytes().split(b"\n")
+            raw = json.loads(lines[0])
             if (raw.get("version") != CACHE_VERSION or raw.get("size") != st.st_size
                     or raw.get("mtime_ns") != st.st_mtime_ns or raw.get("sha256") != digest
                     or raw.get("path") != str(path.resolve())):
                 return None
-            return decode_deck(raw["deck"])
+            n = raw["items"]
+            if len(lines) != n + 2 or lines[-1]:  # header, n items, the end of the last line
+                return None
+            deck = raw["deck"]
+            deck["items"] = [json.loads(line) for line in lines[1:-1]]  # item by item
+            return decode_deck(deck)
         except Exception:  # a corrupt or foreign cache entry is never trusted
             return None
 
@@ -203,20 +211,25 @@ class DeckCache:
         entry = self._entry(path)
         if entry is None:
             return
-        payload = {
+        encoded = encode_deck(deck)
+        items = encoded.pop("items")
+        header = {
             "version": CACHE_VERSION,
             "path": str(path.resolve()),
             "size": st.st_size,
             "mtime_ns": st.st_mtime_ns,
             "sha256": digest,
-            "deck": encode_deck(deck),
+            "deck": encoded,
+            "items": len(items),
         }
         tmp = None
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+                for record in (header, *items):  # one line each (JSON escapes newlines)
+                    fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+                    fh.write("\n")
             os.replace(tmp, entry)
             tmp = None
         except OSError:
