@@ -15,8 +15,6 @@ holds Python's global lock (and freezes the window) for one long parse.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -184,6 +182,8 @@ class DeckCache:
     def _entry(self, path: Path) -> Path | None:
         if self.folder is None:
             return None
+        import hashlib  # (hashlib and json are imported on use: not needed at start-up)
+
         key = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
         return self.folder / f"{key[:32]}.json"
 
@@ -191,6 +191,8 @@ class DeckCache:
         entry = self._entry(path)
         if entry is None:
             return None
+        import json
+
         try:
             lines = entry.read_bytes().split(b"\n")
             raw = json.loads(lines[0])
@@ -211,6 +213,8 @@ class DeckCache:
         entry = self._entry(path)
         if entry is None:
             return
+        import json
+
         encoded = encode_deck(deck)
         items = encoded.pop("items")
         header = {
@@ -251,6 +255,8 @@ def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | No
         return LoadResult(path, None, tuple(e.problems))
     except OSError as e:
         return LoadResult(path, None, (Problem(name, 0, 0, f"cannot read file: {e}"),))
+    import hashlib
+
     digest = hashlib.sha256(data).hexdigest() if cache is not None else ""
     if cache is not None:
         hit = cache.get(path, st, digest)

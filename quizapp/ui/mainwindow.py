@@ -22,30 +22,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quizapp.core.coordinator import (
-    Coordinator,
-    DeckRegistry,
-    LibraryRow,
-    deck_files,
-    load_decks,
-)
-from quizapp.core.library import DeckCache, LoadResult, resources_dir
-from quizapp.core.model import Deck
-from quizapp.core.session import Session
-from quizapp.core.store import Store
 from quizapp.ui.actions import build_menus
 from quizapp.ui.pages.library import LibraryPage, status_text
-from quizapp.ui.sessions import SessionFlow
 from quizapp.ui.tasks import TaskContext, TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
-if TYPE_CHECKING:  # the other pages are built (and their modules imported) on first use
+if TYPE_CHECKING:  # the other pages are built (and their modules imported) on first use;
+    # the core's modules are imported once the score store opens (off the GUI thread)
+    from quizapp.core.coordinator import Coordinator, DeckRegistry, LibraryRow
+    from quizapp.core.library import DeckCache, LoadResult
+    from quizapp.core.model import Deck
+    from quizapp.core.session import Session
+    from quizapp.core.store import Store
     from quizapp.ui.pages.builder import BuilderPage
     from quizapp.ui.pages.results import ResultsPage
     from quizapp.ui.pages.stats import StatsPage
     from quizapp.ui.pages.study import StudyPage
     from quizapp.ui.reference_panel import ReferencePanel
+    from quizapp.ui.sessions import SessionFlow
 
 __all__ = ["MainWindow"]
 
@@ -74,11 +69,12 @@ class MainWindow(QMainWindow):
         self.closing = False
         self.data_dir = data_dir
         self.settings = settings
-        self.cache = DeckCache(cache_dir)
-        self.registry = DeckRegistry()
+        self.cache_dir = cache_dir
+        self._cache: DeckCache | None = None
+        self._registry: DeckRegistry | None = None
+        self._flow: SessionFlow | None = None
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
-        self.flow = SessionFlow(self)
         self.extra = [p.resolve() for p in (extra_decks or [])]
         self.loads_running = 0
         self.previews: list[QMainWindow] = []
@@ -100,11 +96,12 @@ class MainWindow(QMainWindow):
         self._references: ReferencePanel | None = None
         self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
         self.stack.addWidget(self.library)
-        self.library.study_due.connect(self.flow.study_due)
+        self.library.study_due.connect(lambda: self.flow.study_due())
         self.library.build_session.connect(self.show_builder)
         self.library.open_deck.connect(self.open_deck_dialog)
         self.library.reload_deck.connect(self.on_library_reload_deck)
-        self.library.deck_activated.connect(self.flow.on_library_deck_activated)
+        self.library.deck_activated.connect(
+            lambda path: self.flow.on_library_deck_activated(path))
         self.library.stats_button.clicked.connect(self.show_stats)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
@@ -135,8 +132,37 @@ class MainWindow(QMainWindow):
             raise RuntimeError("the score store is not open yet")
         return self._coordinator
 
+    @property
+    def registry(self) -> DeckRegistry:
+        """The library's decks, one load result per file (made on first use)."""
+        if self._registry is None:
+            from quizapp.core.coordinator import DeckRegistry
+
+            self._registry = DeckRegistry()
+        return self._registry
+
+    @property
+    def cache(self) -> DeckCache:
+        """The decks' parse cache (made on first use)."""
+        if self._cache is None:
+            from quizapp.core.library import DeckCache
+
+            self._cache = DeckCache(self.cache_dir)
+        return self._cache
+
+    @property
+    def flow(self) -> SessionFlow:
+        """Starts, shows, finishes and resumes sessions (made on first use)."""
+        if self._flow is None:
+            from quizapp.ui.sessions import SessionFlow
+
+            self._flow = SessionFlow(self)
+        return self._flow
+
     def attach_store(self, store: Store) -> None:
         """The score store is open: what needs it is enabled (call :meth:`start` next)."""
+        from quizapp.core.coordinator import Coordinator
+
         self._store = store
         self._coordinator = Coordinator(store, self.registry)
         store.on_warning = self.on_store_warning  # later warnings become banners
@@ -256,6 +282,8 @@ class MainWindow(QMainWindow):
         self.load_decks()
 
     def deck_paths(self) -> list[Path]:
+        from quizapp.core.coordinator import deck_files
+
         return deck_files(self.data_dir, (Path(o) for o in self._opened()), self.extra)
 
     def load_decks(self, only: list[Path] | None = None) -> None:
@@ -268,6 +296,8 @@ class MainWindow(QMainWindow):
             self.registry.keep_only(paths)
         self.show_loading("Loading decks…")
         self.loads_running += 1
+        from quizapp.core.coordinator import load_decks
+
         cache, registry, store = self.cache, self.registry, self.store
 
         def load(ctx: TaskContext) -> tuple[list[LoadResult], list[LibraryRow] | None]:
@@ -315,7 +345,7 @@ class MainWindow(QMainWindow):
         """Show the library's decks with their counts (``rows``: counted already)."""
         if self._store is None:
             return  # nothing loaded yet: the library still says so
-        banner = self.flow.resume_banner
+        banner = self._flow.resume_banner if self._flow is not None else None
         if banner is not None and not self.store.has_pending():
             banner.close()  # the session it offered was finished or replaced
         self.library.set_rows(rows if rows is not None else self.registry.rows(self.store))
@@ -333,7 +363,7 @@ class MainWindow(QMainWindow):
             self._ref_dock.hide()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
-        has_decks = self.registry.has_decks() and self._store is not None
+        has_decks = self._store is not None and self.registry.has_decks()
         for w in (act["due"], act["new"], self.library.due_button, self.library.build_button):
             w.setEnabled(has_decks)
         for w in (act["stats"], act["export_csv"], act["export"], act["import"],
@@ -567,6 +597,7 @@ class MainWindow(QMainWindow):
                                             if a.isVisible() and a.text()])
 
     def show_guide(self) -> None:
+        from quizapp.core.library import resources_dir
         from quizapp.ui.dialogs import TextDialog
 
         path = resources_dir().parent / "README.md"

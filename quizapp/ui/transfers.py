@@ -11,18 +11,22 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from quizapp.core.paths import user_decks_dir
-from quizapp.core.store import ImportCounts, ImportPlan, StoreError
 from quizapp.ui.dialogs import ConfirmDialog, ReportDialog
 from quizapp.ui.tasks import TaskContext, TaskRunner
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the core's modules are imported on first use (not at start-up)
     from quizapp.core.interchange.apart import ImportSummary
+    from quizapp.core.store import ImportCounts, ImportPlan
     from quizapp.ui.mainwindow import MainWindow
 
 __all__ = ["Transfers"]
 
-_SAVE_ERRORS = (StoreError, OSError, ValueError)
+
+def _save_errors() -> tuple[type[BaseException], ...]:
+    """What a failed save or import of progress raises: said in a message box."""
+    from quizapp.core.store import StoreError
+
+    return (StoreError, OSError, ValueError)
 
 
 class Transfers(QObject):
@@ -75,6 +79,8 @@ class Transfers(QObject):
         if not name:
             return
         src = Path(name)
+        from quizapp.core.paths import user_decks_dir
+
         folder = user_decks_dir(self.window.data_dir)
         try:  # on a fresh install the deck folder does not exist yet: the dialog would
             folder.mkdir(parents=True, exist_ok=True)  # fall back to the home folder
@@ -196,7 +202,7 @@ class Transfers(QObject):
 
     def _save(self, fn: Callable[[TaskContext], object], ok: str, label: str) -> None:
         def failed(exc: BaseException) -> None:
-            if not isinstance(exc, _SAVE_ERRORS):
+            if not isinstance(exc, _save_errors()):
                 raise exc
             QMessageBox.warning(self.window, "Could not save", str(exc))
 
@@ -232,7 +238,7 @@ class Transfers(QObject):
                        on_error=lambda exc: self._import_failed(name, exc))
 
     def _import_failed(self, name: str, exc: BaseException) -> None:
-        if not isinstance(exc, _SAVE_ERRORS):
+        if not isinstance(exc, _save_errors()):
             raise exc
         QMessageBox.warning(self.window, "Import failed", f"{name} could not be imported:\n{exc}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quizapp.core.library import LoadResult
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import Markdown, label, plain_tooltip
+
+if TYPE_CHECKING:
+    from quizapp.core.library import LoadResult
 
 
 class Banner(QFrame):
