@@ -91,7 +91,6 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
     the window is already usable; then give it to the window and load the decks. When another
     quizapp holds the store the user is asked, as at a start; any other failure is said in a
     message box and the window closes (nothing has been recorded yet, so nothing is lost)."""
-    from quizapp.core.store import Store, StoreLockedError
 
     def opened(store: Store) -> None:
         gc.freeze()  # the loaded history is long-lived: keep it out of every later GC pass
@@ -100,6 +99,8 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
             win.start()
 
     def failed(exc: BaseException) -> None:
+        from quizapp.core.store import StoreLockedError
+
         if isinstance(exc, StoreLockedError) and not (break_lock or read_only):
             choice = ask_when_locked(exc)
             if choice is not None:
@@ -117,6 +118,8 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
     opening: list[Store] = []
 
     def open_(_ctx: TaskContext) -> Store:
+        from quizapp.core.store import Store  # imported here, off the GUI thread
+
         store = Store.open(data_dir, break_lock=break_lock, read_only=read_only)
         opening.append(store)
         return store
