@@ -91,6 +91,8 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
     the window is already usable; then give it to the window and load the decks. When another
     quizapp holds the store the user is asked, as at a start; any other failure is said in a
     message box and the window closes (nothing has been recorded yet, so nothing is lost)."""
+    if win.closing:
+        return
 
     def opened(store: Store) -> None:
         gc.freeze()  # the loaded history is long-lived: keep it out of every later GC pass
@@ -173,7 +175,9 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None
     win = MainWindow(store=None, data_dir=folder, settings=settings,
                      cache_dir=paths.cache_dir(data_dir) / "decks", extra_decks=decks or [])
     win.show()
-    QTimer.singleShot(0, lambda: open_store_later(win, folder))
+    # the store opens once the first paint is done: the paint was asked for by show(), so it
+    # happens in the event loop's first turn; the open is started in the turn after it
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: open_store_later(win, folder)))
     return app, win, None
 
 
@@ -185,8 +189,10 @@ def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
     try:
         return app.exec()
     finally:
+        win.closing = True  # a store open not started yet never starts
+        QCoreApplication.sendPostedEvents()
         win.tasks.shutdown(5000)
-        QCoreApplication.sendPostedEvents()  # a store that finished opening is attached
+        QCoreApplication.sendPostedEvents()  # a store that finished opening is closed
         if win.has_store:
             win.store.close()
 
