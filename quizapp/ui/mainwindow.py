@@ -57,6 +57,10 @@ class MainWindow(QMainWindow):
 
     decks_loaded = Signal()
 
+    #: The charting library the Statistics page draws with; imported off the GUI thread
+    #: before the page is first built (with numpy it takes about a second).
+    CHARTS_MODULE = "pyqtgraph"
+
     def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
                  cache_dir: Path, extra_decks: list[Path] | None = None) -> None:
         """``store`` None: the window is usable before the score store is open (``quizapp``
@@ -443,11 +447,10 @@ class MainWindow(QMainWindow):
         if not self._leave_study() or self._store is None:
             return
         if self.stats_page is None:
-            if "quizapp.ui.pages.stats" not in sys.modules:  # pyqtgraph and numpy take a
-                if not self._stats_importing:  # second to import: not on the GUI thread
+            if self.CHARTS_MODULE not in sys.modules:  # pyqtgraph and numpy take a second
+                if not self._stats_importing:  # to import: not on the GUI thread
                     self._stats_importing = True
-                    self.tasks.import_module("quizapp.ui.pages.stats",
-                                             label="Opening Statistics…",
+                    self.tasks.import_module(self.CHARTS_MODULE, label="Opening Statistics…",
                                              on_done=self.on_stats_imported,
                                              on_error=self.on_stats_import_failed)
                 return

@@ -188,52 +188,42 @@ def test_quitting_at_once_or_later_gives_the_store_back(tmp_path: Path,
     assert not list(tmp_path.rglob("*.lock"))
 
 
-STATS = "quizapp.ui.pages.stats"
+def _fake_charts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str = "") -> str:
+    """A charting module not imported yet, in place of pyqtgraph."""
+    from quizapp.ui.mainwindow import MainWindow
+
+    name = f"fake_charts_{abs(hash(tmp_path))}"
+    (tmp_path / f"{name}.py").write_text(body, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(MainWindow, "CHARTS_MODULE", name)
+    return name
 
 
 def test_statistics_first_open_imports_the_charts_off_the_gui_thread(
-        window, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """pyqtgraph and numpy take a second to import: the first Statistics imports them on a
     worker thread (the window keeps painting) and then shows the page."""
-    import importlib
     import threading
 
-    monkeypatch.delitem(sys.modules, STATS, raising=False)  # restored after the test
-    threads: list[bool] = []
-    real = importlib.import_module
-
-    def import_module(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
-        if name == STATS:
-            threads.append(threading.current_thread() is threading.main_thread())
-        return real(name, package)
-
-    monkeypatch.setattr(importlib, "import_module", import_module)
+    name = _fake_charts(tmp_path, monkeypatch, "import threading\n"
+                        "ON_GUI_THREAD = threading.current_thread() is threading.main_thread()\n")
     window.act["stats"].trigger()
     assert window.stack.currentWidget() is window.library  # not yet: importing
     qtbot.waitUntil(lambda: window.stats_page is not None
                     and window.stack.currentWidget() is window.stats_page, timeout=30000)
-    assert threads == [False]
+    assert sys.modules[name].ON_GUI_THREAD is False
+    assert threading.current_thread() is threading.main_thread()
 
 
 def test_statistics_without_the_charting_library_says_so(
-        window, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    import importlib
-
+        window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox
 
-    monkeypatch.delitem(sys.modules, STATS, raising=False)
-    real = importlib.import_module
-
-    def import_module(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
-        if name == STATS:
-            raise ModuleNotFoundError("No module named 'pyqtgraph'")
-        return real(name, package)
-
+    _fake_charts(tmp_path, monkeypatch, "raise ModuleNotFoundError(\"No module named 'numpy'\")\n")
     shown: list[str] = []
-    monkeypatch.setattr(importlib, "import_module", import_module)
     monkeypatch.setattr(QMessageBox, "warning",
                         staticmethod(lambda parent, title, text: shown.append(text)))
     window.act["stats"].trigger()
     qtbot.waitUntil(lambda: bool(shown), timeout=30000)
-    assert "pyqtgraph" in shown[0] and "Reinstall" in shown[0]
+    assert "pyqtgraph" in shown[0] and "numpy" in shown[0] and "Reinstall" in shown[0]
     assert window.stats_page is None and window.stack.currentWidget() is window.library
