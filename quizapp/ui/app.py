@@ -120,7 +120,11 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
     opening: list[Store] = []
 
     def open_(_ctx: TaskContext) -> Store:
-        from quizapp.core.store import Store  # imported here, off the GUI thread
+        # imported here, off the GUI thread: the store, and what the window needs once it
+        # is open (the coordinator, the session flow)
+        import quizapp.core.coordinator
+        import quizapp.ui.sessions  # noqa: F401
+        from quizapp.core.store import Store
 
         store = Store.open(data_dir, break_lock=break_lock, read_only=read_only)
         opening.append(store)

@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def attach_store(self, store: Store) -> None:
         """The score store is open: what needs it is enabled (call :meth:`start` next)."""
-        from quizapp.core.coordinator import Coordinator
+        from quizapp.core.coordinator import Coordinator  # imported by the store's opener
 
         self._store = store
         self._coordinator = Coordinator(store, self.registry)
@@ -450,9 +450,10 @@ class MainWindow(QMainWindow):
             if self.CHARTS_MODULE not in sys.modules:  # pyqtgraph and numpy take a second
                 if not self._stats_importing:  # to import: not on the GUI thread
                     self._stats_importing = True
-                    self.tasks.import_module(self.CHARTS_MODULE, label="Opening Statistics…",
-                                             on_done=self.on_stats_imported,
-                                             on_error=self.on_stats_import_failed)
+                    self.tasks.import_modules(
+                        [self.CHARTS_MODULE, "quizapp.ui.pages.stats"],
+                        label="Opening Statistics…", on_done=self.on_stats_imported,
+                        on_error=self.on_stats_import_failed)
                 return
             from quizapp.ui.pages.stats import StatsPage
 
@@ -467,7 +468,7 @@ class MainWindow(QMainWindow):
         self.stats_page.refresh()
         self.stack.setCurrentWidget(self.stats_page)
 
-    def on_stats_imported(self, _module: object) -> None:
+    def on_stats_imported(self) -> None:
         self._stats_importing = False
         self.show_stats()
 

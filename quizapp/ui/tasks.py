@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -323,23 +323,30 @@ class TaskRunner(QObject):
         task.start(self.pool)
         return task
 
-    def import_module(self, name: str, *, label: str,
-                      on_done: Callable[[Any], object] | None = None,
-                      on_error: Callable[[BaseException], object] | None = None) -> Task | None:
-        """Import the module ``name`` (e.g. a page that needs the charting library) on a
-        worker thread, so that its first use does not freeze the window; ``on_done(module)``
-        is called on the GUI thread. Returns None, after calling ``on_done`` at once, when it
-        is imported already."""
+    def import_modules(self, names: Sequence[str], *, label: str,
+                       on_done: Callable[[], object] | None = None,
+                       on_error: Callable[[BaseException], object] | None = None
+                       ) -> Task | None:
+        """Import the modules ``names`` (e.g. the charting library and the page that draws
+        with it) on a worker thread, so that their first use does not freeze the window;
+        ``on_done()`` is called on the GUI thread. Returns None, after calling ``on_done`` at
+        once, when they are all imported already."""
         import importlib
         import sys
 
-        module = sys.modules.get(name)
-        if module is not None:
+        missing = [n for n in names if n not in sys.modules]
+        if not missing:
             if on_done is not None:
-                on_done(module)
+                on_done()
             return None
-        return self.run(lambda _ctx: importlib.import_module(name), label=label,
-                        on_done=on_done, on_error=on_error)
+
+        def import_all(_ctx: TaskContext) -> None:
+            for name in missing:
+                importlib.import_module(name)
+
+        return self.run(import_all, label=label,
+                        on_done=None if on_done is None else lambda _r: on_done(),
+                        on_error=on_error)
 
     @staticmethod
     def _unhandled(exc: BaseException) -> None:

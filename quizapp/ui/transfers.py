@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -103,21 +103,23 @@ class Transfers(QObject):
         what was converted and skipped and add the deck to the library
         (:attr:`questions_imported` says which). Nothing is written when nothing could be
         converted, or when the user cancelled."""
-        from quizapp.core.authoring import AuthoringError
-        from quizapp.core.interchange.apart import import_apart
-        from quizapp.core.interchange.conversion import with_deck_suffix
-        from quizapp.core.interchange.messages import ConvertError
 
-        out = with_deck_suffix(out)
+        def convert(ctx: TaskContext) -> tuple[Path, ImportSummary]:
+            # the converters are imported here, off the GUI thread (with PySide6 loaded every
+            # import is slow). The save dialog has asked before replacing a deck: force. A
+            # large file is converted in a child process (its parsers would hold the GIL
+            # here); Cancel stops it at once
+            from quizapp.core.interchange.apart import import_apart
+            from quizapp.core.interchange.conversion import with_deck_suffix
 
-        def convert(ctx: TaskContext) -> Any:
-            # the save dialog has asked before replacing a deck: force. A large file is
-            # converted in a child process (its parsers would hold the GIL here); Cancel
-            # stops it at once
-            return import_apart(src, out, force=True, cancelled=lambda: ctx.cancelled,
-                                before_write=ctx.check)
+            deck = with_deck_suffix(out)
+            return deck, import_apart(src, deck, force=True, cancelled=lambda: ctx.cancelled,
+                                      before_write=ctx.check)
 
         def failed(exc: BaseException) -> None:
+            from quizapp.core.authoring import AuthoringError
+            from quizapp.core.interchange.messages import ConvertError
+
             if isinstance(exc, ConvertError):
                 details = "\n".join(map(str, exc.messages))
                 text = f"Nothing could be imported from {src.name}; no deck was written."
@@ -132,7 +134,7 @@ class Transfers(QObject):
             self.questions_imported.emit(False)
 
         self.tasks.run(convert, label=f"Importing {src.name}…",
-                       on_done=lambda result: self._imported(src, out, result),
+                       on_done=lambda result: self._imported(src, *result),
                        on_error=failed, on_cancel=lambda: self.questions_imported.emit(False))
 
     def _imported(self, src: Path, out: Path, result: ImportSummary) -> None:

@@ -10,13 +10,11 @@ process (starting a child costs more than it saves)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizapp.core.authoring import AuthoringError
 from quizapp.core.diagnostics import Diagnostic
@@ -28,6 +26,9 @@ from quizapp.core.interchange.conversion import (
     write_deck_text,
 )
 from quizapp.core.interchange.messages import ConvertError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 __all__ = ["APART_BYTES", "ImportCancelledError", "ImportSummary", "import_apart"]
 
@@ -82,6 +83,8 @@ def import_apart(src: Path, out: Path, *, force: bool = False,
 
 def _convert_in_child(src: Path, out: Path, force: bool, cancelled: Callable[[], bool]
                       ) -> tuple[str, ImportSummary]:
+    import multiprocessing
+
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(send, str(src), str(out), force), daemon=True,
