@@ -20,21 +20,14 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import quizapp
-from quizapp.core.model import (
-    Case,
-    Deck,
-    Flashcard,
-    Option,
-    Question,
-    Reference,
-    Source,
-    SourceLocation,
-    Stage,
-)
-from quizapp.core.problems import DeckError, Problem, read_bytes
+
+if TYPE_CHECKING:  # the model and the problem types are imported when a deck is loaded:
+    # this module is imported at start-up (the resources folder), before any deck
+    from quizapp.core.model import Case, Deck, Flashcard, Question, SourceLocation
+    from quizapp.core.problems import Problem
 
 DECK_SUFFIXES = (".yaml", ".yml")
 # The second part changes whenever the checker's rules or the model do, so a deck an older
@@ -97,6 +90,8 @@ def _enc_q(q: Question) -> list[Any]:
 
 
 def _enc_item(it: Flashcard | Question | Case) -> list[Any]:
+    from quizapp.core.model import Flashcard, Question
+
     if isinstance(it, Question):
         return _enc_q(it)
     if isinstance(it, Flashcard):
@@ -124,6 +119,18 @@ def encode_deck(deck: Deck) -> dict[str, Any]:
 
 
 def decode_deck(data: dict[str, Any]) -> Deck:
+    from quizapp.core.model import (
+        Case,
+        Deck,
+        Flashcard,
+        Option,
+        Question,
+        Reference,
+        Source,
+        SourceLocation,
+        Stage,
+    )
+
     file = data["file"]
 
     def loc(v: list[int] | None) -> SourceLocation | None:
@@ -247,6 +254,8 @@ class DeckCache:
 def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | None = None
               ) -> LoadResult:
     """Load one deck file, through ``cache`` when given. Never raises for a bad deck."""
+    from quizapp.core.problems import DeckError, Problem, read_bytes
+
     name = display_name or str(path)
     try:
         st = path.stat()

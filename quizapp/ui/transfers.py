@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from quizapp.ui.dialogs import ConfirmDialog, ReportDialog
 from quizapp.ui.tasks import TaskContext, TaskRunner
 
 if TYPE_CHECKING:  # the core's modules are imported on first use (not at start-up)
@@ -109,6 +108,7 @@ class Transfers(QObject):
             # import is slow). The save dialog has asked before replacing a deck: force. A
             # large file is converted in a child process (its parsers would hold the GIL
             # here); Cancel stops it at once
+            import quizapp.ui.dialogs  # noqa: F401 (for the report, on the GUI thread)
             from quizapp.core.interchange.apart import import_apart
             from quizapp.core.interchange.conversion import with_deck_suffix
 
@@ -119,6 +119,7 @@ class Transfers(QObject):
         def failed(exc: BaseException) -> None:
             from quizapp.core.authoring import AuthoringError
             from quizapp.core.interchange.messages import ConvertError
+            from quizapp.ui.dialogs import ReportDialog
 
             if isinstance(exc, ConvertError):
                 details = "\n".join(map(str, exc.messages))
@@ -138,6 +139,8 @@ class Transfers(QObject):
                        on_error=failed, on_cancel=lambda: self.questions_imported.emit(False))
 
     def _imported(self, src: Path, out: Path, result: ImportSummary) -> None:
+        from quizapp.ui.dialogs import ReportDialog
+
         n = result.items
         text = (f"{n} item{'s' if n != 1 else ''} imported from {src.name} "
                 f"({result.format_label}) into {out.name}.")
@@ -158,6 +161,7 @@ class Transfers(QObject):
         package is unsafe or its deck has problems."""
         from quizapp.core import deckpack
         from quizapp.core.problems import DeckError
+        from quizapp.ui.dialogs import ReportDialog
 
         def unpack(ctx: TaskContext) -> Path:
             return deckpack.unpack(src, folder)
@@ -226,6 +230,8 @@ class Transfers(QObject):
                        on_error=lambda exc: self._import_failed(name, exc))
 
     def _confirm_import(self, name: str, plan: ImportPlan) -> None:
+        from quizapp.ui.dialogs import ConfirmDialog
+
         if plan.needs_confirmation and not ConfirmDialog.ask(
                 self.window, "Import progress?",
                 f"Importing {plan.source.name} would change progress recorded here:\n\n"

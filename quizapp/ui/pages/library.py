@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quizapp.ui.labels import label, plain_tooltip
 from quizapp.ui.theme import SPACE
-from quizapp.ui.widgets import Markdown, label, plain_tooltip
 
 if TYPE_CHECKING:
     from quizapp.core.library import LoadResult
+    from quizapp.ui.widgets import Markdown
 
 
 class Banner(QFrame):
@@ -152,6 +153,8 @@ class LibraryPage(QWidget):
     def _build_list(self) -> None:
         if "table" in self.__dict__:
             return
+        from quizapp.ui.widgets import Markdown  # the card widgets: not needed before
+
         outer = self._outer
         outer.takeAt(outer.count() - 1)  # the stretch that held the list's place
         split = QSplitter(Qt.Orientation.Vertical)
