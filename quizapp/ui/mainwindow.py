@@ -415,10 +415,13 @@ class MainWindow(QMainWindow):
             self.study.leave()
         return True
 
-    def show_library(self) -> None:
+    def show_library(self, *, recount: bool = True) -> None:
+        """Back to the library; ``recount`` False when a deck load under way will show the
+        counts (they are counted on its worker thread, not here)."""
         if not self._leave_study():
             return
-        self.refresh_library()
+        if recount:
+            self.refresh_library()
         self.stack.setCurrentWidget(self.library)
         self.library.table.setFocus()
         self.statusBar().showMessage(status_text(self.registry.all()))
@@ -517,7 +520,7 @@ class MainWindow(QMainWindow):
         self.load_decks([path])
         self.decks_loaded.connect(lambda: self.library.select_path(str(path)),
                                   Qt.ConnectionType.SingleShotConnection)
-        self.show_library()
+        self.show_library(recount=not self.loads_running)  # the load refreshes the library
 
     def _opened(self) -> list[str]:
         """Deck files the user opened before (remembered across restarts)."""
