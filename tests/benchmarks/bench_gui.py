@@ -22,34 +22,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 BARE = """
-import sys, time
-from PySide6.QtCore import QTimer
+import os, sys, time
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 app = QApplication(sys.argv)
 w = QWidget(); w.resize(1280, 800); w.show()
-QTimer.singleShot(0, lambda: (w.grab(), app.quit()))  # the first frame drawn
-app.exec()
+loop = QEventLoop()  # the event loop's first turn (app.quit() would also close the windows)
+QTimer.singleShot(0, lambda: (w.grab(), loop.quit()))  # the first frame drawn
+loop.exec()
 print("ready", _peak_kib(), _cpu_s(), flush=True)
+os._exit(0)
 """
 
 QUIZAPP = """
-from PySide6.QtCore import QTimer
+import os
+from PySide6.QtCore import QEventLoop, QTimer
 from quizapp.ui.app import launch
 app, win, store = launch()  # exactly what the quizapp command does before app.exec()
-QTimer.singleShot(0, lambda: (win.grab(), app.quit()))  # the first frame drawn
-app.exec()
+loop = QEventLoop()  # the event loop's first turn (app.quit() would also close the window)
+QTimer.singleShot(0, lambda: (win.grab(), loop.quit()))  # the first frame drawn
+loop.exec()
 print("ready", _peak_kib(), _cpu_s(), flush=True)
+os._exit(0)
 """
 
 # The same start, until the score store is open and the library lists the decks (the window
 # is usable before: this is when the student can start studying).
 QUIZAPP_LOADED = """
-from PySide6.QtCore import QTimer
+import os
+from PySide6.QtCore import QEventLoop
 from quizapp.ui.app import launch
 app, win, store = launch()
-win.decks_loaded.connect(app.quit)
-app.exec()
+loop = QEventLoop()
+win.decks_loaded.connect(loop.quit)
+loop.exec()
 print("ready", _peak_kib(), _cpu_s(), flush=True)
+os._exit(0)
 """
 
 # Peak memory from the child itself: /proc's VmHWM starts afresh at exec, unlike the rusage a

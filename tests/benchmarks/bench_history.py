@@ -58,13 +58,13 @@ RECORDS = 30
 # As bench_gui.QUIZAPP, then closes the way `quizapp` does after its event loop ends.
 QUIZAPP = """
 import time
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from quizapp.ui.app import launch
 app, win, store = launch()  # exactly what the quizapp command does before app.exec()
-QTimer.singleShot(0, lambda: (win.grab(), app.quit()))  # the first frame, as bench_gui
-app.exec()
+loop = QEventLoop()  # the first turn of the event loop, as bench_gui
+QTimer.singleShot(0, lambda: (win.grab(), loop.quit()))  # the first frame
+loop.exec()
 print("ready", _peak_kib(), flush=True)
-from PySide6.QtCore import QEventLoop
 loop = QEventLoop()  # the store opens and the decks load after the first paint
 win.decks_loaded.connect(loop.quit)
 loop.exec()
