@@ -6,39 +6,32 @@ The parse cache keeps each successfully loaded deck as JSON in the user cache fo
 the file's path; an entry is used only when the file's size, modification time *and* SHA-256
 all match and the entry was written by this version of quizapp. Anything else (stale, corrupt,
 unreadable, written by another version) is ignored and the deck is parsed afresh. JSON rather
-than pickle, so a tampered cache file can never run code.
+than pickle, so a tampered cache file can never run code. An entry is JSON Lines: a header
+line, then one line per item, so that reading a large deck's entry on a worker thread never
+holds Python's global lock (and freezes the window) for one long parse.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import quizapp
 from quizapp.core.fileio import atomic_write
-from quizapp.core.model import (
-    Case,
-    Deck,
-    Flashcard,
-    Option,
-    Question,
-    Reference,
-    Source,
-    SourceLocation,
-    Stage,
-)
-from quizapp.core.problems import DeckError, Problem, read_bytes
+
+if TYPE_CHECKING:  # the model and the problem types are imported when a deck is loaded:
+    # this module is imported at start-up (the resources folder), before any deck
+    from quizapp.core.model import Case, Deck, Flashcard, Question, SourceLocation
+    from quizapp.core.problems import Problem
 
 DECK_SUFFIXES = (".yaml", ".yml")
 # The second part changes whenever the checker's rules or the model do, so a deck an older
 # checker passed is checked again (2: pictures in text found as md4c finds them, citations, SVGs,
-# fullmatch; 3: reference sheets).
-CACHE_VERSION = f"{quizapp.__version__}/3"
+# fullmatch; 3: reference sheets; 4: JSON Lines, one item a line).
+CACHE_VERSION = f"{quizapp.__version__}/4"
 
 def find_deck_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders into the deck files they hold (sorted); files are kept as given."""
@@ -76,6 +69,8 @@ def _enc_q(q: Question) -> list[Any]:
 
 
 def _enc_item(it: Flashcard | Question | Case) -> list[Any]:
+    from quizapp.core.model import Flashcard, Question
+
     if isinstance(it, Question):
         return _enc_q(it)
     if isinstance(it, Flashcard):
@@ -103,6 +98,18 @@ def encode_deck(deck: Deck) -> dict[str, Any]:
 
 
 def decode_deck(data: dict[str, Any]) -> Deck:
+    from quizapp.core.model import (
+        Case,
+        Deck,
+        Flashcard,
+        Option,
+        Question,
+        Reference,
+        Source,
+        SourceLocation,
+        Stage,
+    )
+
     file = data["file"]
 
     def loc(v: list[int] | None) -> SourceLocation | None:
@@ -161,6 +168,8 @@ class DeckCache:
     def _entry(self, path: Path) -> Path | None:
         if self.folder is None:
             return None
+        import hashlib  # (hashlib and json are imported on use: not needed at start-up)
+
         key = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
         return self.folder / f"{key[:32]}.json"
 
@@ -168,13 +177,21 @@ class DeckCache:
         entry = self._entry(path)
         if entry is None:
             return None
+        import json
+
         try:
-            raw = json.loads(entry.read_bytes())
+            lines = entry.read_bytes().split(b"\n")
+            raw = json.loads(lines[0])
             if (raw.get("version") != CACHE_VERSION or raw.get("size") != st.st_size
                     or raw.get("mtime_ns") != st.st_mtime_ns or raw.get("sha256") != digest
                     or raw.get("path") != str(path.resolve())):
                 return None
-            return decode_deck(raw["deck"])
+            n = raw["items"]
+            if len(lines) != n + 2 or lines[-1]:  # header, n items, the end of the last line
+                return None
+            deck = raw["deck"]
+            deck["items"] = [json.loads(line) for line in lines[1:-1]]  # item by item
+            return decode_deck(deck)
         except Exception:  # a corrupt or foreign cache entry is never trusted
             return None
 
@@ -182,18 +199,24 @@ class DeckCache:
         entry = self._entry(path)
         if entry is None:
             return
-        payload = {
+        import json
+
+        encoded = encode_deck(deck)
+        items = encoded.pop("items")
+        header = {
             "version": CACHE_VERSION,
             "path": str(path.resolve()),
             "size": st.st_size,
             "mtime_ns": st.st_mtime_ns,
             "sha256": digest,
-            "deck": encode_deck(deck),
+            "deck": encoded,
+            "items": len(items),
         }
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-            atomic_write(entry, data.encode("utf-8"))
+            lines = (json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+                     for record in (header, *items))  # one line each (JSON escapes newlines)
+            atomic_write(entry, "".join(line + "\n" for line in lines).encode("utf-8"))
         except OSError:
             pass  # a cache that cannot be written only costs speed
 
@@ -201,6 +224,8 @@ class DeckCache:
 def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | None = None
               ) -> LoadResult:
     """Load one deck file, through ``cache`` when given. Never raises for a bad deck."""
+    from quizapp.core.problems import DeckError, Problem, read_bytes
+
     name = display_name or str(path)
     try:
         st = path.stat()
@@ -209,6 +234,8 @@ def load_deck(path: Path, cache: DeckCache | None = None, display_name: str | No
         return LoadResult(path, None, tuple(e.problems))
     except OSError as e:
         return LoadResult(path, None, (Problem(name, 0, 0, f"cannot read file: {e}"),))
+    import hashlib
+
     digest = hashlib.sha256(data).hexdigest() if cache is not None else ""
     if cache is not None:
         hit = cache.get(path, st, digest)

@@ -57,7 +57,6 @@ from quizapp.core.scoring import (
 )
 from quizapp.core.sessionmodel import (
     LEARN_AHEAD,
-    MODE_LABELS,
     Draft,
     Entry,
     PartView,
@@ -69,8 +68,6 @@ from quizapp.core.sessionmodel import (
 from quizapp.core.sessionstate import resume_session, session_state
 from quizapp.core.sessionsummary import summarize
 from quizapp.core.store import Store
-
-
 
 # --------------------------------------------------------------------------- the session
 

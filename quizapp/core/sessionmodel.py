@@ -12,11 +12,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from quizapp.core.model import Case, Flashcard, Item, Question, Stage, StudyUnit
+from quizapp.core.model import Case, Flashcard, Item, Mode, Question, Stage, StudyUnit
 from quizapp.core.scoring import (
     Mark,
 )
-from quizapp.core.model import Mode
 
 MODE_LABELS = {"flashcards": "Flashcards", "tutor": "Tutor quiz", "exam": "Timed exam"}
 #: What "Study what is due" (Ctrl+D) is called: a day's queue of cards and questions mixed

@@ -110,10 +110,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
 def _resolve(window: object, path: str, args: tuple[Any, ...]) -> Callable[[], object]:
     if not path:
         return lambda: None  # documents a key the page handles itself
-    target: Any = window
-    for part in path.split("."):
-        target = getattr(target, part)
-    return lambda: target(*args)
+
+    def call() -> object:  # looked up when triggered: pages are built on first use
+        target: Any = window
+        for part in path.split("."):
+            target = getattr(target, part)
+        return target(*args)
+
+    return call
 
 
 def build_menus(window: QMainWindow, table: tuple[ActionSpec, ...] = ACTIONS

@@ -9,18 +9,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import quizapp
 from quizapp.core import paths
 from quizapp.core.paths import resources_dir
-from quizapp.core.store import Store, StoreLockedError
 from quizapp.ui.theme import apply_look
 
 if TYPE_CHECKING:
+    from quizapp.core.store import Store, StoreLockedError
     from quizapp.ui.mainwindow import MainWindow
+    from quizapp.ui.tasks import TaskContext
 
 
 def make_settings(file: Path | None = None) -> QSettings:
@@ -47,29 +48,94 @@ def _install_excepthook(app: QApplication) -> None:
     sys.excepthook = hook
 
 
+def ask_when_locked(e: StoreLockedError) -> str | None:
+    """Another quizapp holds the score store: ask what to do. Returns ``"take_over"``,
+    ``"read_only"`` or None (quit)."""
+    other_host = bool(getattr(e, "other_host", False))
+    hint = ("It was left by quizapp on another computer (for example a USB stick that was "
+            "unplugged while quizapp ran). If quizapp is not running there any more, take "
+            "it over." if other_host else
+            "Study in the other window, or quit it and start again.")
+    box = QMessageBox(QMessageBox.Icon.Warning, "Your progress folder is in use",
+                      f"{e}\n\n{hint} You can also open read-only: you can browse, but "
+                      "answers will not be saved.")
+    take = box.addButton("Take over", QMessageBox.ButtonRole.DestructiveRole) \
+        if other_host else None
+    ro = box.addButton("Open read-only", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if take is not None and box.clickedButton() is take:
+        return "take_over"
+    if box.clickedButton() is ro:
+        return "read_only"
+    return None
+
+
 def open_store(data_dir: Path) -> Store | None:
     """Open the score store, asking the user what to do when another quizapp holds it."""
+    from quizapp.core.store import Store, StoreLockedError
+
     try:
         return Store.open(data_dir)
     except StoreLockedError as e:
-        other_host = bool(getattr(e, "other_host", False))
-        hint = ("It was left by quizapp on another computer (for example a USB stick that was "
-                "unplugged while quizapp ran). If quizapp is not running there any more, take "
-                "it over." if other_host else
-                "Study in the other window, or quit it and start again.")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Your progress folder is in use",
-                          f"{e}\n\n{hint} You can also open read-only: you can browse, but "
-                          "answers will not be saved.")
-        take = box.addButton("Take over", QMessageBox.ButtonRole.DestructiveRole) \
-            if other_host else None
-        ro = box.addButton("Open read-only", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if take is not None and box.clickedButton() is take:
-            return Store.open(data_dir, break_lock=True)
-        if box.clickedButton() is ro:
-            return Store.open(data_dir, read_only=True)
-        return None
+        choice = ask_when_locked(e)
+        if choice is None:
+            return None
+        return Store.open(data_dir, break_lock=choice == "take_over",
+                          read_only=choice == "read_only")
+
+
+def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = False,
+                     read_only: bool = False) -> None:
+    """Open the score store in the background (a long history takes a while to read) while
+    the window is already usable; then give it to the window and load the decks. When another
+    quizapp holds the store the user is asked, as at a start; any other failure is said in a
+    message box and the window closes (nothing has been recorded yet, so nothing is lost)."""
+    if win.closing:
+        return
+
+    def opened(store: Store) -> None:
+        gc.freeze()  # the loaded history is long-lived: keep it out of every later GC pass
+        win.attach_store(store)
+        if not win.closing:  # else closed meanwhile: :func:`run` closes the store
+            win.start()
+
+    def failed(exc: BaseException) -> None:
+        from quizapp.core.store import StoreLockedError
+
+        if isinstance(exc, StoreLockedError) and not (break_lock or read_only):
+            choice = ask_when_locked(exc)
+            if choice is not None:
+                open_store_later(win, data_dir, break_lock=choice == "take_over",
+                                 read_only=choice == "read_only")
+                return
+        elif not isinstance(exc, Exception):
+            raise exc
+        else:
+            QMessageBox.critical(win, "quizapp cannot open your progress",
+                                 f"{exc}\n\nNothing was changed. Start quizapp with --data-dir "
+                                 "pointing to another folder (or set QUIZAPP_DATA_DIR).")
+        win.close()
+
+    opening: list[Store] = []
+
+    def open_(_ctx: TaskContext) -> Store:
+        # imported here, off the GUI thread: the store, and what the window needs once it
+        # is open (the coordinator, the session flow)
+        import quizapp.core.coordinator
+        import quizapp.ui.sessions  # noqa: F401
+        from quizapp.core.store import Store
+
+        store = Store.open(data_dir, break_lock=break_lock, read_only=read_only)
+        opening.append(store)
+        return store
+
+    def cancelled() -> None:  # the app quit while the store opened: give its lock back
+        for store in opening:
+            store.close()
+
+    win.tasks.run(open_, label="Opening your progress…", dialog=False, on_done=opened,
+                  on_error=failed, on_cancel=cancelled)
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -92,9 +158,11 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 
 def launch(data_dir: str | None = None, decks: list[Path] | None = None
-           ) -> tuple[QApplication, MainWindow, Store] | None:
-    """Everything ``quizapp`` does before its event loop: the window is shown first and the
-    decks start loading (off the GUI thread) once it has been painted."""
+           ) -> tuple[QApplication, MainWindow, Store | None] | None:
+    """Everything ``quizapp`` does before its event loop: the window is shown first; once it
+    has been painted, the score store is opened and then the decks are loaded, both off the
+    GUI thread (the store is returned as None; the window's :attr:`~MainWindow.has_store`
+    says when it is open)."""
     from quizapp.ui.mainwindow import MainWindow
 
     app = create_app()
@@ -108,26 +176,29 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None
                              "you can write to (or set QUIZAPP_DATA_DIR).")
         return None
     settings = make_settings(where.settings)
-    store = open_store(folder)
-    if store is None:
-        return None
-    gc.freeze()  # the loaded history is long-lived: keep it out of every later GC pass
-    win = MainWindow(store=store, data_dir=folder, settings=settings,
+    win = MainWindow(store=None, data_dir=folder, settings=settings,
                      cache_dir=where.deck_cache, extra_decks=decks or [])
     win.show()
-    QTimer.singleShot(0, win.start)
-    return app, win, store
+    # the store opens once the first paint is done: the paint was asked for by show(), so it
+    # happens in the event loop's first turn; the open is started in the turn after it
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: open_store_later(win, folder)))
+    return app, win, None
 
 
 def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
     launched = launch(data_dir, decks)
     if launched is None:
         return 1
-    app, _win, store = launched
+    app, win, _store = launched
     try:
         return app.exec()
     finally:
-        store.close()
+        win.closing = True  # a store open not started yet never starts
+        QCoreApplication.sendPostedEvents()
+        win.tasks.shutdown(5000)
+        QCoreApplication.sendPostedEvents()  # a store that finished opening is closed
+        if win.has_store:
+            win.store.close()
 
 
 def _tool_app() -> QApplication:

@@ -6,6 +6,7 @@ File menu's transfers through :mod:`quizapp.ui.transfers`, dialogs through
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,35 +19,28 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QWidget,
 )
 
-from quizapp.core.about import about_markdown
-from quizapp.core.coordinator import (
-    Coordinator,
-    DeckRegistry,
-    LibraryRow,
-    deck_files,
-    load_decks,
-)
-from quizapp.core.library import DeckCache, LoadResult
-from quizapp.core.model import Deck
-from quizapp.core.paths import readme_file
-from quizapp.core.session import Session
-from quizapp.core.store import Store
 from quizapp.ui.actions import build_menus
-from quizapp.ui.dialogs import ConfirmDialog, ShortcutsDialog, TextDialog
-from quizapp.ui.pages.builder import BuilderPage
 from quizapp.ui.pages.library import LibraryPage, status_text
-from quizapp.ui.pages.results import ResultsPage
-from quizapp.ui.pages.study import StudyPage
-from quizapp.ui.reference_panel import ReferencePanel
-from quizapp.ui.sessions import SessionFlow
 from quizapp.ui.tasks import TaskContext, TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the other pages are built (and their modules imported) on first use;
+    # the core's modules are imported once the score store opens (off the GUI thread)
+    from quizapp.core.coordinator import Coordinator, DeckRegistry, LibraryRow
+    from quizapp.core.library import DeckCache, LoadResult
+    from quizapp.core.model import Deck
+    from quizapp.core.session import Session
+    from quizapp.core.store import Store
+    from quizapp.ui.pages.builder import BuilderPage
+    from quizapp.ui.pages.results import ResultsPage
     from quizapp.ui.pages.stats import StatsPage
+    from quizapp.ui.pages.study import StudyPage
+    from quizapp.ui.reference_panel import ReferencePanel
+    from quizapp.ui.sessions import SessionFlow
 
 __all__ = ["MainWindow"]
 
@@ -63,22 +57,33 @@ class MainWindow(QMainWindow):
 
     decks_loaded = Signal()
 
-    def __init__(self, *, store: Store, data_dir: Path, settings: QSettings, cache_dir: Path,
-                 extra_decks: list[Path] | None = None) -> None:
+    #: The charting library the Statistics page draws with; imported off the GUI thread
+    #: before the page is first built (with numpy it takes about a second).
+    CHARTS_MODULE = "pyqtgraph"
+
+    def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
+                 cache_dir: Path, extra_decks: list[Path] | None = None) -> None:
+        """``store`` None: the window is usable before the score store is open (``quizapp``
+        opens it in the background); until :meth:`attach_store`, what needs the store
+        (studying, Statistics, progress export and import) is disabled, and the decks are
+        loaded once it is open (:meth:`start`)."""
         super().__init__()
-        self.store = store
+        self._store: Store | None = None
+        self._coordinator: Coordinator | None = None
+        self.closing = False
         self.data_dir = data_dir
         self.settings = settings
-        self.cache = DeckCache(cache_dir)
-        self.registry = DeckRegistry()
-        self.coordinator = Coordinator(store, self.registry)
+        self.cache_dir = cache_dir
+        self._cache: DeckCache | None = None
+        self._registry: DeckRegistry | None = None
+        self._flow: SessionFlow | None = None
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
-        self.flow = SessionFlow(self)
         self.extra = [p.resolve() for p in (extra_decks or [])]
         self.loads_running = 0
         self.previews: list[QMainWindow] = []
         self.ref_dock_sized = False
+        self._stats_importing = False
         self.setWindowTitle("quizapp")
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
@@ -86,45 +91,174 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.library = LibraryPage()
-        self.builder = BuilderPage(self.coordinator.count)
-        self.study = StudyPage(self.decks)
-        self.results_page = ResultsPage()
+        # the other pages, the reference panel and Statistics are built on first use (see
+        # their properties), so that the first window appears quickly
+        self._builder: BuilderPage | None = None
+        self._study: StudyPage | None = None
+        self._results_page: ResultsPage | None = None
+        self._ref_dock: QDockWidget | None = None
+        self._references: ReferencePanel | None = None
         self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
-        for page in (self.library, self.builder, self.study, self.results_page):
-            self.stack.addWidget(page)
-        self.library.study_due.connect(self.flow.study_due)
+        self.stack.addWidget(self.library)
+        self.library.study_due.connect(lambda: self.flow.study_due())
         self.library.build_session.connect(self.show_builder)
         self.library.open_deck.connect(self.open_deck_dialog)
         self.library.reload_deck.connect(self.on_library_reload_deck)
-        self.library.deck_activated.connect(self.flow.on_library_deck_activated)
+        self.library.deck_activated.connect(
+            lambda path: self.flow.on_library_deck_activated(path))
         self.library.stats_button.clicked.connect(self.show_stats)
-        self.builder.start.connect(self.flow.start_session)
-        self.builder.cancel.connect(self.show_library)
-        self.study.finished.connect(self.flow.on_study_finished)
-        self.study.status_changed.connect(self.statusBar().showMessage)
-        self.study.store_error.connect(self.on_study_store_error)
-        self.results_page.home.connect(self.show_library)
-        self.results_page.retry_missed.connect(self.flow.retry_missed)
-        self.results_page.review.connect(lambda: self.flow.review_session(0))
-        self.results_page.review_item.connect(self.flow.review_session)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
-        for page in (self.builder, self.results_page):
-            esc = QShortcut(QKeySequence("Esc"), page)
-            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            esc.activated.connect(self.show_library)
-        self.references = ReferencePanel()
-        self.references.leave.connect(self.study.setFocus)
-        self.ref_dock = QDockWidget("Reference sheets", self)
-        self.ref_dock.setObjectName("reference-sheets")
-        self.ref_dock.setWidget(self.references)
-        self.ref_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
-                                      | Qt.DockWidgetArea.RightDockWidgetArea)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ref_dock)
-        self.ref_dock.hide()
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         self._restore()
-        self.store.on_warning = self.on_store_warning  # later warnings become banners
+        if store is not None:
+            self.attach_store(store)
+        else:
+            self.show_loading("Opening your progress…")
+            self.update_actions()
+
+    # -- the score store -------------------------------------------------------------------
+
+    @property
+    def has_store(self) -> bool:
+        """The score store is open (see :meth:`attach_store`)."""
+        return self._store is not None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the score store is not open yet")
+        return self._store
+
+    @property
+    def coordinator(self) -> Coordinator:
+        if self._coordinator is None:
+            raise RuntimeError("the score store is not open yet")
+        return self._coordinator
+
+    @property
+    def registry(self) -> DeckRegistry:
+        """The library's decks, one load result per file (made on first use)."""
+        if self._registry is None:
+            from quizapp.core.coordinator import DeckRegistry
+
+            self._registry = DeckRegistry()
+        return self._registry
+
+    @property
+    def cache(self) -> DeckCache:
+        """The decks' parse cache (made on first use)."""
+        if self._cache is None:
+            from quizapp.core.library import DeckCache
+
+            self._cache = DeckCache(self.cache_dir)
+        return self._cache
+
+    @property
+    def flow(self) -> SessionFlow:
+        """Starts, shows, finishes and resumes sessions (made on first use)."""
+        if self._flow is None:
+            from quizapp.ui.sessions import SessionFlow
+
+            self._flow = SessionFlow(self)
+        return self._flow
+
+    def attach_store(self, store: Store) -> None:
+        """The score store is open: what needs it is enabled (call :meth:`start` next)."""
+        from quizapp.core.coordinator import Coordinator  # imported by the store's opener
+
+        self._store = store
+        self._coordinator = Coordinator(store, self.registry)
+        store.on_warning = self.on_store_warning  # later warnings become banners
+        self.update_actions()
+
+    def show_loading(self, text: str) -> None:
+        """The library's busy bar, saying ``text``."""
+        bar = self.library.progress
+        bar.setRange(0, 0)
+        bar.setFormat(text)
+        bar.show()
+
+    # -- pages built on first use ----------------------------------------------------------
+
+    def _add_page(self, page: QWidget, esc_to_library: bool = False) -> None:
+        if esc_to_library:
+            esc = QShortcut(QKeySequence("Esc"), page)
+            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            esc.activated.connect(self.show_library)
+        self.stack.addWidget(page)
+
+    @property
+    def builder(self) -> BuilderPage:
+        """The session builder (built on first use)."""
+        if self._builder is None:
+            from quizapp.ui.pages.builder import BuilderPage
+
+            page = BuilderPage(self.coordinator.count)
+            page.start.connect(self.flow.start_session)
+            page.cancel.connect(self.show_library)
+            self._builder = page
+            self._add_page(page, esc_to_library=True)
+        return self._builder
+
+    @property
+    def study(self) -> StudyPage:
+        """The study page (built on first use)."""
+        if self._study is None:
+            from quizapp.ui.pages.study import StudyPage
+
+            page = StudyPage(self.decks)
+            page.finished.connect(self.flow.on_study_finished)
+            page.status_changed.connect(self.statusBar().showMessage)
+            page.store_error.connect(self.on_study_store_error)
+            self._study = page
+            self._add_page(page)
+        return self._study
+
+    @property
+    def results_page(self) -> ResultsPage:
+        """A finished session's results (built on first use)."""
+        if self._results_page is None:
+            from quizapp.ui.pages.results import ResultsPage
+
+            page = ResultsPage()
+            page.home.connect(self.show_library)
+            page.retry_missed.connect(self.flow.retry_missed)
+            page.review.connect(lambda: self.flow.review_session(0))
+            page.review_item.connect(self.flow.review_session)
+            self._results_page = page
+            self._add_page(page, esc_to_library=True)
+        return self._results_page
+
+    @property
+    def ref_dock(self) -> QDockWidget:
+        """The dock that holds the reference panel (built on first use, hidden)."""
+        if self._ref_dock is None:
+            from quizapp.ui.reference_panel import ReferencePanel
+
+            self._references = ReferencePanel()
+            self._references.leave.connect(self.study.setFocus)
+            dock = QDockWidget("Reference sheets", self)
+            dock.setObjectName("reference-sheets")
+            dock.setWidget(self._references)
+            dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
+                                 | Qt.DockWidgetArea.RightDockWidgetArea)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.hide()
+            self._ref_dock = dock
+        return self._ref_dock
+
+    @property
+    def references(self) -> ReferencePanel:
+        """The reference panel in :attr:`ref_dock`."""
+        _ = self.ref_dock
+        assert self._references is not None
+        return self._references
+
+    def _studying(self) -> bool:
+        """The study page is shown with a session (false before the page exists)."""
+        return self._study is not None and self.stack.currentWidget() is self._study \
+            and self._study.session is not None
 
     @property
     def results(self) -> dict[str, LoadResult]:
@@ -152,19 +286,22 @@ class MainWindow(QMainWindow):
         self.load_decks()
 
     def deck_paths(self) -> list[Path]:
+        from quizapp.core.coordinator import deck_files
+
         return deck_files(self.data_dir, (Path(o) for o in self._opened()), self.extra)
 
     def load_decks(self, only: list[Path] | None = None) -> None:
         """Load every deck (or only the files ``only``) in the background; the library's
         progress bar shows how far it got, and :attr:`decks_loaded` is emitted at the end."""
+        if self._store is None:
+            return  # every deck (the opened ones too) is loaded once the store is open
         paths = only if only is not None else self.deck_paths()
         if only is None:
             self.registry.keep_only(paths)
-        bar = self.library.progress
-        bar.setRange(0, 0)
-        bar.setFormat("Loading decks…")
-        bar.show()
+        self.show_loading("Loading decks…")
         self.loads_running += 1
+        from quizapp.core.coordinator import load_decks
+
         cache, registry, store = self.cache, self.registry, self.store
 
         def load(ctx: TaskContext) -> tuple[list[LoadResult], list[LibraryRow] | None]:
@@ -210,42 +347,47 @@ class MainWindow(QMainWindow):
 
     def refresh_library(self, rows: list[LibraryRow] | None = None) -> None:
         """Show the library's decks with their counts (``rows``: counted already)."""
-        banner = self.flow.resume_banner
+        if self._store is None:
+            return  # nothing loaded yet: the library still says so
+        banner = self._flow.resume_banner if self._flow is not None else None
         if banner is not None and not self.store.has_pending():
             banner.close()  # the session it offered was finished or replaced
         self.library.set_rows(rows if rows is not None else self.registry.rows(self.store))
         self.update_actions()
 
     def update_actions(self) -> None:
-        studying = self.stack.currentWidget() is self.study and self.study.session is not None
-        exam = bool(self.study.session and self.study.session.is_exam)
+        studying = self._studying()
+        exam = bool(studying and self.study.session and self.study.session.is_exam)
         act = self.act
         rates = [n for n in act if n.startswith("rate_")]
         for name in ("reveal", *rates, "undo", "submit", "next", "flag", "end", "references"):
             act[name].setEnabled(studying)
         act["prev"].setEnabled(studying and (exam or self.study.review))
-        if not studying:
-            self.ref_dock.hide()
+        if not studying and self._ref_dock is not None:
+            self._ref_dock.hide()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
-        has_decks = self.registry.has_decks()
+        has_decks = self._store is not None and self.registry.has_decks()
         for w in (act["due"], act["new"], self.library.due_button, self.library.build_button):
             w.setEnabled(has_decks)
+        for w in (act["stats"], act["export_csv"], act["export"], act["import"],
+                  self.library.stats_button):
+            w.setEnabled(self._store is not None)
 
     @Slot(int)
     def on_stack_current_changed(self, _index: int) -> None:
         self.update_actions()
-        if self.stack.currentWidget() is not self.study:
+        if self._study is None or self.stack.currentWidget() is not self._study:
             self.statusBar().clearMessage()  # "Flashcards · item 5 of 20" is the study page's
 
     def toggle_references(self) -> None:
         """F2: open the reference panel on the session's decks (focus in its filter), or
         close it and give the keyboard back to the question."""
-        if self.ref_dock.isVisible():
-            self.ref_dock.hide()
+        if self._ref_dock is not None and self._ref_dock.isVisible():
+            self._ref_dock.hide()
             self.study.setFocus()
             return
-        sess = self.study.session
+        sess = self._study.session if self._study is not None else None
         if sess is None:
             return
         decks = self.decks()
@@ -262,8 +404,10 @@ class MainWindow(QMainWindow):
 
     def _leave_study(self) -> bool:
         """Leaving a running session keeps it resumable; confirm first."""
-        if self.stack.currentWidget() is self.study and self.study.session is not None \
-                and not self.study.session.finished and not self.study.review:
+        sess = self.study.session if self._studying() else None
+        if sess is not None and not sess.finished and not self.study.review:
+            from quizapp.ui.dialogs import ConfirmDialog
+
             if not ConfirmDialog.ask(self, "Leave the session?",
                                      "Leave this session? Your answers so far are saved, and "
                                      "the library offers to resume it."):
@@ -271,14 +415,18 @@ class MainWindow(QMainWindow):
             self.study.leave()
         return True
 
-    def show_library(self) -> None:
+    def show_library(self, *, recount: bool = True) -> None:
+        """Back to the library; ``recount`` False when a deck load under way will show the
+        counts (they are counted on its worker thread, not here)."""
         if not self._leave_study():
             return
-        self.refresh_library()
+        if recount:
+            self.refresh_library()
         self.stack.setCurrentWidget(self.library)
         self.library.table.setFocus()
         self.statusBar().showMessage(status_text(self.registry.all()))
-        if self.study.session is not None and not self.study.session.finished:
+        if self._study is not None and self._study.session is not None \
+                and not self._study.session.finished:
             self.flow.offer_resume()
 
     def show_builder(self) -> None:
@@ -299,16 +447,19 @@ class MainWindow(QMainWindow):
 
     def show_stats(self) -> None:
         """The progress dashboard; its charting library is imported on first use only."""
-        if not self._leave_study():
+        if not self._leave_study() or self._store is None:
             return
         if self.stats_page is None:
-            try:
-                from quizapp.ui.pages.stats import StatsPage
-            except ImportError as e:  # a broken install without the charting library
-                QMessageBox.warning(self, "Statistics unavailable",
-                                    f"The charts need pyqtgraph, which could not be loaded "
-                                    f"({e}). Reinstall quizapp with pip to fix this.")
+            if self.CHARTS_MODULE not in sys.modules:  # pyqtgraph and numpy take a second
+                if not self._stats_importing:  # to import: not on the GUI thread
+                    self._stats_importing = True
+                    self.tasks.import_modules(
+                        [self.CHARTS_MODULE, "quizapp.ui.pages.stats"],
+                        label="Opening Statistics…", on_done=self.on_stats_imported,
+                        on_error=self.on_stats_import_failed)
                 return
+            from quizapp.ui.pages.stats import StatsPage
+
             page = StatsPage(self.store, self.decks,
                              lambda: str(self.settings.value("view/theme", "system")),
                              run_task=self.tasks.run)
@@ -319,6 +470,18 @@ class MainWindow(QMainWindow):
             self.stats_page = page
         self.stats_page.refresh()
         self.stack.setCurrentWidget(self.stats_page)
+
+    def on_stats_imported(self) -> None:
+        self._stats_importing = False
+        self.show_stats()
+
+    def on_stats_import_failed(self, exc: BaseException) -> None:
+        self._stats_importing = False
+        if not isinstance(exc, ImportError):  # a broken install without the charting library
+            raise exc
+        QMessageBox.warning(self, "Statistics unavailable",
+                            f"The charts need pyqtgraph, which could not be loaded "
+                            f"({exc}). Reinstall quizapp with pip to fix this.")
 
     @Slot(str)
     def on_library_reload_deck(self, path: str) -> None:
@@ -357,7 +520,7 @@ class MainWindow(QMainWindow):
         self.load_decks([path])
         self.decks_loaded.connect(lambda: self.library.select_path(str(path)),
                                   Qt.ConnectionType.SingleShotConnection)
-        self.show_library()
+        self.show_library(recount=not self.loads_running)  # the load refreshes the library
 
     def _opened(self) -> list[str]:
         """Deck files the user opened before (remembered across restarts)."""
@@ -424,7 +587,9 @@ class MainWindow(QMainWindow):
         self.set_theme(theme_name if theme_name in self.theme_actions else "system")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.study.leave()
+        self.closing = True
+        if self._study is not None:
+            self._study.leave()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.tasks.shutdown(5000)
@@ -433,10 +598,15 @@ class MainWindow(QMainWindow):
     # -- help ----------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
+        from quizapp.ui.dialogs import ShortcutsDialog
+
         ShortcutsDialog.show_actions(self, [a for a in self.actions()
                                             if a.isVisible() and a.text()])
 
     def show_guide(self) -> None:
+        from quizapp.core.paths import readme_file
+        from quizapp.ui.dialogs import TextDialog
+
         path = readme_file()
         if not path.is_file():
             TextDialog.show_text(self, "quizapp user guide",
@@ -445,4 +615,7 @@ class MainWindow(QMainWindow):
         TextDialog.show_text(self, "quizapp user guide", "", source=path)
 
     def show_about(self) -> None:
+        from quizapp.core.about import about_markdown  # PyYAML's version: imported on use
+        from quizapp.ui.dialogs import TextDialog
+
         TextDialog.show_text(self, "About quizapp", about_markdown(self.data_dir))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -322,6 +322,31 @@ class TaskRunner(QObject):
         self.running.append(task)
         task.start(self.pool)
         return task
+
+    def import_modules(self, names: Sequence[str], *, label: str,
+                       on_done: Callable[[], object] | None = None,
+                       on_error: Callable[[BaseException], object] | None = None
+                       ) -> Task | None:
+        """Import the modules ``names`` (e.g. the charting library and the page that draws
+        with it) on a worker thread, so that their first use does not freeze the window;
+        ``on_done()`` is called on the GUI thread. Returns None, after calling ``on_done`` at
+        once, when they are all imported already."""
+        import importlib
+        import sys
+
+        missing = [n for n in names if n not in sys.modules]
+        if not missing:
+            if on_done is not None:
+                on_done()
+            return None
+
+        def import_all(_ctx: TaskContext) -> None:
+            for name in missing:
+                importlib.import_module(name)
+
+        return self.run(import_all, label=label,
+                        on_done=None if on_done is None else lambda _r: on_done(),
+                        on_error=on_error)
 
     @staticmethod
     def _unhandled(exc: BaseException) -> None:

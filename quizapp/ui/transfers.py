@@ -6,22 +6,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from quizapp.core.paths import user_decks_dir
-from quizapp.core.store import ImportCounts, ImportPlan, StoreError
-from quizapp.ui.dialogs import ConfirmDialog, ReportDialog
 from quizapp.ui.tasks import TaskContext, TaskRunner
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the core's modules are imported on first use (not at start-up)
+    from quizapp.core.interchange.apart import ImportSummary
+    from quizapp.core.store import ImportCounts, ImportPlan
     from quizapp.ui.mainwindow import MainWindow
 
 __all__ = ["Transfers"]
 
-_SAVE_ERRORS = (StoreError, OSError, ValueError)
+
+def _save_errors() -> tuple[type[BaseException], ...]:
+    """What a failed save or import of progress raises: said in a message box."""
+    from quizapp.core.store import StoreError
+
+    return (StoreError, OSError, ValueError)
 
 
 class Transfers(QObject):
@@ -74,6 +78,8 @@ class Transfers(QObject):
         if not name:
             return
         src = Path(name)
+        from quizapp.core.paths import user_decks_dir
+
         folder = user_decks_dir(self.window.data_dir)
         try:  # on a fresh install the deck folder does not exist yet: the dialog would
             folder.mkdir(parents=True, exist_ok=True)  # fall back to the home folder
@@ -96,17 +102,25 @@ class Transfers(QObject):
         what was converted and skipped and add the deck to the library
         (:attr:`questions_imported` says which). Nothing is written when nothing could be
         converted, or when the user cancelled."""
-        from quizapp.core.authoring import AuthoringError
-        from quizapp.core.interchange.conversion import import_deck, with_deck_suffix
-        from quizapp.core.interchange.messages import ConvertError
 
-        out = with_deck_suffix(out)
+        def convert(ctx: TaskContext) -> tuple[Path, ImportSummary]:
+            # the converters are imported here, off the GUI thread (with PySide6 loaded every
+            # import is slow). The save dialog has asked before replacing a deck: force. A
+            # large file is converted in a child process (its parsers would hold the GIL
+            # here); Cancel stops it at once
+            import quizapp.ui.dialogs  # noqa: F401 (for the report, on the GUI thread)
+            from quizapp.core.interchange.apart import import_apart
+            from quizapp.core.interchange.conversion import with_deck_suffix
 
-        def convert(ctx: TaskContext) -> Any:
-            # the save dialog has asked before replacing a deck: force
-            return import_deck(src, out, force=True, before_write=ctx.check)
+            deck = with_deck_suffix(out)
+            return deck, import_apart(src, deck, force=True, cancelled=lambda: ctx.cancelled,
+                                      before_write=ctx.check)
 
         def failed(exc: BaseException) -> None:
+            from quizapp.core.authoring import AuthoringError
+            from quizapp.core.interchange.messages import ConvertError
+            from quizapp.ui.dialogs import ReportDialog
+
             if isinstance(exc, ConvertError):
                 details = "\n".join(map(str, exc.messages))
                 text = f"Nothing could be imported from {src.name}; no deck was written."
@@ -121,13 +135,13 @@ class Transfers(QObject):
             self.questions_imported.emit(False)
 
         self.tasks.run(convert, label=f"Importing {src.name}…",
-                       on_done=lambda result: self._imported(src, out, result),
+                       on_done=lambda result: self._imported(src, *result),
                        on_error=failed, on_cancel=lambda: self.questions_imported.emit(False))
 
-    def _imported(self, src: Path, out: Path, result: Any) -> None:
-        from quizapp.core.interchange.conversion import import_messages
+    def _imported(self, src: Path, out: Path, result: ImportSummary) -> None:
+        from quizapp.ui.dialogs import ReportDialog
 
-        n = len(result.deck.items)
+        n = result.items
         text = (f"{n} item{'s' if n != 1 else ''} imported from {src.name} "
                 f"({result.format_label}) into {out.name}.")
         if result.skipped:
@@ -135,7 +149,7 @@ class Transfers(QObject):
                      f"{'were' if len(result.skipped) != 1 else 'was'} left out: see Details.")
         text += ("\n\nThe deck cites a placeholder source: open the file in your editor, "
                  "check each item and name the real source before you share it.")
-        details = "\n".join(str(m) for m in import_messages(result))
+        details = "\n".join(str(m) for m in result.messages)
         self.window.open_deck(out)
         ReportDialog.show(self.window, QMessageBox.Icon.Information, "Questions imported", text,
                           details)
@@ -147,6 +161,7 @@ class Transfers(QObject):
         package is unsafe or its deck has problems."""
         from quizapp.core import deckpack
         from quizapp.core.problems import DeckError
+        from quizapp.ui.dialogs import ReportDialog
 
         def unpack(ctx: TaskContext) -> Path:
             return deckpack.unpack(src, folder)
@@ -193,7 +208,7 @@ class Transfers(QObject):
 
     def _save(self, fn: Callable[[TaskContext], object], ok: str, label: str) -> None:
         def failed(exc: BaseException) -> None:
-            if not isinstance(exc, _SAVE_ERRORS):
+            if not isinstance(exc, _save_errors()):
                 raise exc
             QMessageBox.warning(self.window, "Could not save", str(exc))
 
@@ -215,6 +230,8 @@ class Transfers(QObject):
                        on_error=lambda exc: self._import_failed(name, exc))
 
     def _confirm_import(self, name: str, plan: ImportPlan) -> None:
+        from quizapp.ui.dialogs import ConfirmDialog
+
         if plan.needs_confirmation and not ConfirmDialog.ask(
                 self.window, "Import progress?",
                 f"Importing {plan.source.name} would change progress recorded here:\n\n"
@@ -229,7 +246,7 @@ class Transfers(QObject):
                        on_error=lambda exc: self._import_failed(name, exc))
 
     def _import_failed(self, name: str, exc: BaseException) -> None:
-        if not isinstance(exc, _SAVE_ERRORS):
+        if not isinstance(exc, _save_errors()):
             raise exc
         QMessageBox.warning(self.window, "Import failed", f"{name} could not be imported:\n{exc}")
 

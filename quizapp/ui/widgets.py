@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 from quizapp.core import resources
 from quizapp.core.model import LETTERS, Question
 from quizapp.core.scoring import Mark, verdict
+from quizapp.ui.labels import label, plain_tooltip  # noqa: F401 (re-exported)
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 
 CONFIDENCE_LABELS = {1: "Unsure", 2: "Fairly sure", 3: "Sure"}
@@ -273,24 +273,6 @@ class Markdown(QTextBrowser):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._heights.clear()
             self.updateGeometry()
-
-
-def label(text: str, role: str | None = None) -> QLabel:
-    """A label for plain text: deck and case titles, ids and messages are shown as written,
-    never read as HTML (a QLabel would otherwise load an ``<img src=...>`` in a title)."""
-    w = QLabel(text)
-    w.setTextFormat(Qt.TextFormat.PlainText)
-    w.setWordWrap(True)
-    if role:
-        w.setProperty("role", role)
-    return w
-
-
-def plain_tooltip(text: str) -> str:
-    """A tooltip that shows ``text`` as written. Qt reads a tooltip as HTML when its first line
-    holds something like a tag, and would then load an ``<img src=...>`` in a deck or tag
-    name; escaped, nothing in it is markup."""
-    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
 
 
 class Picture(QLabel):

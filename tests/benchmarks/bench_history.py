@@ -109,15 +109,19 @@ RECORDS = 30
 # As bench_gui.QUIZAPP, then closes the way `quizapp` does after its event loop ends.
 QUIZAPP = """
 import time
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from quizapp.ui.app import launch
 app, win, store = launch()  # exactly what the quizapp command does before app.exec()
-QTimer.singleShot(0, app.quit)
-app.exec()
+loop = QEventLoop()  # the first turn of the event loop, as bench_gui
+QTimer.singleShot(0, lambda: (win.grab(), loop.quit()))  # the first frame
+loop.exec()
 print("ready", _peak_kib(), flush=True)
+loop = QEventLoop()  # the store opens and the decks load after the first paint
+win.decks_loaded.connect(loop.quit)
+loop.exec()
 t = time.perf_counter()
 win.close()
-store.close()
+win.store.close()
 print("closed", time.perf_counter() - t, flush=True)
 import os
 os._exit(0)

@@ -23,7 +23,7 @@ TICK_MS = 10
 
 def write_apkg(path: Path, notes: int) -> Path:
     """A legacy Anki package of ``notes`` Basic notes, built as Anki writes one."""
-    from tests.core.test_ankipkg import BASIC, Note, Package
+    from tests.core.test_interchange_anki_package import BASIC, Note, Package
 
     path.write_bytes(Package([Note(BASIC, [f"Front {i}: which red flag? <b>{i}</b>",
                                            f"Back {i}: cauda equina"]) for i in range(notes)]

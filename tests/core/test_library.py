@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from quizapp.core.library import DeckCache, find_deck_files, load_deck
 from quizapp.core.paths import bundled_decks_dir
@@ -120,3 +122,45 @@ def test_loading_a_bad_deck_leaves_no_reference_cycles(tmp_path: Path,
         gc.enable()
     assert result.deck is None and result.problems and again.problems
     assert garbage == 0
+
+
+def _cached_deck(tmp_path: Path, items: int) -> tuple[Path, DeckCache, bytes]:
+    from tests.benchmarks.gen import write_deck
+
+    deck_path = write_deck(tmp_path / "decks", items)
+    cache = DeckCache(tmp_path / "cache")
+    assert load_deck(deck_path, cache).ok
+    (entry,) = (tmp_path / "cache").iterdir()
+    return deck_path, cache, entry.read_bytes()
+
+
+def test_a_cache_entry_holds_one_item_a_line(tmp_path: Path) -> None:
+    """So that reading a large deck's entry never holds the interpreter's lock for one long
+    parse (the window would freeze while a worker thread reads it)."""
+    import json
+
+    deck_path, cache, data = _cached_deck(tmp_path, 40)
+    lines = data.split(b"\n")
+    assert json.loads(lines[0])["items"] == 40 and len(lines) == 42 and lines[-1] == b""
+    assert all(isinstance(json.loads(line), list) for line in lines[1:-1])
+    hit = load_deck(deck_path, cache)
+    assert hit.from_cache and hit.deck == load_deck(deck_path, None).deck
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=0, max_value=10**9), drop=st.booleans())
+def test_a_damaged_cache_entry_is_never_trusted(tmp_path: Path, cut: int, drop: bool) -> None:
+    """A cache entry cut short anywhere, or missing a line, gives the deck parsed afresh,
+    never a deck with items missing."""
+    deck_path, cache, data = _cached_deck(tmp_path / str(cut) / str(drop), 12)
+    (entry,) = (tmp_path / str(cut) / str(drop) / "cache").iterdir()
+    lines = data.split(b"\n")
+    if drop:
+        del lines[1 + cut % 12]  # one item line lost
+        entry.write_bytes(b"\n".join(lines))
+    else:
+        entry.write_bytes(data[: cut % len(data)])  # cut anywhere before the end
+    r = load_deck(deck_path, cache)
+    assert r.ok and not r.from_cache
+    assert r.deck == load_deck(deck_path, None).deck

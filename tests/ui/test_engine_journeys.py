@@ -150,7 +150,8 @@ def test_study_what_is_due_mixes_cards_and_questions(window: MainWindow, qtbot) 
 def test_one_off_practice_never_overwrites_remembered_settings(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     remembered = SessionSettings(mode="exam", deck_ids=("back-pain-red-flags",), limit=7)
     window.settings.setValue("session/last", remembered.to_dict())
-    window.show_stats()
+    window.show_stats()  # the charts are imported in the background
+    qtbot.waitUntil(lambda: window.stats_page is not None)
     page = window.stats_page
     assert page is not None
     page.start_session.emit(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
@@ -295,7 +296,8 @@ def test_statistics_is_not_clipped_at_large_text_sizes(window: MainWindow, qtbot
         for zoom in (1.25, 1.6, 2.0):
             window.settings.setValue("view/zoom", zoom)
             window.set_theme("light")
-            window.show_stats()
+            window.show_stats()  # the charts are imported in the background
+            qtbot.waitUntil(lambda: window.stats_page is not None)
             page = window.stats_page
             assert page is not None
             qtbot.waitUntil(lambda: not window.tasks.busy())  # figures computed in background

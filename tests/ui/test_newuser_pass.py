@@ -83,7 +83,8 @@ def test_statistics_due_counts_items_as_the_library_and_quizapp_stats(
         for part, _q, _st in Entry(deck.id, case).parts():
             window.store.record_attempt(StudyUnit(deck.id, case.id, part), answer=[],
                                         correct=False, marks=0.0, mode="exam")
-    window.show_stats()
+    window.show_stats()  # the charts are imported in the background
+    qtbot.waitUntil(lambda: window.stats_page is not None)
     page = window.stats_page
     assert page is not None
     qtbot.waitUntil(lambda: page.tiles["due"].value.text() == "2")

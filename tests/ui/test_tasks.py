@@ -174,7 +174,8 @@ def test_statistics_are_computed_while_the_window_keeps_running(  # type: ignore
 
     monkeypatch.setattr(stats, "compute", slow_compute)
     _gui_sets(free)
-    window.show_stats()
+    window.show_stats()  # the charts are imported in the background
+    qtbot.waitUntil(lambda: window.stats_page is not None, timeout=GUI_WAIT)
     page = window.stats_page
     assert page is not None and window.stack.currentWidget() is page
     qtbot.waitUntil(lambda: page.dashboard is not None, timeout=GUI_WAIT)
@@ -215,7 +216,8 @@ def test_the_statistics_csv_export_runs_in_the_background_too(  # type: ignore[n
         return real(self, path)
 
     monkeypatch.setattr(Store, "export_csv", slow_export)
-    window.show_stats()
+    window.show_stats()  # the charts are imported in the background
+    qtbot.waitUntil(lambda: window.stats_page is not None, timeout=GUI_WAIT)
     page = window.stats_page
     assert page is not None
     qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=GUI_WAIT)

@@ -139,6 +139,28 @@ def import_deck(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | No
     Raises :class:`AuthoringError` for a usage problem (the message says what and where) and
     :class:`ConvertError` when nothing could be converted; in both cases nothing is written.
     ``force`` allows replacing an existing deck file, never the input itself."""
+    result = prepare_import(src, output, fmt=fmt, deck_id=deck_id, title=title, force=force,
+                            today=today)
+    if before_write is not None:
+        before_write()  # e.g. the app's Cancel: raising here writes nothing
+    write_deck_text(output, result.text)
+    return result
+
+
+def write_deck_text(output: Path, text: str) -> None:
+    """Write an imported deck's text to ``output`` (atomically); :class:`AuthoringError` when
+    it cannot be written."""
+    try:
+        write_text_atomic(output, text)
+    except OSError as e:
+        raise AuthoringError(f"cannot write {output}: {e.strerror}") from None
+
+
+def prepare_import(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | None = None,
+                   title: str | None = None, force: bool = False,
+                   today: _dt.date | None = None) -> ImportResult:
+    """:func:`import_deck` up to the writing: the checks and the conversion; the deck's text
+    is in the result."""
     if deck_id is not None and not is_valid_id(deck_id):
         raise AuthoringError(f"--id {deck_id!r} is not a valid deck id: use letters, digits, "
                              "'.', '_' or '-', starting with a letter or digit, at most 80 "
@@ -161,12 +183,6 @@ def import_deck(src: Path, output: Path, *, fmt: str = "auto", deck_id: str | No
                               today=today)
     except OSError as e:
         raise AuthoringError(f"cannot read {src}: {e.strerror}") from None
-    if before_write is not None:
-        before_write()  # e.g. the app's Cancel: raising here writes nothing
-    try:
-        write_text_atomic(output, result.text)
-    except OSError as e:
-        raise AuthoringError(f"cannot write {output}: {e.strerror}") from None
     return result
 
 

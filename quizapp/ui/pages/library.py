@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -22,9 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quizapp.core.library import LoadResult
+from quizapp.ui.labels import label, plain_tooltip
 from quizapp.ui.theme import SPACE
-from quizapp.ui.widgets import Markdown, label, plain_tooltip
+
+if TYPE_CHECKING:
+    from quizapp.core.library import LoadResult
+    from quizapp.ui.widgets import Markdown
 
 
 class Banner(QFrame):
@@ -113,7 +118,45 @@ class LibraryPage(QWidget):
         self.progress.setFormat("Loading decks… %v of %m")
         self.progress.hide()
         outer.addWidget(self.progress)
+        outer.addStretch(1)  # where the deck list goes (see _build_list)
+        self._outer = outer
+        self._list_asked = False
+        self.results: list[LoadResult] = []
 
+    # -- the deck list, built once the first window has been painted --------------------------
+
+    table: QTableWidget
+    details: QWidget
+    detail_title: QLabel
+    detail_text: Markdown
+    problem_list: QListWidget
+    reload_button: QPushButton
+    hint: QLabel
+
+    _LIST_PARTS = frozenset({"table", "details", "detail_title", "detail_text", "problem_list",
+                             "reload_button", "hint"})
+
+    def __getattr__(self, name: str) -> Any:
+        """The deck list's widgets are built on first use, or just after the page is first
+        painted: the first window appears sooner."""
+        if name in LibraryPage._LIST_PARTS and "table" not in self.__dict__:
+            self._build_list()
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if "table" not in self.__dict__ and not self._list_asked:  # first painted: now the list
+            self._list_asked = True
+            QTimer.singleShot(0, self._build_list)
+
+    def _build_list(self) -> None:
+        if "table" in self.__dict__:
+            return
+        from quizapp.ui.widgets import Markdown  # the card widgets: not needed before
+
+        outer = self._outer
+        outer.takeAt(outer.count() - 1)  # the stretch that held the list's place
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
@@ -162,7 +205,6 @@ class LibraryPage(QWidget):
         self.hint = label("Tip: drag a .yaml deck onto this window to add it. "
                           "Help ▸ Keyboard shortcuts lists every key.", "muted")
         outer.addWidget(self.hint)
-        self.results: list[LoadResult] = []
         self._show_details()
 
     # -- content -------------------------------------------------------------------------

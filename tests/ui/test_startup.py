@@ -1,0 +1,230 @@
+"""Start-up: the first window appears before the decks load, and without the heavy modules
+(PyYAML, the charts, numpy, fsrs, the pages nobody has opened yet)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LATER = ("yaml", "pyqtgraph", "numpy", "fsrs", "hashlib", "subprocess",
+         "quizapp.core.deckfile", "quizapp.core.about", "quizapp.core.store",
+         "quizapp.core.model", "quizapp.ui.widgets", "quizapp.ui.dialogs",
+         "quizapp.core.session", "quizapp.core.coordinator", "quizapp.ui.sessions",
+         "quizapp.ui.pages.study", "quizapp.ui.pages.builder", "quizapp.ui.pages.results",
+         "quizapp.ui.pages.stats", "quizapp.ui.reference_panel")
+
+
+def test_the_first_window_needs_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    """What ``quizapp`` runs before its event loop, in a fresh interpreter: the window is
+    shown, and the modules only needed later are not imported yet."""
+    code = ("import sys\nfrom quizapp.ui.app import launch\napp, win, store = launch()\n"
+            "print(win.isVisible())\n"
+            f"print(sorted(m for m in {LATER!r} if m in sys.modules))\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
+                         capture_output=True, timeout=120, check=True).stdout.splitlines()
+    assert out == ["True", "[]"]
+
+
+def test_the_window_is_shown_before_the_decks_load_and_then_fills(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from quizapp.ui.app import launch
+
+    monkeypatch.setenv("QUIZAPP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
+    launched = launch()
+    assert launched is not None
+    _app, win, _store = launched
+    qtbot.addWidget(win)
+    try:
+        assert win.isVisible()
+        assert win.registry.all() == []  # nothing loaded yet: the window came first
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass  # the decks load once the window has been painted
+        assert win.registry.has_decks()  # the bundled decks
+        assert win.library.table.rowCount() == len(win.registry.all())
+        win.act["new"].trigger()  # a page built on first use works like any other
+        assert win.stack.currentWidget() is win.builder
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
+
+
+def _launch(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from quizapp.ui.app import launch
+
+    monkeypatch.setenv("QUIZAPP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
+    launched = launch()
+    assert launched is not None
+    _app, win, store = launched
+    assert store is None  # opened in the background
+    qtbot.addWidget(win)
+    return win
+
+
+def test_until_the_store_is_open_what_needs_it_is_disabled(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        assert not win.has_store
+        needs_store = ("due", "new", "stats", "export_csv", "export", "import")
+        assert [n for n in needs_store if win.act[n].isEnabled()] == []
+        assert not win.library.stats_button.isEnabled()
+        assert win.library.progress.isVisible()  # "Opening your progress…"
+        assert win.act["open"].isEnabled() and win.act["shortcuts"].isEnabled()
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass
+        assert win.has_store
+        assert [n for n in needs_store if not win.act[n].isEnabled()] == []
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
+
+
+def test_a_deck_opened_while_the_store_opens_is_loaded_once_it_is_open(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.benchmarks.gen import write_deck
+
+    deck = write_deck(tmp_path / "mine", 3)
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        win.open_deck(deck)  # e.g. dropped on the window at once
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass
+        assert str(deck.resolve()) in win.registry.results
+        assert win.registry.results[str(deck.resolve())].ok
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
+
+
+def test_a_store_held_by_another_quizapp_asks_after_the_window_is_shown(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from quizapp.core.store import Store
+    from quizapp.ui import app as app_module
+
+    other = Store.open(tmp_path / "data")  # another quizapp
+    asked: list[bool] = []
+
+    def ask(e: Exception) -> str:
+        asked.append(win.isVisible())
+        return "read_only"
+
+    monkeypatch.setattr(app_module, "ask_when_locked", ask)
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass
+        assert asked == [True]
+        assert win.store.read_only
+        assert win.registry.has_decks()
+    finally:
+        win.tasks.shutdown()
+        win.store.close()
+        other.close()
+
+
+def test_a_store_held_elsewhere_and_quit_closes_the_window(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from quizapp.core.store import Store
+    from quizapp.ui import app as app_module
+
+    other = Store.open(tmp_path / "data")
+    monkeypatch.setattr(app_module, "ask_when_locked", lambda e: None)
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=30000)
+        assert not win.has_store
+    finally:
+        win.tasks.shutdown()
+        other.close()
+
+
+def test_a_store_that_cannot_be_opened_is_said_in_a_message(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from quizapp.core.store import Store
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(5, "Input/output error", str(tmp_path / "data" / "progress.json"))
+
+    shown: list[str] = []
+    monkeypatch.setattr(Store, "open", staticmethod(broken))
+    monkeypatch.setattr(QMessageBox, "critical",
+                        staticmethod(lambda parent, title, text: shown.append(text)))
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+        assert "Input/output error" in shown[0] and "progress.json" in shown[0]
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=5000)
+    finally:
+        win.tasks.shutdown()
+
+
+@pytest.mark.parametrize("quit_after_ms", [0, 2000])
+def test_quitting_at_once_or_later_gives_the_store_back(tmp_path: Path,
+                                                        quit_after_ms: int) -> None:
+    """``quizapp`` quit before (or after) its store finished opening in the background
+    leaves no lock behind: the next start is not told that the folder is in use."""
+    code = ("from PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
+            "from quizapp.ui import app\napp.create_app()\n"
+            f"QTimer.singleShot({quit_after_ms}, QApplication.quit)\nprint(app.run())\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(tmp_path),
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
+                         capture_output=True, timeout=120, check=True).stdout
+    assert out.split() == ["0"]
+    assert not list(tmp_path.rglob("*.lock"))
+
+
+def _fake_charts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str = "") -> str:
+    """A charting module not imported yet, in place of pyqtgraph."""
+    from quizapp.ui.mainwindow import MainWindow
+
+    name = f"fake_charts_{abs(hash(tmp_path))}"
+    (tmp_path / f"{name}.py").write_text(body, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(MainWindow, "CHARTS_MODULE", name)
+    return name
+
+
+def test_statistics_first_open_imports_the_charts_off_the_gui_thread(
+        window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """pyqtgraph and numpy take a second to import: the first Statistics imports them on a
+    worker thread (the window keeps painting) and then shows the page."""
+    import threading
+
+    name = _fake_charts(tmp_path, monkeypatch, "import threading\n"
+                        "ON_GUI_THREAD = threading.current_thread() is threading.main_thread()\n")
+    window.act["stats"].trigger()
+    assert window.stack.currentWidget() is window.library  # not yet: importing
+    qtbot.waitUntil(lambda: window.stats_page is not None
+                    and window.stack.currentWidget() is window.stats_page, timeout=30000)
+    assert sys.modules[name].ON_GUI_THREAD is False
+    assert threading.current_thread() is threading.main_thread()
+
+
+def test_statistics_without_the_charting_library_says_so(
+        window, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    _fake_charts(tmp_path, monkeypatch, "raise ModuleNotFoundError(\"No module named 'numpy'\")\n")
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text: shown.append(text)))
+    window.act["stats"].trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert "pyqtgraph" in shown[0] and "numpy" in shown[0] and "Reinstall" in shown[0]
+    assert window.stats_page is None and window.stack.currentWidget() is window.library
