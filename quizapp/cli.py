@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"keep progress, user decks and caches in PATH (also ${paths.ENV_DATA_DIR}); "
         "for portable use",
     )
+    p.add_argument(
+        "--sync-dir",
+        metavar="PATH",
+        help=f"share progress with your other computers through PATH, a folder inside one "
+        f"that Syncthing, Dropbox, OneDrive... carries (also ${paths.ENV_SYNC_DIR}, or "
+        "Preferences in the app)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     g = sub.add_parser("gui", help="open the app window (the default)")
@@ -84,10 +91,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("decks", nargs="*", type=Path, metavar="DECK",
                    help="deck files or folders (default: bundled and user decks)")
     _add_authoring_parsers(sub)
+    _add_sync_parser(sub)
     for command in sub.choices.values():  # `quizapp stats --data-dir X` works as well
         command.add_argument("--data-dir", metavar="PATH", default=argparse.SUPPRESS,
                              help="keep progress, user decks and caches in PATH")
+    for name in ("gui", "stats", "sync"):
+        sub.choices[name].add_argument(
+            "--sync-dir", metavar="PATH", default=argparse.SUPPRESS,
+            help=f"the sync folder shared with your other computers (also "
+            f"${paths.ENV_SYNC_DIR}, or Preferences in the app)")
     return p
+
+
+def _add_sync_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    y = sub.add_parser(
+        "sync", help="show the computers that share progress through your sync folder",
+        description="With --status: list every computer seen in the sync folder (from "
+        f"--sync-dir, else ${paths.ENV_SYNC_DIR}, else the folder chosen in Preferences), its "
+        "answers, its last answer and how far it is behind the newest, and any damaged file "
+        "by file and line. Needs no window; reads only. Exit status: 0 shown, 1 damage found "
+        "in the sync folder, 2 usage error (e.g. no sync folder given, or it cannot be used).")
+    y.add_argument("--status", action="store_true", required=True,
+                   help="print the status (the only action)")
 
 
 def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -278,12 +303,50 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"quizapp validate {authoring.shell_quote(f)}\n")
         else:
             decks.append(r.deck)
+    choice = paths.sync_dir(args.sync_dir, data, writable=False)
+    if choice.problem:
+        err.write(f"quizapp stats: warning: {choice.problem}; showing this computer's "
+                  "progress only\n")
     try:
-        return stats.run_stats(data, decks, out)
+        return stats.run_stats(data, decks, out, sync_dir=choice.folder)
     except (StoreError, OSError) as e:
         err.write(f"quizapp stats: error: cannot read the progress in {data}: "
                   f"{getattr(e, 'strerror', None) or e}\n")
         return EXIT_PROBLEMS
+
+
+def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core.progress.sync import format_status
+    from quizapp.core.store import Store, StoreError
+
+    data = paths.data_dir(args.data_dir)
+    choice = paths.sync_dir(args.sync_dir, data, writable=False)
+    if choice.problem:
+        raise UsageError(choice.problem)
+    if choice.folder is None:
+        raise UsageError("no sync folder: give one with --sync-dir PATH, set "
+                         f"${paths.ENV_SYNC_DIR}, or choose one in the app's Preferences")
+    try:
+        store = Store.open(data, read_only=True, sync_dir=choice.folder)
+    except (StoreError, OSError) as e:
+        err.write(f"quizapp sync: error: cannot read the progress in {data}: "
+                  f"{getattr(e, 'strerror', None) or e}\n")
+        return EXIT_PROBLEMS
+    try:
+        news = store.check_sync()
+        rows = store.sync_status()
+        warnings = list(store.warnings)
+    finally:
+        store.close()
+    root = os.fspath(choice.folder)
+    damage = list(news.problems) + [w for w in warnings if root in w]
+    out.write(format_status(choice.folder, rows))
+    for problem in damage:
+        out.write(f"damaged: {problem}\n")
+    for warning in warnings:
+        if warning not in damage:
+            err.write(f"quizapp sync: warning: {warning}\n")
+    return EXIT_PROBLEMS if damage else EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -444,7 +507,7 @@ def cmd_preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 COMMANDS = {"validate": cmd_validate, "schema": cmd_schema, "stats": cmd_stats,
             "pack": cmd_pack, "guide": cmd_guide,
             "new": cmd_new, "import": cmd_import, "export": cmd_export,
-            "preview": cmd_preview}
+            "preview": cmd_preview, "sync": cmd_sync}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
@@ -484,7 +547,8 @@ def gui(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from quizapp.ui.app import run
 
-    return run(data_dir=args.data_dir, decks=list(getattr(args, "decks", None) or []))
+    return run(data_dir=args.data_dir, decks=list(getattr(args, "decks", None) or []),
+               sync_dir=args.sync_dir)
 
 
 def gui_main() -> int:

@@ -139,3 +139,125 @@ def test_data_dir_that_is_a_file_is_refused_clearly(tmp_path: Path) -> None:
 def test_data_dir_after_the_command(tmp_path: Path) -> None:
     code, out, _ = run("stats", "--data-dir", str(tmp_path / "d"))
     assert code == 0 and str(tmp_path / "d") in out
+
+
+# --------------------------------------------------------------------------- sync --status
+
+A_ID, B_ID = "a" * 32, "b" * 32
+
+
+@pytest.fixture
+def sync_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, str]:
+    """A data folder whose computer id is known, and an empty sync folder."""
+    from quizapp.core.store import Store
+
+    monkeypatch.delenv("QUIZAPP_SYNC_DIR", raising=False)
+    data, sync = tmp_path / "data", tmp_path / "sync"
+    sync.mkdir()
+    with Store.open(data) as store:
+        me = store.device
+    return data, sync, me
+
+
+def test_sync_status_on_a_folder_no_computer_has_written(sync_env: tuple[Path, Path, str]
+                                                        ) -> None:
+    data, sync, me = sync_env
+    code, out, err = run("--data-dir", str(data), "sync", "--status", "--sync-dir", str(sync))
+    assert (code, err) == (0, "")
+    assert out == (f"Sync folder: {sync.resolve()}\n"
+                   "No computer has synced through this folder yet. Point quizapp at it on "
+                   "each computer (Preferences > Sync folder, or --sync-dir).\n"
+                   f"  {me} (this computer): no answers here yet\n")
+
+
+def test_sync_status_lists_two_computers_then_damage_by_file_and_line(
+        sync_env: tuple[Path, Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    from quizapp.core.progress.syncfolder import append
+    from tests.core.test_progress_sync import answer
+
+    data, sync, me = sync_env
+    t = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
+    append(sync, A_ID, [answer(1, "d::x", t), answer(2, "d::y", t.replace(day=5))])
+    append(sync, B_ID, [answer(3, "d::x", t)])
+    monkeypatch.setenv("QUIZAPP_SYNC_DIR", str(sync))  # found without --sync-dir
+    code, out, err = run("sync", "--status", "--data-dir", str(data))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:2] == [f"Sync folder: {sync.resolve()}", "Computers seen: 2"]
+    assert sorted(lines[2:]) == sorted([
+        f"  {me} (this computer): no answers here yet",
+        f"  {A_ID}: 2 answers, last answer 2025-03-05 09:00 UTC, the newest",
+        f"  {B_ID}: 1 answer, last answer 2025-03-03 09:00 UTC, 2 days behind the newest"])
+
+    damaged = sync / "devices" / B_ID / "history-2025-03.jsonl"
+    with damaged.open("ab") as fh:
+        fh.write(b"{x\n")
+    code, out, err = run("sync", "--status", "--data-dir", str(data))
+    assert code == 1
+    assert out.splitlines()[-1] == (f"damaged: {damaged.resolve()}, line 2: not JSON "
+                                    "(Expecting property name enclosed in double quotes)")
+
+
+def test_sync_status_usage_errors_exit_2(sync_env: tuple[Path, Path, str],
+                                         tmp_path: Path) -> None:
+    data, _sync, _me = sync_env
+    code, out, err = run("--data-dir", str(data), "sync", "--status")
+    assert (code, out) == (2, "")
+    assert err == ("quizapp sync: error: no sync folder: give one with --sync-dir PATH, set "
+                   "$QUIZAPP_SYNC_DIR, or choose one in the app's Preferences\n")
+    code, _out, err = run("--data-dir", str(data), "sync", "--status", "--sync-dir",
+                          str(data))
+    assert code == 2 and err.startswith(f"quizapp sync: error: The sync folder {data} is the "
+                                        "data folder itself")
+    code, _out, err = run("--data-dir", str(data), "sync", "--status", "--sync-dir",
+                          str(tmp_path / "gone"))
+    assert code == 2 and err == (f"quizapp sync: error: The sync folder {tmp_path / 'gone'} "
+                                 "does not exist. (set by --sync-dir)\n")
+
+
+def test_sync_dir_beats_the_environment_which_beats_preferences(
+        sync_env: tuple[Path, Path, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from quizapp.core.paths import save_sync_dir
+
+    data, sync, _me = sync_env
+    pref, env = tmp_path / "pref", tmp_path / "env"
+    pref.mkdir()
+    env.mkdir()
+    save_sync_dir(data, pref)
+
+    def shown(*extra: str) -> str:
+        code, out, err = run("--data-dir", str(data), "sync", "--status", *extra)
+        assert code == 0, err
+        return out.splitlines()[0]
+
+    assert shown() == f"Sync folder: {pref.resolve()}"
+    monkeypatch.setenv("QUIZAPP_SYNC_DIR", str(env))
+    assert shown() == f"Sync folder: {env.resolve()}"
+    assert shown("--sync-dir", str(sync)) == f"Sync folder: {sync.resolve()}"
+
+
+def test_sync_is_listed_in_help_and_imports_no_qt(tmp_path: Path) -> None:
+    code = subprocess.run([sys.executable, "-m", "quizapp", "--help"], capture_output=True,
+                          text=True)
+    assert "sync" in code.stdout and "--sync-dir PATH" in code.stdout
+    (tmp_path / "s").mkdir()
+    check = ("import sys; from quizapp.cli import main; "
+             f"r = main(['--data-dir', {str(tmp_path / 'd')!r}, 'sync', '--status', "
+             f"'--sync-dir', {str(tmp_path / 's')!r}]);"
+             "print(r, 'QT' if any(m.startswith('PySide6') for m in sys.modules) else 'NOQT',"
+             " file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert out.stderr.strip().endswith("0 NOQT"), out.stderr
+
+
+def test_stats_counts_the_other_computers_through_the_sync_folder(
+        sync_env: tuple[Path, Path, str]) -> None:
+    data, sync, _me = sync_env
+    code, out, err = run("--data-dir", str(data), "stats", "--sync-dir", str(sync))
+    assert code == 0, err
+    assert f"Shared through the sync folder {sync.resolve()}\n" in out
+    code, out, err = run("--data-dir", str(data), "stats", "--sync-dir", str(data))
+    assert code == 0 and "showing this computer's progress only" in err

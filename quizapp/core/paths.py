@@ -9,10 +9,16 @@ Bundled files: the decks, resources and README ship inside the wheel (``quizapp/
 source checkout or an editable install they are read from the repository instead.
 
 :func:`resolve` gives all user folders at once as a :class:`Paths`.
+
+The sync folder (progress shared with the student's other computers) comes from
+``--sync-dir``, else ``QUIZAPP_SYNC_DIR``, else the choice made in Preferences (kept in the
+data folder), else there is none: :func:`sync_dir`.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,3 +151,116 @@ def package_parent() -> Path:
     """The folder that holds the ``quizapp`` package (a child process started with
     ``python -m quizapp...`` needs it on its path)."""
     return _PKG.parent
+
+
+# --------------------------------------------------------------------------- the sync folder
+
+ENV_SYNC_DIR = "QUIZAPP_SYNC_DIR"
+#: This computer's own choices kept in the data folder (never in the sync folder): the sync
+#: folder chosen in Preferences. JSON, so the command line reads it without Qt.
+PREFERENCES_NAME = "preferences.json"
+_MAX_PREFERENCES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SyncChoice:
+    """Which sync folder to use and where that choice came from.
+
+    ``folder`` is None when there is none, or when the one named cannot be used: ``problem``
+    then says what is wrong with it and where it was named."""
+
+    folder: Path | None
+    source: str  # "--sync-dir", "$QUIZAPP_SYNC_DIR", "Preferences" or "" (none named)
+    problem: str | None = None
+
+
+def sync_dir(override: str | os.PathLike[str] | None, data: Path, *,
+             writable: bool = True) -> SyncChoice:
+    """The sync folder: ``override`` (``--sync-dir``; an empty one means none for this run),
+    else $QUIZAPP_SYNC_DIR, else the one chosen in Preferences, else none. The folder named
+    is checked (:func:`check_sync_dir`); ``writable`` False for commands that only read it."""
+    if override is not None:
+        named, source = os.fspath(override), "--sync-dir"
+    elif os.environ.get(ENV_SYNC_DIR):
+        named, source = os.environ[ENV_SYNC_DIR], f"${ENV_SYNC_DIR}"
+    else:
+        named, source = saved_sync_dir(data) or "", "Preferences"
+    if not named:
+        return SyncChoice(None, source if override is not None else "")
+    folder, problem = check_sync_dir(Path(named), data, writable=writable)
+    if problem:
+        return SyncChoice(None, source, f"{problem} (set by {source})")
+    return SyncChoice(folder, source)
+
+
+def check_sync_dir(folder: Path, data: Path, *, writable: bool = True
+                   ) -> tuple[Path | None, str | None]:
+    """The folder made absolute with its links resolved, or a message saying why it cannot
+    be the sync folder: missing, not a folder, not writable, a loop of links, the data folder
+    itself, inside it, or holding it (the lock and this computer's files must stay local)."""
+    shown = folder
+    folder = Path(os.path.abspath(folder.expanduser()))
+    try:
+        real = folder.resolve(strict=True)
+    except FileNotFoundError:
+        return None, f"The sync folder {shown} does not exist."
+    except RuntimeError:  # Python < 3.13 reports a loop of symbolic links this way
+        return None, f"The sync folder {shown} is a loop of symbolic links."
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return None, f"The sync folder {shown} is a loop of symbolic links."
+        return None, f"The sync folder {shown} cannot be used ({e.strerror or e})."
+    if not real.is_dir():
+        return None, f"The sync folder {shown} is a file, not a folder."
+    if not os.access(real, os.R_OK | os.X_OK):
+        return None, f"The sync folder {shown} cannot be read (check its permissions)."
+    if writable and not os.access(real, os.W_OK):
+        return None, f"The sync folder {shown} cannot be written to (check its permissions)."
+    try:
+        home = Path(os.path.abspath(data.expanduser())).resolve()
+    except (OSError, RuntimeError):
+        home = Path(os.path.abspath(data))
+    if real == home:
+        return None, (f"The sync folder {shown} is the data folder itself: choose a folder "
+                      "of its own inside the folder your sync tool carries.")
+    if real.is_relative_to(home):
+        return None, (f"The sync folder {shown} is inside the data folder {data}: choose a "
+                      "folder outside it, inside the folder your sync tool carries.")
+    if home.is_relative_to(real):
+        return None, (f"The data folder {data} is inside the sync folder {shown}: never put "
+                      "the whole data folder in a synced folder (its lock must stay on this "
+                      "computer); choose an empty folder of its own.")
+    return real, None
+
+
+def saved_sync_dir(data: Path) -> str | None:
+    """The sync folder chosen in Preferences on this computer, if any."""
+    try:
+        with open(data / PREFERENCES_NAME, "rb") as fh:
+            raw = fh.read(_MAX_PREFERENCES + 1)
+        prefs = json.loads(raw) if len(raw) <= _MAX_PREFERENCES else None
+    except (OSError, ValueError):
+        return None
+    value = prefs.get("sync_dir") if isinstance(prefs, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def save_sync_dir(data: Path, folder: Path | None) -> None:
+    """Remember (None: forget) the sync folder chosen in Preferences; :class:`OSError` if the
+    data folder cannot be written. Written atomically: a crash leaves the old choice."""
+    path = data / PREFERENCES_NAME
+    try:
+        with open(path, "rb") as fh:
+            prefs = json.loads(fh.read(_MAX_PREFERENCES + 1))
+    except (OSError, ValueError):
+        prefs = {}
+    if not isinstance(prefs, dict):
+        prefs = {}
+    prefs["sync_dir"] = os.fspath(folder) if folder is not None else None
+    tmp = path.with_name(f".{PREFERENCES_NAME}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(prefs, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

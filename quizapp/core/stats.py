@@ -185,16 +185,21 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
 
 
 def run_stats(
-    data_dir: Path, decks: Sequence[Deck], out: TextIO, *, now: datetime | None = None
+    data_dir: Path, decks: Sequence[Deck], out: TextIO, *, now: datetime | None = None,
+    sync_dir: Path | None = None,
 ) -> int:
     """``quizapp stats``: print the per-deck summary for the progress in ``data_dir``.
 
+    With ``sync_dir``, the answers of the other computers syncing there count too.
     Opens the store read-only (no lock, no writes), so it works while the GUI is running and
     never changes anything. Warnings about damaged files are printed first. Returns 0.
     """
-    store = Store.open(data_dir, read_only=True)
+    store = Store.open(data_dir, read_only=True, sync_dir=sync_dir)
     try:
         out.write(f"Progress in {os.fspath(data_dir)}\n")
+        if sync_dir is not None:
+            store.check_sync()  # the other computers' answers too
+            out.write(f"Shared through the sync folder {os.fspath(sync_dir)}\n")
         for warning in store.warnings:
             out.write(f"warning: {warning}\n")
         if store.attempt_count == 0:

@@ -66,7 +66,9 @@ def test_other_computers_answers_are_noticed_and_merged_once(tmp_path: Path) -> 
     assert rows["laptop"].answers == 3 and rows["desktop"].answers == 1
     assert rows["desktop"].behind == timedelta(hours=1) and rows["laptop"].behind == timedelta()
     text = format_status(b_root, b.status())
-    assert "desktop (this computer): 1 answers" in text and "1 hour behind" in text
+    assert "  desktop (this computer): 1 answer, last answer 2025-03-03 11:00 UTC, 1 hour " \
+        "behind the newest\n" in text
+    assert "  laptop: 3 answers, last answer 2025-03-03 12:00 UTC, the newest\n" in text
 
 
 def test_damage_from_the_sync_folder_is_reported_with_the_line(tmp_path: Path) -> None:
@@ -89,7 +91,11 @@ def test_damage_from_the_sync_folder_is_reported_with_the_line(tmp_path: Path) -
 def test_status_of_an_empty_folder(tmp_path: Path) -> None:
     s = SyncFolder(tmp_path, "desktop")
     s.refresh()
-    assert "no answers from any computer there yet" in format_status(tmp_path, s.status())
+    assert format_status(tmp_path, s.status()) == (
+        f"Sync folder: {tmp_path}\n"
+        "No computer has synced through this folder yet. Point quizapp at it on each "
+        "computer (Preferences > Sync folder, or --sync-dir).\n"
+        "  desktop (this computer): no answers here yet\n")
 
 
 # -- the simulation again, on real folders followed incrementally ---------------------------

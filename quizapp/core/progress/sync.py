@@ -199,15 +199,40 @@ def _ago(delta: timedelta) -> str:
     return "up to date"
 
 
+def short_name(device: str) -> str:
+    """How a computer is named on screen: its id shortened to 8 characters when it is a long
+    hex id (a name given by the computer itself is shown whole)."""
+    return device[:8] if len(device) > 12 and all(c in "0123456789abcdef" for c in device) \
+        else device
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def format_status(root: Path, rows: list[DeviceStatus]) -> str:
+    """``quizapp sync --status``: one line per computer seen in the sync folder ``root``."""
     lines = [f"Sync folder: {root}"]
+    others = [r for r in rows if not r.this_computer and r.answers]
     if not any(r.answers for r in rows):
-        lines.append("  no answers from any computer there yet")
+        if not (Path(root) / DEVICES).is_dir():
+            lines.append("No computer has synced through this folder yet. Point quizapp at it "
+                         "on each computer (Preferences > Sync folder, or --sync-dir).")
+        else:
+            lines.append("No answers from any computer here yet.")
+    else:
+        lines.append(f"Computers seen: {len([r for r in rows if r.answers])}"
+                     + ("" if others else " (only this one so far)"))
     for r in rows:
+        if not r.answers and not r.this_computer:
+            continue
         me = " (this computer)" if r.this_computer else ""
-        last = "no answers" if r.last_answer is None else \
-            f"last answer {r.last_answer.strftime('%Y-%m-%d %H:%M')} UTC"
-        behind = "" if r.behind is None else (
-            "; newest" if not r.behind else f"; {_ago(r.behind)} behind the newest")
-        lines.append(f"  {r.device}{me}: {r.answers} answers, {last}{behind}")
+        if r.last_answer is None:
+            lines.append(f"  {r.device}{me}: no answers here yet")
+            continue
+        ago = "" if r.behind is None else _ago(r.behind)
+        behind = "" if r.behind is None else ", the newest" if not r.behind else \
+            ", up to date" if ago == "up to date" else f", {ago} behind the newest"
+        lines.append(f"  {r.device}{me}: {_plural(r.answers, 'answer')}, last answer "
+                     f"{r.last_answer.strftime('%Y-%m-%d %H:%M')} UTC{behind}")
     return "\n".join(lines) + "\n"
