@@ -54,6 +54,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Save all progress to one file to move to another computer"),
     ActionSpec("import", _F, "&Import progress…", "transfers.import_progress", "Ctrl+Shift+I",
                "Merge progress exported on another computer"),
+    ActionSpec("preferences", _F, "Prefere&nces…", "show_preferences", "Ctrl+,",
+               "The sync folder shared with your other computers", separator=True),
     ActionSpec("quit", _F, "&Quit", "close", "Ctrl+Q", "Quit quizapp", separator=True),
     ActionSpec("library", _S, "&Library", "show_library", "Ctrl+L", "Back to the library"),
     ActionSpec("due", _S, "Study what is &due", "flow.study_due", "Ctrl+D",
@@ -103,6 +105,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "List every key"),
     ActionSpec("guide", _H, "&User guide", "show_guide", "Shift+F1",
                "Open the user guide (offline)"),
+    ActionSpec("sync_help", _H, "&Sync between computers", "show_sync_help", "Ctrl+F1",
+               "How to share your progress through Syncthing, Dropbox..., and where it stands"),
     ActionSpec("about", _H, "&About quizapp", "show_about", "", "Version, licences, data folder"),
 )
 

@@ -71,22 +71,23 @@ def ask_when_locked(e: StoreLockedError) -> str | None:
     return None
 
 
-def open_store(data_dir: Path) -> Store | None:
-    """Open the score store, asking the user what to do when another quizapp holds it."""
+def open_store(data_dir: Path, sync_dir: Path | None = None) -> Store | None:
+    """Open the score store (sharing progress through ``sync_dir`` if given), asking the user
+    what to do when another quizapp holds it."""
     from quizapp.core.store import Store, StoreLockedError
 
     try:
-        return Store.open(data_dir)
+        return Store.open(data_dir, sync_dir=sync_dir)
     except StoreLockedError as e:
         choice = ask_when_locked(e)
         if choice is None:
             return None
         return Store.open(data_dir, break_lock=choice == "take_over",
-                          read_only=choice == "read_only")
+                          read_only=choice == "read_only", sync_dir=sync_dir)
 
 
 def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = False,
-                     read_only: bool = False) -> None:
+                     read_only: bool = False, sync_dir: Path | None = None) -> None:
     """Open the score store in the background (a long history takes a while to read) while
     the window is already usable; then give it to the window and load the decks. When another
     quizapp holds the store the user is asked, as at a start; any other failure is said in a
@@ -107,7 +108,7 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
             choice = ask_when_locked(exc)
             if choice is not None:
                 open_store_later(win, data_dir, break_lock=choice == "take_over",
-                                 read_only=choice == "read_only")
+                                 read_only=choice == "read_only", sync_dir=sync_dir)
                 return
         elif not isinstance(exc, Exception):
             raise exc
@@ -126,7 +127,8 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
         import quizapp.ui.sessions  # noqa: F401
         from quizapp.core.store import Store
 
-        store = Store.open(data_dir, break_lock=break_lock, read_only=read_only)
+        store = Store.open(data_dir, break_lock=break_lock, read_only=read_only,
+                           sync_dir=sync_dir)
         opening.append(store)
         return store
 
@@ -157,8 +159,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def launch(data_dir: str | None = None, decks: list[Path] | None = None
-           ) -> tuple[QApplication, MainWindow, Store | None] | None:
+def launch(data_dir: str | None = None, decks: list[Path] | None = None,
+           sync_dir: str | None = None) -> tuple[QApplication, MainWindow, Store | None] | None:
     """Everything ``quizapp`` does before its event loop: the window is shown first; once it
     has been painted, the score store is opened and then the decks are loaded, both off the
     GUI thread (the store is returned as None; the window's :attr:`~MainWindow.has_store`
@@ -176,17 +178,20 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None
                              "you can write to (or set QUIZAPP_DATA_DIR).")
         return None
     settings = make_settings(where.settings)
+    sync = paths.sync_dir(sync_dir, folder)  # a folder that cannot be used: said on the page
     win = MainWindow(store=None, data_dir=folder, settings=settings,
-                     cache_dir=where.deck_cache, extra_decks=decks or [])
+                     cache_dir=where.deck_cache, extra_decks=decks or [], sync=sync)
     win.show()
     # the store opens once the first paint is done: the paint was asked for by show(), so it
     # happens in the event loop's first turn; the open is started in the turn after it
-    QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: open_store_later(win, folder)))
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: open_store_later(
+        win, folder, sync_dir=sync.folder)))
     return app, win, None
 
 
-def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
-    launched = launch(data_dir, decks)
+def run(data_dir: str | None = None, decks: list[Path] | None = None,
+        sync_dir: str | None = None) -> int:
+    launched = launch(data_dir, decks, sync_dir)
     if launched is None:
         return 1
     app, win, _store = launched
@@ -198,7 +203,7 @@ def run(data_dir: str | None = None, decks: list[Path] | None = None) -> int:
         win.tasks.shutdown(5000)
         QCoreApplication.sendPostedEvents()  # a store that finished opening is closed
         if win.has_store:
-            win.store.close()
+            win.store.close()  # the store open now (Preferences may have re-opened it)
 
 
 def _tool_app() -> QApplication:

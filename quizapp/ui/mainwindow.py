@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from quizapp.core.paths import SyncChoice
 from quizapp.ui.actions import build_menus
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.tasks import TaskContext, TaskRunner
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the other pages are built (and their modules imported) on f
     from quizapp.ui.pages.study import StudyPage
     from quizapp.ui.reference_panel import ReferencePanel
     from quizapp.ui.sessions import SessionFlow
+    from quizapp.ui.syncing import SyncFollower
 
 __all__ = ["MainWindow"]
 
@@ -62,7 +64,8 @@ class MainWindow(QMainWindow):
     CHARTS_MODULE = "pyqtgraph"
 
     def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
-                 cache_dir: Path, extra_decks: list[Path] | None = None) -> None:
+                 cache_dir: Path, extra_decks: list[Path] | None = None,
+                 sync: SyncChoice | None = None) -> None:
         """``store`` None: the window is usable before the score store is open (``quizapp``
         opens it in the background); until :meth:`attach_store`, what needs the store
         (studying, Statistics, progress export and import) is disabled, and the decks are
@@ -111,6 +114,10 @@ class MainWindow(QMainWindow):
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         self._restore()
+        #: where this computer shares its progress (``quizapp --sync-dir``, the environment or
+        #: Preferences), and what was wrong with it; followed once the store is open
+        self.sync_choice = sync or SyncChoice(None, "")
+        self._sync: SyncFollower | None = None
         if store is not None:
             self.attach_store(store)
         else:
@@ -170,7 +177,19 @@ class MainWindow(QMainWindow):
         self._store = store
         self._coordinator = Coordinator(store, self.registry)
         store.on_warning = self.on_store_warning  # later warnings become banners
+        if self._sync is None:
+            from quizapp.ui.syncing import SyncFollower
+
+            self._sync = SyncFollower(self, self.sync_choice)
+            self.tasks.idle.connect(self._sync.check_when_free)
         self.update_actions()
+
+    @property
+    def sync(self) -> SyncFollower:
+        """Follows the sync folder (made once the store is open)."""
+        if self._sync is None:
+            raise RuntimeError("the score store is not open yet")
+        return self._sync
 
     def show_loading(self, text: str) -> None:
         """The library's busy bar, saying ``text``."""
@@ -283,7 +302,13 @@ class MainWindow(QMainWindow):
                 f"Your progress cannot be saved in {self.data_dir} (read-only folder or full "
                 "disk). You can keep studying, but answers are kept only until you quit. Free "
                 "some space or start quizapp with --data-dir pointing to a writable folder.")
+        if self.sync_choice.problem:
+            self.library.add_banner(
+                f"Not syncing with your other computers: {self.sync_choice.problem} Your "
+                "progress is kept on this computer; choose a sync folder in File > "
+                "Preferences.")
         self.load_decks()
+        self.sync.check()  # what the other computers did since the last start
 
     def deck_paths(self) -> list[Path]:
         from quizapp.core.coordinator import deck_files
@@ -373,10 +398,13 @@ class MainWindow(QMainWindow):
         for w in (act["stats"], act["export_csv"], act["export"], act["import"],
                   self.library.stats_button):
             w.setEnabled(self._store is not None)
+        act["preferences"].setEnabled(self._store is not None)
 
     @Slot(int)
     def on_stack_current_changed(self, _index: int) -> None:
         self.update_actions()
+        if self._sync is not None:
+            self._sync.check_when_free()  # news from another computer waited for the session
         if self._study is None or self.stack.currentWidget() is not self._study:
             self.statusBar().clearMessage()  # "Flashcards · item 5 of 20" is the study page's
 
@@ -602,6 +630,44 @@ class MainWindow(QMainWindow):
 
         ShortcutsDialog.show_actions(self, [a for a in self.actions()
                                             if a.isVisible() and a.text()])
+
+    # -- the store and the other computers ----------------------------------------------
+
+    def set_store(self, store: Store) -> None:
+        """Use ``store`` from now on (Preferences re-opened it with another sync folder)."""
+        self._store = store
+        self.coordinator.store = store
+        if self.stats_page is not None:
+            self.stats_page.store = store
+        store.on_warning = self.on_store_warning
+        for w in store.warnings:
+            self.library.add_banner(w)
+        self.on_progress_changed()
+
+    def on_progress_changed(self) -> None:
+        """Answers arrived from elsewhere (another computer): every count shown is redone."""
+        if self.loads_running:
+            return  # the load that is running counts them when it ends
+        self.refresh_library()
+        if self.stats_page is not None and self.stack.currentWidget() is self.stats_page:
+            self.stats_page.refresh()
+
+    def show_preferences(self) -> None:
+        """File > Preferences: the sync folder (changing it re-opens the store)."""
+        if self._sync is None or not self._leave_study():
+            return
+        from quizapp.ui.dialogs import PreferencesDialog
+
+        PreferencesDialog.edit(self.sync)
+
+    def show_sync_help(self) -> None:
+        from quizapp.core.about import sync_help_markdown
+        from quizapp.core.progress.sync import format_status
+        from quizapp.ui.dialogs import TextDialog
+
+        folder = self.store.sync_dir if self._store is not None else None
+        status = format_status(folder, self.store.sync_status()) if folder else ""
+        TextDialog.show_text(self, "Sync between computers", sync_help_markdown(folder, status))
 
     def show_guide(self) -> None:
         from quizapp.core.paths import readme_file
