@@ -666,7 +666,12 @@ class MainWindow(QMainWindow):
         from quizapp.ui.dialogs import TextDialog
 
         folder = self.store.sync_dir if self._store is not None else None
-        status = format_status(folder, self.store.sync_status()) if folder else ""
+        if folder is None:
+            status = ""
+        elif self.tasks.busy():  # the store is in use on a worker: not read from here now
+            status = "(quizapp is busy with your progress; open this again in a moment)\n"
+        else:
+            status = format_status(folder, self.store.sync_status())
         TextDialog.show_text(self, "Sync between computers", sync_help_markdown(folder, status))
 
     def show_guide(self) -> None:
