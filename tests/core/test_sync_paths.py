@@ -129,3 +129,33 @@ def test_any_path_gives_a_folder_or_a_message_never_an_error(
         assert got == real
     else:
         assert problem and str(candidate) in problem
+
+
+def test_every_combination_the_first_named_wins_and_a_bad_one_is_never_skipped(
+        tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All 27 combinations of nothing / a good folder / a missing folder for --sync-dir,
+    $QUIZAPP_SYNC_DIR and Preferences: the first one named decides; if it cannot be used
+    the answer is its problem (naming where it was set), never the next one silently."""
+    import itertools
+
+    good = {s: folder(tmp_path, f"good-{i}") for i, s in enumerate(("cli", "env", "pref"))}
+    bad = {s: tmp_path / f"missing-{s}" for s in ("cli", "env", "pref")}
+    names = {"cli": "--sync-dir", "env": "$QUIZAPP_SYNC_DIR", "pref": "Preferences"}
+    for combo in itertools.product((None, "good", "bad"), repeat=3):
+        given = dict(zip(("cli", "env", "pref"), combo, strict=True))
+        value = {s: None if k is None else (good if k == "good" else bad)[s]
+                 for s, k in given.items()}
+        if value["env"] is None:
+            monkeypatch.delenv(paths.ENV_SYNC_DIR, raising=False)
+        else:
+            monkeypatch.setenv(paths.ENV_SYNC_DIR, str(value["env"]))
+        save_sync_dir(data, value["pref"])
+        got = paths.sync_dir(None if value["cli"] is None else str(value["cli"]), data)
+        first = next((s for s in ("cli", "env", "pref") if given[s] is not None), None)
+        if first is None:
+            assert got == SyncChoice(None, ""), combo
+        elif given[first] == "good":
+            assert got == SyncChoice(good[first], names[first]), combo
+        else:
+            assert got == SyncChoice(None, names[first], f"The sync folder {bad[first]} does "
+                                     f"not exist. (set by {names[first]})"), combo
