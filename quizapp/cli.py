@@ -316,8 +316,9 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core.progress.history_store import open_store
     from quizapp.core.progress.sync import format_status
-    from quizapp.core.store import Store, StoreError
+    from quizapp.core.store import StoreError
 
     data = paths.data_dir(args.data_dir)
     choice = paths.sync_dir(args.sync_dir, data, writable=False)
@@ -327,7 +328,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("no sync folder: give one with --sync-dir PATH, set "
                          f"${paths.ENV_SYNC_DIR}, or choose one in the app's Preferences")
     try:
-        store = Store.open(data, read_only=True, sync_dir=choice.folder)
+        store = open_store(data, read_only=True, sync_dir=choice.folder)
     except (StoreError, OSError) as e:
         err.write(f"quizapp sync: error: cannot read the progress in {data}: "
                   f"{getattr(e, 'strerror', None) or e}\n")

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from quizapp.core.model import Deck
 from quizapp.core.planner import deck_counts
+from quizapp.core.progress.history_store import open_store
 from quizapp.core.scoring import format_marks, plural
 from quizapp.core.store import Session, Store
 
@@ -194,7 +195,7 @@ def run_stats(
     Opens the store read-only (no lock, no writes), so it works while the GUI is running and
     never changes anything. Warnings about damaged files are printed first. Returns 0.
     """
-    store = Store.open(data_dir, read_only=True, sync_dir=sync_dir)
+    store = open_store(data_dir, read_only=True, sync_dir=sync_dir)
     try:
         out.write(f"Progress in {os.fspath(data_dir)}\n")
         if sync_dir is not None:

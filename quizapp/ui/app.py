@@ -74,15 +74,16 @@ def ask_when_locked(e: StoreLockedError) -> str | None:
 def open_store(data_dir: Path, sync_dir: Path | None = None) -> Store | None:
     """Open the score store (sharing progress through ``sync_dir`` if given), asking the user
     what to do when another quizapp holds it."""
-    from quizapp.core.store import Store, StoreLockedError
+    from quizapp.core.progress.history_store import open_store as open_folder
+    from quizapp.core.store import StoreLockedError
 
     try:
-        return Store.open(data_dir, sync_dir=sync_dir)
+        return open_folder(data_dir, sync_dir=sync_dir)
     except StoreLockedError as e:
         choice = ask_when_locked(e)
         if choice is None:
             return None
-        return Store.open(data_dir, break_lock=choice == "take_over",
+        return open_folder(data_dir, break_lock=choice == "take_over",
                           read_only=choice == "read_only", sync_dir=sync_dir)
 
 
@@ -125,9 +126,9 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
         # is open (the coordinator, the session flow)
         import quizapp.core.coordinator
         import quizapp.ui.sessions  # noqa: F401
-        from quizapp.core.store import Store
+        from quizapp.core.progress.history_store import open_store as open_folder
 
-        store = Store.open(data_dir, break_lock=break_lock, read_only=read_only,
+        store = open_folder(data_dir, break_lock=break_lock, read_only=read_only,
                            sync_dir=sync_dir)
         opening.append(store)
         return store

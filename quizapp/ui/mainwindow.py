@@ -58,6 +58,9 @@ class MainWindow(QMainWindow):
     """
 
     decks_loaded = Signal()
+    #: A warning from the score store (text), which may come from a worker thread (a sync
+    #: check): emitted there, shown by :meth:`on_store_warning` on the GUI thread.
+    store_warned = Signal(str)
 
     #: The charting library the Statistics page draws with; imported off the GUI thread
     #: before the page is first built (with numpy it takes about a second).
@@ -111,6 +114,7 @@ class MainWindow(QMainWindow):
             lambda path: self.flow.on_library_deck_activated(path))
         self.library.stats_button.clicked.connect(self.show_stats)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
+        self.store_warned.connect(self.on_store_warning)  # queued from a worker thread
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         self._restore()
@@ -176,7 +180,7 @@ class MainWindow(QMainWindow):
 
         self._store = store
         self._coordinator = Coordinator(store, self.registry)
-        store.on_warning = self.on_store_warning  # later warnings become banners
+        store.on_warning = self.store_warned.emit  # later warnings become banners
         if self._sync is None:
             from quizapp.ui.syncing import SyncFollower
 
@@ -571,6 +575,7 @@ class MainWindow(QMainWindow):
 
     # -- store problems ------------------------------------------------------------------
 
+    @Slot(str)
     def on_store_warning(self, text: str) -> None:
         self.library.add_banner(text)
         if not self.store.persistent:
@@ -639,7 +644,7 @@ class MainWindow(QMainWindow):
         self.coordinator.store = store
         if self.stats_page is not None:
             self.stats_page.store = store
-        store.on_warning = self.on_store_warning
+        store.on_warning = self.store_warned.emit
         for w in store.warnings:
             self.library.add_banner(w)
         self.on_progress_changed()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
 from quizapp.core import paths
+from quizapp.core.progress.history_store import open_store
 from quizapp.core.progress.sync import SyncNews, short_name
 from quizapp.core.store import Store
 
@@ -217,9 +218,9 @@ class SyncFollower(QObject):
         def work(_ctx: object) -> Reopened:
             old.close()
             try:
-                store = Store.open(data, sync_dir=folder)
+                store = open_store(data, sync_dir=folder)
             except Exception as e:  # said in Preferences, never a traceback
-                store = Store.open(data, sync_dir=previous)
+                store = open_store(data, sync_dir=previous)
                 return Reopened(store, previous, 0, 0, (),
                                 f"The sync folder {folder} could not be used: {e}")
             news = store.check_sync()

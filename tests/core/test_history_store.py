@@ -339,8 +339,14 @@ def test_an_empty_folder_and_a_read_only_format1_folder(tmp_path: Path) -> None:
     with open_store(tmp_path / "old", store_format=2, read_only=True) as s:
         assert not isinstance(s, HistoryStore)  # read-only: no migration
     assert folder_format(tmp_path / "old") == 1
-    with open_store(tmp_path / "old") as s:  # not asked for: format 1 stays
+    with open_store(tmp_path / "old", store_format=1) as s:  # asked to stay in format 1
         assert not isinstance(s, HistoryStore)
+    assert folder_format(tmp_path / "old") == 1
+    with open_store(tmp_path / "old") as s:  # the app's default: migrated to format 2
+        assert isinstance(s, HistoryStore)
+        assert [w.split(":")[0] for w in s.warnings] == [
+            "Your progress was moved to score-store format 2"]
+    assert folder_format(tmp_path / "old") == 2
 
 
 def test_a_damaged_format1_folder_migrates_what_format1_reads(tmp_path: Path) -> None:

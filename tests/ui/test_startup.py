@@ -155,13 +155,13 @@ def test_a_store_that_cannot_be_opened_is_said_in_a_message(
         qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox
 
-    from quizapp.core.store import Store
+    from quizapp.core.progress import history_store
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(5, "Input/output error", str(tmp_path / "data" / "progress.json"))
 
     shown: list[str] = []
-    monkeypatch.setattr(Store, "open", staticmethod(broken))
+    monkeypatch.setattr(history_store, "open_store", broken)
     monkeypatch.setattr(QMessageBox, "critical",
                         staticmethod(lambda parent, title, text: shown.append(text)))
     win = _launch(qtbot, tmp_path, monkeypatch)

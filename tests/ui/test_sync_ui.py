@@ -4,7 +4,6 @@ the sync folder given on the command line or in $QUIZAPP_SYNC_DIR."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,13 +15,11 @@ from PySide6.QtWidgets import QApplication, QLabel
 from quizapp.core import paths
 from quizapp.core.progress.syncfolder import append
 from quizapp.core.session import SessionSettings
-from quizapp.core.store import Store
 from quizapp.ui.dialogs import PreferencesDialog, TextDialog
 from quizapp.ui.mainwindow import MainWindow
 from tests.core.test_progress_sync import answer
 
 LAPTOP = "1a2b3c4d" + "0" * 24  # the other computer's id
-FORMAT2 = hasattr(Store, "iter_answers")  # the stub sync API reads but does not merge
 
 
 @pytest.fixture(autouse=True)
@@ -171,37 +168,6 @@ def see_counts_change(win: MainWindow, sync: Path, qtbot) -> None:  # type: igno
     assert int(row_counts(win, "ASPS essentials")[1]) == int(new) - 5
 
 
-def test_news_from_the_store_redoes_the_library_and_statistics_counts(
-        make_window, closing, sync: Path, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The window's part on its own: whatever the store merged is counted on every page
-    (the store's merge is simulated by recording the laptop's answers into it)."""
-    from quizapp.core.progress.sync import SyncNews
-    from quizapp.core.scheduling import parse_timestamp
-
-    win = make_window()
-    closing.append(win)
-    choose(preferences(win, qtbot, monkeypatch, sync), qtbot)
-    store = win.store
-    units = {u.key: u for u in win.decks()["asps-essentials"].study_units()}
-
-    def merge() -> SyncNews:
-        taken = {a.unit.key for a in store.attempts()}
-        added = 0
-        for path in sorted((sync / "devices" / LAPTOP).glob("*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                rec = json.loads(line)
-                if rec["unit"] not in taken:
-                    store.record_attempt(units[rec["unit"]], answer=rec["answer"],
-                                         correct=rec["correct"], mode=rec["mode"],
-                                         at=parse_timestamp(rec["at"]))
-                    added += 1
-        return SyncNews(added, (LAPTOP,) if added else (), ())
-
-    monkeypatch.setattr(store, "check_sync", merge)
-    see_counts_change(win, sync, qtbot)
-
-
-@pytest.mark.skipif(not FORMAT2, reason="needs format 2's merge (the stub sync API only reads)")
 def test_library_and_statistics_counts_take_in_the_other_computers_answers(
         make_window, closing, sync: Path, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     win = make_window()
@@ -238,32 +204,32 @@ def test_sync_dir_on_the_command_line_beats_the_environment_and_a_bad_one_is_sai
     for given, expected in ((None, env.resolve()), (str(sync), sync)):
         launched = launch(str(tmp_path / "data"), [], given)
         assert launched is not None
-        _app, win, store = launched
+        _app, win, _store = launched
         qtbot.addWidget(win)
         with qtbot.waitSignal(win.decks_loaded, timeout=20000):
             pass
-        assert store.sync_dir == expected
+        assert win.store.sync_dir == expected
         dlg = PreferencesDialog(win.sync)
         qtbot.addWidget(dlg)
         assert not dlg.choose_button.isEnabled()  # this run's folder is not Preferences'
         source = "--sync-dir" if given else "$QUIZAPP_SYNC_DIR"
         assert dlg.message.text().startswith(f"Set by {source} for this run")
         win.close()
-        store.close()
+        win.store.close()
     launched = launch(str(tmp_path / "data"), [], str(tmp_path / "missing"))
     assert launched is not None
-    _app, win, store = launched
+    _app, win, _store = launched
     qtbot.addWidget(win)
     with qtbot.waitSignal(win.decks_loaded, timeout=20000):
         pass
-    assert store.sync_dir is None  # started anyway: progress kept on this computer
+    assert win.store.sync_dir is None  # started anyway: progress kept on this computer
     banners = [w.text() for w in win.library.findChildren(QLabel) if "Not syncing" in w.text()]
     assert banners == [f"Not syncing with your other computers: The sync folder "
                        f"{tmp_path / 'missing'} does not exist. (set by --sync-dir) Your "
                        "progress is kept on this computer; choose a sync folder in File > "
                        "Preferences."]
     win.close()
-    store.close()
+    win.store.close()
 
 
 def test_preferences_fits_at_250_percent_zoom(make_window, closing, sync: Path, qtbot,  # type: ignore[no-untyped-def]

@@ -123,14 +123,14 @@ def folder_format(folder: Path) -> int:
 
 def open_store(folder: str | os.PathLike[str], *, store_format: int | None = None,
                read_only: bool = False, **options: Any) -> Store:
-    """Open the data folder in the format it holds: format 2 if it holds format 2; format 1
-    otherwise, unless format 2 is asked for (``store_format=2`` or the environment variable
-    ``QUIZAPP_STORE_FORMAT=2``), in which case a format-1 folder opened for writing is
-    migrated first (a migration that finds a difference leaves it in format 1, with a
-    warning). Takes the keywords of :meth:`Store.open`."""
+    """Open the data folder for the app and the command line: format 2, the format quizapp
+    writes. A new folder starts in format 2; a format-1 folder opened for writing is migrated
+    first (a migration that finds a difference leaves it in format 1, with a warning); one
+    opened read-only is read as it is. ``store_format=1`` (or ``QUIZAPP_STORE_FORMAT=1`` in the
+    environment) keeps a folder in format 1. Takes the keywords of :meth:`Store.open`."""
     path = Path(folder)
     found = folder_format(path)
-    wanted = store_format or (2 if os.environ.get(FORMAT_ENV, "").strip() == "2" else 1)
+    wanted = store_format or (1 if os.environ.get(FORMAT_ENV, "").strip() == "1" else 2)
     if found == 2 or (wanted == 2 and not (found == 1 and read_only)):
         try:
             return HistoryStore.open(path, read_only=read_only, **options)
@@ -360,8 +360,10 @@ class HistoryStore(Store):
         try:
             raw = fileio.read_regular(path, STATE_MAX_BYTES)
         except FileNotFoundError:
-            history = self._root / DEVICES
-            return "" if self._migrated or not os.path.lexists(history) else (
+            # damage only if this computer wrote history before: a computer that joins a
+            # sync folder starts from the other computers' files, which is no loss
+            own = [root / DEVICES / self.device for root in {self._root, self.folder}]
+            return "" if self._migrated or not any(map(os.path.lexists, own)) else (
                 f"The hot state {path} was missing; it was rebuilt from the history.")
         except OSError as exc:
             aside = None if self._read_only else self._set_aside(path, "corrupt", now)

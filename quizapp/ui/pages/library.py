@@ -211,6 +211,13 @@ class LibraryPage(QWidget):
 
     def add_banner(self, text: str, actions: list[tuple[str, Callable[[], object]]] | None = None
                    ) -> Banner:
+        """Show ``text`` above the decks; a message already shown (and not dismissed) is
+        not shown twice (the store and the sync check may both report one damaged line)."""
+        for i in range(self.banners.count()):
+            item = self.banners.itemAt(i)
+            old = item.widget() if item is not None else None
+            if isinstance(old, Banner) and old.message.text() == text and not actions:
+                return old
         b = Banner(text, actions)
         self.banners.addWidget(b)
         return b
