@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizapp.core import store as store_mod
-from quizapp.core.model import StudyUnit
+from quizapp.core.model import StudyUnit, unit_key
+from quizapp.core.progress import format1, lock, store1
 from quizapp.core.scheduling import Rating
 from quizapp.core.store import (
     Attempt,
@@ -806,8 +807,9 @@ def test_migration_path(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         doc["format"] = 2
         return doc
 
-    monkeypatch.setattr(store_mod, "FORMAT", 2)
-    monkeypatch.setitem(store_mod._MIGRATIONS, 1, one_to_two)
+    monkeypatch.setattr(format1, "FORMAT", 2)
+    monkeypatch.setattr(store1, "FORMAT", 2)
+    monkeypatch.setitem(format1._MIGRATIONS, 1, one_to_two)
     with Store.open(folder) as s:
         (note,) = s.warnings
         assert "upgraded from store format 1 to 2" in note
@@ -928,7 +930,7 @@ def test_disk_full_switches_to_memory_and_recovers(
     seen: list[str] = []
     store.on_warning = seen.append
     saved = answer(store, Q1)
-    monkeypatch.setattr(store_mod, "_write_all", _raise(errno.ENOSPC))
+    monkeypatch.setattr(store1, "write_all", _raise(errno.ENOSPC))
     unsaved = answer(store, Q2)  # does not raise
     assert not store.persistent
     assert store.last_error is not None and store.last_error.errno == errno.ENOSPC
@@ -936,7 +938,7 @@ def test_disk_full_switches_to_memory_and_recovers(
     assert "NOT being saved" in warning and "disk is full" in warning and seen == [warning]
     more = answer(store, CASE_Q)  # keeps working in memory
     assert attempt_ids(store) == [saved.id, unsaved.id, more.id]
-    monkeypatch.setattr(store_mod, "_atomic_write", _raise(errno.ENOSPC))
+    monkeypatch.setattr(store1, "atomic_write", _raise(errno.ENOSPC))
     assert store.retry_persist() is False
     monkeypatch.undo()
     assert store.retry_persist() is True
@@ -951,7 +953,7 @@ def test_failed_compaction_on_close_keeps_the_journal(
 ) -> None:
     s = Store.open(folder)
     ids = [answer(s, StudyUnit("d", f"q{i}")).id for i in range(3)]
-    monkeypatch.setattr(store_mod, "_atomic_write", _raise(errno.ENOSPC))
+    monkeypatch.setattr(store1, "atomic_write", _raise(errno.ENOSPC))
     s.close()  # no exception
     assert "disk is full" in s.warnings[-1]
     monkeypatch.undo()
@@ -964,7 +966,7 @@ def test_unwritable_folder_loads_and_runs_in_memory(
 ) -> None:
     kept = answer(store)
     store.close()
-    monkeypatch.setattr(store_mod._FolderLock, "acquire", _raise(errno.EROFS))
+    monkeypatch.setattr(lock.FolderLock, "acquire", _raise(errno.EROFS))
     with Store.open(folder) as s:
         assert not s.persistent
         (warning,) = s.warnings
@@ -1001,7 +1003,7 @@ def test_stale_temp_files_are_removed(folder: Path) -> None:
 
 def test_unit_key_helper_matches_model() -> None:
     for unit in (Q1, CARD_REV, CASE_Q):
-        assert store_mod._unit_key(unit.deck_id, unit.item_id, unit.part) == unit.key
+        assert unit_key(unit.deck_id, unit.item_id, unit.part) == unit.key
 
 
 def test_damaged_snapshot_is_recovered_from_the_one_before_the_last_compaction(

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from quizapp.core import store as store_mod
 from quizapp.core.model import StudyUnit
+from quizapp.core.progress import format1, lock, store1, validate1
 from quizapp.core.store import (
     Attempt,
     ImportNotConfirmedError,
@@ -162,7 +163,7 @@ def test_a_file_too_large_is_not_read_and_never_written_over(
     before = (image / name).read_bytes()
     other = "journal.jsonl" if name == "progress.json" else "progress.json"
     assert len((image / other).read_bytes()) < len(before)
-    monkeypatch.setattr(store_mod, "MAX_FILE_BYTES", len(before) - 1)
+    monkeypatch.setattr(format1, "MAX_FILE_BYTES", len(before) - 1)
     with Store.open(image, clock=clock) as s:
         assert not s.persistent
         (warning,) = s.warnings
@@ -171,7 +172,7 @@ def test_a_file_too_large_is_not_read_and_never_written_over(
     with Store.open(image, clock=clock, read_only=True) as s:
         assert any("larger than" in w for w in s.warnings)
     assert (image / name).read_bytes() == before
-    monkeypatch.setattr(store_mod, "MAX_FILE_BYTES", 1 << 30)
+    monkeypatch.setattr(format1, "MAX_FILE_BYTES", 1 << 30)
     with Store.open(image, clock=clock) as s:
         assert ids(s) == early | late
 
@@ -202,7 +203,7 @@ def test_without_a_folder_lock_a_deleted_lock_file_stops_writing(
         folder: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
     # File systems where a folder cannot be locked: the lock file's identity is re-checked
     # before every write; once it is gone, this store never writes again (no interleaving).
-    monkeypatch.setattr(store_mod, "_try_lock_folder", lambda folder: None)
+    monkeypatch.setattr(lock, "_try_lock_folder", lambda folder: None)
     first = Store.open(folder, clock=clock)
     kept = answer(first)
     (folder / "quizapp.lock").unlink()
@@ -680,7 +681,7 @@ def test_failed_import_write_changes_nothing(store_folder_with_answer: Store, tm
     def full(path: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store_mod, "_atomic_write", full)
+    monkeypatch.setattr(store1, "atomic_write", full)
     with pytest.raises(store_mod.StoreError, match="nothing changed"):
         s.import_json(tmp_path / "x.json")
     assert s.attempt_count == 1
@@ -889,6 +890,6 @@ def test_timestamp_check_agrees_with_parsing(year: int, month: int, day: int, ho
         readable = True
     except (ValueError, OverflowError):
         readable = False
-    assert store_mod._ts_ok(text) == readable, text
-    if store_mod._TIMESTAMP_SURE.fullmatch(text):
+    assert validate1._ts_ok(text) == readable, text
+    if validate1._TIMESTAMP_SURE.fullmatch(text):
         assert readable, text

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 LATER = ("yaml", "pyqtgraph", "numpy", "fsrs", "hashlib", "subprocess",
          "quizapp.core.deckfile", "quizapp.core.about", "quizapp.core.store",
+         "quizapp.core.progress.store1",
          "quizapp.core.model", "quizapp.ui.widgets", "quizapp.ui.dialogs",
          "quizapp.core.session", "quizapp.core.coordinator", "quizapp.ui.sessions",
          "quizapp.ui.pages.study", "quizapp.ui.pages.builder", "quizapp.ui.pages.results",
