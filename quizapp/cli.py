@@ -308,11 +308,13 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"quizapp stats: warning: {choice.problem}; showing this computer's "
                   "progress only\n")
     try:
-        return stats.run_stats(data, decks, out, sync_dir=choice.folder)
+        report = stats.stats_report(data, decks, sync_dir=choice.folder)
     except (StoreError, OSError) as e:
         err.write(f"quizapp stats: error: cannot read the progress in {data}: "
                   f"{getattr(e, 'strerror', None) or e}\n")
         return EXIT_PROBLEMS
+    out.write(report)
+    return 0
 
 
 def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from quizapp.core.model import Deck
 from quizapp.core.planner import deck_counts
@@ -24,7 +24,7 @@ __all__ = [
     "deck_stats",
     "format_score",
     "format_stats",
-    "run_stats",
+    "stats_report",
 ]
 
 
@@ -185,28 +185,28 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
     return "\n".join([line(header), *(line(r) for r in rows), "", summary]) + "\n"
 
 
-def run_stats(
-    data_dir: Path, decks: Sequence[Deck], out: TextIO, *, now: datetime | None = None,
+def stats_report(
+    data_dir: Path, decks: Sequence[Deck], *, now: datetime | None = None,
     sync_dir: Path | None = None,
-) -> int:
-    """``quizapp stats``: print the per-deck summary for the progress in ``data_dir``.
+) -> str:
+    """The text of ``quizapp stats``: the per-deck summary for the progress in ``data_dir``
+    (the command line prints it).
 
     With ``sync_dir``, the answers of the other computers syncing there count too.
     Opens the store read-only (no lock, no writes), so it works while the GUI is running and
-    never changes anything. Warnings about damaged files are printed first. Returns 0.
+    never changes anything. Warnings about damaged files come first.
     """
     store = open_store(data_dir, read_only=True, sync_dir=sync_dir)
     try:
-        out.write(f"Progress in {os.fspath(data_dir)}\n")
+        lines = [f"Progress in {os.fspath(data_dir)}\n"]
         if sync_dir is not None:
             store.check_sync()  # the other computers' answers too
-            out.write(f"Shared through the sync folder {os.fspath(sync_dir)}\n")
-        for warning in store.warnings:
-            out.write(f"warning: {warning}\n")
+            lines.append(f"Shared through the sync folder {os.fspath(sync_dir)}\n")
+        lines.extend(f"warning: {warning}\n" for warning in store.warnings)
         if store.attempt_count == 0:
-            out.write("No answers recorded yet.\n")
-        out.write("\n")
-        out.write(format_stats(deck_stats(store, decks, now), now=now))
+            lines.append("No answers recorded yet.\n")
+        lines.append("\n")
+        lines.append(format_stats(deck_stats(store, decks, now), now=now))
     finally:
         store.close()
-    return 0
+    return "".join(lines)

@@ -293,11 +293,8 @@ def core_writes_to_streams(root: Path = ROOT / "core") -> list[str]:
     return found
 
 
-#: Core modules still allowed to write terminal output, each with the reason. TEMPORARY:
-#: ``stats.run_stats`` writes ``quizapp stats``'s lines to a stream; it belongs in cli.py (the
-#: core keeps ``format_stats``). stats.py is being changed by the aggregates work today; the
-#: lead moves run_stats to the CLI and empties this set.
-STREAM_WRITERS_ALLOWED = {"quizapp/core/stats.py"}
+#: Core modules still allowed to write terminal output, each with the reason (none: keep it so).
+STREAM_WRITERS_ALLOWED: set[str] = set()
 
 
 def test_the_core_never_writes_to_stdout_or_stderr() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question, Stage, StudyUnit
 from quizapp.core.planner import deck_counts
 from quizapp.core.scheduling import Rating
-from quizapp.core.stats import DeckStats, deck_stats, format_score, format_stats, run_stats
+from quizapp.core.stats import DeckStats, deck_stats, format_score, format_stats, stats_report
 from quizapp.core.store import Store
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -123,33 +122,28 @@ def test_format_stats_table(tmp_path: Path) -> None:
     assert format_stats([]) == "No decks.\n"
 
 
-def test_run_stats_on_empty_folder_writes_nothing(tmp_path: Path) -> None:
+def test_stats_report_on_empty_folder_writes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "nothing-yet"
-    out = io.StringIO()
-    assert run_stats(folder, [ASPS], out, now=T0) == 0
-    text = out.getvalue()
+    text = stats_report(folder, [ASPS], now=T0)
     assert f"Progress in {folder}" in text and "No answers recorded yet." in text
     assert "ASPS essentials [asps]" in text
     assert not folder.exists()
 
 
-def test_run_stats_while_the_gui_holds_the_lock(tmp_path: Path) -> None:
+def test_stats_report_while_the_gui_holds_the_lock(tmp_path: Path) -> None:
     _populate(tmp_path)
     with Store.open(tmp_path) as gui:
         gui.record_attempt(StudyUnit("red-flags", "rf1"), answer=["A"], correct=True, mode="exam")
-        out = io.StringIO()
-        assert run_stats(tmp_path, [ASPS, FLAGS], out, now=T0) == 0
-        assert "warning" not in out.getvalue()
-        assert "3 of 6 questions and cards seen" not in out.getvalue()
-        assert "4 of 6 questions and cards seen, 5 answers" in out.getvalue()
+        text = stats_report(tmp_path, [ASPS, FLAGS], now=T0)
+        assert "warning" not in text
+        assert "3 of 6 questions and cards seen" not in text
+        assert "4 of 6 questions and cards seen, 5 answers" in text
         assert gui.persistent
 
 
-def test_run_stats_reports_damage_without_touching_it(tmp_path: Path) -> None:
+def test_stats_report_reports_damage_without_touching_it(tmp_path: Path) -> None:
     (tmp_path / "progress.json").write_text("{oops")
-    out = io.StringIO()
-    assert run_stats(tmp_path, [ASPS], out) == 0
-    assert "warning: The progress file progress.json" in out.getvalue()
+    assert "warning: The progress file progress.json" in stats_report(tmp_path, [ASPS])
     assert [p.name for p in tmp_path.iterdir()] == ["progress.json"]
 
 
