@@ -17,7 +17,7 @@ from quizapp.core.model import Deck
 from quizapp.core.planner import deck_counts
 from quizapp.core.progress.history_store import open_store
 from quizapp.core.scoring import format_marks, plural
-from quizapp.core.store import Session, Store
+from quizapp.core.store import SessionRecord, Store
 
 __all__ = [
     "DeckStats",
@@ -48,7 +48,7 @@ class DeckStats:
     due_week: int
     new: int
     flagged: int
-    last_session: Session | None
+    last_session: SessionRecord | None
     items: int = 0
 
     @property

@@ -116,11 +116,6 @@ class SessionRecord:
         return self.ended is not None
 
 
-#: The name :class:`SessionRecord` had before issue 14 (two public classes were called
-#: ``Session``); kept, out of ``__all__``, until code written against it is merged.
-Session = SessionRecord
-
-
 @dataclass(frozen=True, slots=True)
 class UnitState:
     """What the store knows about one study unit."""
