@@ -97,18 +97,18 @@ def test_page_shows_figures_and_draws_every_chart(make_page: Any) -> None:
     assert page.tiles["seen"].value.text() == "6"
     assert page.tiles["days"].value.text() == "7"
     assert "of 30 days" in page.tiles["days"].note.text()
-    assert page._chart_stacks["accuracy"].currentIndex() == 0
+    assert page.chart_panels["accuracy"].stack.currentIndex() == 0
     page.draw_all()
     for _title, key in CHARTS:
-        assert page._chart_stacks[key].currentIndex() == 0, key
+        assert page.chart_panels[key].stack.currentIndex() == 0, key
         assert _data_items(page, key), f"{key} chart has no data items"
-        assert page._notes[key].text(), key
+        assert page.chart_panels[key].note.text(), key
     xs, ys = _data_items(page, "accuracy")[0].getData()
     assert len(xs) == 30  # last 30 days
     assert ys[-1] == pytest.approx(100.0)
-    assert "Weakest" in page._notes["mastery"].text()
-    assert "imaging" in page._notes["mastery"].text()
-    calibration = page._notes["calibration"].text()
+    assert "Weakest" in page.chart_panels["mastery"].note.text()
+    assert "imaging" in page.chart_panels["mastery"].note.text()
+    calibration = page.chart_panels["calibration"].note.text()
     assert "2 · Fairly sure: 2 answer(s) so far — too few to judge." in calibration
     assert "Fairly sure” pays from 67% right" in calibration
 
@@ -186,8 +186,8 @@ def test_period_without_answers_shows_a_hint(make_page: Any) -> None:
     assert page.period_combo.currentText() == "Custom dates"
     assert page.tiles["answers"].value.text() == "0"
     assert page.body.currentIndex() == 0
-    assert page._chart_stacks["accuracy"].currentIndex() == 1
-    assert "No answers in this period" in page._chart_empty["accuracy"].text()
+    assert page.chart_panels["accuracy"].stack.currentIndex() == 1
+    assert "No answers in this period" in page.chart_panels["accuracy"].empty.text()
 
 
 def test_deck_filter(make_page: Any) -> None:

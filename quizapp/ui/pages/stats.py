@@ -12,17 +12,15 @@ visible tab is drawn; the others are drawn when their tab is first shown after a
 from __future__ import annotations
 
 import contextlib
-import html
-import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QKeyEvent, QPalette, QResizeEvent
+from PySide6.QtGui import QColor, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -47,21 +45,18 @@ from PySide6.QtWidgets import (
 )
 
 from quizapp.core.dashboard import (
-    FORECAST_DAYS,
-    Bucket,
     Dashboard,
     Filters,
     MasteryRow,
     compute,
-    time_bin_labels,
 )
 from quizapp.core.model import Deck
-from quizapp.core.scoring import calibration_band
-from quizapp.core.sessionmodel import MODE_LABELS
 from quizapp.core.store import Store, StoreError
+from quizapp.ui import charts
 from quizapp.ui import theme as look
+from quizapp.ui.charts import clip, day, duration, pct
 from quizapp.ui.theme import SPACE
-from quizapp.ui.widgets import CONFIDENCE_LABELS, label, plain_tooltip, restyle
+from quizapp.ui.widgets import label, plain_tooltip, restyle
 
 #: (label, days back including today); None = all time; "custom" = the date fields.
 PERIODS: tuple[tuple[str, int | str | None], ...] = (
@@ -77,12 +72,6 @@ DEFAULT_PERIOD = 1  # last 30 days
 EMPTY_TEXT = "No answers yet — study a session and come back"
 PERIOD_EMPTY = "No answers in this period. Try “All time” or another deck."
 
-#: Okabe-Ito colours per mode (colour-blind safe); the dark theme uses lighter tints.
-MODE_COLORS = {
-    "light": {"flashcards": "#0072b2", "tutor": "#cc79a7", "exam": "#e69f00"},
-    "dark": {"flashcards": "#56b4e9", "tutor": "#e6a0c8", "exam": "#f0c050"},
-}
-
 #: (tab title, key) in display order.
 CHARTS = (
     ("Accuracy", "accuracy"),
@@ -95,8 +84,6 @@ CHARTS = (
 #: How a practice session is described in tooltips, per mode.
 PRACTICE_NAMES = {"tutor": "a tutor quiz", "flashcards": "a flashcard review",
                   "exam": "a timed exam"}
-MAX_TAG_BARS = 15
-MAX_DECK_BARS = 12
 
 
 def _import_charts() -> None:
@@ -106,58 +93,6 @@ def _import_charts() -> None:
     if "pyqtgraph" not in sys.modules:
         with contextlib.suppress(ImportError):
             import pyqtgraph  # noqa: F401
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.0f}%"
-
-
-def _duration(ms: float) -> str:
-    s = round(ms / 1000)
-    if s < 60:
-        return f"{s} s"
-    m = s // 60
-    if m < 60:
-        return f"{m} min {s % 60:02d} s" if m < 10 else f"{m} min"
-    return f"{m // 60} h {m % 60:02d} min"
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%b}"
-
-
-def _clip(text: str, width: int = 26) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _date_ticks(starts: Sequence[date], most: int = 8) -> list[tuple[float, str]]:
-    """Tick labels for a day or week axis (x = index into ``starts``): evenly spaced dates
-    for up to four months, month names (with the year where it changes) beyond that."""
-    n = len(starts)
-    if not n:
-        return []
-    if (starts[-1] - starts[0]).days > 120:
-        firsts = [i for i in range(n) if i == 0 or starts[i].month != starts[i - 1].month]
-        if starts[0].day > 7 and len(firsts) > 1:
-            firsts = firsts[1:]  # a month that barely shows would crowd the next label
-        every = next(k for k in (1, 2, 3, 6, 12, 24, 60) if len(firsts) / k <= most + 2)
-        ticks = []
-        last_year = None
-        for i in firsts[::every]:
-            d = starts[i]
-            ticks.append((float(i), f"{d:%b} {d.year}" if d.year != last_year else f"{d:%b}"))
-            last_year = d.year
-        return ticks
-    step = max(1, math.ceil(n / most))
-    idx = list(range(0, n, step))
-    if n - 1 - idx[-1] >= step / 2:
-        idx.append(n - 1)
-    return [(float(i), _day(starts[i])) for i in idx]
-
-
-def _swatch(color: str, text: str, mark: str = "■") -> str:
-    return (f'<span style="color:{color}; font-size:14pt">{mark}</span>&nbsp;'
-            f"{html.escape(text)}")
 
 
 class _WeakTable(QTableWidget):
@@ -336,13 +271,7 @@ class StatsPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Charts")
         self.tabs.setDocumentMode(True)
-        self._tab_pages: dict[str, QWidget] = {}
-        self._chart_frames: dict[str, QWidget] = {}
-        self._chart_stacks: dict[str, QStackedWidget] = {}
-        self._chart_holders: dict[str, QHBoxLayout] = {}
-        self._chart_empty: dict[str, QLabel] = {}
-        self._notes: dict[str, QLabel] = {}
-        self._legends: dict[str, QLabel] = {}
+        self.chart_panels: dict[str, charts.ChartPanel] = {}
         for text, key in CHARTS:
             self._make_tab(text, key)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
@@ -441,12 +370,9 @@ class StatsPage(QWidget):
     # -- building --------------------------------------------------------------------------
 
     def _make_tab(self, text: str, key: str) -> None:
-        page = QWidget()
-        lay = QVBoxLayout(page)
-        lay.setContentsMargins(0, SPACE, 0, 0)
-        lay.setSpacing(SPACE // 2)
+        header = None
         if key == "accuracy":
-            row = QHBoxLayout()
+            header = QHBoxLayout()
             self.grain_combo = QComboBox()
             self.grain_combo.addItems(["Per day", "Per week"])
             self.grain_combo.setAccessibleName("Accuracy per day or per week")
@@ -454,60 +380,17 @@ class StatsPage(QWidget):
             self.grain_combo.currentIndexChanged.connect(lambda _i: self._redraw("accuracy"))
             show = QLabel("Sho&w")
             show.setBuddy(self.grain_combo)
-            row.addWidget(show)
-            row.addWidget(self.grain_combo)
-            row.addStretch(1)
-            lay.addLayout(row)
-        frame = QWidget()  # what "Export chart as PNG" saves: chart, legend and note
-        frame.setAutoFillBackground(True)
-        fl = QVBoxLayout(frame)
-        fl.setContentsMargins(SPACE, SPACE, SPACE, SPACE)
-        fl.setSpacing(SPACE // 2)
-        stack = QStackedWidget()
-        holder = QWidget()
-        hl = QHBoxLayout(holder)
-        hl.setContentsMargins(0, 0, 0, 0)
-        hl.setSpacing(SPACE)
-        stack.addWidget(holder)
-        self._chart_holders[key] = hl
-        empty = label("", "subtitle")
-        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        stack.addWidget(empty)
-        fl.addWidget(stack, 1)
-        legend = QLabel()
-        legend.setTextFormat(Qt.TextFormat.RichText)
-        legend.hide()
-        fl.addWidget(legend)
-        note = label("", "muted")
-        note.setTextFormat(Qt.TextFormat.PlainText)
-        fl.addWidget(note)
-        lay.addWidget(frame, 1)
-        self._tab_pages[key] = page
-        self._chart_frames[key] = frame
-        self._chart_stacks[key] = stack
-        self._chart_empty[key] = empty
-        self._notes[key] = note
-        self._legends[key] = legend
-        self.tabs.addTab(page, text)
+            header.addWidget(show)
+            header.addWidget(self.grain_combo)
+            header.addStretch(1)
+        panel = charts.ChartPanel(header)
+        self.chart_panels[key] = panel
+        self.tabs.addTab(panel, text)
         self.tabs.setTabToolTip(self.tabs.count() - 1, text)
 
     def _plot(self, key: str, slot: int = 0) -> Any:
         """The ``slot``-th plot of a chart tab, created (and pyqtgraph imported) on first use."""
-        name = f"{key}:{slot}"
-        plot = self._plots.get(name)
-        if plot is None:
-            import pyqtgraph as pg
-
-            pg.setConfigOptions(antialias=True)
-            plot = pg.PlotWidget()
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
-            plot.getPlotItem().layout.setContentsMargins(4, 4, 12, 4)
-            plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            plot.setMinimumHeight(160)
-            self._chart_holders[key].addWidget(plot, 1)
-            self._plots[name] = plot
+        plot = self._plots[f"{key}:{slot}"] = self.chart_panels[key].plot(slot)
         return plot
 
     # -- colours -----------------------------------------------------------------------------
@@ -516,44 +399,12 @@ class StatsPage(QWidget):
         return look.resolve(self.theme())
 
     def _palette(self) -> dict[str, str]:
-        name = self._theme_name()
-        c = look.colors(name)
-        pal = look.palette(name)
-        return {
-            "fg": pal.color(QPalette.ColorRole.WindowText).name(),
-            "bg": c.card_bg,
-            "muted": c.muted,
-            "grid": c.border,
-            "accent": c.accent,
-            "correct": c.correct,
-            "incorrect": c.incorrect,
-            "flag": c.flag,
-            "band": c.correct_bg,
-        }
-
-    def _style(self, plot: Any, title: str, left: str, bottom: str) -> None:
-        import pyqtgraph as pg
-
-        p = self._palette()
-        plot.clear()
-        plot.setBackground(p["bg"])
-        item = plot.getPlotItem()
-        item.setTitle(html.escape(title), color=p["fg"], size="11pt")
-        for side, text in (("left", left), ("bottom", bottom)):
-            ax = plot.getAxis(side)
-            ax.setPen(pg.mkPen(p["grid"]))
-            ax.setTextPen(pg.mkPen(p["fg"]))
-            ax.setLabel(text, color=p["muted"])
-            ax.setTicks(None)
-        plot.showGrid(x=False, y=True, alpha=0.3)
-        plot.setAccessibleName(title)
+        return charts.palette(self._theme_name())
 
     def _frame_colors(self) -> None:
         bg = QColor(self._palette()["bg"])
-        for frame in self._chart_frames.values():
-            pal = frame.palette()
-            pal.setColor(QPalette.ColorRole.Window, bg)
-            frame.setPalette(pal)
+        for panel in self.chart_panels.values():
+            panel.set_background(bg)
 
     # -- refresh -----------------------------------------------------------------------------
 
@@ -578,7 +429,7 @@ class StatsPage(QWidget):
             self.deck_combo.clear()
             self.deck_combo.addItem("All decks", None)
             for d in decks:
-                self.deck_combo.addItem(_clip(d.title, 40), d.id)
+                self.deck_combo.addItem(clip(d.title, 40), d.id)
                 self.deck_combo.setItemData(self.deck_combo.count() - 1, d.title,
                                             Qt.ItemDataRole.ToolTipRole)
             i = self.deck_combo.findData(current) if current is not None else 0
@@ -635,7 +486,7 @@ class StatsPage(QWidget):
         self.tiles["answers"].set(f"{t.attempts:,}", f"in {t.sessions:,} session"
                                   f"{'' if t.sessions == 1 else 's'}"
                                   if t.sessions else "in this period")
-        self.tiles["accuracy"].set(_pct(t.accuracy), f"{t.correct:,} right" if t.attempts
+        self.tiles["accuracy"].set(pct(t.accuracy), f"{t.correct:,} right" if t.attempts
                                    else "no answers")
         self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} questions and cards"
                                if units else "questions and cards")
@@ -645,8 +496,8 @@ class StatsPage(QWidget):
                               f"item{'' if t.due_today == 1 else 's'}; "
                               f"{t.due_week:,} within 7 days")
         per = t.study_ms / t.attempts if t.attempts and t.study_ms else None
-        self.tiles["time"].set(_duration(t.study_ms) if t.study_ms else "–",
-                               f"{_duration(per)} per answer" if per else "")
+        self.tiles["time"].set(duration(t.study_ms) if t.study_ms else "–",
+                               f"{duration(per)} per answer" if per else "")
 
     def _fill_weak_table(self, d: Dashboard) -> None:
         rows = list(d.weakest)
@@ -656,7 +507,7 @@ class StatsPage(QWidget):
         table.setRowCount(len(rows))
         kinds = {"deck": "Deck", "tag": "Tag"}
         for i, r in enumerate(rows):
-            name = QTableWidgetItem(f"{kinds[r.kind]} · {_clip(r.label, 34)}")
+            name = QTableWidgetItem(f"{kinds[r.kind]} · {clip(r.label, 34)}")
             what = PRACTICE_NAMES.get(r.mode, "session")
             if r.selection == "incorrect":
                 tip = (f"Click to start {what} on the items of {r.kind} “{r.label}” you got "
@@ -665,7 +516,7 @@ class StatsPage(QWidget):
                 tip = f"Click to start {what} on {r.kind} “{r.label}”"
             tip = plain_tooltip(tip)  # deck titles and tags are plain text
             name.setToolTip(tip)
-            mastery = QTableWidgetItem(_pct(r.mastery) if r.seen else "not started")
+            mastery = QTableWidgetItem(pct(r.mastery) if r.seen else "not started")
             mastery.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             mastery.setToolTip(tip)
             right = QTableWidgetItem(f"{r.mastered:,} of {r.seen:,}" if r.seen else
@@ -677,7 +528,7 @@ class StatsPage(QWidget):
                 mastery.setForeground(QColor(self._palette()["incorrect"]))
             for col, item in enumerate((name, mastery, right)):
                 item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                             f"{kinds[r.kind]} {r.label}, mastery {_pct(r.mastery)}"
+                             f"{kinds[r.kind]} {r.label}, mastery {pct(r.mastery)}"
                              if col == 0 else item.text())
                 table.setItem(i, col, item)
         table.resizeRowsToContents()
@@ -707,284 +558,63 @@ class StatsPage(QWidget):
 
     def _set_empty(self, key: str, text: str | None) -> bool:
         """Show ``text`` instead of the chart (True) or the chart itself (False)."""
-        self._chart_empty[key].setText(text or "")
-        self._chart_stacks[key].setCurrentIndex(1 if text else 0)
-        if text:
-            self._legends[key].hide()
-            self._notes[key].setText("")
-        return bool(text)
-
-    def _legend(self, key: str, parts: Sequence[tuple[str, str] | tuple[str, str, str]]
-                ) -> None:
-        lab = self._legends[key]
-        lab.setText("&nbsp;&nbsp;&nbsp;&nbsp;".join(_swatch(*part) for part in parts))
-        lab.setAccessibleName("Legend: " + ", ".join(part[1] for part in parts))
-        lab.setVisible(bool(parts))
+        return self.chart_panels[key].set_empty(text)
 
     def _scope(self, d: Dashboard) -> str:
         deck = self.deck_combo.currentText() if self.deck_combo.currentIndex() > 0 \
             else "all decks"
         period = PERIODS[self.period_combo.currentIndex()][0].lower()
         if period == "custom dates" and d.days:
-            period = f"{_day(d.days[0].start)} – {_day(d.days[-1].start)}"
+            period = f"{day(d.days[0].start)} – {day(d.days[-1].start)}"
         return f"{period}, {deck}"
 
     def _draw_accuracy(self, d: Dashboard) -> None:
-        import pyqtgraph as pg
-
-        weekly = self.grain_combo.currentIndex() == 1
-        buckets: tuple[Bucket, ...] = d.weeks if weekly else d.days
         if self._set_empty("accuracy", None if d.totals.attempts else PERIOD_EMPTY):
             return
-        p = self._palette()
-        plot = self._plot("accuracy")
-        unit = "week" if weekly else "day"
-        self._style(plot, f"Accuracy per {unit} — {self._scope(d)}", "Right (%)",
-                    "Week starting" if weekly else "Day")
-        xs = [float(i) for i in range(len(buckets))]
-        ys = [b.accuracy * 100 if b.accuracy is not None else math.nan for b in buckets]
-        most = max((b.total for b in buckets), default=1) or 1
-        sizes = [6 + 8 * math.sqrt(b.total / most) for b in buckets]
-        plot.addItem(pg.PlotDataItem(xs, ys, pen=pg.mkPen(p["accent"], width=2),
-                                     connect="finite"))
-        pts = [(x, y, s) for x, y, s in zip(xs, ys, sizes, strict=True) if not math.isnan(y)]
-        plot.addItem(pg.ScatterPlotItem(
-            [q[0] for q in pts], [q[1] for q in pts], size=[q[2] for q in pts],
-            brush=pg.mkBrush(p["accent"]), pen=pg.mkPen(p["bg"], width=1)))
-        overall = d.totals.accuracy
-        if overall is not None:
-            line = pg.InfiniteLine(overall * 100, angle=0, pen=pg.mkPen(
-                p["muted"], width=1, style=Qt.PenStyle.DashLine))
-            plot.addItem(line)
-        plot.getAxis("bottom").setTicks([_date_ticks([b.start for b in buckets])])
-        plot.setYRange(0, 100, padding=0.05)
-        plot.setXRange(-0.5, max(len(xs) - 0.5, 0.5), padding=0.02)
-        self._legend("accuracy", [(p["accent"], f"Right per {unit}", "●"),
-                                  (p["muted"], f"Average over the period: {_pct(overall)}",
-                                   "╌╌")])
-        answered = [b for b in buckets if b.total]
-        busy = [b for b in answered if b.total >= 5] or answered  # 1 of 1 is no "best day"
-        best = max(busy, key=lambda b: (b.accuracy or 0, b.total))
-        n = len(answered)
-        self._notes["accuracy"].setText(
-            f"{d.totals.correct:,} of {d.totals.attempts:,} answers right ({_pct(overall)}) on "
-            f"{n} {unit}{'' if n == 1 else 's'}. Bigger dots mean more answers that {unit}. "
-            f"Best {unit}: {_day(best.start)} ({_pct(best.accuracy)} of {best.total}).")
-        plot.setAccessibleDescription(self._notes["accuracy"].text())
+        weekly = self.grain_combo.currentIndex() == 1
+        self.chart_panels["accuracy"].show_text(charts.draw_accuracy(
+            self._plot("accuracy"), d, self._palette(), scope=self._scope(d), weekly=weekly))
 
     def _draw_reviews(self, d: Dashboard) -> None:
-        import pyqtgraph as pg
-
         if self._set_empty("reviews", None if d.totals.attempts else PERIOD_EMPTY):
             return
-        p = self._palette()
-        plot = self._plot("reviews")
-        self._style(plot, f"Answers per day — {self._scope(d)}", "Answers", "Day")
-        xs = list(range(len(d.days)))
-        right = [b.correct for b in d.days]
-        wrong = [b.wrong for b in d.days]
-        width = 0.8 if len(xs) < 200 else 1.0
-        plot.addItem(pg.BarGraphItem(x=xs, height=right, width=width,
-                                     brush=pg.mkBrush(p["correct"]), pen=pg.mkPen(None)))
-        plot.addItem(pg.BarGraphItem(x=xs, y0=right, height=wrong, width=width,
-                                     brush=pg.mkBrush(p["incorrect"]), pen=pg.mkPen(None)))
-        plot.getAxis("bottom").setTicks([_date_ticks([b.start for b in d.days])])
-        top = max((b.total for b in d.days), default=1)
-        plot.setYRange(0, max(top, 1), padding=0.08)
-        plot.setXRange(-0.5, max(len(xs) - 0.5, 0.5), padding=0.02)
-        self._legend("reviews", [(p["correct"], "Right"), (p["incorrect"], "Wrong")])
-        busiest = max(d.days, key=lambda b: b.total)
-        self._notes["reviews"].setText(
-            f"{d.totals.attempts:,} answers on {d.totals.active_days} of {len(d.days)} days, "
-            f"{d.totals.attempts / max(1, len(d.days)):.0f} a day on average. Busiest day: "
-            f"{_day(busiest.start)} ({busiest.total:,}).")
-        plot.setAccessibleDescription(self._notes["reviews"].text())
+        self.chart_panels["reviews"].show_text(charts.draw_reviews(
+            self._plot("reviews"), d, self._palette(), scope=self._scope(d)))
 
     def _draw_forecast(self, d: Dashboard) -> None:
-        import pyqtgraph as pg
-
         if self._set_empty("forecast", None if sum(d.forecast) else
                            "Nothing is scheduled in the next 30 days for these decks."):
             return
-        p = self._palette()
-        plot = self._plot("forecast")
         deck = self.deck_combo.currentText() if self.deck_combo.currentIndex() > 0 \
             else "all decks"
-        self._style(plot, f"Due in the next {FORECAST_DAYS} days — {deck}", "Items due",
-                    "Day")
-        xs = list(range(len(d.forecast)))
-        brushes = [pg.mkBrush(p["flag"] if i == 0 else p["accent"]) for i in xs]
-        plot.addItem(pg.BarGraphItem(x=xs, height=list(d.forecast), width=0.75,
-                                     brushes=brushes, pen=pg.mkPen(None)))
-        days = [d.today + timedelta(days=i) for i in xs]
-        ticks = [(0.0, "Today")] + [(float(i), _day(days[i])) for i in range(7, len(xs), 7)]
-        plot.getAxis("bottom").setTicks([ticks])
-        plot.setYRange(0, max(max(d.forecast), 1), padding=0.08)
-        plot.setXRange(-0.6, len(xs) - 0.4, padding=0.01)
-        today = pg.TextItem(f"{d.forecast[0]:,}", color=p["fg"], anchor=(0.5, 1))
-        today.setPos(0, d.forecast[0])
-        plot.addItem(today)
-        self._legend("forecast", [(p["flag"], "Today (overdue included)"),
-                                  (p["accent"], "Later days")])
-        self._notes["forecast"].setText(
-            f"{d.forecast[0]:,} due today, {sum(d.forecast[:7]):,} within 7 days, "
-            f"{sum(d.forecast):,} within {FORECAST_DAYS} days. Reviewing a little every day "
-            "keeps these bars low.")
-        plot.setAccessibleDescription(self._notes["forecast"].text())
+        self.chart_panels["forecast"].show_text(charts.draw_forecast(
+            self._plot("forecast"), d, self._palette(), deck=deck))
 
     def _draw_mastery(self, d: Dashboard) -> None:
-        decks = [r for r in d.decks if r.seen][:MAX_DECK_BARS]
-        tags = [r for r in d.tags if r.seen][:MAX_TAG_BARS]
-        if self._set_empty("mastery", None if decks else PERIOD_EMPTY):
+        if self._set_empty("mastery", None if any(r.seen for r in d.decks) else PERIOD_EMPTY):
             return
-        p = self._palette()
-        self._hbars(self._plot("mastery", 0), "By deck", decks)
-        tag_plot = self._plot("mastery", 1)
-        shown = sum(1 for r in d.tags if r.seen)
-        if tags:
-            extra = f" ({len(tags)} weakest of {shown})" if shown > len(tags) else ""
-            self._hbars(tag_plot, f"By tag{extra}", tags)
-            tag_plot.show()
-        else:
-            tag_plot.hide()
-        self._legend("mastery", [(p["incorrect"], "Under 60%"), (p["accent"], "60–79%"),
-                                 (p["correct"], "80% or more")])
-        weakest = d.weakest[0]
-        self._notes["mastery"].setText(
-            "Mastery: of the items you answered in this period, the share you got right the "
-            f"last time. Weakest: {weakest.kind} “{weakest.label}” ({_pct(weakest.mastery)}, "
-            f"{weakest.mastered} of {weakest.seen}). Click it in the list on the right to "
-            "practise.")
-        for name in ("mastery:0", "mastery:1"):
-            self._plots[name].setAccessibleDescription(self._notes["mastery"].text())
-
-    def _hbars(self, plot: Any, title: str, rows: Sequence[MasteryRow]) -> None:
-        import pyqtgraph as pg
-
-        p = self._palette()
-        self._style(plot, title, "", "Mastery (%)")
-        n = len(rows)
-        slots = max(n, 5)  # a lone deck gets a bar, not a wall
-        ys = [float(slots - 1 - i) for i in range(n)]  # weakest at the top
-        values = [(r.mastery or 0.0) * 100 for r in rows]
-        inside = "#ffffff" if self._theme_name() == "light" else p["bg"]
-        plot.addItem(pg.BarGraphItem(x0=0, y=ys, height=0.7, width=values,
-                                     brushes=[pg.mkBrush(self._mastery_colour(v))
-                                              for v in values], pen=pg.mkPen(None)))
-        for y, v, r in zip(ys, values, rows, strict=True):
-            label_text = f"{v:.0f}%  ({r.mastered:,} of {r.seen:,})"
-            if v >= 50:  # inside the bar's end
-                text = pg.TextItem(label_text, color=inside, anchor=(1, 0.5))
-                text.setPos(v - 1.5, y)
-            else:
-                text = pg.TextItem(label_text, color=p["fg"], anchor=(0, 0.5))
-                text.setPos(v + 1.5, y)
-            plot.addItem(text)
-        plot.getAxis("left").setTicks([[(y, _clip(r.label, 24)) for y, r in
-                                        zip(ys, rows, strict=True)]])
-        plot.getAxis("bottom").setTicks([[(float(v), f"{v}") for v in range(0, 101, 20)]])
-        plot.showGrid(x=False, y=False)  # grid lines would cross the labels in the bars
-        plot.setXRange(-1, 106, padding=0)
-        plot.setYRange(-0.6, slots - 0.4, padding=0)
-
-    def _mastery_colour(self, percent: float) -> str:
-        """Under 60% (as shown, rounded): the incorrect colour; 80% and up: correct."""
-        p = self._palette()
-        shown = round(percent)
-        return p["incorrect"] if shown < 60 else p["accent"] if shown < 80 else p["correct"]
+        self.chart_panels["mastery"].show_text(charts.draw_mastery(
+            self._plot("mastery", 0), self._plot("mastery", 1), d, self._palette(),
+            light=self._theme_name() == "light"))
 
     def _draw_calibration(self, d: Dashboard) -> None:
-        import pyqtgraph as pg
-
         rated = sum(b.total for b in d.calibration)
         if self._set_empty("calibration", None if rated else
                            "No confidence ratings in this period.\nTick “Rate confidence” when "
                            "you build a session to see how well your certainty matches your "
                            "answers."):
             return
-        p = self._palette()
-        plot = self._plot("calibration")
-        self._style(plot, f"Right answers at each confidence level — {self._scope(d)}",
-                    "Right (%)", "How sure you said you were")
-        xs = [float(b.confidence) for b in d.calibration]
-        lows = [b.ideal_low * 100 for b in d.calibration]
-        highs = [b.ideal_high * 100 for b in d.calibration]
-        band = QColor(p["correct"])
-        band.setAlpha(50)
-        plot.addItem(pg.BarGraphItem(
-            x=xs, y0=lows, height=[h - lo for lo, h in zip(lows, highs, strict=True)],
-            width=0.8, brush=pg.mkBrush(band),
-            pen=pg.mkPen(p["correct"], width=1, style=Qt.PenStyle.DashLine)))
-        shares = [(b.share or 0.0) * 100 for b in d.calibration]
-        plot.addItem(pg.BarGraphItem(x=xs, height=shares, width=0.4,
-                                     brush=pg.mkBrush(p["accent"]), pen=pg.mkPen(None)))
-        for b, x, v in zip(d.calibration, xs, shares, strict=True):
-            text = pg.TextItem(f"{v:.0f}% of {b.total}" if b.total else "no answers",
-                               color=p["fg"], anchor=(0.5, 1))
-            text.setPos(x, v + 1)
-            plot.addItem(text)
-        plot.getAxis("bottom").setTicks([[(float(c), f"{c} · {CONFIDENCE_LABELS[c]}")
-                                          for c in (1, 2, 3)]])
-        plot.setYRange(-4, 108, padding=0)  # room for the "0" tick label
-        plot.setXRange(0.4, 3.6, padding=0)
-        self._legend("calibration", [(p["accent"], "Your answers: share right"),
-                                     (p["correct"], "Ideal range for that level")])
-        lines = [self._verdict_line(b) for b in d.calibration if b.total]
-        self._notes["calibration"].setText(
-            "\n".join(lines) + "\nCertainty-based marks: right +1/+2/+3, wrong 0/−2/−6. "
-            "“Fairly sure” pays from 67% right, “Sure” from 80%.")
-        plot.setAccessibleDescription(self._notes["calibration"].text())
-
-    @staticmethod
-    def _verdict_line(b: Any) -> str:
-        name = f"{b.confidence} · {CONFIDENCE_LABELS[b.confidence]}"
-        share = _pct(b.share)
-        ideal = calibration_band(b.confidence)
-        v = b.verdict
-        if v == "too few answers":
-            return f"{name}: {b.total} answer(s) so far — too few to judge."
-        if v == "overconfident":
-            return (f"{name}: right {share} of {b.total} times; ideal is {ideal}. "
-                    "Overconfident — when in doubt, pick a lower level.")
-        if v == "underconfident":
-            return (f"{name}: right {share} of {b.total} times; ideal is {ideal}. "
-                    "You know more than you think — a higher level would earn more marks.")
-        return f"{name}: right {share} of {b.total} times; ideal is {ideal}. Well judged."
+        self.chart_panels["calibration"].show_text(charts.draw_calibration(
+            self._plot("calibration"), d, self._palette(), scope=self._scope(d)))
 
     def _draw_time(self, d: Dashboard) -> None:
-        import pyqtgraph as pg
-
-        stats = [t for t in d.times if t.count]
-        if self._set_empty("time", None if stats else
+        if self._set_empty("time", None if any(t.count for t in d.times) else
                            ("No answer times recorded in this period." if d.totals.attempts
                             else PERIOD_EMPTY)):
             return
-        colours = MODE_COLORS[self._theme_name()]
-        plot = self._plot("time")
-        self._style(plot, f"Time per answer — {self._scope(d)}", "Share of answers (%)",
-                    "Time taken")
-        labels = time_bin_labels()
-        n = len(stats)
-        width = 0.8 / n
-        top = 0.0
-        for k, t in enumerate(stats):
-            xs = [i - 0.4 + width * (k + 0.5) for i in range(len(labels))]
-            ys = [100 * c / t.count for c in t.histogram]
-            top = max(top, *ys)
-            plot.addItem(pg.BarGraphItem(x=xs, height=ys, width=width * 0.92,
-                                         brush=pg.mkBrush(colours[t.mode]), pen=pg.mkPen(None)))
-        plot.getAxis("bottom").setTicks([[(float(i), s) for i, s in enumerate(labels)]])
-        plot.setYRange(0, max(top, 1), padding=0.08)
-        plot.setXRange(-0.6, len(labels) - 0.4, padding=0)
-        self._legend("time", [(colours[t.mode], f"{MODE_LABELS.get(t.mode, t.mode)}: median "
-                               f"{_duration(t.median_ms or 0)} ({t.count:,} answers)")
-                              for t in stats])
-        self._notes["time"].setText(
-            "How long each answer took, as a share of that mode's answers. "
-            + " ".join(f"{MODE_LABELS.get(t.mode, t.mode)}: half your answers took under "
-                       f"{_duration(t.median_ms or 0)}, 9 in 10 under "
-                       f"{_duration(t.p90_ms or 0)}." for t in stats))
-        plot.setAccessibleDescription(self._notes["time"].text())
+        self.chart_panels["time"].show_text(charts.draw_time(
+            self._plot("time"), d, self._palette(), scope=self._scope(d),
+            theme=self._theme_name()))
 
     # -- events ------------------------------------------------------------------------------
 
@@ -1130,7 +760,7 @@ class StatsPage(QWidget):
             return None
         if path.suffix.lower() != ".png":
             path = path.with_name(path.name + ".png")
-        image = self._chart_frames[key].grab()
+        image = self.chart_panels[key].frame.grab()
         if image.isNull() or not image.save(str(path), "PNG"):
             self._say(f"Could not save the chart to {path}.", error=True)
             return None
