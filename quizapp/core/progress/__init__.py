@@ -23,4 +23,15 @@ and the building blocks, tested on their own:
   fuzz seeded by each answer's id;
 * :mod:`.syncfolder` -- reading ``devices/<device-id>/`` folders that a sync tool carries,
   including the conflict copies and temporary files such tools leave behind.
+
+Format 1 (still read: migration, read-only opening, ``QUIZAPP_STORE_FORMAT=1``, old export
+files), re-exported by :mod:`quizapp.core.store`, and the parts format 2 shares with it:
+
+* :mod:`.store1` -- the format-1 :class:`~quizapp.core.progress.store1.Store`;
+* :mod:`.records1` -- its public records (attempts, sessions, unit states, import plans);
+* :mod:`.state1` -- its in-memory state and the merge of two states;
+* :mod:`.validate1` -- the checks of every stored record;
+* :mod:`.format1` -- file names and limits, parse / salvage / migration / dump of a document;
+* :mod:`.lock` -- the data folder's lock (shared with format 2);
+* :mod:`.errors` -- the store's errors (shared with format 2).
 """

@@ -1,4 +1,5 @@
-"""The score store: every answer, rating and session, kept in a local JSON store that is never lost.
+"""The format-1 score store (:class:`Store`): every answer, rating and session, kept in a local
+JSON store that is never lost.
 
 On disk (all in the data folder; the format is documented in
 ``resources/score-store-format.md``)::
