@@ -310,13 +310,6 @@ def test_navigator_grows_with_the_text(window: MainWindow, qtbot) -> None:  # ty
     assert 0 < right_edge <= st.nav_scroll.viewport().width()
 
 
-def test_item_numbers_in_messages() -> None:
-    from quizapp.ui.pages.study import _numbers
-    assert _numbers([4]) == "item 4"
-    assert _numbers([2, 5, 9]) == "items 2, 5 and 9"
-    assert _numbers(list(range(1, 31))) == "items 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 18 more"
-
-
 def test_exam_survives_a_restart(make_window, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     win = make_window()
     start(win, mode="exam", deck_ids=("back-pain-red-flags",), limit=3, seconds_per_question=60)

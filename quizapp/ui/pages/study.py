@@ -7,28 +7,29 @@ import contextlib
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
 from quizapp.core.scheduling import Rating
-from quizapp.core.scoring import count_of, format_marks, plural
+from quizapp.core.scoring import count_of, format_marks
 from quizapp.core.session import Entry, Session, SessionError
 from quizapp.core.store import StoreError
+from quizapp.core.submitwarning import item_numbers, submit_warning
 from quizapp.ui.dialogs import ConfirmDialog
+from quizapp.ui.pages.exam_navigator import Navigator
+from quizapp.ui.pages.study_items import ItemColumn, render_case, render_flashcard, sources_text
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
-from quizapp.ui.widgets import Markdown, Picture, QuestionView, label, restyle
+from quizapp.ui.widgets import QuestionView, label
 
 
 def _clock(seconds: float) -> str:
@@ -36,117 +37,6 @@ def _clock(seconds: float) -> str:
     if s >= 3600:
         return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
     return f"{s // 60}:{s % 60:02d}"
-
-
-def _numbers(items: list[int], most: int = 12) -> str:
-    """Item numbers for a message: "items 2, 5 and 9", or the first few "and 30 more"."""
-    head = ", ".join(map(str, items[:most]))
-    if len(items) > most:
-        return f"items {head} and {len(items) - most} more"
-    if len(items) == 1:
-        return f"item {items[0]}"
-    return "items " + ", ".join(map(str, items[:-1])) + f" and {items[-1]}"
-
-
-def submit_warning(s: Session) -> str:
-    """What submitting the block leaves unanswered, counted with units (shown in the
-    confirmation): items not answered, cases partly answered, selections never saved."""
-    status = [s.entry_status(i) for i in range(len(s))]
-    blank = [i + 1 for i, st in enumerate(status) if st == "not answered"]
-    partly = [i + 1 for i, st in enumerate(status) if st == "partly answered"]
-    text = ""
-    if blank:
-        text += (f"\n\n{plural(len(blank), 'item')} not answered ({_numbers(blank)}) "
-                 "will count as wrong, in this score and in your reviews, so they come "
-                 "back soon.")
-    for i in partly:
-        e = s.entries[i - 1]
-        parts = [p for p, _q, _st in e.parts()]
-        saved = sum((i - 1, p) in s.responses for p in parts)
-        unsaved = sum(bool(s.drafts.get((i - 1, p)) and s.drafts[(i - 1, p)].selected)
-                      and (i - 1, p) not in s.responses for p in parts)
-        if saved:
-            text += (f"\n\nItem {i} (a case) is partly answered: "
-                     f"{count_of(saved, len(parts), 'question')} saved; the rest count as "
-                     "wrong.")
-        else:  # only a selection: "partly answered: 0 of 4 saved; the rest" read as a slip
-            text += (f"\n\nItem {i} (a case) has no question saved yet: all "
-                     f"{plural(len(parts), 'question')} count as wrong.")
-        if unsaved:
-            text += (f" {plural(unsaved, 'question')} of its current stage "
-                     f"{'has' if unsaved == 1 else 'have'} a selection that was never "
-                     "saved (Enter or “Save answer and continue” saves it).")
-    return text
-
-
-class _Column(QWidget):
-    """The scrolled item. Its height follows its width: a wrapped label's minimum height is
-    measured at its narrowest, which made the page 1.5 to 3 screens taller than the item, so
-    End landed on blank space. The scroll area sizes it with heightForWidth instead."""
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(super().minimumSizeHint().width(), 0)
-
-
-class Navigator(QWidget):
-    """Exam navigator: one button per item; shows answered, flagged and current.
-
-    Signals:
-        jump(int): the student clicked the button of this item (0-based).
-    """
-
-    jump = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.grid = QGridLayout(self)
-        self.grid.setSpacing(SPACE // 2)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.buttons: list[QToolButton] = []
-
-    def build(self, n: int) -> None:
-        for b in self.buttons:
-            b.deleteLater()
-        self.buttons = []
-        for i in range(n):
-            b = QToolButton()
-            b.setProperty("role", "nav")
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(lambda _=False, i=i: self.jump.emit(i))
-            self.grid.addWidget(b, i // 5, i % 5)
-            self.buttons.append(b)
-
-    def update_state(self, session: Session, review: bool = False) -> None:
-        """During an exam: answered / flagged / current. In the review afterwards: ✔ fully
-        right or ✘ not, instead of answered."""
-        missed = {i for i, _part in session.summary().missed} if review else set()
-        for i, b in enumerate(self.buttons):
-            status = session.entry_status(i)
-            answered = status == "answered"
-            flagged = session.flagged(i)
-            if review:
-                mark = "✘" if i in missed else "✔"
-            else:
-                mark = "◐" if status == "partly answered" else ""
-            b.setText(f"{i + 1}{mark}{'⚑' if flagged else ''}")
-            b.setProperty("answered", "true" if answered and not review else "false")
-            b.setProperty("current", "true" if i == session.index else "false")
-            state = ("not fully right" if i in missed else "right") if review else status
-            state += ", flagged" if flagged else ""
-            b.setToolTip(f"Item {i + 1}: {state}")
-            b.setAccessibleName(f"Item {i + 1}, {state}")
-            restyle(b)
-        self.equalise()
-
-    def equalise(self) -> None:
-        """One width for all buttons, so the columns line up whatever the marks and zoom."""
-        if self.buttons:
-            for b in self.buttons:
-                b.setMinimumWidth(0)
-            w = max(b.sizeHint().width() for b in self.buttons)
-            for b in self.buttons:
-                b.setMinimumWidth(w)
 
 
 class StudyPage(QWidget):
@@ -313,18 +203,7 @@ class StudyPage(QWidget):
     # -- rendering -----------------------------------------------------------------------
 
     def _sources(self, entry: Entry) -> str:
-        deck = self._decks().get(entry.deck_id)
-        if deck is None:
-            return ""
-        cites = []
-        for key in entry.item.sources:
-            s = deck.sources.get(key)
-            if s is not None:
-                doi = f" doi:{s.doi}" if s.doi and s.doi not in s.citation else ""
-                cites.append(f"- {s.citation}{doi}")
-        if not cites:
-            return ""
-        return ("*Sources:*\n\n" if len(cites) > 1 else "*Source:*\n\n") + "\n".join(cites)
+        return sources_text(self._decks().get(entry.deck_id), entry)
 
     def show_current(self) -> None:
         s = self.session
@@ -334,7 +213,7 @@ class StudyPage(QWidget):
         self.revealed = False
         self.views = []
         self.save_stage_button = None
-        content = _Column()
+        content = ItemColumn()
         row = QHBoxLayout(content)  # a centred column of readable width
         row.setContentsMargins(SPACE * 2, SPACE, SPACE * 2, SPACE * 2)
         inner = QWidget()
@@ -347,11 +226,17 @@ class StudyPage(QWidget):
         lay.setSpacing(SPACE * 2)
         it = entry.item
         if isinstance(it, Flashcard):
-            self._render_flashcard(lay, entry, it)
+            self.back_box = render_flashcard(lay, entry, it, self._sources(entry),
+                                             review=self.review)
+            self.revealed = self.review
         elif isinstance(it, Question):
             self._render_question(lay, entry, "", it, number="")
         elif isinstance(it, Case):
-            self._render_case(lay, entry, it)
+            self.save_stage_button = render_case(
+                lay, entry, it, s, review=self.review, sources=self._sources(entry),
+                add_question=lambda lay, part, q, number: self._render_question(
+                    lay, entry, part, q, number=number),
+                save_stage=self.save_stage, stage_ready=self._stage_ready)
         lay.addStretch(1)
         self._show_key_question()
         old = self.scroll_area.takeWidget()
@@ -366,34 +251,6 @@ class StudyPage(QWidget):
         if paused:
             self._content_enabled(False)
         self.setFocus()
-
-    def _render_flashcard(self, lay: QVBoxLayout, entry: Entry, card: Flashcard) -> None:
-        front, back = (card.back, card.front) if entry.reverse else (card.front, card.back)
-        lay.addWidget(label("Flashcard" + (" (reversed)" if entry.reverse else ""), "muted"))
-        f = Markdown(front, "stem")
-        f.setAccessibleName("Front")
-        lay.addWidget(f)
-        if card.image is not None and not entry.reverse:
-            lay.addWidget(Picture(card.image, card.image_alt))
-        self.back_box = QWidget()
-        bl = QVBoxLayout(self.back_box)
-        bl.setContentsMargins(0, 0, 0, 0)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        bl.addWidget(line)
-        b = Markdown(back, "stem")
-        b.setAccessibleName("Back")
-        bl.addWidget(b)
-        if card.explanation:
-            bl.addWidget(Markdown(card.explanation))
-        if card.objective:
-            bl.addWidget(Markdown(f"**Learning objective:** {card.objective}"))
-        src = self._sources(entry)
-        if src:
-            bl.addWidget(Markdown(src, "muted"))
-        self.back_box.setVisible(self.review)
-        lay.addWidget(self.back_box)
-        self.revealed = self.review
 
     def _render_question(self, lay: QVBoxLayout, entry: Entry, part: str, q: Question,
                          number: str) -> QuestionView:
@@ -476,66 +333,6 @@ class StudyPage(QWidget):
             return False
         return all(not s.can_submit(f"{case.stages[si].id}/{q.id}")
                    for q in case.stages[si].questions)
-
-    def _render_case(self, lay: QVBoxLayout, entry: Entry, case: Case) -> None:
-        s = self.session
-        assert s is not None
-        lay.addWidget(label(f"Case: {case.title}", "title"))
-        stem = Markdown(case.stem, "stem")
-        stem.setAccessibleName("Case presentation")
-        lay.addWidget(stem)
-        if case.image is not None:
-            lay.addWidget(Picture(case.image, case.image_alt))
-        shown = len(case.stages) if self.review else s.stages_revealed()
-        active = s.active_stage()
-        n_q = sum(len(st.questions) for st in case.stages)
-        k = 0
-        for si, st in enumerate(case.stages[:shown]):
-            box = QFrame()
-            box.setProperty("role", "card")
-            bl = QVBoxLayout(box)
-            bl.setContentsMargins(SPACE * 2, SPACE * 2, SPACE * 2, SPACE * 2)
-            bl.setSpacing(SPACE * 3 // 2)
-            saved = " — saved, locked" if s.is_exam and not self.review and si < active else ""
-            bl.addWidget(label(f"Stage {si + 1} of {len(case.stages)}"
-                               + (f": {st.title}" if st.title else "") + saved, "subtitle"))
-            if st.text:
-                bl.addWidget(Markdown(st.text))
-            if st.image is not None:
-                bl.addWidget(Picture(st.image, st.image_alt))
-            for q in st.questions:
-                k += 1
-                self._render_question(bl, entry, f"{st.id}/{q.id}", q,
-                                      number=f"Question {k} of {n_q}")
-            if s.is_exam and not self.review and si == active:
-                b = QPushButton("Save answer and continue" if si + 1 < len(case.stages)
-                                else "Save answer")
-                b.setProperty("role", "primary")
-                b.setToolTip("Save this stage (Enter). It is then locked, and the next stage "
-                             "opens.")
-                b.setAccessibleName(b.text())
-                b.clicked.connect(self.save_stage)
-                bl.addWidget(b, 0, Qt.AlignmentFlag.AlignLeft)
-                self.save_stage_button = b
-                b.setEnabled(self._stage_ready())
-            lay.addWidget(box)
-        if shown < len(case.stages):
-            more = len(case.stages) - shown
-            lay.addWidget(label(f"{more} more stage{'s' if more != 1 else ''} "
-                                + ("open" if more != 1 else "opens") + " as you "
-                                + ("save" if s.is_exam else "answer") + ".", "muted"))
-        elif self.review or (s.entry_answered(s.index) and not s.is_exam):
-            marks = sum(r.mark.marks for (i, _p), r in s.responses.items()
-                        if i == s.index and r.mark)
-            best = sum(r.mark.max_marks for (i, _p), r in s.responses.items()
-                       if i == s.index and r.mark)
-            lay.addWidget(label(f"Case complete: {format_marks(marks)} of "
-                                f"{format_marks(best)} marks.", "subtitle"))
-            if case.objective:
-                lay.addWidget(Markdown(f"**Learning objective:** {case.objective}"))
-            src = self._sources(entry)
-            if src:
-                lay.addWidget(Markdown(src, "muted"))
 
     def open_views(self) -> list[QuestionView]:
         """The questions on screen that can still be answered."""
@@ -976,7 +773,7 @@ class StudyPage(QWidget):
         text = "Submit the block and see your results?" + submit_warning(s)
         flagged = [i + 1 for i in range(len(s)) if s.flagged(i)]
         if flagged:
-            text += f"\n\nFlagged for another look: {_numbers(flagged)}."
+            text += f"\n\nFlagged for another look: {item_numbers(flagged)}."
         if not ConfirmDialog.ask(self, "Submit block", text):
             return
         self._finish()
