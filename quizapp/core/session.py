@@ -318,7 +318,8 @@ class Session:
         included (shown while studying, as Anki does). Flashcards, questions and cases all
         count (a Ctrl+D queue mixes them: counting cards alone said "item 1 of 10 · New 5");
         a question or case is new when none of it was ever answered, due when any of it is
-        due by the end of the study day."""
+        due by the end of the study day (a case part-way through: any of the questions it
+        still has open)."""
         new = learning = due = 0
         now = self.now()
         cutoff = due_cutoff(now)
@@ -327,7 +328,12 @@ class Session:
             if not isinstance(e.item, Flashcard):
                 if self.entry_answered(i):
                     continue
-                states = [self.store.state(u) for u in e.units]
+                # a case part-way through counts by the questions it still has open: those
+                # just answered fall due again in minutes, but the case on screen is not
+                # "due" for that (it said "New 13 · Due 1" on the first new case)
+                states = [self.store.state(u) for (p, _q, _s), u in zip(e.parts(), e.units,
+                                                                        strict=True)
+                          if (i, p) not in self.responses]
                 if all(st.is_new for st in states):
                     new += 1
                 elif any(st.due is not None and st.due <= cutoff for st in states):
