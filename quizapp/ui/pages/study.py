@@ -205,7 +205,8 @@ class StudyPage(QWidget):
         self.side = QWidget()
         sl = QVBoxLayout(self.side)
         sl.setContentsMargins(0, 0, 0, 0)
-        sl.addWidget(label("Navigator", "subtitle"))
+        self.nav_title = label("Navigator", "subtitle")
+        sl.addWidget(self.nav_title)
         self.navigator = Navigator()
         self.navigator.jump.connect(self.go)
         self.nav_scroll = QScrollArea()  # a long block scrolls; the panel never clips a column
@@ -649,12 +650,17 @@ class StudyPage(QWidget):
             QTimer.singleShot(0, self, self._fit_side)  # dropped if the page is gone by then
 
     def _fit_side(self) -> None:
-        """Size the navigator panel to its buttons at the current zoom (plus a scroll bar)."""
+        """Size the navigator panel to its buttons at the current zoom (plus a scroll bar),
+        and never narrower than its title or than one part of its legend on each line (a
+        one-item block said "Navigato" over a legend one word a line)."""
         self.navigator.equalise()
         self.navigator.adjustSize()
         bar = self.nav_scroll.verticalScrollBar().sizeHint().width()
         want = self.navigator.sizeHint().width() + bar + SPACE
-        self.side.setFixedWidth(max(12 * self.fontMetrics().averageCharWidth(), want))
+        fm = self.legend.fontMetrics()
+        legend = max(fm.horizontalAdvance(part + " ·") for part in self.legend.text().split(" · "))
+        self.side.setFixedWidth(max(12 * self.fontMetrics().averageCharWidth(), want,
+                                    self.nav_title.sizeHint().width(), legend + SPACE // 2))
 
     def status_text(self) -> str:
         s = self.session
