@@ -72,6 +72,12 @@ from quizapp.core.store import Store
 # --------------------------------------------------------------------------- the session
 
 
+def save_stage_label(case: Case, stage: int) -> str:
+    """The exam button that saves stage ``stage`` (0-based) of ``case``, as the page shows it
+    and the hint under its questions names it."""
+    return "Save answer and continue" if stage + 1 < len(case.stages) else "Save answer"
+
+
 class Session:
     """A running session. See the module docstring for the life cycle."""
 
@@ -623,8 +629,9 @@ class Session:
         why = "" if review or i != self.index else self.can_submit(part)
         if locked:
             hint = ""
-        elif self.is_exam and isinstance(self.entries[i].item, Case):
-            hint = why or "Press Enter or “Save answer and continue” to save this stage."
+        elif self.is_exam and isinstance(case := self.entries[i].item, Case):
+            button = save_stage_label(case, self._stage_of(self.entries[i], part))
+            hint = why or f"Press Enter or “{button}” to save this stage."
         elif self.is_exam:
             hint = ("Answer kept — you can change it until you submit the block." if r
                     else why)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from quizapp.core.model import Case, Deck, Option, Question, Stage
-from quizapp.core.session import Session, SessionSettings
+from quizapp.core.session import Session, SessionSettings, save_stage_label
 from quizapp.core.sessionmodel import Entry
 from quizapp.core.store import Store
 
@@ -67,3 +67,23 @@ def test_a_due_case_counts_due_by_its_open_questions(store: Store) -> None:
     assert sess.counters() == (1, 0, 1)
     sess.answer("s1/a", [0])
     assert sess.counters() == (1, 0, 1)  # two questions of it still due, and on screen
+
+
+def test_the_exam_hint_names_the_button_the_stage_shows(store: Store) -> None:
+    """Found too: on a case's last stage in an exam the button says "Save answer" (nothing
+    follows), but the hint under each question still said: Press Enter or "Save answer and
+    continue" to save this stage."""
+    st = SessionSettings(mode="exam", deck_ids=(DECK.id,), shuffle=False, limit=0, seed=1,
+                         seconds_per_question=60)
+    sess = Session([Entry(DECK.id, CASE)], st, store)
+    sess.start()
+    assert save_stage_label(CASE, 0) == "Save answer and continue"
+    sess.select("s1/a", 0)
+    assert "“Save answer and continue”" in sess.part_view("s1/a").hint
+    sess.save_stage()
+    sess.select("s2/b", 0)
+    sess.save_stage()
+    assert save_stage_label(CASE, 2) == "Save answer"
+    sess.select("s3/c", 0)
+    assert "“Save answer”" in sess.part_view("s3/c").hint
+    assert "continue" not in sess.part_view("s3/c").hint

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from quizapp.core.model import LETTERS, Case, Deck, Flashcard, Question
 from quizapp.core.scheduling import Rating
 from quizapp.core.scoring import count_of, format_marks, plural
-from quizapp.core.session import Entry, Session, SessionError
+from quizapp.core.session import Entry, Session, SessionError, save_stage_label
 from quizapp.core.store import StoreError
 from quizapp.ui.dialogs import ConfirmDialog
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
@@ -509,11 +509,11 @@ class StudyPage(QWidget):
                 self._render_question(bl, entry, f"{st.id}/{q.id}", q,
                                       number=f"Question {k} of {n_q}")
             if s.is_exam and not self.review and si == active:
-                b = QPushButton("Save answer and continue" if si + 1 < len(case.stages)
-                                else "Save answer")
+                b = QPushButton(save_stage_label(case, si))
                 b.setProperty("role", "primary")
                 b.setToolTip("Save this stage (Enter). It is then locked, and the next stage "
-                             "opens.")
+                             "opens." if si + 1 < len(case.stages) else
+                             "Save this stage (Enter). It is then locked.")
                 b.setAccessibleName(b.text())
                 b.clicked.connect(self.save_stage)
                 bl.addWidget(b, 0, Qt.AlignmentFlag.AlignLeft)
