@@ -87,3 +87,10 @@ def test_the_exam_hint_names_the_button_the_stage_shows(store: Store) -> None:
     sess.select("s3/c", 0)
     assert "“Save answer”" in sess.part_view("s3/c").hint
     assert "continue" not in sess.part_view("s3/c").hint
+
+
+def test_a_resumed_case_still_counts_as_it_did(store: Store) -> None:
+    sess = _session(store)
+    sess.answer("s1/a", [1])
+    again = Session.resume(sess.to_state(), {DECK.id: DECK}, store)
+    assert again.index == 0 and again.counters() == (2, 0, 0)
