@@ -203,6 +203,24 @@ class _Tile(QFrame):
         self.setAccessibleName(f"{self.caption}: {value}" + (f", {note}" if note else ""))
 
 
+class _FilterLabel(QLabel):
+    """A one-line label never narrower than its text's ink: a label sized by the text's
+    advance cut the "o" of "To" (kerned under the T) to a "c" beside the date box."""
+
+    def _ink(self) -> int:
+        text = self.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+        r = self.fontMetrics().boundingRect(text)
+        return max(r.right(), r.width()) + 2 - min(0, r.left())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self._ink()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._ink()), hint.height())
+
+
 class _Fitted(QWidget):
     """The scrolled page: as tall as its content at the window's width (a wrapped label's
     minimum height is measured at its narrowest, which would add blank space)."""
@@ -276,7 +294,7 @@ class StatsPage(QWidget):
         self.deck_combo.setToolTip("Show progress for all decks or one deck")
         self.deck_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.deck_combo.setMaximumWidth(320)
-        deck_label = QLabel("&Deck")
+        deck_label = _FilterLabel("&Deck")
         deck_label.setBuddy(self.deck_combo)
         head.addWidget(deck_label)
         head.addWidget(self.deck_combo)
@@ -287,7 +305,7 @@ class StatsPage(QWidget):
         self.period_combo.setCurrentIndex(DEFAULT_PERIOD)
         self.period_combo.setAccessibleName("Period")
         self.period_combo.setToolTip("Which days to include")
-        period_label = QLabel("&Period")
+        period_label = _FilterLabel("&Period")
         period_label.setBuddy(self.period_combo)
         head.addWidget(period_label)
         head.addWidget(self.period_combo)
@@ -301,7 +319,7 @@ class StatsPage(QWidget):
             edit.setMinimumDate(QDate(2000, 1, 1))
             edit.setAccessibleName(f"{name} date")
             edit.setToolTip(f"{tip} (changing it switches the period to custom dates)")
-            lab = QLabel(mnemonic)  # Alt+F and Alt+S belong to the File and Study menus
+            lab = _FilterLabel(mnemonic)  # Alt+F and Alt+S belong to the File and Study menus
             lab.setBuddy(edit)
             head.addWidget(lab)
             head.addWidget(edit)
@@ -452,7 +470,7 @@ class StatsPage(QWidget):
             self.grain_combo.setAccessibleName("Accuracy per day or per week")
             self.grain_combo.setToolTip("One point per day, or per week (Monday to Sunday)")
             self.grain_combo.currentIndexChanged.connect(lambda _i: self._redraw("accuracy"))
-            show = QLabel("Sho&w")
+            show = _FilterLabel("Sho&w")
             show.setBuddy(self.grain_combo)
             row.addWidget(show)
             row.addWidget(self.grain_combo)
