@@ -258,6 +258,7 @@ class StatsPage(QWidget):
         self._plots: dict[str, Any] = {}
         self._drawn: set[str] = set()
         self._drawn_theme = ""
+        self._drawn_font = 0.0  # the text size the charts were drawn at (they follow zoom)
         self._weak_rows: list[MasteryRow] = []
         self._syncing = False
 
@@ -556,7 +557,9 @@ class StatsPage(QWidget):
         plot.clear()
         plot.setBackground(p["bg"])
         item = plot.getPlotItem()
-        item.setTitle(html.escape(title), color=p["fg"], size="11pt")
+        body = self.font().pointSizeF()  # the zoomed text size: titles follow it
+        item.setTitle(html.escape(title), color=p["fg"],
+                      size=f"{body + 2:g}pt" if body > 0 else "11pt")
         for side, text in (("left", left), ("bottom", bottom)):
             ax = plot.getAxis(side)
             ax.setPen(pg.mkPen(p["grid"]))
@@ -565,6 +568,14 @@ class StatsPage(QWidget):
             ax.setTicks(None)
         plot.showGrid(x=False, y=True, alpha=0.3)
         plot.setAccessibleName(title)
+
+    def _text(self, text: str, color: str, anchor: tuple[float, float]) -> Any:
+        """A figure written on a chart, at the page's (zoomed) text size."""
+        import pyqtgraph as pg
+
+        item = pg.TextItem(text, color=color, anchor=anchor)
+        item.setFont(self.font())
+        return item
 
     def _frame_colors(self) -> None:
         bg = QColor(self._palette()["bg"])
@@ -633,6 +644,7 @@ class StatsPage(QWidget):
         assert d is not None
         self._frame_colors()
         self._drawn_theme = self._theme_name()
+        self._drawn_font = self.font().pointSizeF()
         self.body.setCurrentIndex(1 if d.history_empty else 0)
         self._fill_tiles(d)
         self._fill_weak_table(d)
@@ -839,7 +851,7 @@ class StatsPage(QWidget):
         plot.getAxis("bottom").setTicks([ticks])
         plot.setYRange(0, max(max(d.forecast), 1), padding=0.08)
         plot.setXRange(-0.6, len(xs) - 0.4, padding=0.01)
-        today = pg.TextItem(f"{d.forecast[0]:,}", color=p["fg"], anchor=(0.5, 1))
+        today = self._text(f"{d.forecast[0]:,}", p["fg"], (0.5, 1))
         today.setPos(0, d.forecast[0])
         plot.addItem(today)
         self._legend("forecast", [(p["flag"], "Today (overdue included)"),
@@ -892,10 +904,10 @@ class StatsPage(QWidget):
         for y, v, r in zip(ys, values, rows, strict=True):
             label_text = f"{v:.0f}%  ({r.mastered:,} of {r.seen:,})"
             if v >= 50:  # inside the bar's end
-                text = pg.TextItem(label_text, color=inside, anchor=(1, 0.5))
+                text = self._text(label_text, inside, (1, 0.5))
                 text.setPos(v - 1.5, y)
             else:
-                text = pg.TextItem(label_text, color=p["fg"], anchor=(0, 0.5))
+                text = self._text(label_text, p["fg"], (0, 0.5))
                 text.setPos(v + 1.5, y)
             plot.addItem(text)
         plot.getAxis("left").setTicks([[(y, _clip(r.label, 24)) for y, r in
@@ -937,8 +949,8 @@ class StatsPage(QWidget):
         plot.addItem(pg.BarGraphItem(x=xs, height=shares, width=0.4,
                                      brush=pg.mkBrush(p["accent"]), pen=pg.mkPen(None)))
         for b, x, v in zip(d.calibration, xs, shares, strict=True):
-            text = pg.TextItem(f"{v:.0f}% of {b.total}" if b.total else "no answers",
-                               color=p["fg"], anchor=(0.5, 1))
+            text = self._text(f"{v:.0f}% of {b.total}" if b.total else "no answers",
+                              p["fg"], (0.5, 1))
             text.setPos(x, v + 1)
             plot.addItem(text)
         plot.getAxis("bottom").setTicks([[(float(c), f"{c} · {CONFIDENCE_LABELS[c]}")
@@ -1115,6 +1127,9 @@ class StatsPage(QWidget):
             self._fit_to_text()
             self._tile_columns = 0
             self._reflow_tiles()
+            if self.dashboard is not None and self._drawn_font \
+                    and self._drawn_font != self.font().pointSizeF():
+                self._restyle()  # chart titles and figures at the new text size
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
                 and self.dashboard is not None and self._drawn_theme \
                 and self._drawn_theme != self._theme_name():
