@@ -29,6 +29,7 @@ from quizapp.core.scoring import count_of, plural
 from quizapp.core.selection import daily_queue, select_entries
 from quizapp.core.session import Session
 from quizapp.core.sessionmodel import SessionError, SessionSettings
+from quizapp.core.stats import last_session_on
 from quizapp.core.store import Store
 
 __all__ = [
@@ -131,13 +132,8 @@ def library_counts(store: Store, deck: Deck) -> dict[str, object]:
     """A library row's figures: items, new, due, seen (counted per item, see
     :func:`quizapp.core.planner.deck_counts`) and the last score on this deck alone."""
     c = deck_counts(store, deck)
-    last = ""
-    for s in reversed(store.sessions()):
-        # a session over several decks has one score for all of them: it says nothing
-        # about this deck alone, so only sessions on this deck alone count here
-        if list(s.deck_ids) == [deck.id] and s.score and s.score.get("questions"):
-            last = f"{s.score.get('percent', 0):.0f}%"
-            break
+    s = last_session_on(store.sessions(), deck.id)  # the one `quizapp stats` shows too
+    last = "" if s is None or s.score is None else f"{s.score.get('percent', 0):.0f}%"
     return {"items": c.items, "new": c.new, "due": c.due, "seen": c.seen, "last": last}
 
 

@@ -72,6 +72,12 @@ from quizapp.core.store import Store
 # --------------------------------------------------------------------------- the session
 
 
+def save_stage_label(case: Case, stage: int) -> str:
+    """The exam button that saves stage ``stage`` (0-based) of ``case``, as the page shows it
+    and the hint under its questions names it."""
+    return "Save answer and continue" if stage + 1 < len(case.stages) else "Save answer"
+
+
 class Session:
     """A running session. See the module docstring for the life cycle."""
 
@@ -318,7 +324,8 @@ class Session:
         included (shown while studying, as Anki does). Flashcards, questions and cases all
         count (a Ctrl+D queue mixes them: counting cards alone said "item 1 of 10 · New 5");
         a question or case is new when none of it was ever answered, due when any of it is
-        due by the end of the study day."""
+        due by the end of the study day (a case part-way through: any of the questions it
+        still has open)."""
         new = learning = due = 0
         now = self.now()
         cutoff = due_cutoff(now)
@@ -327,7 +334,12 @@ class Session:
             if not isinstance(e.item, Flashcard):
                 if self.entry_answered(i):
                     continue
-                states = [self.store.state(u) for u in e.units]
+                # a case part-way through counts by the questions it still has open: those
+                # just answered fall due again in minutes, but the case on screen is not
+                # "due" for that (it said "New 13 · Due 1" on the first new case)
+                states = [self.store.state(u) for (p, _q, _s), u in zip(e.parts(), e.units,
+                                                                        strict=True)
+                          if (i, p) not in self.responses]
                 if all(st.is_new for st in states):
                     new += 1
                 elif any(st.due is not None and st.due <= cutoff for st in states):
@@ -617,8 +629,9 @@ class Session:
         why = "" if review or i != self.index else self.can_submit(part)
         if locked:
             hint = ""
-        elif self.is_exam and isinstance(self.entries[i].item, Case):
-            hint = why or "Press Enter or “Save answer and continue” to save this stage."
+        elif self.is_exam and isinstance(case := self.entries[i].item, Case):
+            button = save_stage_label(case, self._stage_of(self.entries[i], part))
+            hint = why or f"Press Enter or “{button}” to save this stage."
         elif self.is_exam:
             hint = ("Answer kept — you can change it until you submit the block." if r
                     else why)

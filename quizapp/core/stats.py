@@ -17,6 +17,7 @@ from quizapp.core.model import Deck
 from quizapp.core.planner import deck_counts
 from quizapp.core.progress.history_store import open_store
 from quizapp.core.scoring import format_marks, plural
+from quizapp.core.sessionmodel import DAILY_LABEL, MODE_LABELS
 from quizapp.core.store import SessionRecord, Store
 
 __all__ = [
@@ -57,6 +58,26 @@ class DeckStats:
         return self.correct / self.attempts if self.attempts else None
 
 
+def last_session_on(sessions: Sequence[SessionRecord], deck_id: str) -> SessionRecord | None:
+    """The last finished session on deck ``deck_id`` alone that answered questions, or
+    ``None``: what the library's Last score and ``quizapp stats``' last session both show.
+    A session over several decks has one score for all of them, which says nothing about
+    one deck alone, so it is not copied to each."""
+    for s in reversed(sessions):
+        if s.finished and list(s.deck_ids) == [deck_id] and s.score \
+                and s.score.get("questions"):
+            return s
+    return None
+
+
+def session_label(session: SessionRecord) -> str:
+    """What the student calls a recorded session, as the study header and the results page
+    do: "Daily review" for the Ctrl+D queue, else "Flashcards", "Tutor quiz", "Timed exam"."""
+    if isinstance(session.settings, dict) and session.settings.get("daily") is True:
+        return DAILY_LABEL
+    return MODE_LABELS.get(session.mode, str(session.mode))
+
+
 def _local_now() -> datetime:
     return datetime.now().astimezone()
 
@@ -70,7 +91,7 @@ def deck_stats(
     (default: the computer's local time).
     """
     moment = now if now is not None else _local_now()
-    sessions = [s for s in store.sessions() if s.finished]
+    sessions = store.sessions()
     out: list[DeckStats] = []
     for deck in decks:
         units = deck.study_units()
@@ -81,11 +102,7 @@ def deck_stats(
             correct += ok
             seen += n > 0
         counts = deck_counts(store, deck, moment)
-        last = None
-        for s in reversed(sessions):
-            if deck.id in s.deck_ids:
-                last = s
-                break
+        last = last_session_on(sessions, deck.id)
         out.append(
             DeckStats(
                 deck_id=deck.id,
@@ -150,7 +167,8 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
             last = "-"
         else:
             when = (s.last_session.ended or s.last_session.started).astimezone(moment.tzinfo)
-            last = f"{format_score(s.last_session.score)} ({s.last_session.mode}, {when:%Y-%m-%d})"
+            last = (f"{format_score(s.last_session.score)} "
+                    f"({session_label(s.last_session)}, {when:%Y-%m-%d})")
         rows.append(
             (
                 _clip(f"{s.title} [{s.deck_id}]", 44),

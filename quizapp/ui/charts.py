@@ -200,6 +200,27 @@ def swatch(color: str, text: str, mark: str = "■") -> str:
 
 
 
+def _text_pt(p: Palette) -> float:
+    try:
+        return float(p.get("text_pt", "0"))
+    except ValueError:
+        return 0.0
+
+
+def text_item(text: str, color: str, anchor: tuple[float, float], p: Palette) -> Any:
+    """A figure written on a chart, at the page's (zoomed) text size (``p["text_pt"]``)."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QFont
+
+    item = pg.TextItem(text, color=color, anchor=anchor)
+    body = _text_pt(p)
+    if body > 0:
+        font = QFont()
+        font.setPointSizeF(body)
+        item.setFont(font)
+    return item
+
+
 def style(plot: Any, p: Palette, title: str, left: str, bottom: str) -> None:
     """Clear ``plot`` and give it the theme's colours, a title and axis labels."""
     import pyqtgraph as pg
@@ -207,7 +228,9 @@ def style(plot: Any, p: Palette, title: str, left: str, bottom: str) -> None:
     plot.clear()
     plot.setBackground(p["bg"])
     item = plot.getPlotItem()
-    item.setTitle(html.escape(title), color=p["fg"], size="11pt")
+    body = _text_pt(p)  # the zoomed text size: titles follow it
+    item.setTitle(html.escape(title), color=p["fg"],
+                  size=f"{body + 2:g}pt" if body > 0 else "11pt")
     for side, text in (("left", left), ("bottom", bottom)):
         ax = plot.getAxis(side)
         ax.setPen(pg.mkPen(p["grid"]))
@@ -296,7 +319,7 @@ def draw_forecast(plot: Any, d: Dashboard, p: Palette, *, deck: str) -> ChartTex
     plot.getAxis("bottom").setTicks([ticks])
     plot.setYRange(0, max(max(d.forecast), 1), padding=0.08)
     plot.setXRange(-0.6, len(xs) - 0.4, padding=0.01)
-    today = pg.TextItem(f"{d.forecast[0]:,}", color=p["fg"], anchor=(0.5, 1))
+    today = text_item(f"{d.forecast[0]:,}", p["fg"], (0.5, 1), p)
     today.setPos(0, d.forecast[0])
     plot.addItem(today)
     return ChartText(
@@ -346,10 +369,10 @@ def hbars(plot: Any, p: Palette, title: str, rows: Sequence[MasteryRow], *, ligh
     for y, v, r in zip(ys, values, rows, strict=True):
         label_text = f"{v:.0f}%  ({r.mastered:,} of {r.seen:,})"
         if v >= 50:  # inside the bar's end
-            text = pg.TextItem(label_text, color=inside, anchor=(1, 0.5))
+            text = text_item(label_text, inside, (1, 0.5), p)
             text.setPos(v - 1.5, y)
         else:
-            text = pg.TextItem(label_text, color=p["fg"], anchor=(0, 0.5))
+            text = text_item(label_text, p["fg"], (0, 0.5), p)
             text.setPos(v + 1.5, y)
         plot.addItem(text)
     plot.getAxis("left").setTicks([[(y, clip(r.label, 24)) for y, r in
@@ -385,8 +408,8 @@ def draw_calibration(plot: Any, d: Dashboard, p: Palette, *, scope: str) -> Char
     plot.addItem(pg.BarGraphItem(x=xs, height=shares, width=0.4,
                                  brush=pg.mkBrush(p["accent"]), pen=pg.mkPen(None)))
     for b, x, v in zip(d.calibration, xs, shares, strict=True):
-        text = pg.TextItem(f"{v:.0f}% of {b.total}" if b.total else "no answers",
-                           color=p["fg"], anchor=(0.5, 1))
+        text = text_item(f"{v:.0f}% of {b.total}" if b.total else "no answers",
+                         p["fg"], (0.5, 1), p)
         text.setPos(x, v + 1)
         plot.addItem(text)
     plot.getAxis("bottom").setTicks([[(float(c), f"{c} · {CONFIDENCE_LABELS[c]}")

@@ -687,3 +687,21 @@ class QuestionView(QWidget):
             self.feedback_layout.addWidget(Markdown(sources, "muted"))
         self.feedback.show()
         self.status.setText("")
+
+
+class InkLabel(QLabel):
+    """A one-line label never narrower than its text's ink: a label sized by the text's
+    advance cut the "o" of "To" (kerned under the T) to a "c" beside the date box."""
+
+    def _ink(self) -> int:
+        text = self.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+        r = self.fontMetrics().boundingRect(text)
+        return max(r.right(), r.width()) + 2 - min(0, r.left())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self._ink()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._ink()), hint.height())

@@ -124,8 +124,8 @@ class BuilderPage(QWidget):
         self.limit.setSpecialValueText("All")
         self.limit.setValue(20)
         self.limit.valueChanged.connect(self._changed)
-        form.addRow("&How many", self.limit)
-        self.shuffle = QCheckBox("&Shuffle items and options")
+        form.addRow("How &many", self.limit)  # Alt+H is the Help menu
+        self.shuffle = QCheckBox("Shuffle items and &options")  # Alt+S: Study menu
         self.shuffle.setChecked(True)
         form.addRow("", self.shuffle)
         self.confidence = QCheckBox("Rate &confidence (certainty-based marks)")

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -56,7 +55,7 @@ from quizapp.ui import charts
 from quizapp.ui import theme as look
 from quizapp.ui.charts import clip, day, duration, pct
 from quizapp.ui.theme import SPACE
-from quizapp.ui.widgets import label, plain_tooltip, restyle
+from quizapp.ui.widgets import InkLabel, label, plain_tooltip, restyle
 
 #: (label, days back including today); None = all time; "custom" = the date fields.
 PERIODS: tuple[tuple[str, int | str | None], ...] = (
@@ -175,6 +174,7 @@ class StatsPage(QWidget):
         self._plots: dict[str, Any] = {}
         self._drawn: set[str] = set()
         self._drawn_theme = ""
+        self._drawn_font = 0.0  # the text size the charts were drawn at (they follow zoom)
         self._weak_rows: list[MasteryRow] = []
         self._syncing = False
 
@@ -211,7 +211,7 @@ class StatsPage(QWidget):
         self.deck_combo.setToolTip("Show progress for all decks or one deck")
         self.deck_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.deck_combo.setMaximumWidth(320)
-        deck_label = QLabel("&Deck")
+        deck_label = InkLabel("&Deck")
         deck_label.setBuddy(self.deck_combo)
         head.addWidget(deck_label)
         head.addWidget(self.deck_combo)
@@ -222,7 +222,7 @@ class StatsPage(QWidget):
         self.period_combo.setCurrentIndex(DEFAULT_PERIOD)
         self.period_combo.setAccessibleName("Period")
         self.period_combo.setToolTip("Which days to include")
-        period_label = QLabel("&Period")
+        period_label = InkLabel("&Period")
         period_label.setBuddy(self.period_combo)
         head.addWidget(period_label)
         head.addWidget(self.period_combo)
@@ -236,7 +236,7 @@ class StatsPage(QWidget):
             edit.setMinimumDate(QDate(2000, 1, 1))
             edit.setAccessibleName(f"{name} date")
             edit.setToolTip(f"{tip} (changing it switches the period to custom dates)")
-            lab = QLabel(mnemonic)  # Alt+F and Alt+S belong to the File and Study menus
+            lab = InkLabel(mnemonic)  # Alt+F and Alt+S belong to the File and Study menus
             lab.setBuddy(edit)
             head.addWidget(lab)
             head.addWidget(edit)
@@ -378,7 +378,7 @@ class StatsPage(QWidget):
             self.grain_combo.setAccessibleName("Accuracy per day or per week")
             self.grain_combo.setToolTip("One point per day, or per week (Monday to Sunday)")
             self.grain_combo.currentIndexChanged.connect(lambda _i: self._redraw("accuracy"))
-            show = QLabel("Sho&w")
+            show = InkLabel("Sho&w")
             show.setBuddy(self.grain_combo)
             header.addWidget(show)
             header.addWidget(self.grain_combo)
@@ -399,7 +399,9 @@ class StatsPage(QWidget):
         return look.resolve(self.theme())
 
     def _palette(self) -> dict[str, str]:
-        return charts.palette(self._theme_name())
+        """The charts' colours, and the page's (zoomed) text size that their titles and
+        the figures written on them follow."""
+        return {**charts.palette(self._theme_name()), "text_pt": f"{self.font().pointSizeF():g}"}
 
     def _frame_colors(self) -> None:
         bg = QColor(self._palette()["bg"])
@@ -466,6 +468,7 @@ class StatsPage(QWidget):
         assert d is not None
         self._frame_colors()
         self._drawn_theme = self._theme_name()
+        self._drawn_font = self.font().pointSizeF()
         self.body.setCurrentIndex(1 if d.history_empty else 0)
         self._fill_tiles(d)
         self._fill_weak_table(d)
@@ -727,6 +730,9 @@ class StatsPage(QWidget):
             self._fit_to_text()
             self._tile_columns = 0
             self._reflow_tiles()
+            if self.dashboard is not None and self._drawn_font \
+                    and self._drawn_font != self.font().pointSizeF():
+                self._restyle()  # chart titles and figures at the new text size
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) \
                 and self.dashboard is not None and self._drawn_theme \
                 and self._drawn_theme != self._theme_name():

@@ -27,16 +27,15 @@ from quizapp.core.store import StoreError
 from quizapp.core.submitwarning import item_numbers, submit_warning
 from quizapp.ui.dialogs import ConfirmDialog
 from quizapp.ui.pages.exam_navigator import Navigator
-from quizapp.ui.pages.study_items import ItemColumn, render_case, render_flashcard, sources_text
+from quizapp.ui.pages.study_items import (
+    ItemColumn,
+    clock_text,
+    render_case,
+    render_flashcard,
+    sources_text,
+)
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 from quizapp.ui.widgets import QuestionView, label
-
-
-def _clock(seconds: float) -> str:
-    s = round(seconds)
-    if s >= 3600:
-        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-    return f"{s // 60}:{s % 60:02d}"
 
 
 class StudyPage(QWidget):
@@ -95,7 +94,8 @@ class StudyPage(QWidget):
         self.side = QWidget()
         sl = QVBoxLayout(self.side)
         sl.setContentsMargins(0, 0, 0, 0)
-        sl.addWidget(label("Navigator", "subtitle"))
+        self.nav_title = label("Navigator", "subtitle")
+        sl.addWidget(self.nav_title)
         self.navigator = Navigator()
         self.navigator.jump.connect(self.go)
         self.nav_scroll = QScrollArea()  # a long block scrolls; the panel never clips a column
@@ -166,11 +166,9 @@ class StudyPage(QWidget):
             sc(f"Shift+{letter}", partial(self.key_strike, i))
         for d in range(1, 10):
             sc(str(d), partial(self.key_digit, d))
-        for key in ("Space",):
-            sc(key, self.key_space)
-        for key in ("Return", "Enter"):
-            sc(key, self.key_enter)
-        sc("N", self.key_next)
+        for key, fn in (("Space", self.key_space), ("Return", self.key_enter),
+                        ("Enter", self.key_enter), ("N", self.key_next)):
+            sc(key, fn)
         # The page keeps the focus (keys pick options), so it scrolls the item itself.
         bar = self.scroll_area.verticalScrollBar
         sc("PgDown", lambda: bar().setValue(bar().value() + bar().pageStep()))
@@ -446,12 +444,17 @@ class StudyPage(QWidget):
             QTimer.singleShot(0, self, self._fit_side)  # dropped if the page is gone by then
 
     def _fit_side(self) -> None:
-        """Size the navigator panel to its buttons at the current zoom (plus a scroll bar)."""
+        """Size the navigator panel to its buttons at the current zoom (plus a scroll bar),
+        and never narrower than its title or than one part of its legend on each line (a
+        one-item block said "Navigato" over a legend one word a line)."""
         self.navigator.equalise()
         self.navigator.adjustSize()
         bar = self.nav_scroll.verticalScrollBar().sizeHint().width()
         want = self.navigator.sizeHint().width() + bar + SPACE
-        self.side.setFixedWidth(max(12 * self.fontMetrics().averageCharWidth(), want))
+        fm = self.legend.fontMetrics()
+        legend = max(fm.horizontalAdvance(part + " ·") for part in self.legend.text().split(" · "))
+        self.side.setFixedWidth(max(12 * self.fontMetrics().averageCharWidth(), want,
+                                    self.nav_title.sizeHint().width(), legend + SPACE // 2))
 
     def status_text(self) -> str:
         s = self.session
@@ -474,14 +477,14 @@ class StudyPage(QWidget):
             return
         if s.is_exam:
             left = s.time_left()
-            self.timer_label.setText(("Paused · " if s.paused else "") + _clock(left) + " left")
+            self.timer_label.setText(("Paused · " if s.paused else "") + clock_text(left) + " left")
             if left <= 0 and not s.submitted:
                 self.timer.stop()
                 QMessageBox.information(self, "Time is up",
                                         "The exam time is over; your answers are submitted.")
                 self._finish()
         else:
-            self.timer_label.setText("Time " + _clock(s.seconds_on(s.index)))
+            self.timer_label.setText("Time " + clock_text(s.seconds_on(s.index)))
 
     # -- actions -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QPushButton, QVBoxLayout, QWidget
 
 from quizapp.core.model import Case, Deck, Flashcard, Question
 from quizapp.core.scoring import format_marks
-from quizapp.core.session import Entry, Session
+from quizapp.core.session import Entry, Session, save_stage_label
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import Markdown, Picture, label
 
@@ -108,11 +108,11 @@ def render_case(lay: QVBoxLayout, entry: Entry, case: Case, s: Session, *, revie
             k += 1
             add_question(bl, f"{st.id}/{q.id}", q, f"Question {k} of {n_q}")
         if s.is_exam and not review and si == active:
-            b = QPushButton("Save answer and continue" if si + 1 < len(case.stages)
-                            else "Save answer")
+            b = QPushButton(save_stage_label(case, si))
             b.setProperty("role", "primary")
             b.setToolTip("Save this stage (Enter). It is then locked, and the next stage "
-                         "opens.")
+                         "opens." if si + 1 < len(case.stages) else
+                         "Save this stage (Enter). It is then locked.")
             b.setAccessibleName(b.text())
             b.clicked.connect(save_stage)
             bl.addWidget(b, 0, Qt.AlignmentFlag.AlignLeft)
@@ -137,3 +137,11 @@ def render_case(lay: QVBoxLayout, entry: Entry, case: Case, s: Session, *, revie
         if src:
             lay.addWidget(Markdown(src, "muted"))
     return button
+
+
+def clock_text(seconds: float) -> str:
+    """A timer's figure: m:ss, or h:mm:ss from an hour."""
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
