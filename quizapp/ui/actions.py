@@ -101,13 +101,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_out", _V, "Zoom &out", "zoom", "Ctrl+-", "Smaller text", args=(-1,)),
     ActionSpec("zoom_reset", _V, "&Reset zoom", "zoom", "Ctrl+0", "Normal text size",
                args=(0,)),
-    ActionSpec("shortcuts", _H, "&Keyboard shortcuts", "show_shortcuts", "F1",
+    ActionSpec("shortcuts", _H, "&Keyboard shortcuts", "help.show_shortcuts", "F1",
                "List every key"),
-    ActionSpec("guide", _H, "&User guide", "show_guide", "Shift+F1",
+    ActionSpec("guide", _H, "&User guide", "help.show_guide", "Shift+F1",
                "Open the user guide (offline)"),
-    ActionSpec("sync_help", _H, "&Sync between computers", "show_sync_help", "Ctrl+F1",
+    ActionSpec("sync_help", _H, "&Sync between computers", "help.show_sync_help", "Ctrl+F1",
                "How to share your progress through Syncthing, Dropbox..., and where it stands"),
-    ActionSpec("about", _H, "&About quizapp", "show_about", "", "Version, licences, data folder"),
+    ActionSpec("about", _H, "&About quizapp", "help.show_about", "",
+               "Version, licences, data folder"),
 )
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from quizapp.core.paths import SyncChoice
 from quizapp.ui.actions import build_menus
+from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.tasks import TaskContext, TaskRunner
 from quizapp.ui.theme import apply_look
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self._flow: SessionFlow | None = None
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
+        self.help = HelpMenu(self)  # the Help menu's dialogs
         self.extra = [p.resolve() for p in (extra_decks or [])]
         self.loads_running = 0
         self.previews: list[QMainWindow] = []
@@ -628,14 +630,6 @@ class MainWindow(QMainWindow):
         self.tasks.shutdown(5000)
         super().closeEvent(event)
 
-    # -- help ----------------------------------------------------------------------------
-
-    def show_shortcuts(self) -> None:
-        from quizapp.ui.dialogs import ShortcutsDialog
-
-        ShortcutsDialog.show_actions(self, [a for a in self.actions()
-                                            if a.isVisible() and a.text()])
-
     # -- the store and the other computers ----------------------------------------------
 
     def set_store(self, store: Store) -> None:
@@ -664,34 +658,3 @@ class MainWindow(QMainWindow):
         from quizapp.ui.dialogs import PreferencesDialog
 
         PreferencesDialog.edit(self.sync)
-
-    def show_sync_help(self) -> None:
-        from quizapp.core.about import sync_help_markdown
-        from quizapp.core.progress.sync import format_status
-        from quizapp.ui.dialogs import TextDialog
-
-        folder = self.store.sync_dir if self._store is not None else None
-        if folder is None:
-            status = ""
-        elif self.tasks.busy():  # the store is in use on a worker: not read from here now
-            status = "(quizapp is busy with your progress; open this again in a moment)\n"
-        else:
-            status = format_status(folder, self.store.sync_status())
-        TextDialog.show_text(self, "Sync between computers", sync_help_markdown(folder, status))
-
-    def show_guide(self) -> None:
-        from quizapp.core.paths import readme_file
-        from quizapp.ui.dialogs import TextDialog
-
-        path = readme_file()
-        if not path.is_file():
-            TextDialog.show_text(self, "quizapp user guide",
-                                 "The user guide is missing from this installation.")
-            return
-        TextDialog.show_text(self, "quizapp user guide", "", source=path)
-
-    def show_about(self) -> None:
-        from quizapp.core.about import about_markdown  # PyYAML's version: imported on use
-        from quizapp.ui.dialogs import TextDialog
-
-        TextDialog.show_text(self, "About quizapp", about_markdown(self.data_dir))

@@ -511,13 +511,13 @@ def test_shortcuts_dialog_and_about(window: MainWindow, monkeypatch) -> None:  #
     shown: list[object] = []
     monkeypatch.setattr(ShortcutsDialog, "exec", lambda self: shown.append(self) or 0)
     monkeypatch.setattr(TextDialog, "exec", lambda self: shown.append(self) or 0)
-    window.show_shortcuts()
+    window.help.show_shortcuts()
     table = shown[0].table  # type: ignore[attr-defined]
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert rows["Show answer"] == "Space" and rows["Rate Good"] == "3"
-    window.show_about()
+    window.help.show_about()
     assert str(window.data_dir) in shown[1].view.toPlainText()  # type: ignore[attr-defined]
-    window.show_guide()
+    window.help.show_guide()
     assert "quizapp" in shown[2].view.toPlainText()  # type: ignore[attr-defined]
 
 
