@@ -40,10 +40,10 @@ class ActionSpec:
 _F, _S, _V, _H = "&File", "&Study", "&View", "&Help"
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("open", _F, "&Open deck…", "open_deck_dialog", "Ctrl+O",
+    ActionSpec("open", _F, "&Open deck…", "loader.open_deck_dialog", "Ctrl+O",
                "Add a deck file to the library"),
     ActionSpec("reload", _F, "&Reload decks", "load_decks", "F5", "Load every deck again"),
-    ActionSpec("preview", _F, "&Preview deck…", "preview_deck_dialog", "Ctrl+Shift+P",
+    ActionSpec("preview", _F, "&Preview deck…", "loader.preview_deck_dialog", "Ctrl+Shift+P",
                "Open a deck in a live preview that reloads when you save it"),
     ActionSpec("import_questions", _F, "Import &questions from Anki or Moodle…",
                "transfers.import_questions_dialog", "Ctrl+I",

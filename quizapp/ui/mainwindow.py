@@ -15,7 +15,6 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -24,9 +23,10 @@ from PySide6.QtWidgets import (
 
 from quizapp.core.paths import SyncChoice
 from quizapp.ui.actions import build_menus
+from quizapp.ui.deckloading import DeckLoader
 from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
-from quizapp.ui.tasks import TaskContext, TaskRunner
+from quizapp.ui.tasks import TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
@@ -87,9 +87,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
         self.help = HelpMenu(self)  # the Help menu's dialogs
-        self.extra = [p.resolve() for p in (extra_decks or [])]
-        self.loads_running = 0
-        self.previews: list[QMainWindow] = []
+        self.loader = DeckLoader(self, [p.resolve() for p in (extra_decks or [])])
         self.ref_dock_sized = False
         self._stats_importing = False
         self.setWindowTitle("quizapp")
@@ -110,8 +108,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.library)
         self.library.study_due.connect(lambda: self.flow.study_due())
         self.library.build_session.connect(self.show_builder)
-        self.library.open_deck.connect(self.open_deck_dialog)
-        self.library.reload_deck.connect(self.on_library_reload_deck)
+        self.library.open_deck.connect(self.loader.open_deck_dialog)
+        self.library.reload_deck.connect(self.loader.reload_deck)
         self.library.deck_activated.connect(
             lambda path: self.flow.on_library_deck_activated(path))
         self.library.stats_button.clicked.connect(self.show_stats)
@@ -127,7 +125,7 @@ class MainWindow(QMainWindow):
         if store is not None:
             self.attach_store(store)
         else:
-            self.show_loading("Opening your progress…")
+            self.loader.show_loading("Opening your progress…")
             self.update_actions()
 
     # -- the score store -------------------------------------------------------------------
@@ -196,13 +194,6 @@ class MainWindow(QMainWindow):
         if self._sync is None:
             raise RuntimeError("the score store is not open yet")
         return self._sync
-
-    def show_loading(self, text: str) -> None:
-        """The library's busy bar, saying ``text``."""
-        bar = self.library.progress
-        bar.setRange(0, 0)
-        bar.setFormat(text)
-        bar.show()
 
     # -- pages built on first use ----------------------------------------------------------
 
@@ -316,62 +307,19 @@ class MainWindow(QMainWindow):
         self.load_decks()
         self.sync.check()  # what the other computers did since the last start
 
-    def deck_paths(self) -> list[Path]:
-        from quizapp.core.coordinator import deck_files
-
-        return deck_files(self.data_dir, (Path(o) for o in self._opened()), self.extra)
-
     def load_decks(self, only: list[Path] | None = None) -> None:
-        """Load every deck (or only the files ``only``) in the background; the library's
-        progress bar shows how far it got, and :attr:`decks_loaded` is emitted at the end."""
-        if self._store is None:
-            return  # every deck (the opened ones too) is loaded once the store is open
-        paths = only if only is not None else self.deck_paths()
-        if only is None:
-            self.registry.keep_only(paths)
-        self.show_loading("Loading decks…")
-        self.loads_running += 1
-        from quizapp.core.coordinator import load_decks
+        """Load every deck, or only the files ``only`` (see :class:`DeckLoader`)."""
+        self.loader.load_decks(only)
 
-        cache, registry, store = self.cache, self.registry, self.store
+    def open_deck(self, path: Path) -> None:
+        """Add the deck file ``path`` to the library (see :class:`DeckLoader`)."""
+        self.loader.open_deck(path)
 
-        def load(ctx: TaskContext) -> tuple[list[LoadResult], list[LibraryRow] | None]:
-            results = load_decks(paths, cache, report=ctx.report,
-                                 cancelled=lambda: ctx.cancelled, apart=True)
-            after = registry.copy()  # the library's counts are counted here too: a large
-            after.add(results)  # deck's take a quarter of a second
-            try:
-                return results, after.rows(store)
-            except RuntimeError:  # the store changed meanwhile (a session started): count
-                return results, None  # on the GUI thread instead
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.loader.drag_enter(event)
 
-        self.tasks.run(load, label="Loading decks…", dialog=False,
-                       on_progress=self.on_load_progressed, on_done=self.on_load_succeeded,
-                       on_error=self.on_load_failed, on_cancel=self.on_load_failed)
-
-    @Slot(int, int, str)
-    def on_load_progressed(self, i: int, n: int, name: str) -> None:
-        self.library.progress.setFormat(f"Loading {name} ({i + 1} of {n})…")
-        self.statusBar().showMessage(f"Loading {name}…")
-
-    def on_load_succeeded(self, loaded: tuple[list[LoadResult], list[LibraryRow] | None]
-                          ) -> None:
-        results, rows = loaded
-        self.loads_running -= 1
-        self.registry.add(results)
-        self.library.progress.hide()
-        if rows is not None and {str(r.path) for r, _ in rows} != set(self.registry.results):
-            rows = None  # another load finished while this one counted: count again here
-        self.refresh_library(rows)
-        self.statusBar().showMessage(status_text(self.registry.all()), 5000)
-        if not self.loads_running:
-            self.flow.offer_resume()
-        self.decks_loaded.emit()
-
-    def on_load_failed(self, exc: BaseException | None = None) -> None:
-        self.on_load_succeeded(([], None))  # every bad deck is in its result: nothing to add
-        if exc is not None:
-            raise exc
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.loader.drop(event)
 
     def decks(self) -> dict[str, Deck]:
         return self.registry.decks()
@@ -517,64 +465,6 @@ class MainWindow(QMainWindow):
                             f"The charts need pyqtgraph, which could not be loaded "
                             f"({exc}). Reinstall quizapp with pip to fix this.")
 
-    @Slot(str)
-    def on_library_reload_deck(self, path: str) -> None:
-        self.load_decks([Path(path)])
-
-    # -- deck files ----------------------------------------------------------------------
-
-    def _choose_deck(self, caption: str) -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(self, caption,
-                                              str(self.transfers.folder("decks")),
-                                              "Decks (*.yaml *.yml);;All files (*)")
-        self.transfers.remember_folder("decks", name)
-        return Path(name) if name else None
-
-    def open_deck_dialog(self) -> None:
-        if (path := self._choose_deck("Open deck")) is not None:
-            self.open_deck(path)
-
-    def preview_deck_dialog(self) -> None:
-        if (path := self._choose_deck("Preview deck")) is not None:
-            self.preview_deck(path)
-
-    def preview_deck(self, path: Path) -> None:
-        from quizapp.ui.preview import PreviewWindow
-
-        win = PreviewWindow(path, self)
-        win.setWindowFlag(Qt.WindowType.Window)
-        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        win.show()
-        self.previews.append(win)
-
-    def open_deck(self, path: Path) -> None:
-        path = path.resolve()
-        opened = [p for p in self._opened() if p != str(path)]
-        self.settings.setValue("library/opened", [*opened, str(path)])
-        self.load_decks([path])
-        self.decks_loaded.connect(lambda: self.library.select_path(str(path)),
-                                  Qt.ConnectionType.SingleShotConnection)
-        self.show_library(recount=not self.loads_running)  # the load refreshes the library
-
-    def _opened(self) -> list[str]:
-        """Deck files the user opened before (remembered across restarts)."""
-        value = self.settings.value("library/opened", [])
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls()
-        if any(u.toLocalFile().lower().endswith((".yaml", ".yml")) for u in urls):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        for u in event.mimeData().urls():
-            p = u.toLocalFile()
-            if p.lower().endswith((".yaml", ".yml")):
-                self.open_deck(Path(p))
-        event.acceptProposedAction()
-
     # -- store problems ------------------------------------------------------------------
 
     @Slot(str)
@@ -645,7 +535,7 @@ class MainWindow(QMainWindow):
 
     def on_progress_changed(self) -> None:
         """Answers arrived from elsewhere (another computer): every count shown is redone."""
-        if self.loads_running:
+        if self.loader.running:
             return  # the load that is running counts them when it ends
         self.refresh_library()
         if self.stats_page is not None and self.stack.currentWidget() is self.stats_page:
