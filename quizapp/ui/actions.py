@@ -54,7 +54,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Save all progress to one file to move to another computer"),
     ActionSpec("import", _F, "&Import progress…", "transfers.import_progress", "Ctrl+Shift+I",
                "Merge progress exported on another computer"),
-    ActionSpec("preferences", _F, "Prefere&nces…", "show_preferences", "Ctrl+,",
+    ActionSpec("preferences", _F, "Prefere&nces…", "link.show_preferences", "Ctrl+,",
                "The sync folder shared with your other computers", separator=True),
     ActionSpec("quit", _F, "&Quit", "close", "Ctrl+Q", "Quit quizapp", separator=True),
     ActionSpec("library", _S, "&Library", "show_library", "Ctrl+L", "Back to the library"),

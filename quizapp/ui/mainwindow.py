@@ -26,6 +26,7 @@ from quizapp.ui.actions import build_menus
 from quizapp.ui.deckloading import DeckLoader
 from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
+from quizapp.ui.storelink import StoreLink
 from quizapp.ui.tasks import TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
@@ -59,9 +60,6 @@ class MainWindow(QMainWindow):
     """
 
     decks_loaded = Signal()
-    #: A warning from the score store (text), which may come from a worker thread (a sync
-    #: check): emitted there, shown by :meth:`on_store_warning` on the GUI thread.
-    store_warned = Signal(str)
 
     #: The charting library the Statistics page draws with; imported off the GUI thread
     #: before the page is first built (with numpy it takes about a second).
@@ -75,8 +73,6 @@ class MainWindow(QMainWindow):
         (studying, Statistics, progress export and import) is disabled, and the decks are
         loaded once it is open (:meth:`start`)."""
         super().__init__()
-        self._store: Store | None = None
-        self._coordinator: Coordinator | None = None
         self.closing = False
         self.data_dir = data_dir
         self.settings = settings
@@ -87,6 +83,8 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
         self.help = HelpMenu(self)  # the Help menu's dialogs
+        #: the score store (opened after the window) and what needs it
+        self.link = StoreLink(self, sync)
         self.loader = DeckLoader(self, [p.resolve() for p in (extra_decks or [])])
         self.ref_dock_sized = False
         self._stats_importing = False
@@ -114,14 +112,9 @@ class MainWindow(QMainWindow):
             lambda path: self.flow.on_library_deck_activated(path))
         self.library.stats_button.clicked.connect(self.show_stats)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
-        self.store_warned.connect(self.on_store_warning)  # queued from a worker thread
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         self._restore()
-        #: where this computer shares its progress (``quizapp --sync-dir``, the environment or
-        #: Preferences), and what was wrong with it; followed once the store is open
-        self.sync_choice = sync or SyncChoice(None, "")
-        self._sync: SyncFollower | None = None
         if store is not None:
             self.attach_store(store)
         else:
@@ -133,19 +126,15 @@ class MainWindow(QMainWindow):
     @property
     def has_store(self) -> bool:
         """The score store is open (see :meth:`attach_store`)."""
-        return self._store is not None
+        return self.link.has_store
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("the score store is not open yet")
-        return self._store
+        return self.link.store
 
     @property
     def coordinator(self) -> Coordinator:
-        if self._coordinator is None:
-            raise RuntimeError("the score store is not open yet")
-        return self._coordinator
+        return self.link.coordinator
 
     @property
     def registry(self) -> DeckRegistry:
@@ -176,24 +165,12 @@ class MainWindow(QMainWindow):
 
     def attach_store(self, store: Store) -> None:
         """The score store is open: what needs it is enabled (call :meth:`start` next)."""
-        from quizapp.core.coordinator import Coordinator  # imported by the store's opener
-
-        self._store = store
-        self._coordinator = Coordinator(store, self.registry)
-        store.on_warning = self.store_warned.emit  # later warnings become banners
-        if self._sync is None:
-            from quizapp.ui.syncing import SyncFollower
-
-            self._sync = SyncFollower(self, self.sync_choice)
-            self.tasks.idle.connect(self._sync.check_when_free)
-        self.update_actions()
+        self.link.attach(store)
 
     @property
     def sync(self) -> SyncFollower:
         """Follows the sync folder (made once the store is open)."""
-        if self._sync is None:
-            raise RuntimeError("the score store is not open yet")
-        return self._sync
+        return self.link.sync
 
     # -- pages built on first use ----------------------------------------------------------
 
@@ -289,23 +266,7 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """Show what needs saying, then load the decks (in the background)."""
-        for w in self.store.warnings:
-            self.library.add_banner(w)
-        if self.store.read_only:
-            self.library.add_banner("Read-only: another quizapp is using this data folder, so "
-                                    "nothing you do here is saved.")
-        elif not self.store.persistent and not self.store.warnings:  # else already said
-            self.library.add_banner(
-                f"Your progress cannot be saved in {self.data_dir} (read-only folder or full "
-                "disk). You can keep studying, but answers are kept only until you quit. Free "
-                "some space or start quizapp with --data-dir pointing to a writable folder.")
-        if self.sync_choice.problem:
-            self.library.add_banner(
-                f"Not syncing with your other computers: {self.sync_choice.problem} Your "
-                "progress is kept on this computer; choose a sync folder in File > "
-                "Preferences.")
-        self.load_decks()
-        self.sync.check()  # what the other computers did since the last start
+        self.link.start()
 
     def load_decks(self, only: list[Path] | None = None) -> None:
         """Load every deck, or only the files ``only`` (see :class:`DeckLoader`)."""
@@ -326,7 +287,7 @@ class MainWindow(QMainWindow):
 
     def refresh_library(self, rows: list[LibraryRow] | None = None) -> None:
         """Show the library's decks with their counts (``rows``: counted already)."""
-        if self._store is None:
+        if not self.has_store:
             return  # nothing loaded yet: the library still says so
         banner = self._flow.resume_banner if self._flow is not None else None
         if banner is not None and not self.store.has_pending():
@@ -346,19 +307,19 @@ class MainWindow(QMainWindow):
             self._ref_dock.hide()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
-        has_decks = self._store is not None and self.registry.has_decks()
+        has_decks = self.has_store and self.registry.has_decks()
         for w in (act["due"], act["new"], self.library.due_button, self.library.build_button):
             w.setEnabled(has_decks)
         for w in (act["stats"], act["export_csv"], act["export"], act["import"],
                   self.library.stats_button):
-            w.setEnabled(self._store is not None)
-        act["preferences"].setEnabled(self._store is not None)
+            w.setEnabled(self.has_store)
+        act["preferences"].setEnabled(self.has_store)
 
     @Slot(int)
     def on_stack_current_changed(self, _index: int) -> None:
         self.update_actions()
-        if self._sync is not None:
-            self._sync.check_when_free()  # news from another computer waited for the session
+        if self.link.follower is not None:  # news from another computer waited for the session
+            self.link.follower.check_when_free()
         if self._study is None or self.stack.currentWidget() is not self._study:
             self.statusBar().clearMessage()  # "Flashcards · item 5 of 20" is the study page's
 
@@ -384,7 +345,7 @@ class MainWindow(QMainWindow):
 
     # -- pages ---------------------------------------------------------------------------
 
-    def _leave_study(self) -> bool:
+    def leave_study(self) -> bool:
         """Leaving a running session keeps it resumable; confirm first."""
         sess = self.study.session if self._studying() else None
         if sess is not None and not sess.finished and not self.study.review:
@@ -400,7 +361,7 @@ class MainWindow(QMainWindow):
     def show_library(self, *, recount: bool = True) -> None:
         """Back to the library; ``recount`` False when a deck load under way will show the
         counts (they are counted on its worker thread, not here)."""
-        if not self._leave_study():
+        if not self.leave_study():
             return
         if recount:
             self.refresh_library()
@@ -412,7 +373,7 @@ class MainWindow(QMainWindow):
             self.flow.offer_resume()
 
     def show_builder(self) -> None:
-        if not self._leave_study():
+        if not self.leave_study():
             return
         decks = list(self.decks().values())
         if not decks:
@@ -429,7 +390,7 @@ class MainWindow(QMainWindow):
 
     def show_stats(self) -> None:
         """The progress dashboard; its charting library is imported on first use only."""
-        if not self._leave_study() or self._store is None:
+        if not self.leave_study() or not self.has_store:
             return
         if self.stats_page is None:
             if self.CHARTS_MODULE not in sys.modules:  # pyqtgraph and numpy take a second
@@ -466,12 +427,6 @@ class MainWindow(QMainWindow):
                             f"({exc}). Reinstall quizapp with pip to fix this.")
 
     # -- store problems ------------------------------------------------------------------
-
-    @Slot(str)
-    def on_store_warning(self, text: str) -> None:
-        self.library.add_banner(text)
-        if not self.store.persistent:
-            self.statusBar().showMessage("Progress is NOT being saved — see the library.")
 
     @Slot(str)
     def on_study_store_error(self, text: str) -> None:
@@ -519,32 +474,3 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.tasks.shutdown(5000)
         super().closeEvent(event)
-
-    # -- the store and the other computers ----------------------------------------------
-
-    def set_store(self, store: Store) -> None:
-        """Use ``store`` from now on (Preferences re-opened it with another sync folder)."""
-        self._store = store
-        self.coordinator.store = store
-        if self.stats_page is not None:
-            self.stats_page.store = store
-        store.on_warning = self.store_warned.emit
-        for w in store.warnings:
-            self.library.add_banner(w)
-        self.on_progress_changed()
-
-    def on_progress_changed(self) -> None:
-        """Answers arrived from elsewhere (another computer): every count shown is redone."""
-        if self.loader.running:
-            return  # the load that is running counts them when it ends
-        self.refresh_library()
-        if self.stats_page is not None and self.stack.currentWidget() is self.stats_page:
-            self.stats_page.refresh()
-
-    def show_preferences(self) -> None:
-        """File > Preferences: the sync folder (changing it re-opens the store)."""
-        if self._sync is None or not self._leave_study():
-            return
-        from quizapp.ui.dialogs import PreferencesDialog
-
-        PreferencesDialog.edit(self.sync)
