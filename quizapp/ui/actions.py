@@ -89,7 +89,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("submit_block", _S, "Submit exam &block", "study.submit_block",
                "Ctrl+Shift+Return", "End the exam and see results"),
     ActionSpec("end", _S, "&End session", "study.end", "Ctrl+E", "End now and see results"),
-    ActionSpec("references", _S, "Reference &sheets", "toggle_references", "F2",
+    ActionSpec("references", _S, "Reference &sheets", "pages.toggle_references", "F2",
                "Show or hide the deck's reference tables (e.g. Table 1)"),
     *(ActionSpec(f"theme_{key}", _V, text, "set_theme", sc, f"Use the {key} theme",
                  args=(key,), group="theme")

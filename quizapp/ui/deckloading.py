@@ -16,7 +16,7 @@ from quizapp.ui.tasks import TaskContext
 
 if TYPE_CHECKING:  # the core's modules are imported once the score store opens
     from quizapp.core.coordinator import LibraryRow
-    from quizapp.core.library import LoadResult
+    from quizapp.core.library import DeckCache, LoadResult
     from quizapp.ui.mainwindow import MainWindow
 
 __all__ = ["DeckLoader"]
@@ -34,6 +34,16 @@ class DeckLoader:
         #: loads under way (their worker threads count the library's rows)
         self.running = 0
         self.previews: list[QMainWindow] = []
+        self._cache: DeckCache | None = None
+
+    @property
+    def cache(self) -> DeckCache:
+        """The decks' parse cache (made on first use)."""
+        if self._cache is None:
+            from quizapp.core.library import DeckCache
+
+            self._cache = DeckCache(self.window.cache_dir)
+        return self._cache
 
     def show_loading(self, text: str) -> None:
         """The library's busy bar, saying ``text``."""
@@ -61,7 +71,7 @@ class DeckLoader:
         self.running += 1
         from quizapp.core.coordinator import load_decks
 
-        cache, registry, store = win.cache, win.registry, win.store
+        cache, registry, store = self.cache, win.registry, win.store
 
         def load(ctx: TaskContext) -> tuple[list[LoadResult], list[LibraryRow] | None]:
             results = load_decks(paths, cache, report=ctx.report,

@@ -6,26 +6,19 @@ File menu's transfers through :mod:`quizapp.ui.transfers`, dialogs through
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QMainWindow,
-    QMessageBox,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from quizapp.core.paths import SyncChoice
 from quizapp.ui.actions import build_menus
 from quizapp.ui.deckloading import DeckLoader
 from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
+from quizapp.ui.pagestack import PageStack
 from quizapp.ui.storelink import StoreLink
 from quizapp.ui.tasks import TaskRunner
 from quizapp.ui.theme import apply_look
@@ -34,7 +27,7 @@ from quizapp.ui.transfers import Transfers
 if TYPE_CHECKING:  # the other pages are built (and their modules imported) on first use;
     # the core's modules are imported once the score store opens (off the GUI thread)
     from quizapp.core.coordinator import Coordinator, DeckRegistry, LibraryRow
-    from quizapp.core.library import DeckCache, LoadResult
+    from quizapp.core.library import LoadResult
     from quizapp.core.model import Deck
     from quizapp.core.session import Session
     from quizapp.core.store import Store
@@ -42,7 +35,6 @@ if TYPE_CHECKING:  # the other pages are built (and their modules imported) on f
     from quizapp.ui.pages.results import ResultsPage
     from quizapp.ui.pages.stats import StatsPage
     from quizapp.ui.pages.study import StudyPage
-    from quizapp.ui.reference_panel import ReferencePanel
     from quizapp.ui.sessions import SessionFlow
     from quizapp.ui.syncing import SyncFollower
 
@@ -61,10 +53,6 @@ class MainWindow(QMainWindow):
 
     decks_loaded = Signal()
 
-    #: The charting library the Statistics page draws with; imported off the GUI thread
-    #: before the page is first built (with numpy it takes about a second).
-    CHARTS_MODULE = "pyqtgraph"
-
     def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
                  cache_dir: Path, extra_decks: list[Path] | None = None,
                  sync: SyncChoice | None = None) -> None:
@@ -77,7 +65,6 @@ class MainWindow(QMainWindow):
         self.data_dir = data_dir
         self.settings = settings
         self.cache_dir = cache_dir
-        self._cache: DeckCache | None = None
         self._registry: DeckRegistry | None = None
         self._flow: SessionFlow | None = None
         self.tasks = TaskRunner(self)
@@ -86,8 +73,6 @@ class MainWindow(QMainWindow):
         #: the score store (opened after the window) and what needs it
         self.link = StoreLink(self, sync)
         self.loader = DeckLoader(self, [p.resolve() for p in (extra_decks or [])])
-        self.ref_dock_sized = False
-        self._stats_importing = False
         self.setWindowTitle("quizapp")
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
@@ -95,14 +80,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.library = LibraryPage()
-        # the other pages, the reference panel and Statistics are built on first use (see
-        # their properties), so that the first window appears quickly
-        self._builder: BuilderPage | None = None
-        self._study: StudyPage | None = None
-        self._results_page: ResultsPage | None = None
-        self._ref_dock: QDockWidget | None = None
-        self._references: ReferencePanel | None = None
-        self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
+        # the other pages, the reference panel and Statistics are built on first use, so
+        # that the first window appears quickly
+        self.pages = PageStack(self)
         self.stack.addWidget(self.library)
         self.library.study_due.connect(lambda: self.flow.study_due())
         self.library.build_session.connect(self.show_builder)
@@ -146,15 +126,6 @@ class MainWindow(QMainWindow):
         return self._registry
 
     @property
-    def cache(self) -> DeckCache:
-        """The decks' parse cache (made on first use)."""
-        if self._cache is None:
-            from quizapp.core.library import DeckCache
-
-            self._cache = DeckCache(self.cache_dir)
-        return self._cache
-
-    @property
     def flow(self) -> SessionFlow:
         """Starts, shows, finishes and resumes sessions (made on first use)."""
         if self._flow is None:
@@ -172,86 +143,24 @@ class MainWindow(QMainWindow):
         """Follows the sync folder (made once the store is open)."""
         return self.link.sync
 
-    # -- pages built on first use ----------------------------------------------------------
-
-    def _add_page(self, page: QWidget, esc_to_library: bool = False) -> None:
-        if esc_to_library:
-            esc = QShortcut(QKeySequence("Esc"), page)
-            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            esc.activated.connect(self.show_library)
-        self.stack.addWidget(page)
+    # -- pages built on first use (see :class:`PageStack`) ----------------------------
 
     @property
     def builder(self) -> BuilderPage:
-        """The session builder (built on first use)."""
-        if self._builder is None:
-            from quizapp.ui.pages.builder import BuilderPage
-
-            page = BuilderPage(self.coordinator.count)
-            page.start.connect(self.flow.start_session)
-            page.cancel.connect(self.show_library)
-            self._builder = page
-            self._add_page(page, esc_to_library=True)
-        return self._builder
+        return self.pages.builder
 
     @property
     def study(self) -> StudyPage:
-        """The study page (built on first use)."""
-        if self._study is None:
-            from quizapp.ui.pages.study import StudyPage
-
-            page = StudyPage(self.decks)
-            page.finished.connect(self.flow.on_study_finished)
-            page.status_changed.connect(self.statusBar().showMessage)
-            page.store_error.connect(self.on_study_store_error)
-            self._study = page
-            self._add_page(page)
-        return self._study
+        return self.pages.study
 
     @property
     def results_page(self) -> ResultsPage:
-        """A finished session's results (built on first use)."""
-        if self._results_page is None:
-            from quizapp.ui.pages.results import ResultsPage
-
-            page = ResultsPage()
-            page.home.connect(self.show_library)
-            page.retry_missed.connect(self.flow.retry_missed)
-            page.review.connect(lambda: self.flow.review_session(0))
-            page.review_item.connect(self.flow.review_session)
-            self._results_page = page
-            self._add_page(page, esc_to_library=True)
-        return self._results_page
+        return self.pages.results_page
 
     @property
-    def ref_dock(self) -> QDockWidget:
-        """The dock that holds the reference panel (built on first use, hidden)."""
-        if self._ref_dock is None:
-            from quizapp.ui.reference_panel import ReferencePanel
-
-            self._references = ReferencePanel()
-            self._references.leave.connect(self.study.setFocus)
-            dock = QDockWidget("Reference sheets", self)
-            dock.setObjectName("reference-sheets")
-            dock.setWidget(self._references)
-            dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
-                                 | Qt.DockWidgetArea.RightDockWidgetArea)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            dock.hide()
-            self._ref_dock = dock
-        return self._ref_dock
-
-    @property
-    def references(self) -> ReferencePanel:
-        """The reference panel in :attr:`ref_dock`."""
-        _ = self.ref_dock
-        assert self._references is not None
-        return self._references
-
-    def _studying(self) -> bool:
-        """The study page is shown with a session (false before the page exists)."""
-        return self._study is not None and self.stack.currentWidget() is self._study \
-            and self._study.session is not None
+    def stats_page(self) -> StatsPage | None:
+        """The Statistics page, None until it is first shown."""
+        return self.pages.stats_page
 
     @property
     def results(self) -> dict[str, LoadResult]:
@@ -296,15 +205,15 @@ class MainWindow(QMainWindow):
         self.update_actions()
 
     def update_actions(self) -> None:
-        studying = self._studying()
+        studying = self.pages.studying()
         exam = bool(studying and self.study.session and self.study.session.is_exam)
         act = self.act
         rates = [n for n in act if n.startswith("rate_")]
         for name in ("reveal", *rates, "undo", "submit", "next", "flag", "end", "references"):
             act[name].setEnabled(studying)
         act["prev"].setEnabled(studying and (exam or self.study.review))
-        if not studying and self._ref_dock is not None:
-            self._ref_dock.hide()
+        if not studying:
+            self.pages.hide_references()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
         has_decks = self.has_store and self.registry.has_decks()
@@ -320,34 +229,14 @@ class MainWindow(QMainWindow):
         self.update_actions()
         if self.link.follower is not None:  # news from another computer waited for the session
             self.link.follower.check_when_free()
-        if self._study is None or self.stack.currentWidget() is not self._study:
+        if self.pages.study_page is None or self.stack.currentWidget() is not self.pages.study_page:
             self.statusBar().clearMessage()  # "Flashcards · item 5 of 20" is the study page's
-
-    def toggle_references(self) -> None:
-        """F2: open the reference panel on the session's decks (focus in its filter), or
-        close it and give the keyboard back to the question."""
-        if self._ref_dock is not None and self._ref_dock.isVisible():
-            self._ref_dock.hide()
-            self.study.setFocus()
-            return
-        sess = self._study.session if self._study is not None else None
-        if sess is None:
-            return
-        decks = self.decks()
-        ids = dict.fromkeys(e.deck_id for e in sess.entries)
-        self.references.set_decks([decks[i] for i in ids if i in decks])
-        self.ref_dock.show()
-        if not self.ref_dock_sized:  # a third of the window, once
-            self.ref_dock_sized = True
-            self.resizeDocks([self.ref_dock], [max(360, self.width() // 3)],
-                             Qt.Orientation.Horizontal)
-        self.references.focus_filter()
 
     # -- pages ---------------------------------------------------------------------------
 
     def leave_study(self) -> bool:
         """Leaving a running session keeps it resumable; confirm first."""
-        sess = self.study.session if self._studying() else None
+        sess = self.study.session if self.pages.studying() else None
         if sess is not None and not sess.finished and not self.study.review:
             from quizapp.ui.dialogs import ConfirmDialog
 
@@ -368,8 +257,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.library)
         self.library.table.setFocus()
         self.statusBar().showMessage(status_text(self.registry.all()))
-        if self._study is not None and self._study.session is not None \
-                and not self._study.session.finished:
+        sess = self.pages.study_page.session if self.pages.study_page is not None else None
+        if sess is not None and not sess.finished:
             self.flow.offer_resume()
 
     def show_builder(self) -> None:
@@ -392,47 +281,7 @@ class MainWindow(QMainWindow):
         """The progress dashboard; its charting library is imported on first use only."""
         if not self.leave_study() or not self.has_store:
             return
-        if self.stats_page is None:
-            if self.CHARTS_MODULE not in sys.modules:  # pyqtgraph and numpy take a second
-                if not self._stats_importing:  # to import: not on the GUI thread
-                    self._stats_importing = True
-                    self.tasks.import_modules(
-                        [self.CHARTS_MODULE, "quizapp.ui.pages.stats"],
-                        label="Opening Statistics…", on_done=self.on_stats_imported,
-                        on_error=self.on_stats_import_failed)
-                return
-            from quizapp.ui.pages.stats import StatsPage
-
-            page = StatsPage(self.store, self.decks,
-                             lambda: str(self.settings.value("view/theme", "system")),
-                             run_task=self.tasks.run)
-            # a one-off practice session: never replaces the builder's remembered choices
-            page.start_session.connect(lambda s: self.flow.start_session(s, remember=False))
-            page.back.connect(self.show_library)  # the page handles Esc itself
-            self.stack.addWidget(page)
-            self.stats_page = page
-        self.stats_page.refresh()
-        self.stack.setCurrentWidget(self.stats_page)
-
-    def on_stats_imported(self) -> None:
-        self._stats_importing = False
-        self.show_stats()
-
-    def on_stats_import_failed(self, exc: BaseException) -> None:
-        self._stats_importing = False
-        if not isinstance(exc, ImportError):  # a broken install without the charting library
-            raise exc
-        QMessageBox.warning(self, "Statistics unavailable",
-                            f"The charts need pyqtgraph, which could not be loaded "
-                            f"({exc}). Reinstall quizapp with pip to fix this.")
-
-    # -- store problems ------------------------------------------------------------------
-
-    @Slot(str)
-    def on_study_store_error(self, text: str) -> None:
-        QMessageBox.warning(self, "Progress not saved",
-                            f"{text}\n\nYou can keep studying; quizapp keeps your answers in "
-                            "memory and tells you when saving works again.")
+        self.pages.show_stats()
 
     # -- look and lifetime ---------------------------------------------------------------
 
@@ -468,8 +317,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing = True
-        if self._study is not None:
-            self._study.leave()
+        if self.pages.study_page is not None:
+            self.pages.study_page.leave()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.tasks.shutdown(5000)

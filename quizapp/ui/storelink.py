@@ -108,8 +108,8 @@ class StoreLink(QObject):
         win = self.window
         self._store = store
         self.coordinator.store = store
-        if win.stats_page is not None:
-            win.stats_page.store = store
+        if win.pages.stats_page is not None:
+            win.pages.stats_page.store = store
         store.on_warning = self.warned.emit
         for w in store.warnings:
             win.library.add_banner(w)
@@ -121,8 +121,8 @@ class StoreLink(QObject):
         if win.loader.running:
             return  # the load that is running counts them when it ends
         win.refresh_library()
-        if win.stats_page is not None and win.stack.currentWidget() is win.stats_page:
-            win.stats_page.refresh()
+        if win.pages.stats_page is not None and win.stack.currentWidget() is win.pages.stats_page:
+            win.pages.stats_page.refresh()
 
     @Slot(str)
     def on_store_warning(self, text: str) -> None:
