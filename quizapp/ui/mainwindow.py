@@ -1,7 +1,10 @@
 """The main window, a shell: pages in a stack, menus from the action table
-(:mod:`quizapp.ui.actions`), and the student's requests passed to the core coordinator
-(:mod:`quizapp.core.coordinator`). Background work goes through :mod:`quizapp.ui.tasks`, the
-File menu's transfers through :mod:`quizapp.ui.transfers`, dialogs through
+(:mod:`quizapp.ui.actions`), page switching, the look (theme, zoom) and the window's
+lifetime. Its other jobs live beside it: the score store and what needs it in
+:mod:`quizapp.ui.storelink`, deck files in :mod:`quizapp.ui.deckloading`, the pages built on
+first use in :mod:`quizapp.ui.pagestack`, sessions in :mod:`quizapp.ui.sessions`, the Help
+menu in :mod:`quizapp.ui.helpmenu`, the File menu's transfers in :mod:`quizapp.ui.transfers`;
+background work goes through :mod:`quizapp.ui.tasks`, dialogs through
 :mod:`quizapp.ui.dialogs`."""
 
 from __future__ import annotations
