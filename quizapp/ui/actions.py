@@ -40,10 +40,10 @@ class ActionSpec:
 _F, _S, _V, _H = "&File", "&Study", "&View", "&Help"
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("open", _F, "&Open deck…", "open_deck_dialog", "Ctrl+O",
+    ActionSpec("open", _F, "&Open deck…", "loader.open_deck_dialog", "Ctrl+O",
                "Add a deck file to the library"),
     ActionSpec("reload", _F, "&Reload decks", "load_decks", "F5", "Load every deck again"),
-    ActionSpec("preview", _F, "&Preview deck…", "preview_deck_dialog", "Ctrl+Shift+P",
+    ActionSpec("preview", _F, "&Preview deck…", "loader.preview_deck_dialog", "Ctrl+Shift+P",
                "Open a deck in a live preview that reloads when you save it"),
     ActionSpec("import_questions", _F, "Import &questions from Anki or Moodle…",
                "transfers.import_questions_dialog", "Ctrl+I",
@@ -54,7 +54,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Save all progress to one file to move to another computer"),
     ActionSpec("import", _F, "&Import progress…", "transfers.import_progress", "Ctrl+Shift+I",
                "Merge progress exported on another computer"),
-    ActionSpec("preferences", _F, "Prefere&nces…", "show_preferences", "Ctrl+,",
+    ActionSpec("preferences", _F, "Prefere&nces…", "link.show_preferences", "Ctrl+,",
                "The sync folder shared with your other computers", separator=True),
     ActionSpec("quit", _F, "&Quit", "close", "Ctrl+Q", "Quit quizapp", separator=True),
     ActionSpec("library", _S, "&Library", "show_library", "Ctrl+L", "Back to the library"),
@@ -89,7 +89,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("submit_block", _S, "Submit exam &block", "study.submit_block",
                "Ctrl+Shift+Return", "End the exam and see results"),
     ActionSpec("end", _S, "&End session", "study.end", "Ctrl+E", "End now and see results"),
-    ActionSpec("references", _S, "Reference &sheets", "toggle_references", "F2",
+    ActionSpec("references", _S, "Reference &sheets", "pages.toggle_references", "F2",
                "Show or hide the deck's reference tables (e.g. Table 1)"),
     *(ActionSpec(f"theme_{key}", _V, text, "set_theme", sc, f"Use the {key} theme",
                  args=(key,), group="theme")
@@ -101,13 +101,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_out", _V, "Zoom &out", "zoom", "Ctrl+-", "Smaller text", args=(-1,)),
     ActionSpec("zoom_reset", _V, "&Reset zoom", "zoom", "Ctrl+0", "Normal text size",
                args=(0,)),
-    ActionSpec("shortcuts", _H, "&Keyboard shortcuts", "show_shortcuts", "F1",
+    ActionSpec("shortcuts", _H, "&Keyboard shortcuts", "help.show_shortcuts", "F1",
                "List every key"),
-    ActionSpec("guide", _H, "&User guide", "show_guide", "Shift+F1",
+    ActionSpec("guide", _H, "&User guide", "help.show_guide", "Shift+F1",
                "Open the user guide (offline)"),
-    ActionSpec("sync_help", _H, "&Sync between computers", "show_sync_help", "Ctrl+F1",
+    ActionSpec("sync_help", _H, "&Sync between computers", "help.show_sync_help", "Ctrl+F1",
                "How to share your progress through Syncthing, Dropbox..., and where it stands"),
-    ActionSpec("about", _H, "&About quizapp", "show_about", "", "Version, licences, data folder"),
+    ActionSpec("about", _H, "&About quizapp", "help.show_about", "",
+               "Version, licences, data folder"),
 )
 
 

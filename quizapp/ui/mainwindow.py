@@ -1,38 +1,36 @@
 """The main window, a shell: pages in a stack, menus from the action table
-(:mod:`quizapp.ui.actions`), and the student's requests passed to the core coordinator
-(:mod:`quizapp.core.coordinator`). Background work goes through :mod:`quizapp.ui.tasks`, the
-File menu's transfers through :mod:`quizapp.ui.transfers`, dialogs through
+(:mod:`quizapp.ui.actions`), page switching, the look (theme, zoom) and the window's
+lifetime. Its other jobs live beside it: the score store and what needs it in
+:mod:`quizapp.ui.storelink`, deck files in :mod:`quizapp.ui.deckloading`, the pages built on
+first use in :mod:`quizapp.ui.pagestack`, sessions in :mod:`quizapp.ui.sessions`, the Help
+menu in :mod:`quizapp.ui.helpmenu`, the File menu's transfers in :mod:`quizapp.ui.transfers`;
+background work goes through :mod:`quizapp.ui.tasks`, dialogs through
 :mod:`quizapp.ui.dialogs`."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QFileDialog,
-    QMainWindow,
-    QMessageBox,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from quizapp.core.paths import SyncChoice
 from quizapp.ui.actions import build_menus
+from quizapp.ui.deckloading import DeckLoader
+from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
-from quizapp.ui.tasks import TaskContext, TaskRunner
+from quizapp.ui.pagestack import PageStack
+from quizapp.ui.storelink import StoreLink
+from quizapp.ui.tasks import TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
 if TYPE_CHECKING:  # the other pages are built (and their modules imported) on first use;
     # the core's modules are imported once the score store opens (off the GUI thread)
     from quizapp.core.coordinator import Coordinator, DeckRegistry, LibraryRow
-    from quizapp.core.library import DeckCache, LoadResult
+    from quizapp.core.library import LoadResult
     from quizapp.core.model import Deck
     from quizapp.core.session import Session
     from quizapp.core.store import Store
@@ -40,7 +38,6 @@ if TYPE_CHECKING:  # the other pages are built (and their modules imported) on f
     from quizapp.ui.pages.results import ResultsPage
     from quizapp.ui.pages.stats import StatsPage
     from quizapp.ui.pages.study import StudyPage
-    from quizapp.ui.reference_panel import ReferencePanel
     from quizapp.ui.sessions import SessionFlow
     from quizapp.ui.syncing import SyncFollower
 
@@ -58,13 +55,6 @@ class MainWindow(QMainWindow):
     """
 
     decks_loaded = Signal()
-    #: A warning from the score store (text), which may come from a worker thread (a sync
-    #: check): emitted there, shown by :meth:`on_store_warning` on the GUI thread.
-    store_warned = Signal(str)
-
-    #: The charting library the Statistics page draws with; imported off the GUI thread
-    #: before the page is first built (with numpy it takes about a second).
-    CHARTS_MODULE = "pyqtgraph"
 
     def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
                  cache_dir: Path, extra_decks: list[Path] | None = None,
@@ -74,22 +64,18 @@ class MainWindow(QMainWindow):
         (studying, Statistics, progress export and import) is disabled, and the decks are
         loaded once it is open (:meth:`start`)."""
         super().__init__()
-        self._store: Store | None = None
-        self._coordinator: Coordinator | None = None
         self.closing = False
         self.data_dir = data_dir
         self.settings = settings
         self.cache_dir = cache_dir
-        self._cache: DeckCache | None = None
         self._registry: DeckRegistry | None = None
         self._flow: SessionFlow | None = None
         self.tasks = TaskRunner(self)
         self.transfers = Transfers(self, settings, self.tasks)
-        self.extra = [p.resolve() for p in (extra_decks or [])]
-        self.loads_running = 0
-        self.previews: list[QMainWindow] = []
-        self.ref_dock_sized = False
-        self._stats_importing = False
+        self.help = HelpMenu(self)  # the Help menu's dialogs
+        #: the score store (opened after the window) and what needs it
+        self.link = StoreLink(self, sync)
+        self.loader = DeckLoader(self, [p.resolve() for p in (extra_decks or [])])
         self.setWindowTitle("quizapp")
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
@@ -97,35 +83,25 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.library = LibraryPage()
-        # the other pages, the reference panel and Statistics are built on first use (see
-        # their properties), so that the first window appears quickly
-        self._builder: BuilderPage | None = None
-        self._study: StudyPage | None = None
-        self._results_page: ResultsPage | None = None
-        self._ref_dock: QDockWidget | None = None
-        self._references: ReferencePanel | None = None
-        self.stats_page: StatsPage | None = None  # built on first use (imports pyqtgraph)
+        # the other pages, the reference panel and Statistics are built on first use, so
+        # that the first window appears quickly
+        self.pages = PageStack(self)
         self.stack.addWidget(self.library)
         self.library.study_due.connect(lambda: self.flow.study_due())
         self.library.build_session.connect(self.show_builder)
-        self.library.open_deck.connect(self.open_deck_dialog)
-        self.library.reload_deck.connect(self.on_library_reload_deck)
+        self.library.open_deck.connect(self.loader.open_deck_dialog)
+        self.library.reload_deck.connect(self.loader.reload_deck)
         self.library.deck_activated.connect(
             lambda path: self.flow.on_library_deck_activated(path))
         self.library.stats_button.clicked.connect(self.show_stats)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
-        self.store_warned.connect(self.on_store_warning)  # queued from a worker thread
         self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         self._restore()
-        #: where this computer shares its progress (``quizapp --sync-dir``, the environment or
-        #: Preferences), and what was wrong with it; followed once the store is open
-        self.sync_choice = sync or SyncChoice(None, "")
-        self._sync: SyncFollower | None = None
         if store is not None:
             self.attach_store(store)
         else:
-            self.show_loading("Opening your progress…")
+            self.loader.show_loading("Opening your progress…")
             self.update_actions()
 
     # -- the score store -------------------------------------------------------------------
@@ -133,19 +109,15 @@ class MainWindow(QMainWindow):
     @property
     def has_store(self) -> bool:
         """The score store is open (see :meth:`attach_store`)."""
-        return self._store is not None
+        return self.link.has_store
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("the score store is not open yet")
-        return self._store
+        return self.link.store
 
     @property
     def coordinator(self) -> Coordinator:
-        if self._coordinator is None:
-            raise RuntimeError("the score store is not open yet")
-        return self._coordinator
+        return self.link.coordinator
 
     @property
     def registry(self) -> DeckRegistry:
@@ -155,15 +127,6 @@ class MainWindow(QMainWindow):
 
             self._registry = DeckRegistry()
         return self._registry
-
-    @property
-    def cache(self) -> DeckCache:
-        """The decks' parse cache (made on first use)."""
-        if self._cache is None:
-            from quizapp.core.library import DeckCache
-
-            self._cache = DeckCache(self.cache_dir)
-        return self._cache
 
     @property
     def flow(self) -> SessionFlow:
@@ -176,112 +139,31 @@ class MainWindow(QMainWindow):
 
     def attach_store(self, store: Store) -> None:
         """The score store is open: what needs it is enabled (call :meth:`start` next)."""
-        from quizapp.core.coordinator import Coordinator  # imported by the store's opener
-
-        self._store = store
-        self._coordinator = Coordinator(store, self.registry)
-        store.on_warning = self.store_warned.emit  # later warnings become banners
-        if self._sync is None:
-            from quizapp.ui.syncing import SyncFollower
-
-            self._sync = SyncFollower(self, self.sync_choice)
-            self.tasks.idle.connect(self._sync.check_when_free)
-        self.update_actions()
+        self.link.attach(store)
 
     @property
     def sync(self) -> SyncFollower:
         """Follows the sync folder (made once the store is open)."""
-        if self._sync is None:
-            raise RuntimeError("the score store is not open yet")
-        return self._sync
+        return self.link.sync
 
-    def show_loading(self, text: str) -> None:
-        """The library's busy bar, saying ``text``."""
-        bar = self.library.progress
-        bar.setRange(0, 0)
-        bar.setFormat(text)
-        bar.show()
-
-    # -- pages built on first use ----------------------------------------------------------
-
-    def _add_page(self, page: QWidget, esc_to_library: bool = False) -> None:
-        if esc_to_library:
-            esc = QShortcut(QKeySequence("Esc"), page)
-            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            esc.activated.connect(self.show_library)
-        self.stack.addWidget(page)
+    # -- pages built on first use (see :class:`PageStack`) ----------------------------
 
     @property
     def builder(self) -> BuilderPage:
-        """The session builder (built on first use)."""
-        if self._builder is None:
-            from quizapp.ui.pages.builder import BuilderPage
-
-            page = BuilderPage(self.coordinator.count)
-            page.start.connect(self.flow.start_session)
-            page.cancel.connect(self.show_library)
-            self._builder = page
-            self._add_page(page, esc_to_library=True)
-        return self._builder
+        return self.pages.builder
 
     @property
     def study(self) -> StudyPage:
-        """The study page (built on first use)."""
-        if self._study is None:
-            from quizapp.ui.pages.study import StudyPage
-
-            page = StudyPage(self.decks)
-            page.finished.connect(self.flow.on_study_finished)
-            page.status_changed.connect(self.statusBar().showMessage)
-            page.store_error.connect(self.on_study_store_error)
-            self._study = page
-            self._add_page(page)
-        return self._study
+        return self.pages.study
 
     @property
     def results_page(self) -> ResultsPage:
-        """A finished session's results (built on first use)."""
-        if self._results_page is None:
-            from quizapp.ui.pages.results import ResultsPage
-
-            page = ResultsPage()
-            page.home.connect(self.show_library)
-            page.retry_missed.connect(self.flow.retry_missed)
-            page.review.connect(lambda: self.flow.review_session(0))
-            page.review_item.connect(self.flow.review_session)
-            self._results_page = page
-            self._add_page(page, esc_to_library=True)
-        return self._results_page
+        return self.pages.results_page
 
     @property
-    def ref_dock(self) -> QDockWidget:
-        """The dock that holds the reference panel (built on first use, hidden)."""
-        if self._ref_dock is None:
-            from quizapp.ui.reference_panel import ReferencePanel
-
-            self._references = ReferencePanel()
-            self._references.leave.connect(self.study.setFocus)
-            dock = QDockWidget("Reference sheets", self)
-            dock.setObjectName("reference-sheets")
-            dock.setWidget(self._references)
-            dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
-                                 | Qt.DockWidgetArea.RightDockWidgetArea)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            dock.hide()
-            self._ref_dock = dock
-        return self._ref_dock
-
-    @property
-    def references(self) -> ReferencePanel:
-        """The reference panel in :attr:`ref_dock`."""
-        _ = self.ref_dock
-        assert self._references is not None
-        return self._references
-
-    def _studying(self) -> bool:
-        """The study page is shown with a session (false before the page exists)."""
-        return self._study is not None and self.stack.currentWidget() is self._study \
-            and self._study.session is not None
+    def stats_page(self) -> StatsPage | None:
+        """The Statistics page, None until it is first shown."""
+        return self.pages.stats_page
 
     @property
     def results(self) -> dict[str, LoadResult]:
@@ -296,87 +178,28 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """Show what needs saying, then load the decks (in the background)."""
-        for w in self.store.warnings:
-            self.library.add_banner(w)
-        if self.store.read_only:
-            self.library.add_banner("Read-only: another quizapp is using this data folder, so "
-                                    "nothing you do here is saved.")
-        elif not self.store.persistent and not self.store.warnings:  # else already said
-            self.library.add_banner(
-                f"Your progress cannot be saved in {self.data_dir} (read-only folder or full "
-                "disk). You can keep studying, but answers are kept only until you quit. Free "
-                "some space or start quizapp with --data-dir pointing to a writable folder.")
-        if self.sync_choice.problem:
-            self.library.add_banner(
-                f"Not syncing with your other computers: {self.sync_choice.problem} Your "
-                "progress is kept on this computer; choose a sync folder in File > "
-                "Preferences.")
-        self.load_decks()
-        self.sync.check()  # what the other computers did since the last start
-
-    def deck_paths(self) -> list[Path]:
-        from quizapp.core.coordinator import deck_files
-
-        return deck_files(self.data_dir, (Path(o) for o in self._opened()), self.extra)
+        self.link.start()
 
     def load_decks(self, only: list[Path] | None = None) -> None:
-        """Load every deck (or only the files ``only``) in the background; the library's
-        progress bar shows how far it got, and :attr:`decks_loaded` is emitted at the end."""
-        if self._store is None:
-            return  # every deck (the opened ones too) is loaded once the store is open
-        paths = only if only is not None else self.deck_paths()
-        if only is None:
-            self.registry.keep_only(paths)
-        self.show_loading("Loading decks…")
-        self.loads_running += 1
-        from quizapp.core.coordinator import load_decks
+        """Load every deck, or only the files ``only`` (see :class:`DeckLoader`)."""
+        self.loader.load_decks(only)
 
-        cache, registry, store = self.cache, self.registry, self.store
+    def open_deck(self, path: Path) -> None:
+        """Add the deck file ``path`` to the library (see :class:`DeckLoader`)."""
+        self.loader.open_deck(path)
 
-        def load(ctx: TaskContext) -> tuple[list[LoadResult], list[LibraryRow] | None]:
-            results = load_decks(paths, cache, report=ctx.report,
-                                 cancelled=lambda: ctx.cancelled, apart=True)
-            after = registry.copy()  # the library's counts are counted here too: a large
-            after.add(results)  # deck's take a quarter of a second
-            try:
-                return results, after.rows(store)
-            except RuntimeError:  # the store changed meanwhile (a session started): count
-                return results, None  # on the GUI thread instead
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.loader.drag_enter(event)
 
-        self.tasks.run(load, label="Loading decks…", dialog=False,
-                       on_progress=self.on_load_progressed, on_done=self.on_load_succeeded,
-                       on_error=self.on_load_failed, on_cancel=self.on_load_failed)
-
-    @Slot(int, int, str)
-    def on_load_progressed(self, i: int, n: int, name: str) -> None:
-        self.library.progress.setFormat(f"Loading {name} ({i + 1} of {n})…")
-        self.statusBar().showMessage(f"Loading {name}…")
-
-    def on_load_succeeded(self, loaded: tuple[list[LoadResult], list[LibraryRow] | None]
-                          ) -> None:
-        results, rows = loaded
-        self.loads_running -= 1
-        self.registry.add(results)
-        self.library.progress.hide()
-        if rows is not None and {str(r.path) for r, _ in rows} != set(self.registry.results):
-            rows = None  # another load finished while this one counted: count again here
-        self.refresh_library(rows)
-        self.statusBar().showMessage(status_text(self.registry.all()), 5000)
-        if not self.loads_running:
-            self.flow.offer_resume()
-        self.decks_loaded.emit()
-
-    def on_load_failed(self, exc: BaseException | None = None) -> None:
-        self.on_load_succeeded(([], None))  # every bad deck is in its result: nothing to add
-        if exc is not None:
-            raise exc
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.loader.drop(event)
 
     def decks(self) -> dict[str, Deck]:
         return self.registry.decks()
 
     def refresh_library(self, rows: list[LibraryRow] | None = None) -> None:
         """Show the library's decks with their counts (``rows``: counted already)."""
-        if self._store is None:
+        if not self.has_store:
             return  # nothing loaded yet: the library still says so
         banner = self._flow.resume_banner if self._flow is not None else None
         if banner is not None and not self.store.has_pending():
@@ -385,58 +208,38 @@ class MainWindow(QMainWindow):
         self.update_actions()
 
     def update_actions(self) -> None:
-        studying = self._studying()
+        studying = self.pages.studying()
         exam = bool(studying and self.study.session and self.study.session.is_exam)
         act = self.act
         rates = [n for n in act if n.startswith("rate_")]
         for name in ("reveal", *rates, "undo", "submit", "next", "flag", "end", "references"):
             act[name].setEnabled(studying)
         act["prev"].setEnabled(studying and (exam or self.study.review))
-        if not studying and self._ref_dock is not None:
-            self._ref_dock.hide()
+        if not studying:
+            self.pages.hide_references()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
-        has_decks = self._store is not None and self.registry.has_decks()
+        has_decks = self.has_store and self.registry.has_decks()
         for w in (act["due"], act["new"], self.library.due_button, self.library.build_button):
             w.setEnabled(has_decks)
         for w in (act["stats"], act["export_csv"], act["export"], act["import"],
                   self.library.stats_button):
-            w.setEnabled(self._store is not None)
-        act["preferences"].setEnabled(self._store is not None)
+            w.setEnabled(self.has_store)
+        act["preferences"].setEnabled(self.has_store)
 
     @Slot(int)
     def on_stack_current_changed(self, _index: int) -> None:
         self.update_actions()
-        if self._sync is not None:
-            self._sync.check_when_free()  # news from another computer waited for the session
-        if self._study is None or self.stack.currentWidget() is not self._study:
+        if self.link.follower is not None:  # news from another computer waited for the session
+            self.link.follower.check_when_free()
+        if self.pages.study_page is None or self.stack.currentWidget() is not self.pages.study_page:
             self.statusBar().clearMessage()  # "Flashcards · item 5 of 20" is the study page's
-
-    def toggle_references(self) -> None:
-        """F2: open the reference panel on the session's decks (focus in its filter), or
-        close it and give the keyboard back to the question."""
-        if self._ref_dock is not None and self._ref_dock.isVisible():
-            self._ref_dock.hide()
-            self.study.setFocus()
-            return
-        sess = self._study.session if self._study is not None else None
-        if sess is None:
-            return
-        decks = self.decks()
-        ids = dict.fromkeys(e.deck_id for e in sess.entries)
-        self.references.set_decks([decks[i] for i in ids if i in decks])
-        self.ref_dock.show()
-        if not self.ref_dock_sized:  # a third of the window, once
-            self.ref_dock_sized = True
-            self.resizeDocks([self.ref_dock], [max(360, self.width() // 3)],
-                             Qt.Orientation.Horizontal)
-        self.references.focus_filter()
 
     # -- pages ---------------------------------------------------------------------------
 
-    def _leave_study(self) -> bool:
+    def leave_study(self) -> bool:
         """Leaving a running session keeps it resumable; confirm first."""
-        sess = self.study.session if self._studying() else None
+        sess = self.study.session if self.pages.studying() else None
         if sess is not None and not sess.finished and not self.study.review:
             from quizapp.ui.dialogs import ConfirmDialog
 
@@ -450,19 +253,19 @@ class MainWindow(QMainWindow):
     def show_library(self, *, recount: bool = True) -> None:
         """Back to the library; ``recount`` False when a deck load under way will show the
         counts (they are counted on its worker thread, not here)."""
-        if not self._leave_study():
+        if not self.leave_study():
             return
         if recount:
             self.refresh_library()
         self.stack.setCurrentWidget(self.library)
         self.library.table.setFocus()
         self.statusBar().showMessage(status_text(self.registry.all()))
-        if self._study is not None and self._study.session is not None \
-                and not self._study.session.finished:
+        sess = self.pages.study_page.session if self.pages.study_page is not None else None
+        if sess is not None and not sess.finished:
             self.flow.offer_resume()
 
     def show_builder(self) -> None:
-        if not self._leave_study():
+        if not self.leave_study():
             return
         decks = list(self.decks().values())
         if not decks:
@@ -479,113 +282,9 @@ class MainWindow(QMainWindow):
 
     def show_stats(self) -> None:
         """The progress dashboard; its charting library is imported on first use only."""
-        if not self._leave_study() or self._store is None:
+        if not self.leave_study() or not self.has_store:
             return
-        if self.stats_page is None:
-            if self.CHARTS_MODULE not in sys.modules:  # pyqtgraph and numpy take a second
-                if not self._stats_importing:  # to import: not on the GUI thread
-                    self._stats_importing = True
-                    self.tasks.import_modules(
-                        [self.CHARTS_MODULE, "quizapp.ui.pages.stats"],
-                        label="Opening Statistics…", on_done=self.on_stats_imported,
-                        on_error=self.on_stats_import_failed)
-                return
-            from quizapp.ui.pages.stats import StatsPage
-
-            page = StatsPage(self.store, self.decks,
-                             lambda: str(self.settings.value("view/theme", "system")),
-                             run_task=self.tasks.run)
-            # a one-off practice session: never replaces the builder's remembered choices
-            page.start_session.connect(lambda s: self.flow.start_session(s, remember=False))
-            page.back.connect(self.show_library)  # the page handles Esc itself
-            self.stack.addWidget(page)
-            self.stats_page = page
-        self.stats_page.refresh()
-        self.stack.setCurrentWidget(self.stats_page)
-
-    def on_stats_imported(self) -> None:
-        self._stats_importing = False
-        self.show_stats()
-
-    def on_stats_import_failed(self, exc: BaseException) -> None:
-        self._stats_importing = False
-        if not isinstance(exc, ImportError):  # a broken install without the charting library
-            raise exc
-        QMessageBox.warning(self, "Statistics unavailable",
-                            f"The charts need pyqtgraph, which could not be loaded "
-                            f"({exc}). Reinstall quizapp with pip to fix this.")
-
-    @Slot(str)
-    def on_library_reload_deck(self, path: str) -> None:
-        self.load_decks([Path(path)])
-
-    # -- deck files ----------------------------------------------------------------------
-
-    def _choose_deck(self, caption: str) -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(self, caption,
-                                              str(self.transfers.folder("decks")),
-                                              "Decks (*.yaml *.yml);;All files (*)")
-        self.transfers.remember_folder("decks", name)
-        return Path(name) if name else None
-
-    def open_deck_dialog(self) -> None:
-        if (path := self._choose_deck("Open deck")) is not None:
-            self.open_deck(path)
-
-    def preview_deck_dialog(self) -> None:
-        if (path := self._choose_deck("Preview deck")) is not None:
-            self.preview_deck(path)
-
-    def preview_deck(self, path: Path) -> None:
-        from quizapp.ui.preview import PreviewWindow
-
-        win = PreviewWindow(path, self)
-        win.setWindowFlag(Qt.WindowType.Window)
-        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        win.show()
-        self.previews.append(win)
-
-    def open_deck(self, path: Path) -> None:
-        path = path.resolve()
-        opened = [p for p in self._opened() if p != str(path)]
-        self.settings.setValue("library/opened", [*opened, str(path)])
-        self.load_decks([path])
-        self.decks_loaded.connect(lambda: self.library.select_path(str(path)),
-                                  Qt.ConnectionType.SingleShotConnection)
-        self.show_library(recount=not self.loads_running)  # the load refreshes the library
-
-    def _opened(self) -> list[str]:
-        """Deck files the user opened before (remembered across restarts)."""
-        value = self.settings.value("library/opened", [])
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls()
-        if any(u.toLocalFile().lower().endswith((".yaml", ".yml")) for u in urls):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        for u in event.mimeData().urls():
-            p = u.toLocalFile()
-            if p.lower().endswith((".yaml", ".yml")):
-                self.open_deck(Path(p))
-        event.acceptProposedAction()
-
-    # -- store problems ------------------------------------------------------------------
-
-    @Slot(str)
-    def on_store_warning(self, text: str) -> None:
-        self.library.add_banner(text)
-        if not self.store.persistent:
-            self.statusBar().showMessage("Progress is NOT being saved — see the library.")
-
-    @Slot(str)
-    def on_study_store_error(self, text: str) -> None:
-        QMessageBox.warning(self, "Progress not saved",
-                            f"{text}\n\nYou can keep studying; quizapp keeps your answers in "
-                            "memory and tells you when saving works again.")
+        self.pages.show_stats()
 
     # -- look and lifetime ---------------------------------------------------------------
 
@@ -621,77 +320,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing = True
-        if self._study is not None:
-            self._study.leave()
+        if self.pages.study_page is not None:
+            self.pages.study_page.leave()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.tasks.shutdown(5000)
         super().closeEvent(event)
-
-    # -- help ----------------------------------------------------------------------------
-
-    def show_shortcuts(self) -> None:
-        from quizapp.ui.dialogs import ShortcutsDialog
-
-        ShortcutsDialog.show_actions(self, [a for a in self.actions()
-                                            if a.isVisible() and a.text()])
-
-    # -- the store and the other computers ----------------------------------------------
-
-    def set_store(self, store: Store) -> None:
-        """Use ``store`` from now on (Preferences re-opened it with another sync folder)."""
-        self._store = store
-        self.coordinator.store = store
-        if self.stats_page is not None:
-            self.stats_page.store = store
-        store.on_warning = self.store_warned.emit
-        for w in store.warnings:
-            self.library.add_banner(w)
-        self.on_progress_changed()
-
-    def on_progress_changed(self) -> None:
-        """Answers arrived from elsewhere (another computer): every count shown is redone."""
-        if self.loads_running:
-            return  # the load that is running counts them when it ends
-        self.refresh_library()
-        if self.stats_page is not None and self.stack.currentWidget() is self.stats_page:
-            self.stats_page.refresh()
-
-    def show_preferences(self) -> None:
-        """File > Preferences: the sync folder (changing it re-opens the store)."""
-        if self._sync is None or not self._leave_study():
-            return
-        from quizapp.ui.dialogs import PreferencesDialog
-
-        PreferencesDialog.edit(self.sync)
-
-    def show_sync_help(self) -> None:
-        from quizapp.core.about import sync_help_markdown
-        from quizapp.core.progress.sync import format_status
-        from quizapp.ui.dialogs import TextDialog
-
-        folder = self.store.sync_dir if self._store is not None else None
-        if folder is None:
-            status = ""
-        elif self.tasks.busy():  # the store is in use on a worker: not read from here now
-            status = "(quizapp is busy with your progress; open this again in a moment)\n"
-        else:
-            status = format_status(folder, self.store.sync_status())
-        TextDialog.show_text(self, "Sync between computers", sync_help_markdown(folder, status))
-
-    def show_guide(self) -> None:
-        from quizapp.core.paths import readme_file
-        from quizapp.ui.dialogs import TextDialog
-
-        path = readme_file()
-        if not path.is_file():
-            TextDialog.show_text(self, "quizapp user guide",
-                                 "The user guide is missing from this installation.")
-            return
-        TextDialog.show_text(self, "quizapp user guide", "", source=path)
-
-    def show_about(self) -> None:
-        from quizapp.core.about import about_markdown  # PyYAML's version: imported on use
-        from quizapp.ui.dialogs import TextDialog
-
-        TextDialog.show_text(self, "About quizapp", about_markdown(self.data_dir))

@@ -90,7 +90,7 @@ class SessionFlow(QObject):
         try:
             self.window.study.load(session, review=review)
         except (StoreError, OSError) as e:
-            self.window.on_study_store_error(str(e))
+            self.window.pages.on_study_store_error(str(e))
             return
         self.window.stack.setCurrentWidget(self.window.study)
         self.window.update_actions()
@@ -152,4 +152,4 @@ class SessionFlow(QObject):
         try:
             self.window.coordinator.discard_pending()
         except (StoreError, OSError) as e:
-            self.window.on_study_store_error(str(e))
+            self.window.pages.on_study_store_error(str(e))

@@ -193,7 +193,7 @@ class SyncFollower(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         self.running = False
-        self.window.on_store_warning(f"The sync folder {self.folder} could not be read: {exc}")
+        self.window.link.on_store_warning(f"The sync folder {self.folder} could not be read: {exc}")
 
     def _checked(self, news: SyncNews) -> None:
         self.running = False
@@ -201,7 +201,7 @@ class SyncFollower(QObject):
         self._report(news.problems)
         if news.new_answers:
             self.window.statusBar().showMessage(news_text(news), 15000)
-            self.window.on_progress_changed()
+            self.window.link.on_progress_changed()
         self.checked.emit(news)
 
     def reopen(self, folder: Path | None) -> None:
@@ -235,7 +235,7 @@ class SyncFollower(QObject):
 
     def _reopened(self, r: Reopened) -> None:
         self.running = False
-        self.window.set_store(r.store)
+        self.window.link.set_store(r.store)
         self.follow()
         self._report(r.problems)
         self.reopened.emit(r)
@@ -249,4 +249,4 @@ class SyncFollower(QObject):
         for problem in problems:
             if problem not in self.reported:
                 self.reported.add(problem)
-                self.window.on_store_warning(problem)
+                self.window.link.on_store_warning(problem)

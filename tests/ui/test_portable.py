@@ -27,7 +27,7 @@ def test_a_chosen_data_folder_holds_the_gui_settings_and_deck_cache(
         win.settings.sync()
         assert Path(win.settings.fileName()) == stick / "settings.ini"
         assert (stick / "settings.ini").is_file()
-        assert win.cache.folder == stick / "cache" / "decks"
+        assert win.loader.cache.folder == stick / "cache" / "decks"
         assert any((stick / "cache" / "decks").iterdir())  # the bundled decks, cached there
     finally:
         win.tasks.shutdown()

@@ -21,10 +21,10 @@ def test_f2_opens_the_red_flag_table_beside_an_exam_and_filters_it(
     window.flow.start_session(SessionSettings(mode="exam", deck_ids=("back-pain-red-flags",),
                                          selection="all", limit=5, shuffle=False))
     assert window.stack.currentWidget() is window.study
-    panel = window.references
-    assert not window.ref_dock.isVisible()
+    panel = window.pages.references
+    assert not window.pages.ref_dock.isVisible()
     qtbot.keyClick(window.study, Qt.Key.Key_F2)
-    assert window.ref_dock.isVisible()
+    assert window.pages.ref_dock.isVisible()
     assert panel.filter.hasFocus()
     assert any(t.startswith("Table 1") for t in panel.shown)
     text = panel.shown_text()
@@ -41,19 +41,19 @@ def test_f2_opens_the_red_flag_table_beside_an_exam_and_filters_it(
     # typing in the filter never answered the question
     assert not list(window.store.attempts())
     qtbot.keyClick(panel.filter, Qt.Key.Key_F2)
-    assert not window.ref_dock.isVisible()
+    assert not window.pages.ref_dock.isVisible()
     qtbot.keyClick(window.study, Qt.Key.Key_F2)
-    assert window.ref_dock.isVisible()
+    assert window.pages.ref_dock.isVisible()
     window.show_library()  # the panel belongs to studying
-    assert not window.ref_dock.isVisible() and not window.act["references"].isEnabled()
+    assert not window.pages.ref_dock.isVisible() and not window.act["references"].isEnabled()
 
 
 def test_a_deck_without_sheets_says_so(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     window.flow.start_session(SessionSettings(mode="tutor", deck_ids=("asps-essentials",),
                                          selection="all", limit=3, shuffle=False))
     qtbot.keyClick(window.study, Qt.Key.Key_F2)
-    assert window.ref_dock.isVisible()
-    assert "no reference sheets" in window.references.status.text()
+    assert window.pages.ref_dock.isVisible()
+    assert "no reference sheets" in window.pages.references.status.text()
 
 
 def test_preview_lists_and_shows_reference_sheets(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """The Qt shell's shape (issue 14): no UI module imports the command line, the UI's import
-graph (lazy imports included) has no cycle, and no UI module steers the garbage collector."""
+graph (lazy imports included) has no cycle, no UI module steers the garbage collector, and
+the main window stays a shell (at most 400 lines and 35 methods)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,28 @@ def test_no_ui_module_switches_the_garbage_collector() -> None:
                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                  and isinstance(n.func.value, ast.Name)}
         assert not calls & {"gc.disable", "gc.enable", "gc.collect"}, path
+
+
+#: the shell's size (issue 14): the window, its menus from the action table and the page
+#: switching; other jobs live in their own modules (deckloading, storelink, pagestack,
+#: helpmenu, sessions, transfers, syncing)
+MAX_WINDOW_LINES = 400
+MAX_WINDOW_METHODS = 35
+
+
+def _window_size(path: Path) -> tuple[int, int]:
+    """``path``'s line count and how many methods (properties included) ``MainWindow``
+    defines there."""
+    text = path.read_text(encoding="utf-8")
+    cls = next(n for n in ast.parse(text).body
+               if isinstance(n, ast.ClassDef) and n.name == "MainWindow")
+    methods = [n for n in cls.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return len(text.splitlines()), len(methods)
+
+
+def test_the_main_window_stays_a_shell() -> None:
+    lines, methods = _window_size(UI / "mainwindow.py")
+    assert lines <= MAX_WINDOW_LINES, (
+        f"ui/mainwindow.py has {lines} lines (at most {MAX_WINDOW_LINES}): move a job out")
+    assert methods <= MAX_WINDOW_METHODS, (
+        f"MainWindow has {methods} methods (at most {MAX_WINDOW_METHODS}): move a job out")

@@ -192,12 +192,12 @@ def test_quitting_at_once_or_later_gives_the_store_back(tmp_path: Path,
 
 def _fake_charts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str = "") -> str:
     """A charting module not imported yet, in place of pyqtgraph."""
-    from quizapp.ui.mainwindow import MainWindow
+    from quizapp.ui.pagestack import PageStack
 
     name = f"fake_charts_{abs(hash(tmp_path))}"
     (tmp_path / f"{name}.py").write_text(body, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(MainWindow, "CHARTS_MODULE", name)
+    monkeypatch.setattr(PageStack, "CHARTS_MODULE", name)
     return name
 
 
