@@ -48,7 +48,9 @@ from quizapp.core.model import MODES, parse_unit_key, unit_key
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.scheduling import parse_timestamp, validate_card
 
-__all__ = ["FIELDS", "MAX_LINE", "Reading", "answer_from_attempt", "encode", "read_lines"]
+__all__ = ["FIELDS", "MAX_LINE", "Reading", "answer_from_attempt", "check_record", "depth_ok",
+           "encode",
+           "read_lines"]
 
 MAX_LINE = 64 * 1024
 MAX_DEPTH = 16
@@ -101,6 +103,9 @@ def _depth_ok(value: object, limit: int) -> bool:
                 return False
             todo.extend((c, depth + 1) for c in (v.values() if isinstance(v, dict) else v))
     return True
+
+
+depth_ok = _depth_ok
 
 
 def _unit_ok(value: object) -> bool:
@@ -181,6 +186,13 @@ def _check(rec: dict[str, Any]) -> str | None:
     if session is not None and (not isinstance(session, str) or len(session) > 64):
         raise _Bad("session is not an id or null")
     return None
+
+
+def check_record(rec: dict[str, Any]) -> None:
+    """Raise :class:`ValueError` naming the problem when ``rec`` is not a usable record of a
+    type this quizapp knows (the check a history line gets)."""
+    if _check(rec) is not None:
+        raise ValueError(f"a record of type {rec.get('t')!r:.40} that is not usable here")
 
 
 def _check_session(rec: dict[str, Any]) -> None:
