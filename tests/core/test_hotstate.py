@@ -166,3 +166,25 @@ def test_any_history_reads_back_the_same_from_its_hot_state(
                 assert not s.warnings
     finally:
         s.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(y=st.integers(0, 9999), mo=st.integers(0, 13), d=st.integers(0, 32),
+       h=st.integers(0, 25), mi=st.integers(0, 61), s=st.integers(0, 61), ms=st.integers(0, 999),
+       sep=st.sampled_from("T t"), z=st.sampled_from("Zz+"))
+def test_a_history_time_is_accepted_exactly_when_the_general_parser_accepts_it(
+        y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int, sep: str, z: str) -> None:
+    """The quick check of quizapp's own time form (every history line holds one) agrees with
+    :func:`parse_timestamp` (Feb 30, hour 24, ... are damage either way)."""
+    from quizapp.core.progress.records import read_lines
+    from quizapp.core.scheduling import parse_timestamp
+
+    at = f"{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{s:02}.{ms:03}{z}"
+    try:
+        parse_timestamp(at)
+        ok = True
+    except ValueError:
+        ok = False
+    line = json.dumps({"t": "undo", "id": "a" * 32, "at": at}).encode() + b"\n"
+    reading = read_lines(line, "f")
+    assert (len(reading.records), len(reading.problems)) == ((1, 0) if ok else (0, 1))

@@ -42,6 +42,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from quizapp.core.model import MODES, parse_unit_key, unit_key
@@ -117,6 +118,16 @@ def _unit_ok(value: object) -> bool:
 
 
 def _ts(value: object, name: str) -> None:
+    if type(value) is str and len(value) == 24 and value[23] == "Z" and value[10] == "T" \
+            and value[19] == ".":
+        # quizapp's own form, YYYY-MM-DDTHH:MM:SS.mmmZ: checked without the general parser
+        # (every history line holds one; a history is read whole at a migration or rebuild)
+        try:
+            datetime.fromisoformat(value[:23])
+        except ValueError:
+            pass
+        else:
+            return
     try:
         parse_timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError, OverflowError):
