@@ -320,7 +320,7 @@ def test_a_format1_folder_migrates_with_every_answer_counted(tmp_path: Path) -> 
     with open_store(tmp_path, store_format=2, clock=clock) as s:
         assert isinstance(s, HistoryStore)
         assert [*view(s), s.is_flagged(C), len(s.sessions())] == want
-        assert "29 answers counted before and after" in s.warnings[0]
+        assert "counted before and after: 29 answers, 1 undone, 1 flagged item" in s.warnings[0]
     (aside,) = [p for p in tmp_path.iterdir() if p.name.startswith("format1-")]
     assert sorted(p.name for p in aside.iterdir()) == ["backups", "journal.jsonl",
                                                        "progress.json"] or \
@@ -344,9 +344,30 @@ def test_an_empty_folder_and_a_read_only_format1_folder(tmp_path: Path) -> None:
     assert folder_format(tmp_path / "old") == 1
     with open_store(tmp_path / "old") as s:  # the app's default: migrated to format 2
         assert isinstance(s, HistoryStore)
-        assert [w.split(":")[0] for w in s.warnings] == [
-            "Your progress was moved to score-store format 2"]
+        assert [w.split(":")[0] for w in s.warnings] == ["Done"]
     assert folder_format(tmp_path / "old") == 2
+
+
+def test_a_migration_says_it_is_running_and_afterwards_what_was_moved_as_good_news(
+        tmp_path: Path) -> None:
+    clock = Tick()
+    _format1(tmp_path, clock)
+    with Store.open(tmp_path, read_only=True) as f1:
+        count, flagged = f1.attempt_count, sum(f1.is_flagged(u) for u in (A, B, C))
+    told: list[int | None] = []
+    with open_store(tmp_path, clock=clock, on_migrating=told.append) as s:
+        assert told == [None, count]  # started (count not known yet), then how many
+        [banner] = s.warnings
+    assert banner.startswith("Done: your progress now uses quizapp's new storage format")
+    assert f"{count} answers" in banner and f"{flagged} flagged item" in banner
+    assert "nothing was lost" in banner and "damage" not in banner.lower()
+    aside = next(p for p in tmp_path.iterdir() if p.name.startswith("format1-"))
+    assert f"kept, untouched, in {aside}" in banner
+    told.clear()
+    with open_store(tmp_path, clock=clock, on_migrating=told.append) as s:
+        assert told == [] and s.warnings == []  # once
+    with open_store(tmp_path / "new", on_migrating=told.append):
+        assert told == []  # a new folder has nothing to move
 
 
 def test_a_damaged_format1_folder_migrates_what_format1_reads(tmp_path: Path) -> None:

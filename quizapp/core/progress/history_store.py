@@ -127,13 +127,16 @@ def open_store(folder: str | os.PathLike[str], *, store_format: int | None = Non
     writes. A new folder starts in format 2; a format-1 folder opened for writing is migrated
     first (a migration that finds a difference leaves it in format 1, with a warning); one
     opened read-only is read as it is. ``store_format=1`` (or ``QUIZAPP_STORE_FORMAT=1`` in the
-    environment) keeps a folder in format 1. Takes the keywords of :meth:`Store.open`."""
+    environment) keeps a folder in format 1. Takes the keywords of :meth:`Store.open`, and
+    ``on_migrating`` of :meth:`HistoryStore.open`."""
     path = Path(folder)
     found = folder_format(path)
     wanted = store_format or (1 if os.environ.get(FORMAT_ENV, "").strip() == "1" else 2)
+    on_migrating = options.pop("on_migrating", None)
     if found == 2 or (wanted == 2 and not (found == 1 and read_only)):
         try:
-            return HistoryStore.open(path, read_only=read_only, **options)
+            return HistoryStore.open(path, read_only=read_only, on_migrating=on_migrating,
+                                     **options)
         except MigrationRefusedError as exc:
             store = Store.open(path, read_only=read_only, **options)
             store.warnings.append(str(exc))
@@ -187,6 +190,7 @@ class HistoryStore(Store):
         self._fresh_problems: list[str] = []
         self._migrated = False
         self._unsaved: list[dict[str, Any]] = []
+        self._on_migrating: Callable[[int | None], object] | None = None
 
     # -- opening and closing --------------------------------------------------------------
 
@@ -201,14 +205,18 @@ class HistoryStore(Store):
         on_warning: Callable[[str], None] | None = None,
         compact_min_bytes: int = COMPACT_MIN_BYTES,
         sync_dir: str | os.PathLike[str] | None = None,
+        on_migrating: Callable[[int | None], object] | None = None,
     ) -> HistoryStore:
         """Open (creating, or migrating from format 1, if needed) the format-2 store in
         ``folder``; keywords as :meth:`Store.open`. Raises :class:`StoreLockedError` if
         another quizapp holds the folder, :class:`MigrationRefusedError` if the migration
-        from format 1 found a difference (nothing then changed in format 1)."""
+        from format 1 found a difference (nothing then changed in format 1).
+        ``on_migrating`` is called (on this thread) when a migration from format 1 starts,
+        with None, and again with the number of answers being moved once it is known."""
         store = cls(Path(folder), clock=clock, read_only=read_only, on_warning=on_warning,
                     compact_min_bytes=compact_min_bytes,
                     sync_dir=None if sync_dir is None else Path(sync_dir))
+        store._on_migrating = on_migrating
         try:
             store._open2(break_lock=break_lock)
         except BaseException:
@@ -303,7 +311,10 @@ class HistoryStore(Store):
             return
         if not any(os.path.lexists(self.folder / n) for n in (SNAPSHOT_NAME, JOURNAL_NAME)):
             return
-        result = migrate(self.folder, self._root, self.device, now=now)
+        if self._on_migrating is not None:
+            self._on_migrating(None)
+        result = migrate(self.folder, self._root, self.device, now=now,
+                         on_count=self._on_migrating)
         if not result.ok:
             raise MigrationRefusedError(
                 "Your progress was NOT moved to score-store format 2, because a check after "
@@ -316,11 +327,7 @@ class HistoryStore(Store):
         mark.unlink()
         fileio.fsync_dir(self.folder)
         self._migrated = True
-        self._warn(
-            f"Your progress was moved to score-store format 2: {result.answers} answers "
-            f"counted before and after ({result.answers_read_back} read back), "
-            f"{result.undone} undone, {result.flags} flagged. The format-1 files are kept in "
-            f"{aside}.")
+        self._warn(migrated_message(result.answers, result.undone, result.flags, aside))
         for message in result.warnings:
             self._warn(message)
 
@@ -1087,6 +1094,19 @@ class HistoryStore(Store):
                             attempts_undone=len(plan.attempts_undone),
                             sessions_added=plan.sessions_added,
                             units_updated=plan.units_added + len(plan.units_replaced))
+
+
+def migrated_message(answers: int, undone: int, flags: int, aside: Path) -> str:
+    """What the one banner after a migration from format 1 says: good news, not damage."""
+    what = [f"{answers:,} answer{'s' if answers != 1 else ''}"]
+    if undone:
+        what.append(f"{undone:,} undone")
+    if flags:
+        what.append(f"{flags:,} flagged item{'s' if flags != 1 else ''}")
+    return (f"Done: your progress now uses quizapp's new storage format (a one-time move; "
+            f"nothing was lost). Moved and checked, counted before and after: "
+            f"{', '.join(what)}. The old files are kept, untouched, in {aside}; you may "
+            f"delete that folder once you are happy.")
 
 
 def _no_constant(name: str) -> Any:

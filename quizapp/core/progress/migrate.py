@@ -17,7 +17,7 @@ and a paused block belong to the hot state, not to this history.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -95,8 +95,10 @@ def _identity(rec: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def migrate(data_folder: Path, root: Path, device: str, *,
-            now: datetime | None = None) -> Migration:
-    """Migrate ``data_folder`` (format 1) into ``root/devices/<device>/``; see the module."""
+            now: datetime | None = None,
+            on_count: Callable[[int], object] | None = None) -> Migration:
+    """Migrate ``data_folder`` (format 1) into ``root/devices/<device>/``; see the module.
+    ``on_count`` is told how many answers are being moved, once the old files are read."""
     result = Migration()
     now = now or utc_now()
     with Store.open(data_folder, read_only=True) as store:
@@ -109,6 +111,8 @@ def migrate(data_folder: Path, root: Path, device: str, *,
             "items": {k: v.to_dict() for k, v in state.items.items()},
             "undone": sorted(state.undone), "pending_session": state.pending}
     result.answers = len(doc["attempts"])
+    if on_count is not None:
+        on_count(result.answers)
     result.sessions, result.pending = doc["sessions"], doc.get("pending_session")
     result.undone = len(doc["undone"])
     folder = root / DEVICES / device
