@@ -65,7 +65,13 @@ from quizapp.core.progress.hotstate import (
 from quizapp.core.progress.migrate import migrate
 from quizapp.core.progress.records import encode, read_lines
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
-from quizapp.core.progress.syncfolder import DEVICES, MAX_FILE, cut_torn_tail, is_leftover
+from quizapp.core.progress.syncfolder import (
+    DEVICES,
+    MAX_FILE,
+    copy_history,
+    cut_torn_tail,
+    is_leftover,
+)
 from quizapp.core.scheduling import (
     Rating,
     format_timestamp,
@@ -102,6 +108,8 @@ STATE_NAME = "state.json"
 AGGREGATES_NAME = "aggregates.json"
 PENDING_NAME = "pending.json"
 MIGRATION_MARK = "migration.json"
+#: What of this computer's local history was last copied into which sync folder.
+LOCAL_COPIED_NAME = "local-copied.json"
 #: The largest hot state, aggregates or pending file read.
 STATE_MAX_BYTES = 512 * 1024**2
 #: Environment variable that switches new and format-1 folders to format 2 (see open_store).
@@ -238,6 +246,8 @@ class HistoryStore(Store):
         self._hlc = Clock(self.device)
         if self._persistent:
             self._migrate_format1(now)
+            if self._sync_dir is not None:
+                self._copy_local_history()
         why = self._load_state(now)
         if why is None:
             self._catch_up(others_only=False)
@@ -294,6 +304,58 @@ class HistoryStore(Store):
         if self._persistent:
             self._warn(f"Progress is being saved again in {self.folder}.")
         return self._persistent
+
+    # -- the local history and the sync folder ---------------------------------------------
+
+    def _copy_local_history(self) -> None:
+        """Answers this computer made without the sync folder (it was missing at a start, a
+        USB stick unplugged; or before syncing was chosen) are in the data folder's own
+        history: append what the sync folder lacks to this computer's files there (by id, so
+        nothing twice). Skipped while those local files are as they were at the last copy."""
+        assert self._sync_dir is not None
+        local = self.folder / DEVICES / self.device
+        try:
+            names = sorted(n for n in os.listdir(local) if not is_leftover(n))
+            infos = [os.lstat(local / n) for n in names]
+        except OSError:
+            return  # no local history
+        mark = self.folder / LOCAL_COPIED_NAME
+        signature = [str(self._sync_dir.resolve()),
+                     [[n, i.st_size, i.st_ino, i.st_mtime_ns] for n, i in zip(names, infos,
+                                                                              strict=True)]]
+        try:
+            if json.loads(fileio.read_regular(mark, 1 << 20)) == signature:
+                return
+        except (OSError, ValueError):
+            pass
+        try:
+            added, problems = copy_history(self.folder, self._sync_dir, [self.device])
+            fileio.atomic_write(mark, json.dumps(signature).encode())
+        except OSError as exc:
+            self._warn(f"Answers made on this computer without the sync folder could not be "
+                       f"copied into {self._sync_dir} ({exc.strerror or exc}); they stay in "
+                       f"{local} and are copied at the next start.")
+            return
+        for message in problems:
+            self._problem(message)
+        if added:
+            self._warn(f"{added:,} records made on this computer while the sync folder was "
+                       f"not used were copied into it ({self._sync_dir}).")
+
+    def keep_history_locally(self) -> int:
+        """Before syncing stops: copy every computer's history from the sync folder into the
+        data folder (merged by id), so that this computer keeps everything it saw. Returns
+        the number of records copied."""
+        if self._sync_dir is None or self._read_only or not self._persistent:
+            return 0
+        try:
+            devices = [d for d in os.listdir(self._sync_dir / DEVICES) if DEVICE_ID.fullmatch(d)]
+        except OSError:
+            return 0
+        added, problems = copy_history(self._sync_dir, self.folder, sorted(devices))
+        for message in problems:
+            self._problem(message)
+        return added
 
     # -- the migration from format 1 ------------------------------------------------------
 

@@ -1,0 +1,100 @@
+"""Sync details (issue 15): a sync folder missing at a start (a USB stick unplugged) and
+stopping to sync. Two simulated computers with real stores sharing one sync folder."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from quizapp.core.model import StudyUnit
+from quizapp.core.progress.history_store import HistoryStore
+
+T0 = datetime(2026, 1, 30, 8, 0, tzinfo=timezone.utc)
+UNITS = [StudyUnit("d", f"u{i}") for i in range(4)]
+
+
+class Clock:
+    def __init__(self, n: int) -> None:
+        self.now = T0 + timedelta(seconds=n)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=7)
+        return self.now
+
+
+def _answer(s: HistoryStore, i: int, correct: bool = True) -> str:
+    return s.record_attempt(UNITS[i % len(UNITS)], answer=["A"], correct=correct,
+                            mode="tutor").id
+
+
+def _ids(s: HistoryStore) -> set[str]:
+    return {a.id for a in s.attempts()}
+
+
+def test_answers_made_while_the_sync_folder_was_missing_reach_it_once_it_is_back(
+        tmp_path: Path) -> None:
+    stick, clock = tmp_path / "stick", Clock(0)
+    stick.mkdir()
+    with HistoryStore.open(tmp_path / "pc1", clock=clock, sync_dir=stick) as s:
+        before = {_answer(s, i) for i in range(3)}
+    shutil.move(stick, tmp_path / "unplugged")
+    # the app opens on the local history (the sync folder is missing: no sync_dir)
+    with HistoryStore.open(tmp_path / "pc1", clock=clock) as s:
+        meanwhile = {_answer(s, i, correct=False) for i in range(3, 8)}
+        s.undo_last(UNITS[7 % 4])
+        meanwhile_live = _ids(s)
+    shutil.move(tmp_path / "unplugged", stick)
+    with HistoryStore.open(tmp_path / "pc1", clock=clock, sync_dir=stick) as s:
+        assert _ids(s) == before | meanwhile_live
+        assert any("copied into it" in w for w in s.warnings), s.warnings
+    # another computer sees them through the sync folder, and the undo too
+    with HistoryStore.open(tmp_path / "pc2", clock=Clock(1), sync_dir=stick) as other:
+        assert _ids(other) == before | meanwhile_live
+    # copied once: opening again adds nothing and says nothing
+    with HistoryStore.open(tmp_path / "pc1", clock=clock, sync_dir=stick) as s:
+        assert _ids(s) == before | meanwhile_live
+        assert not any("copied" in w for w in s.warnings)
+        lines = sum(p.read_bytes().count(b"\n")
+                    for p in (stick / "devices" / s.device).iterdir())
+    with HistoryStore.open(tmp_path / "pc1", clock=clock, sync_dir=stick) as s:
+        assert sum(p.read_bytes().count(b"\n")
+                   for p in (stick / "devices" / s.device).iterdir()) == lines
+
+
+def test_history_made_before_syncing_was_chosen_is_shared_too(tmp_path: Path) -> None:
+    clock = Clock(0)
+    with HistoryStore.open(tmp_path / "pc1", clock=clock) as s:
+        mine = {_answer(s, i) for i in range(5)}
+    (tmp_path / "sync").mkdir()
+    with HistoryStore.open(tmp_path / "pc1", clock=clock, sync_dir=tmp_path / "sync") as s:
+        assert _ids(s) == mine  # the count does not drop when syncing starts
+    with HistoryStore.open(tmp_path / "pc2", clock=Clock(1),
+                           sync_dir=tmp_path / "sync") as other:
+        assert _ids(other) == mine
+
+
+def test_stopping_to_sync_keeps_everything_this_computer_saw(tmp_path: Path) -> None:
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    a = HistoryStore.open(tmp_path / "pc1", clock=Clock(0), sync_dir=sync)
+    b = HistoryStore.open(tmp_path / "pc2", clock=Clock(1), sync_dir=sync)
+    ids_a = {_answer(a, i) for i in range(4)}
+    ids_b = {_answer(b, i, correct=i % 2 == 0) for i in range(6)}
+    b.set_flagged(UNITS[1])
+    b.close()
+    a.check_sync()
+    seen = _ids(a)
+    assert seen == ids_a | ids_b and a.is_flagged(UNITS[1])
+    states = [a.state(u) for u in UNITS]
+    a.keep_history_locally()  # File > Preferences > Stop syncing
+    a.close()
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(2)) as alone:
+        assert _ids(alone) == seen and alone.attempt_count == len(seen)
+        assert alone.is_flagged(UNITS[1])
+        assert [alone.state(u) for u in UNITS] == states
+        more = _answer(alone, 0)
+    # syncing again later: nothing twice, and the answer made alone reaches the folder
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(3), sync_dir=sync) as again:
+        assert _ids(again) == seen | {more}
+        assert again.attempt_count == len(seen) + 1
