@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from quizapp.core import fileio
 from quizapp.core.model import StudyUnit
-from quizapp.core.progress import history_store as hs
+from quizapp.core.progress import history_migration
 from quizapp.core.progress.aggregates import Aggregates
 from quizapp.core.progress.history_store import HistoryStore, folder_format, open_store
 from quizapp.core.progress.hotstate import UNDO_KEPT
@@ -418,7 +418,7 @@ def test_a_migration_that_finds_a_difference_keeps_format1(
 
         return Migration(answers=29, problems=["1 answers missing and 0 extra"])
 
-    monkeypatch.setattr(hs, "migrate", refuse)
+    monkeypatch.setattr(history_migration, "migrate", refuse)
     with open_store(tmp_path, store_format=2, clock=clock) as s:
         assert not isinstance(s, HistoryStore)
         assert [*view(s), s.is_flagged(C), len(s.sessions())] == want

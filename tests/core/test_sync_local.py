@@ -44,6 +44,7 @@ def test_answers_made_while_the_sync_folder_was_missing_reach_it_once_it_is_back
         meanwhile = {_answer(s, i, correct=False) for i in range(3, 8)}
         s.undo_last(UNITS[7 % 4])
         meanwhile_live = _ids(s)
+        assert len(meanwhile - meanwhile_live) == 1  # the one undone
     shutil.move(tmp_path / "unplugged", stick)
     with HistoryStore.open(tmp_path / "pc1", clock=clock, sync_dir=stick) as s:
         assert _ids(s) == before | meanwhile_live

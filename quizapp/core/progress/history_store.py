@@ -41,14 +41,19 @@ from typing import Any
 
 from quizapp.core import fileio
 from quizapp.core.model import StudyUnit, parse_unit_key, unit_key
+from quizapp.core.progress import history_migration as _migration
+from quizapp.core.progress import history_queries as _queries
+from quizapp.core.progress import history_records as _records
+from quizapp.core.progress import history_sync as _sync
 from quizapp.core.progress.aggregates import Aggregates
 from quizapp.core.progress.exchange import (
     HistoryImportPlan,
-    export_document,
-    plan_from_records,
-    read_progress_records,
 )
-from quizapp.core.progress.hlc import DEVICE_ID, Clock, parse_stamp
+from quizapp.core.progress.history_migration import MIGRATION_MARK, MigrationRefusedError
+from quizapp.core.progress.history_queries import attempt_of as _attempt
+from quizapp.core.progress.history_queries import canonical as _canonical
+from quizapp.core.progress.history_records import answer_order as _order
+from quizapp.core.progress.hlc import DEVICE_ID, Clock
 from quizapp.core.progress.hotstate import (
     FORMAT,
     TAIL_BYTES,
@@ -60,32 +65,25 @@ from quizapp.core.progress.hotstate import (
     hot_state_document,
     parse_hot_state,
     tail_hash,
-    tkey,
 )
-from quizapp.core.progress.migrate import migrate
 from quizapp.core.progress.records import encode, read_lines
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
 from quizapp.core.progress.syncfolder import (
     DEVICES,
     MAX_FILE,
-    copy_history,
     cut_torn_tail,
     is_leftover,
 )
 from quizapp.core.scheduling import (
-    Rating,
     format_timestamp,
     parse_timestamp,
     to_utc,
 )
 from quizapp.core.store import (
-    BACKUP_DIR,
     COMPACT_MIN_BYTES,
     JOURNAL_NAME,
     LOCK_NAME,
-    PREVIOUS_NAME,
     SNAPSHOT_NAME,
-    UNDO_DEPTH,
     Attempt,
     FolderLock,
     HotState,
@@ -93,11 +91,9 @@ from quizapp.core.store import (
     ImportPlan,
     Store,
     StoreDataError,
-    StoreError,
     StoreLockedError,
     UnitEntry,
     aside_path,
-    check_session,
     new_record_id,
 )
 
@@ -107,17 +103,10 @@ __all__ = ["FORMAT", "HistoryImportPlan", "HistoryStore", "MigrationRefusedError
 STATE_NAME = "state.json"
 AGGREGATES_NAME = "aggregates.json"
 PENDING_NAME = "pending.json"
-MIGRATION_MARK = "migration.json"
-#: What of this computer's local history was last copied into which sync folder.
-LOCAL_COPIED_NAME = "local-copied.json"
 #: The largest hot state, aggregates or pending file read.
 STATE_MAX_BYTES = 512 * 1024**2
 #: Environment variable that switches new and format-1 folders to format 2 (see open_store).
 FORMAT_ENV = "QUIZAPP_STORE_FORMAT"
-
-
-class MigrationRefusedError(StoreError):
-    """The migration from format 1 found a difference; the folder stays in format 1."""
 
 
 def folder_format(folder: Path) -> int:
@@ -150,21 +139,6 @@ def open_store(folder: str | os.PathLike[str], *, store_format: int | None = Non
             store.warnings.append(str(exc))
             return store
     return Store.open(path, read_only=read_only, **options)
-
-
-def _order(at: str, rid: str) -> tuple[str, str]:
-    return tkey(at), rid
-
-
-def _session_rank(s: Mapping[str, Any]) -> tuple[bool, datetime, str]:
-    ended = s.get("ended")
-    when = parse_timestamp(ended) if ended else datetime.min.replace(tzinfo=None)
-    return (ended is not None, when.replace(tzinfo=None),
-            json.dumps(s, sort_keys=True, separators=(",", ":")))
-
-
-def _month_key(name: str) -> str:
-    return name[len("history-"):len("history-") + 7] if name.startswith("history-") else ""
 
 
 class HistoryStore(Store):
@@ -305,113 +279,42 @@ class HistoryStore(Store):
             self._warn(f"Progress is being saved again in {self.folder}.")
         return self._persistent
 
-    # -- the local history and the sync folder ---------------------------------------------
+    # -- the parts in other modules: the migration, the sync folder, queries and exchange ----
 
-    def _copy_local_history(self) -> None:
-        """Answers this computer made without the sync folder (it was missing at a start, a
-        USB stick unplugged; or before syncing was chosen) are in the data folder's own
-        history: append what the sync folder lacks to this computer's files there (by id, so
-        nothing twice). Skipped while those local files are as they were at the last copy."""
-        assert self._sync_dir is not None
-        local = self.folder / DEVICES / self.device
-        try:
-            names = sorted(n for n in os.listdir(local) if not is_leftover(n))
-            infos = [os.lstat(local / n) for n in names]
-        except OSError:
-            return  # no local history
-        mark = self.folder / LOCAL_COPIED_NAME
-        signature = [str(self._sync_dir.resolve()),
-                     [[n, i.st_size, i.st_ino, i.st_mtime_ns] for n, i in zip(names, infos,
-                                                                              strict=True)]]
-        try:
-            if json.loads(fileio.read_regular(mark, 1 << 20)) == signature:
-                return
-        except (OSError, ValueError):
-            pass
-        try:
-            added, problems = copy_history(self.folder, self._sync_dir, [self.device])
-            fileio.atomic_write(mark, json.dumps(signature).encode())
-        except OSError as exc:
-            self._warn(f"Answers made on this computer without the sync folder could not be "
-                       f"copied into {self._sync_dir} ({exc.strerror or exc}); they stay in "
-                       f"{local} and are copied at the next start.")
-            return
-        for message in problems:
-            self._problem(message)
-        if added:
-            self._warn(f"{added:,} records made on this computer while the sync folder was "
-                       f"not used were copied into it ({self._sync_dir}).")
+    _migrate_format1 = _migration.migrate_format1
+    _migrate_sessions = _migration.migrate_sessions
+    _move_format1 = _migration.move_format1
+    _copy_local_history = _sync.copy_local_history
+    _all_answers = _queries.all_answers
+    _scan = _queries.scan
 
     def keep_history_locally(self) -> int:
-        """Before syncing stops: copy every computer's history from the sync folder into the
-        data folder (merged by id), so that this computer keeps everything it saw. Returns
-        the number of records copied."""
-        if self._sync_dir is None or self._read_only or not self._persistent:
-            return 0
-        try:
-            devices = [d for d in os.listdir(self._sync_dir / DEVICES) if DEVICE_ID.fullmatch(d)]
-        except OSError:
-            return 0
-        added, problems = copy_history(self._sync_dir, self.folder, sorted(devices))
-        for message in problems:
-            self._problem(message)
-        return added
+        return _sync.keep_history_locally(self)
 
-    # -- the migration from format 1 ------------------------------------------------------
+    def check_sync(self) -> SyncNews:
+        return _sync.check_sync(self)
 
-    def _migrate_format1(self, now: datetime) -> None:
-        mark = self.folder / MIGRATION_MARK
-        if os.path.lexists(mark):
-            try:
-                aside = self.folder / str(json.loads(fileio.read_regular(mark, 4096))["aside"])
-                if aside.parent != self.folder or not aside.name.startswith("format1-"):
-                    raise ValueError("not a format1- folder")
-            except (OSError, ValueError, KeyError, TypeError):
-                aside = aside_path(self.folder, "format1", "", now)
-            self._move_format1(aside)
-            mark.unlink()
-            return
-        if not any(os.path.lexists(self.folder / n) for n in (SNAPSHOT_NAME, JOURNAL_NAME)):
-            return
-        if self._on_migrating is not None:
-            self._on_migrating(None)
-        result = migrate(self.folder, self._root, self.device, now=now,
-                         on_count=self._on_migrating)
-        if not result.ok:
-            raise MigrationRefusedError(
-                "Your progress was NOT moved to score-store format 2, because a check after "
-                f"copying it found a difference ({'; '.join(result.problems[:3])}). It stays "
-                "in format 1, as before; nothing was lost.")
-        self._migrate_sessions(result.sessions, result.pending)
-        aside = aside_path(self.folder, "format1", "", now)
-        fileio.atomic_write(mark, json.dumps({"aside": aside.name}).encode())
-        self._move_format1(aside)
-        mark.unlink()
-        fileio.fsync_dir(self.folder)
-        self._migrated = True
-        self._warn(migrated_message(result.answers, result.undone, result.flags, aside))
-        for message in result.warnings:
-            self._warn(message)
+    def sync_status(self) -> list[DeviceStatus]:
+        return _sync.sync_status(self)
 
-    def _migrate_sessions(self, old: Mapping[str, Any], pending: dict[str, Any] | None
-                          ) -> None:
-        """Sessions travel as ``session`` records; a paused block goes to ``pending.json``
-        (both idempotent: a rerun after a kill writes the same again)."""
-        sessions = [{"t": "session", **x, "at": x.get("ended") or x["started"]}
-                    for x in old.values()]
-        if sessions:
-            self._write_own(sessions)
-            self._uncovered = 0  # taken in by the rebuild that follows the migration
-        if pending is not None:
-            self._save_pending(pending)
+    def iter_answers(self, since: datetime | None = None, until: datetime | None = None
+                     ) -> Iterator[dict[str, Any]]:
+        return _queries.iter_answers(self, since, until)
 
-    def _move_format1(self, aside: Path) -> None:
-        aside.mkdir(exist_ok=True)
-        for name in (SNAPSHOT_NAME, JOURNAL_NAME, PREVIOUS_NAME, BACKUP_DIR):
-            if os.path.lexists(self.folder / name):
-                os.replace(self.folder / name, aside / name)
-        fileio.fsync_dir(aside)
-        fileio.fsync_dir(self.folder)
+    def attempts(self, *, unit: Any = None, deck_id: str | None = None,
+                 session_id: str | None = None, since: datetime | None = None
+                 ) -> Iterator[Attempt]:
+        return _queries.attempts(self, unit=unit, deck_id=deck_id, session_id=session_id,
+                                 since=since)
+
+    def export_json(self, path: str | os.PathLike[str]) -> None:
+        _queries.export_json(self, path)
+
+    def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
+        return _queries.plan_import(self, path)
+
+    def apply_import(self, plan: ImportPlan) -> ImportCounts:
+        return _queries.apply_import(self, plan)
 
     # -- the hot state ----------------------------------------------------------------------
 
@@ -661,134 +564,16 @@ class HistoryStore(Store):
             self._take(rec, dev)
         self._uncovered = max(self._uncovered, 1)  # save the rebuilt state
 
-    # -- merging one record ---------------------------------------------------------------------
+    # -- merging one record (in .history_records) --------------------------------------------
 
-    def _take(self, rec: Mapping[str, Any], device: str) -> int:
-        """Merge one checked record; 1 if it added a live answer."""
-        kind = rec["t"]
-        if kind == "answer":
-            return self._take_answer(dict(rec), device)
-        if kind == "undo":
-            self._take_undo(rec)
-        elif kind == "set":
-            self._take_set(rec)
-        elif kind == "base":
-            self._take_base(rec)
-        elif kind == "session":
-            self._take_session(rec)
-        return 0
-
-    def _take_answer(self, rec: dict[str, Any], device: str) -> int:
-        rid, key = rec["id"], rec["unit"]
-        if rid in self._undone:
-            return 0
-        meta = self._meta.get(key)
-        when = tkey(rec["at"])
-        if meta is not None and meta.last is not None and (when, rid) <= _order(*meta.last):
-            entry = self._state.items.get(key)
-            if rid != meta.last[1] and not (
-                    entry and any(u["attempt"] == rid for u in entry.undo)):
-                self._dirty = True  # older than the unit's last answer: replay the unit
-            return 0
-        if meta is None:
-            meta = self._meta[key] = UnitMeta()
-        entry = self._state.item(key)
-        entry.undo.append({"attempt": rid, "fsrs": entry.card,
-                           "last_correct": entry.last_correct, "last_seen": entry.last_seen,
-                           "last": None if meta.last is None else list(meta.last),
-                           "rec": rec})
-        del entry.undo[:-UNDO_DEPTH]
-        if rec["rating"] is not None and (meta.base is None or when > tkey(meta.base[1])):
-            entry.set_card(self._scheduler.review(entry.card, Rating(rec["rating"]),
-                                                  parse_timestamp(rec["at"]), seed=rid))
-        entry.last_correct = rec["correct"]
-        entry.last_seen = rec["at"]
-        meta.last = (rec["at"], rid)
-        self._count(key, rec["correct"], 1)
-        self._answers += 1
-        row = self._devices.setdefault(device, [0, None])
-        row[0] += 1
-        if row[1] is None or when > tkey(row[1]):
-            row[1] = rec["at"]
-        self._news[device] = self._news.get(device, 0) + 1
-        self._figures(1, rec)
-        return 1
-
-    def _take_undo(self, rec: Mapping[str, Any]) -> None:
-        rid = rec["id"]
-        if rid in self._undone:
-            return
-        self._undone.add(rid)
-        keys = [rec["unit"]] if "unit" in rec else [
-            k for k, e in self._state.items.items() if any(u["attempt"] == rid for u in e.undo)]
-        for key in keys:
-            entry = self._state.items.get(key)
-            if entry is not None and entry.undo and entry.undo[-1]["attempt"] == rid:
-                u = entry.undo.pop()
-                entry.set_card(u["fsrs"])
-                entry.last_correct, entry.last_seen = u["last_correct"], u["last_seen"]
-                self._meta[key].last = None if u["last"] is None else tuple(u["last"])
-                self._count(key, u["rec"]["correct"], -1)
-                self._answers -= 1
-                self._figures(-1, u["rec"])
-                return
-            meta = self._meta.get(key)
-            if meta is not None and meta.last is not None:
-                self._dirty = True  # an older answer of the unit, or not here yet
-
-    def _take_set(self, rec: Mapping[str, Any]) -> None:
-        stamp = parse_stamp(rec["hlc"])
-        assert self._hlc is not None
-        self._hlc.observe(stamp)
-        meta = self._meta.setdefault(rec["unit"], UnitMeta())
-        held = meta.sets.get(rec["field"])
-        if held is not None and held[0] >= stamp:
-            return
-        meta.sets[rec["field"]] = (stamp, rec["value"])
-        if rec["field"] == "flagged":
-            self._state.item(rec["unit"]).flagged = rec["value"]
-
-    def _take_base(self, rec: Mapping[str, Any]) -> None:
-        stamp = parse_stamp(rec["hlc"])
-        assert self._hlc is not None
-        self._hlc.observe(stamp)
-        meta = self._meta.setdefault(rec["unit"], UnitMeta())
-        if meta.base is not None and meta.base[0] >= stamp:
-            return
-        meta.base = (stamp, rec["at"], dict(rec["card"]))
-        if meta.last is None:
-            self._state.item(rec["unit"]).set_card(dict(rec["card"]))
-        else:
-            self._dirty = True
-
-    def _take_session(self, rec: Mapping[str, Any]) -> None:
-        s = {k: rec[k] for k in ("id", "mode", "settings", "deck_ids", "started", "ended",
-                                 "score")}
-        try:
-            check_session(s, f"session {s['id']!r:.40}")
-        except StoreDataError as exc:
-            self._problem(f"a session record was set aside: {exc}")
-            return
-        held = self._state.sessions.get(s["id"])
-        if held is None or _session_rank(s) > _session_rank(held):
-            self._state.sessions[s["id"]] = s
-
-    def _count(self, key: str, correct: bool, sign: int) -> None:
-        t = self._state.totals.get(key)
-        if t is None:
-            t = self._state.totals[key] = [0, 0]
-        t[0] += sign
-        t[1] += sign if correct else 0
-        if not t[0]:
-            del self._state.totals[key]
-
-    def _figures(self, sign: int, rec: dict[str, Any]) -> None:
-        if self._agg_loaded:
-            assert self._aggregates is not None
-            (self._aggregates.add if sign > 0 else self._aggregates.remove)(rec)
-            self._agg_changed = True
-        else:
-            self._agg_todo.append((sign, rec))
+    _take = _records.take
+    _take_answer = _records.take_answer
+    _take_undo = _records.take_undo
+    _take_set = _records.take_set
+    _take_base = _records.take_base
+    _take_session = _records.take_session
+    _count = _records.count
+    _figures = _records.figures
 
     # -- writing this computer's records --------------------------------------------------------
 
@@ -971,49 +756,6 @@ class HistoryStore(Store):
             self._dirty = True  # the hot state disagreed with the history: trust the history
             self._rebuild(None)
 
-    def iter_answers(self, since: datetime | None = None, until: datetime | None = None
-                     ) -> Iterator[dict[str, Any]]:
-        """The live answers with ``since <= at < until`` in time order, reading only the
-        monthly files that can hold them (a record goes to the file of its own month or a
-        later one)."""
-        low = None if since is None else to_utc(since)
-        high = None if until is None else to_utc(until)
-        first = "" if low is None else f"{low.year:04d}-{low.month:02d}"
-        found: dict[str, dict[str, Any]] = {}
-        for _dev, _rel, path in self._history_files(others_only=False):
-            month = _month_key(path.name)
-            if month and month < first:
-                continue
-            got = self._read_file(path)
-            if got is None:
-                continue
-            data = got[0]
-            for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
-                if rec["t"] != "answer" or rec["id"] in self._undone:
-                    continue
-                at = parse_timestamp(rec["at"])
-                if (low is not None and at < low) or (high is not None and at >= high):
-                    continue
-                held = found.get(rec["id"])
-                if held is None or _canonical(rec) < _canonical(held):
-                    found[rec["id"]] = rec
-        # in time order; the same time in the order written (files are read in order)
-        yield from sorted(found.values(), key=lambda r: parse_timestamp(r["at"]))
-
-    def attempts(self, *, unit: Any = None, deck_id: str | None = None,
-                 session_id: str | None = None, since: datetime | None = None
-                 ) -> Iterator[Attempt]:
-        """Recorded answers (undone ones excluded) in time order, optionally filtered."""
-        for rec in self.iter_answers(since):
-            if unit is not None and rec["unit"] != unit.key:
-                continue
-            a = _attempt(rec)
-            if deck_id is not None and a.deck_id != deck_id:
-                continue
-            if session_id is not None and a.session_id != session_id:
-                continue
-            yield a
-
     @property
     def attempt_count(self) -> int:
         return self._answers
@@ -1056,133 +798,5 @@ class HistoryStore(Store):
         assert self._aggregates is not None
         return self._aggregates
 
-    # -- sync -------------------------------------------------------------------------------------
-
-    def check_sync(self) -> SyncNews:
-        """Take in what the other computers wrote since the last call (see the module)."""
-        self._check_open()
-        if self._sync_dir is None:
-            return SyncNews()
-        before = self._answers
-        self._news = {}
-        self._catch_up(others_only=True)
-        problems = tuple(self._fresh_problems)
-        news = {d: n for d, n in self._news.items() if d != self.device and n}
-        if self._dirty:
-            self._rebuild(None)
-            added = max(0, self._answers - before)
-        else:
-            added = sum(news.values())
-        for message in problems:
-            self._warn(message)
-        if self._persistent and self._uncovered > self._compact_threshold():
-            self._save_state()
-        return SyncNews(added, tuple(sorted(news)), problems)
-
-    def sync_status(self) -> list[DeviceStatus]:
-        rows = dict(self._devices)
-        rows.setdefault(self.device, [0, None])
-        last = {d: None if r[1] is None else parse_timestamp(r[1]) for d, r in rows.items()}
-        newest = max((t for t in last.values() if t is not None), default=None)
-        return [DeviceStatus(
-            device=d, answers=rows[d][0], last_answer=last[d],
-            behind=None if newest is None or last[d] is None else newest - last[d],  # type: ignore[operator]
-            this_computer=d == self.device) for d in sorted(rows)]
-
-    # -- export and import ------------------------------------------------------------------------
-
-    def export_json(self, path: str | os.PathLike[str]) -> None:
-        """Write every record (answers, undos, flags, bases, sessions) as one JSON Lines file
-        that another quizapp imports; the first line is ``{"quizapp_progress": 2, ...}``."""
-        self._check_open()
-        answers, bases = self._scan(bases=True)
-        fileio.atomic_write(Path(path), export_document(
-            answers.values(), bases, self._undone,
-            {k: m.sets for k, m in self._meta.items()}, self._state.sessions.values(),
-            self.device, self._now()))
-
-    def _all_answers(self) -> dict[str, dict[str, Any]]:
-        return self._scan()[0]
-
-    def _scan(self, *, bases: bool = False
-              ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        """Every answer in the history by id, and (with ``bases``) the winning ``base``
-        record of every unit."""
-        found: dict[str, dict[str, Any]] = {}
-        won: dict[str, dict[str, Any]] = {}
-        for _dev, _rel, path in self._history_files(others_only=False):
-            got = self._read_file(path)
-            if got is not None:
-                data = got[0]
-                for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
-                    if rec["t"] == "answer":
-                        found.setdefault(rec["id"], rec)
-                    elif bases and rec["t"] == "base":
-                        held = won.get(rec["unit"])
-                        if held is None or parse_stamp(held["hlc"]) < parse_stamp(rec["hlc"]):
-                            won[rec["unit"]] = rec
-        return found, won
-
-    def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
-        """Read a progress file (format 2 export, or format 1) and say what importing it
-        would change; merged as sync merges (answers by id, undo tombstones, last writer wins
-        per setting)."""
-        self._check_open()
-        source = Path(path)
-        records = read_progress_records(source, self.device, self._warn)
-        return plan_from_records(source, records, set(self._all_answers()), self._undone,
-                                 set(self._state.sessions), set(self._meta))
-
-    def apply_import(self, plan: ImportPlan) -> ImportCounts:
-        self._check_open()
-        if not isinstance(plan, HistoryImportPlan):
-            plan = self.plan_import(plan.source)
-        assert isinstance(plan, HistoryImportPlan)
-        records = [dict(r) for r in plan.records]
-        if self._persistent:
-            try:
-                self._check_lock()
-                self._write_own(records)
-            except OSError as exc:
-                raise StoreError(f"The import was not saved, and nothing changed: "
-                                 f"{exc.strerror or exc}") from None
-        for rec in records:
-            self._take(rec, self.device)
-        if self._dirty:
-            self._rebuild(None)
-        self._save_state()
-        return ImportCounts(attempts_added=plan.attempts_added,
-                            attempts_skipped=plan.attempts_skipped,
-                            attempts_undone=len(plan.attempts_undone),
-                            sessions_added=plan.sessions_added,
-                            units_updated=plan.units_added + len(plan.units_replaced))
-
-
-def migrated_message(answers: int, undone: int, flags: int, aside: Path) -> str:
-    """What the one banner after a migration from format 1 says: good news, not damage."""
-    what = [f"{answers:,} answer{'s' if answers != 1 else ''}"]
-    if undone:
-        what.append(f"{undone:,} undone")
-    if flags:
-        what.append(f"{flags:,} flagged item{'s' if flags != 1 else ''}")
-    return (f"Done: your progress now uses quizapp's new storage format (a one-time move; "
-            f"nothing was lost). Moved and checked, counted before and after: "
-            f"{', '.join(what)}. The old files are kept, untouched, in {aside}; you may "
-            f"delete that folder once you are happy.")
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _canonical(rec: Mapping[str, Any]) -> str:
-    return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _attempt(rec: Mapping[str, Any]) -> Attempt:
-    unit = parse_unit_key(rec["unit"])
-    return Attempt.from_dict({
-        "id": rec["id"], "deck_id": unit.deck_id, "item_id": unit.item_id, "part": unit.part,
-        "answer": rec["answer"], "correct": rec["correct"], "marks": rec["marks"],
-        "confidence": rec["confidence"], "mode": rec["mode"], "time_ms": rec["time_ms"],
-        "timestamp": rec["at"], "session_id": rec["session"], "rating": rec["rating"]})
