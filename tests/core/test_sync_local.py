@@ -7,6 +7,8 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from quizapp.core.model import StudyUnit
 from quizapp.core.progress.history_store import HistoryStore
 
@@ -99,3 +101,57 @@ def test_stopping_to_sync_keeps_everything_this_computer_saw(tmp_path: Path) -> 
     with HistoryStore.open(tmp_path / "pc1", clock=Clock(3), sync_dir=sync) as again:
         assert _ids(again) == seen | {more}
         assert again.attempt_count == len(seen) + 1
+
+
+def test_computers_are_shown_by_their_names_not_their_ids(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quizapp.core.progress import history_sync
+    from quizapp.core.progress.sync import format_status
+
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    monkeypatch.setattr(history_sync, "computer_name", lambda: "laptop")
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(0), sync_dir=sync) as s:
+        laptop = s.device
+        for i in range(3):
+            _answer(s, i)
+        assert not s.warnings  # this quizapp knows the record it writes
+    monkeypatch.setattr(history_sync, "computer_name", lambda: "desk")
+    other = HistoryStore.open(tmp_path / "pc2", clock=Clock(1), sync_dir=sync)
+    try:
+        assert not other.warnings
+        rows = {r.device: r for r in other.sync_status()}
+        assert rows[laptop].name == "laptop" and rows[other.device].name == "desk"
+        text = format_status(sync, other.sync_status())
+        assert f"laptop ({laptop[:8]}): 3 answers" in text and laptop not in text
+        assert f"desk ({other.device[:8]}) (this computer)" in text
+        monkeypatch.setattr(history_sync, "computer_name", lambda: "old laptop")
+        with HistoryStore.open(tmp_path / "pc1", clock=Clock(5), sync_dir=sync) as s:
+            _answer(s, 3)  # renamed: the newer name wins
+        news = other.check_sync()
+        assert news.new_answers == 1 and news.computers == ("old laptop",)
+    finally:
+        other.close()
+    # the name is written once, not at every start
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(9), sync_dir=sync) as s:
+        before = sum(p.read_bytes().count(b'"device"') for p in (sync / "devices" / laptop)
+                     .iterdir())
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(9), sync_dir=sync) as s:
+        assert s.sync_status()
+    assert sum(p.read_bytes().count(b'"device"')
+               for p in (sync / "devices" / laptop).iterdir()) == before == 2
+
+
+@pytest.mark.parametrize("name", ["", "x" * 65, "bad\nname", 7])
+def test_a_damaged_computer_name_is_reported_by_file_and_line(tmp_path: Path,
+                                                               name: object) -> None:
+    import json
+
+    sync = tmp_path / "sync"
+    (sync / "devices" / ("b" * 32)).mkdir(parents=True)
+    (sync / "devices" / ("b" * 32) / "history-2026-01.jsonl").write_text(json.dumps(
+        {"t": "device", "name": name, "hlc": [1, 0, "b" * 32], "at": "2026-01-30T08:00:00.000Z"})
+        + "\n")
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(0), sync_dir=sync) as s:
+        assert any("history-2026-01.jsonl, line 1" in w and "name" in w for w in s.warnings)
+        assert all(r.this_computer or not r.name for r in s.sync_status())

@@ -68,6 +68,7 @@ def migrate_format1(self: HistoryStore, now: datetime) -> None:
     for message in result.warnings:
         self._warn(message)
 
+
 def migrate_sessions(self: HistoryStore, old: Mapping[str, Any], pending: dict[str, Any] | None
                       ) -> None:
     """Sessions travel as ``session`` records; a paused block goes to ``pending.json``
@@ -79,6 +80,7 @@ def migrate_sessions(self: HistoryStore, old: Mapping[str, Any], pending: dict[s
         self._uncovered = 0  # taken in by the rebuild that follows the migration
     if pending is not None:
         self._save_pending(pending)
+
 
 def move_format1(self: HistoryStore, aside: Path) -> None:
     aside.mkdir(exist_ok=True)

@@ -69,6 +69,7 @@ def iter_answers(self: HistoryStore, since: datetime | None = None, until: datet
     # in time order; the same time in the order written (files are read in order)
     yield from sorted(found.values(), key=lambda r: parse_timestamp(r["at"]))
 
+
 def attempts(self: HistoryStore, *, unit: Any = None, deck_id: str | None = None,
              session_id: str | None = None, since: datetime | None = None
              ) -> Iterator[Attempt]:
@@ -94,8 +95,10 @@ def export_json(self: HistoryStore, path: str | os.PathLike[str]) -> None:
         {k: m.sets for k, m in self._meta.items()}, self._state.sessions.values(),
         self.device, self._now()))
 
+
 def all_answers(self: HistoryStore) -> dict[str, dict[str, Any]]:
     return self._scan()[0]
+
 
 def scan(self: HistoryStore, *, bases: bool = False
           ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -116,6 +119,7 @@ def scan(self: HistoryStore, *, bases: bool = False
                         won[rec["unit"]] = rec
     return found, won
 
+
 def plan_import(self: HistoryStore, path: str | os.PathLike[str]) -> ImportPlan:
     """Read a progress file (format 2 export, or format 1) and say what importing it
     would change; merged as sync merges (answers by id, undo tombstones, last writer wins
@@ -125,6 +129,7 @@ def plan_import(self: HistoryStore, path: str | os.PathLike[str]) -> ImportPlan:
     records = read_progress_records(source, self.device, self._warn)
     return plan_from_records(source, records, set(self._all_answers()), self._undone,
                              set(self._state.sessions), set(self._meta))
+
 
 def apply_import(self: HistoryStore, plan: ImportPlan) -> ImportCounts:
     self._check_open()

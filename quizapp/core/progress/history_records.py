@@ -52,7 +52,10 @@ def take(self: HistoryStore, rec: Mapping[str, Any], device: str) -> int:
         self._take_base(rec)
     elif kind == "session":
         self._take_session(rec)
+    elif kind == "device":
+        take_device(self, rec, device)
     return 0
+
 
 def take_answer(self: HistoryStore, rec: dict[str, Any], device: str) -> int:
     rid, key = rec["id"], rec["unit"]
@@ -90,6 +93,7 @@ def take_answer(self: HistoryStore, rec: dict[str, Any], device: str) -> int:
     self._figures(1, rec)
     return 1
 
+
 def take_undo(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     rid = rec["id"]
     if rid in self._undone:
@@ -112,6 +116,7 @@ def take_undo(self: HistoryStore, rec: Mapping[str, Any]) -> None:
         if meta is not None and meta.last is not None:
             self._dirty = True  # an older answer of the unit, or not here yet
 
+
 def take_set(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     stamp = parse_stamp(rec["hlc"])
     assert self._hlc is not None
@@ -123,6 +128,7 @@ def take_set(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     meta.sets[rec["field"]] = (stamp, rec["value"])
     if rec["field"] == "flagged":
         self._state.item(rec["unit"]).flagged = rec["value"]
+
 
 def take_base(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     stamp = parse_stamp(rec["hlc"])
@@ -137,6 +143,7 @@ def take_base(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     else:
         self._dirty = True
 
+
 def take_session(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     s = {k: rec[k] for k in ("id", "mode", "settings", "deck_ids", "started", "ended",
                              "score")}
@@ -149,6 +156,7 @@ def take_session(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     if held is None or session_rank(s) > session_rank(held):
         self._state.sessions[s["id"]] = s
 
+
 def count(self: HistoryStore, key: str, correct: bool, sign: int) -> None:
     t = self._state.totals.get(key)
     if t is None:
@@ -158,6 +166,7 @@ def count(self: HistoryStore, key: str, correct: bool, sign: int) -> None:
     if not t[0]:
         del self._state.totals[key]
 
+
 def figures(self: HistoryStore, sign: int, rec: dict[str, Any]) -> None:
     if self._agg_loaded:
         assert self._aggregates is not None
@@ -165,3 +174,11 @@ def figures(self: HistoryStore, sign: int, rec: dict[str, Any]) -> None:
         self._agg_changed = True
     else:
         self._agg_todo.append((sign, rec))
+
+
+def take_device(self: HistoryStore, rec: Mapping[str, Any], device: str) -> None:
+    """A computer's name, the latest (by clock) of the records in its own folder."""
+    stamp = parse_stamp(rec["hlc"])
+    held = self._names.get(device)
+    if held is None or held[0] < stamp:
+        self._names[device] = (stamp, rec["name"])

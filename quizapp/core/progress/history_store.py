@@ -53,7 +53,7 @@ from quizapp.core.progress.history_migration import MIGRATION_MARK, MigrationRef
 from quizapp.core.progress.history_queries import attempt_of as _attempt
 from quizapp.core.progress.history_queries import canonical as _canonical
 from quizapp.core.progress.history_records import answer_order as _order
-from quizapp.core.progress.hlc import DEVICE_ID, Clock
+from quizapp.core.progress.hlc import DEVICE_ID, Clock, Stamp
 from quizapp.core.progress.hotstate import (
     FORMAT,
     TAIL_BYTES,
@@ -156,6 +156,7 @@ class HistoryStore(Store):
         self._undone: set[str] = set()
         self._seen: dict[str, Coverage] = {}
         self._devices: dict[str, list[Any]] = {}  # device -> [answers, last answer at]
+        self._names: dict[str, tuple[Stamp, str]] = {}  # device -> its latest name
         self._answers = 0
         self._hlc: Clock | None = None
         self._own_fd: int | None = None
@@ -229,6 +230,7 @@ class HistoryStore(Store):
                 self._rebuild(None)
         else:
             self._rebuild(why or None)
+        self._name_this_computer()
         self._load_pending(now)
         for message in self._damage:
             self._warn(message)
@@ -285,6 +287,7 @@ class HistoryStore(Store):
     _migrate_sessions = _migration.migrate_sessions
     _move_format1 = _migration.move_format1
     _copy_local_history = _sync.copy_local_history
+    _name_this_computer = _sync.name_this_computer
     _all_answers = _queries.all_answers
     _scan = _queries.scan
 
@@ -366,14 +369,14 @@ class HistoryStore(Store):
             self._hlc.observe(hot.clock)
         self._state, self._meta, self._undone, self._seen = (hot.state, hot.metas, hot.undone,
                                                              hot.seen)
-        self._devices, self._answers = hot.devices, hot.answers
+        self._devices, self._answers, self._names = hot.devices, hot.answers, hot.names
         self._damage, self._agg_id = hot.damage, hot.aggregates_id
 
     def _state_document(self) -> dict[str, Any]:
         assert self._hlc is not None
         return hot_state_document(HotStateData(
             state=self._state, metas=self._meta, undone=self._undone, seen=self._seen,
-            devices=self._devices, answers=self._answers, damage=self._damage,
+            devices=self._devices, answers=self._answers, damage=self._damage, names=self._names,
             clock=self._hlc.last, aggregates_id=self._agg_id), self.device, str(self._root))
 
     def _save_state(self) -> None:
@@ -526,6 +529,7 @@ class HistoryStore(Store):
         self._state = HotState()
         self._state.pending = pending
         self._meta, self._undone, self._seen, self._devices = {}, set(), {}, {}
+        self._names = {}
         self._answers = 0
         self._dirty = False
         self._aggregates = Aggregates()

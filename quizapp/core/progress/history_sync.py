@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from typing import TYPE_CHECKING
 
 from quizapp.core import fileio
 from quizapp.core.progress.hlc import DEVICE_ID
+from quizapp.core.progress.records import MAX_NAME
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
 from quizapp.core.progress.syncfolder import (
     DEVICES,
@@ -17,6 +19,7 @@ from quizapp.core.progress.syncfolder import (
     is_leftover,
 )
 from quizapp.core.scheduling import (
+    format_timestamp,
     parse_timestamp,
 )
 
@@ -63,6 +66,7 @@ def copy_local_history(self: HistoryStore) -> None:
         self._warn(f"{added:,} records made on this computer while the sync folder was "
                    f"not used were copied into it ({self._sync_dir}).")
 
+
 def keep_history_locally(self: HistoryStore) -> int:
     """Before syncing stops: copy every computer's history from the sync folder into the
     data folder (merged by id), so that this computer keeps everything it saw. Returns
@@ -89,6 +93,7 @@ def check_sync(self: HistoryStore) -> SyncNews:
     self._catch_up(others_only=True)
     problems = tuple(self._fresh_problems)
     news = {d: n for d, n in self._news.items() if d != self.device and n}
+    names = {d: self._names[d][1] if d in self._names else d for d in news}
     if self._dirty:
         self._rebuild(None)
         added = max(0, self._answers - before)
@@ -98,7 +103,8 @@ def check_sync(self: HistoryStore) -> SyncNews:
         self._warn(message)
     if self._persistent and self._uncovered > self._compact_threshold():
         self._save_state()
-    return SyncNews(added, tuple(sorted(news)), problems)
+    return SyncNews(added, tuple(sorted(names.values())), problems)
+
 
 def sync_status(self: HistoryStore) -> list[DeviceStatus]:
     rows = dict(self._devices)
@@ -108,6 +114,28 @@ def sync_status(self: HistoryStore) -> list[DeviceStatus]:
     return [DeviceStatus(
         device=d, answers=rows[d][0], last_answer=last[d],
         behind=None if newest is None or last[d] is None else newest - last[d],  # type: ignore[operator]
-        this_computer=d == self.device) for d in sorted(rows)]
+        this_computer=d == self.device,
+        name=self._names[d][1] if d in self._names else "") for d in sorted(rows)]
 
 
+def computer_name() -> str:
+    """This computer's name as the other computers are shown it ("" if it has none usable):
+    the host name, without a ``.local``/``.lan`` ending, at most MAX_NAME characters."""
+    name = socket.gethostname().strip()
+    for ending in (".local", ".lan", ".localdomain"):
+        name = name.removesuffix(ending)
+    name = name[:MAX_NAME]
+    return name if name and name.isprintable() else ""
+
+
+def name_this_computer(self: HistoryStore) -> None:
+    """With a sync folder: write a ``device`` record when this computer's name is not the
+    one its folder last gave (so the other computers show "laptop", not 32 hex digits)."""
+    if self._sync_dir is None or self._read_only or not self._persistent:
+        return
+    name = computer_name()
+    held = self._names.get(self.device)
+    if not name or (held is not None and held[1] == name):
+        return
+    self._append([{"t": "device", "name": name, "hlc": self._stamp(),
+                   "at": format_timestamp(self._now())}])

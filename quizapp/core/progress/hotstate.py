@@ -21,7 +21,7 @@ from typing import Any
 from quizapp import __version__
 from quizapp.core.model import MODES, parse_unit_key
 from quizapp.core.progress.hlc import DEVICE_ID, Stamp, parse_stamp
-from quizapp.core.progress.records import FIELDS, MAX_DEPTH, check_record, depth_ok
+from quizapp.core.progress.records import FIELDS, MAX_DEPTH, MAX_NAME, check_record, depth_ok
 from quizapp.core.scheduling import CardData, parse_timestamp, to_utc
 from quizapp.core.store import (
     UNDO_DEPTH,
@@ -86,6 +86,7 @@ class HotStateData:
     damage: list[str] = field(default_factory=list)
     clock: Stamp | None = None
     aggregates_id: str | None = None
+    names: dict[str, tuple[Stamp, str]] = field(default_factory=dict)  # device -> name
 
 
 class NewerFormatError(ValueError):
@@ -165,10 +166,17 @@ def _rest(doc: dict[str, Any], state: HotState, metas: dict[str, UnitMeta],
     agg = doc.get("aggregates_id")
     if agg is not None and not isinstance(agg, str):
         raise ValueError("aggregates_id is not an id")
+    names: dict[str, tuple[Stamp, str]] = {}
+    for dev, pair in (doc.get("names") or {}).items():
+        if not (DEVICE_ID.fullmatch(dev) and isinstance(pair, list) and len(pair) == 2
+                and isinstance(pair[1], str) and 0 < len(pair[1]) <= MAX_NAME
+                and pair[1].isprintable()):
+            raise ValueError("names: not a computer name")
+        names[dev] = (parse_stamp(pair[0]), pair[1])
     state.totals = totals
     return HotStateData(state=state, metas=metas, undone=set(undone), seen=seen,
                         devices={d: list(v) for d, v in devices.items()}, answers=answers,
-                        damage=list(damage), clock=clock, aggregates_id=agg)
+                        damage=list(damage), clock=clock, aggregates_id=agg, names=names)
 
 
 def _units(units: object, state: HotState, metas: dict[str, UnitMeta],
@@ -379,6 +387,7 @@ def hot_state_document(hot: HotStateData, device: str, root: str) -> dict[str, A
         "devices": hot.devices, "damage": hot.damage[-200:],
         "clock": None if hot.clock is None else hot.clock.to_json(),
         "aggregates_id": hot.aggregates_id,
+        "names": {d: [s.to_json(), name] for d, (s, name) in sorted(hot.names.items())},
     }
 
 

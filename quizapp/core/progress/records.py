@@ -57,7 +57,9 @@ MAX_LINE = 64 * 1024
 MAX_DEPTH = 16
 #: the per-unit settings a ``set`` record may change, and the type of each
 FIELDS: dict[str, type] = {"flagged": bool, "suspended": bool}
-KNOWN = ("answer", "undo", "set", "base", "session")
+KNOWN = ("answer", "undo", "set", "base", "session", "device")
+#: The longest computer name a ``device`` record may give.
+MAX_NAME = 64
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -151,6 +153,15 @@ def _check(rec: dict[str, Any]) -> str | None:
         return None
     if kind == "session":
         _check_session(rec)
+        return None
+    if kind == "device":  # the name of the computer whose folder holds the record
+        name = rec.get("name")
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME or not name.isprintable():
+            raise _Bad(f"name is not a computer name of 1-{MAX_NAME} printable characters")
+        try:
+            parse_stamp(rec.get("hlc"))
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
         return None
     if not _unit_ok(rec.get("unit")):
         raise _Bad(f"unit {rec.get('unit')!r:.60} is not a unit key")
