@@ -188,3 +188,20 @@ def test_a_history_time_is_accepted_exactly_when_the_general_parser_accepts_it(
     line = json.dumps({"t": "undo", "id": "a" * 32, "at": at}).encode() + b"\n"
     reading = read_lines(line, "f")
     assert (len(reading.records), len(reading.problems)) == ((1, 0) if ok else (0, 1))
+
+
+def test_the_hot_state_version_is_its_own_the_store_and_its_exports_stay_format_2(
+        tmp_path: Path) -> None:
+    """Only state.json (a local cache) changed shape: an export, pending.json and
+    aggregates.json still say format 2, so the quizapp before this one imports and reads them."""
+    clock = Tick()
+    with HistoryStore.open(tmp_path / "data", clock=clock) as s:
+        answer(s)
+        s.export_json(tmp_path / "out.jsonl")
+    head = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    assert head["quizapp_progress"] == 2
+    assert json.loads((tmp_path / "data" / "aggregates.json").read_bytes())["format"] == 2
+    assert json.loads((tmp_path / "data" / "state.json").read_bytes())["format"] == 3
+    with HistoryStore.open(tmp_path / "other", clock=clock) as s:
+        plan = s.plan_import(tmp_path / "out.jsonl")
+        assert plan.attempts_added == 1

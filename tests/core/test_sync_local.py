@@ -155,3 +155,25 @@ def test_a_damaged_computer_name_is_reported_by_file_and_line(tmp_path: Path,
     with HistoryStore.open(tmp_path / "pc1", clock=Clock(0), sync_dir=sync) as s:
         assert any("history-2026-01.jsonl, line 1" in w and "name" in w for w in s.warnings)
         assert all(r.this_computer or not r.name for r in s.sync_status())
+
+
+def test_an_import_never_renames_this_computer(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from quizapp.core.progress import history_sync
+
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    monkeypatch.setattr(history_sync, "computer_name", lambda: "laptop")
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(10_000), sync_dir=sync) as s:
+        _answer(s, 0)  # named later than the desk below: its name would win if copied
+        s.export_json(tmp_path / "laptop.jsonl")
+        with (tmp_path / "laptop.jsonl").open("a") as fh:  # a file naming its computer
+            fh.write(f'{{"t": "device", "name": "laptop", "hlc": [{2**52}, 0, "{s.device}"], '
+                     '"at": "2026-01-30T09:00:00.000Z"}\n')
+    monkeypatch.setattr(history_sync, "computer_name", lambda: "desk")
+    other_sync = tmp_path / "sync2"
+    other_sync.mkdir()
+    with HistoryStore.open(tmp_path / "pc2", clock=Clock(1), sync_dir=other_sync) as s:
+        s.apply_import(s.plan_import(tmp_path / "laptop.jsonl"))
+        assert s.attempt_count == 1
+        assert [r.name for r in s.sync_status() if r.this_computer] == ["desk"]

@@ -31,12 +31,16 @@ from quizapp.core.store import (
     check_unit_entry,
 )
 
-__all__ = ["FORMAT", "TAIL_BYTES", "UNDO_KEPT", "Coverage", "HotStateData", "NewerFormatError",
+__all__ = ["FORMAT", "STATE_FORMAT", "TAIL_BYTES", "UNDO_KEPT", "Coverage", "HotStateData",
+           "NewerFormatError",
            "OtherFolderError", "UnitMeta", "hot_state_document", "parse_hot_state",
            "tail_hash", "tkey"]
 
-#: The hot-state format this code writes (2, one object per unit, is still read).
-FORMAT = 3
+#: The score-store format (history records, exports, aggregates.json, pending.json).
+FORMAT = 2
+#: The hot state's own version, which this code writes (2, one object per unit, is still
+#: read): bumped without the store's format, since the hot state is a local cache.
+STATE_FORMAT = 3
 #: The columns of ``units`` in format 3.
 UNIT_COLUMNS = ("key", "card", "flagged", "last_correct", "last_seen", "updated", "last",
                 "base", "sets", "n", "ok", "undo")
@@ -111,10 +115,10 @@ def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
         if not isinstance(doc, dict):
             raise ValueError("not a JSON object")
         fmt = doc.get("format")
-        if type(fmt) is int and fmt > FORMAT:
+        if type(fmt) is int and fmt > STATE_FORMAT:
             raise NewerFormatError(fmt)
-        if fmt not in (FORMAT, 2):
-            raise ValueError(f"format {fmt!r:.20} is not {FORMAT}")
+        if fmt not in (STATE_FORMAT, 2):
+            raise ValueError(f"format {fmt!r:.20} is not {STATE_FORMAT}")
         if not isinstance(doc.get("device"), str) or not isinstance(doc.get("root"), str):
             raise ValueError("device or root is missing")
         if doc["device"] != device or doc["root"] != root:
@@ -122,7 +126,7 @@ def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
         state = HotState()
         metas: dict[str, UnitMeta] = {}
         totals: dict[str, list[int]] = {}
-        if fmt == 2:
+        if fmt == 2:  # the hot state's version 2
             _units_v2(doc["units"], state, metas, totals)
         else:
             _units(doc["units"], state, metas, totals)
@@ -379,7 +383,7 @@ def hot_state_document(hot: HotStateData, device: str, root: str) -> dict[str, A
             [_compact_answer(u["rec"]), _compact_card(u["fsrs"]), u["last_correct"],
              u["last_seen"], u["last"]] for u in entry.undo[-UNDO_KEPT:]] or None)
     return {
-        "format": FORMAT, "app": __version__, "device": device,
+        "format": STATE_FORMAT, "app": __version__, "device": device,
         "root": root, "answers": hot.answers, "units": cols,
         "sessions": hot.state.sessions, "undone": sorted(hot.undone),
         "offsets": {rel: [s.ino, s.size, s.lines, s.tail]
