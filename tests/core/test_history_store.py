@@ -609,3 +609,31 @@ def test_the_format1_store_never_starts_empty_beside_a_format2_folder(tmp_path: 
     assert not (tmp_path / "journal.jsonl").exists()
     with open_store(tmp_path, clock=clock) as s:
         assert isinstance(s, HistoryStore) and s.attempt_count == 1
+
+
+def test_a_migration_runs_with_the_garbage_collector_paused_and_gives_it_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each collection walks every object kept so far: at a million answers most of the
+    migration's time went there."""
+    import gc
+
+    clock = Tick()
+    _format1(tmp_path, clock)
+    seen: list[bool] = []
+    real = history_migration.migrate
+
+    def spy(*a: Any, **k: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*a, **k)
+
+    monkeypatch.setattr(history_migration, "migrate", spy)
+    assert gc.isenabled()
+    with open_store(tmp_path, clock=clock) as s:
+        assert isinstance(s, HistoryStore) and s.attempt_count == 29
+    assert seen == [False] and gc.isenabled()
+    shutil.rmtree(tmp_path)
+    _format1(tmp_path, clock)
+    monkeypatch.setattr(history_migration, "migrate", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        open_store(tmp_path, clock=clock)
+    assert gc.isenabled()

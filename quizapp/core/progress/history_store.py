@@ -62,6 +62,7 @@ from quizapp.core.progress.hotstate import (
     NewerFormatError,
     OtherFolderError,
     UnitMeta,
+    gc_paused,
     hot_state_document,
     parse_hot_state,
     tail_hash,
@@ -201,7 +202,8 @@ class HistoryStore(Store):
                     sync_dir=None if sync_dir is None else Path(sync_dir))
         store._on_migrating = on_migrating
         try:
-            store._open2(break_lock=break_lock)
+            with gc_paused():  # a migration or a rebuild reads the whole history
+                store._open2(break_lock=break_lock)
         except BaseException:
             store._release()
             raise

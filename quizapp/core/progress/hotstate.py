@@ -9,11 +9,12 @@ JSON written back. Its size is O(units + sessions + undone answers), never O(ans
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -103,38 +104,51 @@ class OtherFolderError(ValueError):
     """The hot state belongs to another device id or history root: rebuilt silently."""
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused meanwhile: reading a history or a hot state makes
+    many small objects that are all kept, and each collection would walk all of them again
+    (at a million answers most of a migration's time went there)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
     """The hot state in ``raw``, every field checked (see the module): the compact form this
     code writes (format 3) or the one before it (format 2, one object per unit)."""
-    # Loading allocates many small objects that are all kept: the cyclic garbage collector
-    # would walk them again and again meanwhile.
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    try:
-        doc = json.loads(raw, parse_constant=_no_constant)
-        if not isinstance(doc, dict):
-            raise ValueError("not a JSON object")
-        fmt = doc.get("format")
-        if type(fmt) is int and fmt > STATE_FORMAT:
-            raise NewerFormatError(fmt)
-        if fmt not in (STATE_FORMAT, 2):
-            raise ValueError(f"format {fmt!r:.20} is not {STATE_FORMAT}")
-        if not isinstance(doc.get("device"), str) or not isinstance(doc.get("root"), str):
-            raise ValueError("device or root is missing")
-        if doc["device"] != device or doc["root"] != root:
-            raise OtherFolderError
-        state = HotState()
-        metas: dict[str, UnitMeta] = {}
-        totals: dict[str, list[int]] = {}
-        if fmt == 2:  # the hot state's version 2
-            _units_v2(doc["units"], state, metas, totals)
-        else:
-            _units(doc["units"], state, metas, totals)
-        return _rest(doc, state, metas, totals)
-    finally:
-        _TIMES.clear()
-        if gc_was_on:
-            gc.enable()
+    with gc_paused():
+        try:
+            return _parse(raw, device, root)
+        finally:
+            _TIMES.clear()
+
+
+def _parse(raw: bytes, device: str, root: str) -> HotStateData:
+    doc = json.loads(raw, parse_constant=_no_constant)
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object")
+    fmt = doc.get("format")
+    if type(fmt) is int and fmt > STATE_FORMAT:
+        raise NewerFormatError(fmt)
+    if fmt not in (STATE_FORMAT, 2):
+        raise ValueError(f"format {fmt!r:.20} is not {STATE_FORMAT}")
+    if not isinstance(doc.get("device"), str) or not isinstance(doc.get("root"), str):
+        raise ValueError("device or root is missing")
+    if doc["device"] != device or doc["root"] != root:
+        raise OtherFolderError
+    state = HotState()
+    metas: dict[str, UnitMeta] = {}
+    totals: dict[str, list[int]] = {}
+    if fmt == 2:  # the hot state's version 2
+        _units_v2(doc["units"], state, metas, totals)
+    else:
+        _units(doc["units"], state, metas, totals)
+    return _rest(doc, state, metas, totals)
 
 
 def _rest(doc: dict[str, Any], state: HotState, metas: dict[str, UnitMeta],
