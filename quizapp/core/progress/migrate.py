@@ -62,8 +62,13 @@ def _key(a: Mapping[str, Any]) -> str:
 _answer = answer_from_attempt
 
 
-def _base_time(item: Mapping[str, Any]) -> str:
-    times = [t for t in (item.get("last_seen"), item["fsrs"].get("last_review")) if t]
+def _base_time(item: Mapping[str, Any], latest: str | None = None) -> str:
+    """When the unit's format-1 scheduler state holds: at its last answer or review, and
+    never before an answer of the unit (a format-1 import keeps the state of the side with the
+    newer ``updated`` but every answer, so an answer can be newer than the state: replayed
+    after the base, it would move the due date the student has -- and the check after the
+    migration refused every such folder)."""
+    times = [t for t in (item.get("last_seen"), item["fsrs"].get("last_review"), latest) if t]
     if not times:
         return format_timestamp(parse_timestamp(item["fsrs"]["due"]))
     return format_timestamp(max(parse_timestamp(t) for t in times))
@@ -79,9 +84,16 @@ def records_from_format1(doc: Mapping[str, Any], device: str, now: datetime
     stamp = format_timestamp(now)
     for rid in sorted(doc["undone"]):
         yield {"t": "undo", "id": rid, "at": stamp}
+    latest: dict[str, tuple[datetime, str]] = {}
+    for a in doc["attempts"]:
+        when, key = parse_timestamp(a["timestamp"]), _key(a)
+        if key not in latest or when > latest[key][0]:
+            latest[key] = (when, a["timestamp"])
     for key, item in sorted(doc["items"].items()):
         if item.get("fsrs") is not None:
-            yield {"t": "base", "unit": key, "card": item["fsrs"], "at": _base_time(item),
+            last = latest.get(key)
+            yield {"t": "base", "unit": key, "card": item["fsrs"],
+                   "at": _base_time(item, None if last is None else last[1]),
                    "hlc": clock.tick(wall).to_json()}
         if item.get("flagged"):
             yield {"t": "set", "unit": key, "field": "flagged", "value": True,
