@@ -312,14 +312,19 @@ class HistoryStore(Store):
         return _queries.attempts(self, unit=unit, deck_id=deck_id, session_id=session_id,
                                  since=since)
 
+    # export and import run on a worker while the window runs: with the collector paused,
+    # no collection walking the whole history holds the GIL (a GUI stall) meanwhile
     def export_json(self, path: str | os.PathLike[str]) -> None:
-        _queries.export_json(self, path)
+        with gc_paused():
+            _queries.export_json(self, path)
 
     def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
-        return _queries.plan_import(self, path)
+        with gc_paused():
+            return _queries.plan_import(self, path)
 
     def apply_import(self, plan: ImportPlan) -> ImportCounts:
-        return _queries.apply_import(self, plan)
+        with gc_paused():
+            return _queries.apply_import(self, plan)
 
     # -- the hot state ----------------------------------------------------------------------
 
