@@ -121,7 +121,7 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
 
     opening: list[Store] = []
 
-    def open_(_ctx: TaskContext) -> Store:
+    def open_(ctx: TaskContext) -> Store:
         # imported here, off the GUI thread: the store, and what the window needs once it
         # is open (the coordinator, the session flow)
         import quizapp.core.coordinator
@@ -129,7 +129,8 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
         from quizapp.core.progress.history_store import open_store as open_folder
 
         store = open_folder(data_dir, break_lock=break_lock, read_only=read_only,
-                           sync_dir=sync_dir)
+                           sync_dir=sync_dir,
+                           on_migrating=lambda n: ctx.report(0, 0, migrating_text(n)))
         opening.append(store)
         return store
 
@@ -137,8 +138,20 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
         for store in opening:
             store.close()
 
+    def progressed(_done: int, _total: int, text: str) -> None:
+        if text and not win.closing and not win.has_store:
+            win.loader.show_loading(text)  # a migration from format 1 says so while it runs
+
     win.tasks.run(open_, label="Opening your progress…", dialog=False, on_done=opened,
-                  on_error=failed, on_cancel=cancelled)
+                  on_error=failed, on_cancel=cancelled, on_progress=progressed)
+
+
+def migrating_text(answers: int | None) -> str:
+    """The library's busy bar while a format-1 folder is moved to format 2 (once)."""
+    if answers is None:
+        return "Moving your progress to the new format (once)…"
+    return (f"Moving your progress to the new format (once): {answers:,} "
+            f"answer{'s' if answers != 1 else ''}…")
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:

@@ -216,6 +216,9 @@ class SyncFollower(QObject):
         self._unwatch()
 
         def work(_ctx: object) -> Reopened:
+            keep = getattr(old, "keep_history_locally", None)
+            if folder is None and keep is not None:
+                keep()  # stop syncing: this computer keeps everything it saw
             old.close()
             try:
                 store = open_store(data, sync_dir=folder)

@@ -78,7 +78,7 @@ def main(tmp: Path) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from quizapp.core.store import Store
+    from quizapp.core.progress.history_store import open_store
     from quizapp.ui import dialogs
     from quizapp.ui.app import create_app
     from quizapp.ui.mainwindow import MainWindow
@@ -91,7 +91,7 @@ def main(tmp: Path) -> None:
     data = tmp / "stall-data"
     write_history(data, 100_000, 10_000)
     app = create_app()  # kept alive for the whole run
-    store = Store.open(data)
+    store = open_store(data)  # as the app does: format 2 (migrated here, before measuring)
     gc.freeze()  # as quizapp.ui.app.launch does once the history is loaded
     win = MainWindow(store=store, data_dir=data,
                      settings=QSettings(str(tmp / "stall.ini"), QSettings.Format.IniFormat),

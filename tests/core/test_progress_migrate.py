@@ -109,3 +109,23 @@ def test_damaged_snapshot_migrates_every_answer_that_can_be_read(tmp_path: Path)
     assert m.answers == m.answers_read_back == 499  # every other answer read and kept
     assert any("damaged" in w or "corrupt" in w for w in m.warnings), m.warnings
     assert tree_digest(data) == before  # read-only: the damaged file is not touched
+
+
+def test_a_format1_folder_whose_answers_are_newer_than_its_scheduler_state_migrates(
+        tmp_path: Path) -> None:
+    """A format-1 import keeps the item state of the side with the newer ``updated`` but every
+    answer, so an answer can be newer than the state (the benchmark's folders are like that):
+    the migration refused every such folder, leaving it in format 1 for good. The state the
+    student had is kept: no due date moves."""
+    from quizapp.core.progress.history_store import HistoryStore, open_store
+    from tests.benchmarks.bench_store import write_history
+
+    write_history(tmp_path / "d", 600, 40)
+    with Store.open(tmp_path / "d", read_only=True) as old:
+        cards = {k: it.card for k, it in old._state.items.items()}
+        count = old.attempt_count
+    with open_store(tmp_path / "d") as s:
+        assert isinstance(s, HistoryStore), s.warnings
+        assert s.attempt_count == count
+        assert {k: it.card for k, it in s._state.items.items() if it.card} == \
+            {k: c for k, c in cards.items() if c}

@@ -229,3 +229,37 @@ def test_statistics_without_the_charting_library_says_so(
     qtbot.waitUntil(lambda: bool(shown), timeout=30000)
     assert "pyqtgraph" in shown[0] and "numpy" in shown[0] and "Reinstall" in shown[0]
     assert window.stats_page is None and window.stack.currentWidget() is window.library
+
+
+def test_a_format1_folder_is_moved_once_saying_so_in_the_busy_bar_then_one_good_banner(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from quizapp.core.model import StudyUnit
+    from quizapp.core.progress.history_store import folder_format
+    from quizapp.core.store import Store
+    from quizapp.ui.deckloading import DeckLoader
+    from quizapp.ui.pages.library import Banner
+
+    with Store.open(tmp_path / "data") as old:  # format 1, as quizapp wrote it before
+        for i in range(5):
+            old.record_attempt(StudyUnit("deck", f"i{i}"), answer=["A"], correct=True,
+                               mode="tutor")
+    said: list[str] = []
+    real = DeckLoader.show_loading
+    monkeypatch.setattr(DeckLoader, "show_loading",
+                        lambda self, text: (said.append(text), real(self, text))[1])
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+            pass
+        assert said[0] == "Opening your progress…"
+        assert any(t.startswith("Moving your progress to the new format (once)")
+                   for t in said[1:]), said
+        banners = [b.message.text() for b in win.library.findChildren(Banner)]
+        assert len(banners) == 1 and banners[0].startswith("Done: your progress now uses"), \
+            banners
+        assert "5 answers" in banners[0] and "format1-" in banners[0]
+        assert folder_format(tmp_path / "data") == 2 and win.store.attempt_count == 5
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()

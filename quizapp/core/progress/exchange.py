@@ -99,7 +99,9 @@ def plan_from_records(source: Path, records: list[dict[str, Any]], have: set[str
     removed = sorted(undos & (have - undone))
     new_sessions = {r["id"] for r in records if r["t"] == "session"} - sessions
     touched = {r["unit"] for r in records if r["t"] in ("set", "base")}
-    todo = [r for r in records if r["t"] != "answer" or r["id"] in new_answers]
+    # a computer's name belongs to its own folder: never copied into this computer's
+    todo = [r for r in records if (r["t"] != "answer" or r["id"] in new_answers)
+            and r["t"] != "device"]
     return HistoryImportPlan(
         source=source, attempts_added=len(new_answers),
         attempts_skipped=sum(r["t"] == "answer" for r in records) - len(new_answers),

@@ -41,14 +41,19 @@ from typing import Any
 
 from quizapp.core import fileio
 from quizapp.core.model import StudyUnit, parse_unit_key, unit_key
+from quizapp.core.progress import history_migration as _migration
+from quizapp.core.progress import history_queries as _queries
+from quizapp.core.progress import history_records as _records
+from quizapp.core.progress import history_sync as _sync
 from quizapp.core.progress.aggregates import Aggregates
 from quizapp.core.progress.exchange import (
     HistoryImportPlan,
-    export_document,
-    plan_from_records,
-    read_progress_records,
 )
-from quizapp.core.progress.hlc import DEVICE_ID, Clock, parse_stamp
+from quizapp.core.progress.history_migration import MIGRATION_MARK, MigrationRefusedError
+from quizapp.core.progress.history_queries import attempt_of as _attempt
+from quizapp.core.progress.history_queries import canonical as _canonical
+from quizapp.core.progress.history_records import answer_order as _order
+from quizapp.core.progress.hlc import DEVICE_ID, Clock, Stamp
 from quizapp.core.progress.hotstate import (
     FORMAT,
     TAIL_BYTES,
@@ -57,29 +62,29 @@ from quizapp.core.progress.hotstate import (
     NewerFormatError,
     OtherFolderError,
     UnitMeta,
+    gc_paused,
     hot_state_document,
     parse_hot_state,
     tail_hash,
-    tkey,
 )
-from quizapp.core.progress.migrate import migrate
 from quizapp.core.progress.records import encode, read_lines
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
-from quizapp.core.progress.syncfolder import DEVICES, MAX_FILE, cut_torn_tail, is_leftover
+from quizapp.core.progress.syncfolder import (
+    DEVICES,
+    MAX_FILE,
+    cut_torn_tail,
+    is_leftover,
+)
 from quizapp.core.scheduling import (
-    Rating,
     format_timestamp,
     parse_timestamp,
     to_utc,
 )
 from quizapp.core.store import (
-    BACKUP_DIR,
     COMPACT_MIN_BYTES,
     JOURNAL_NAME,
     LOCK_NAME,
-    PREVIOUS_NAME,
     SNAPSHOT_NAME,
-    UNDO_DEPTH,
     Attempt,
     FolderLock,
     HotState,
@@ -87,11 +92,9 @@ from quizapp.core.store import (
     ImportPlan,
     Store,
     StoreDataError,
-    StoreError,
     StoreLockedError,
     UnitEntry,
     aside_path,
-    check_session,
     new_record_id,
 )
 
@@ -101,15 +104,10 @@ __all__ = ["FORMAT", "HistoryImportPlan", "HistoryStore", "MigrationRefusedError
 STATE_NAME = "state.json"
 AGGREGATES_NAME = "aggregates.json"
 PENDING_NAME = "pending.json"
-MIGRATION_MARK = "migration.json"
 #: The largest hot state, aggregates or pending file read.
 STATE_MAX_BYTES = 512 * 1024**2
 #: Environment variable that switches new and format-1 folders to format 2 (see open_store).
 FORMAT_ENV = "QUIZAPP_STORE_FORMAT"
-
-
-class MigrationRefusedError(StoreError):
-    """The migration from format 1 found a difference; the folder stays in format 1."""
 
 
 def folder_format(folder: Path) -> int:
@@ -127,33 +125,21 @@ def open_store(folder: str | os.PathLike[str], *, store_format: int | None = Non
     writes. A new folder starts in format 2; a format-1 folder opened for writing is migrated
     first (a migration that finds a difference leaves it in format 1, with a warning); one
     opened read-only is read as it is. ``store_format=1`` (or ``QUIZAPP_STORE_FORMAT=1`` in the
-    environment) keeps a folder in format 1. Takes the keywords of :meth:`Store.open`."""
+    environment) keeps a folder in format 1. Takes the keywords of :meth:`Store.open`, and
+    ``on_migrating`` of :meth:`HistoryStore.open`."""
     path = Path(folder)
     found = folder_format(path)
     wanted = store_format or (1 if os.environ.get(FORMAT_ENV, "").strip() == "1" else 2)
+    on_migrating = options.pop("on_migrating", None)
     if found == 2 or (wanted == 2 and not (found == 1 and read_only)):
         try:
-            return HistoryStore.open(path, read_only=read_only, **options)
+            return HistoryStore.open(path, read_only=read_only, on_migrating=on_migrating,
+                                     **options)
         except MigrationRefusedError as exc:
             store = Store.open(path, read_only=read_only, **options)
             store.warnings.append(str(exc))
             return store
     return Store.open(path, read_only=read_only, **options)
-
-
-def _order(at: str, rid: str) -> tuple[str, str]:
-    return tkey(at), rid
-
-
-def _session_rank(s: Mapping[str, Any]) -> tuple[bool, datetime, str]:
-    ended = s.get("ended")
-    when = parse_timestamp(ended) if ended else datetime.min.replace(tzinfo=None)
-    return (ended is not None, when.replace(tzinfo=None),
-            json.dumps(s, sort_keys=True, separators=(",", ":")))
-
-
-def _month_key(name: str) -> str:
-    return name[len("history-"):len("history-") + 7] if name.startswith("history-") else ""
 
 
 class HistoryStore(Store):
@@ -171,6 +157,7 @@ class HistoryStore(Store):
         self._undone: set[str] = set()
         self._seen: dict[str, Coverage] = {}
         self._devices: dict[str, list[Any]] = {}  # device -> [answers, last answer at]
+        self._names: dict[str, tuple[Stamp, str]] = {}  # device -> its latest name
         self._answers = 0
         self._hlc: Clock | None = None
         self._own_fd: int | None = None
@@ -187,6 +174,7 @@ class HistoryStore(Store):
         self._fresh_problems: list[str] = []
         self._migrated = False
         self._unsaved: list[dict[str, Any]] = []
+        self._on_migrating: Callable[[int | None], object] | None = None
 
     # -- opening and closing --------------------------------------------------------------
 
@@ -201,16 +189,21 @@ class HistoryStore(Store):
         on_warning: Callable[[str], None] | None = None,
         compact_min_bytes: int = COMPACT_MIN_BYTES,
         sync_dir: str | os.PathLike[str] | None = None,
+        on_migrating: Callable[[int | None], object] | None = None,
     ) -> HistoryStore:
         """Open (creating, or migrating from format 1, if needed) the format-2 store in
         ``folder``; keywords as :meth:`Store.open`. Raises :class:`StoreLockedError` if
         another quizapp holds the folder, :class:`MigrationRefusedError` if the migration
-        from format 1 found a difference (nothing then changed in format 1)."""
+        from format 1 found a difference (nothing then changed in format 1).
+        ``on_migrating`` is called (on this thread) when a migration from format 1 starts,
+        with None, and again with the number of answers being moved once it is known."""
         store = cls(Path(folder), clock=clock, read_only=read_only, on_warning=on_warning,
                     compact_min_bytes=compact_min_bytes,
                     sync_dir=None if sync_dir is None else Path(sync_dir))
+        store._on_migrating = on_migrating
         try:
-            store._open2(break_lock=break_lock)
+            with gc_paused():  # a migration or a rebuild reads the whole history
+                store._open2(break_lock=break_lock)
         except BaseException:
             store._release()
             raise
@@ -230,6 +223,8 @@ class HistoryStore(Store):
         self._hlc = Clock(self.device)
         if self._persistent:
             self._migrate_format1(now)
+            if self._sync_dir is not None:
+                self._copy_local_history()
         why = self._load_state(now)
         if why is None:
             self._catch_up(others_only=False)
@@ -237,6 +232,7 @@ class HistoryStore(Store):
                 self._rebuild(None)
         else:
             self._rebuild(why or None)
+        self._name_this_computer()
         self._load_pending(now)
         for message in self._damage:
             self._warn(message)
@@ -287,62 +283,48 @@ class HistoryStore(Store):
             self._warn(f"Progress is being saved again in {self.folder}.")
         return self._persistent
 
-    # -- the migration from format 1 ------------------------------------------------------
+    # -- the parts in other modules: the migration, the sync folder, queries and exchange ----
 
-    def _migrate_format1(self, now: datetime) -> None:
-        mark = self.folder / MIGRATION_MARK
-        if os.path.lexists(mark):
-            try:
-                aside = self.folder / str(json.loads(fileio.read_regular(mark, 4096))["aside"])
-                if aside.parent != self.folder or not aside.name.startswith("format1-"):
-                    raise ValueError("not a format1- folder")
-            except (OSError, ValueError, KeyError, TypeError):
-                aside = aside_path(self.folder, "format1", "", now)
-            self._move_format1(aside)
-            mark.unlink()
-            return
-        if not any(os.path.lexists(self.folder / n) for n in (SNAPSHOT_NAME, JOURNAL_NAME)):
-            return
-        result = migrate(self.folder, self._root, self.device, now=now)
-        if not result.ok:
-            raise MigrationRefusedError(
-                "Your progress was NOT moved to score-store format 2, because a check after "
-                f"copying it found a difference ({'; '.join(result.problems[:3])}). It stays "
-                "in format 1, as before; nothing was lost.")
-        self._migrate_sessions(result.sessions, result.pending)
-        aside = aside_path(self.folder, "format1", "", now)
-        fileio.atomic_write(mark, json.dumps({"aside": aside.name}).encode())
-        self._move_format1(aside)
-        mark.unlink()
-        fileio.fsync_dir(self.folder)
-        self._migrated = True
-        self._warn(
-            f"Your progress was moved to score-store format 2: {result.answers} answers "
-            f"counted before and after ({result.answers_read_back} read back), "
-            f"{result.undone} undone, {result.flags} flagged. The format-1 files are kept in "
-            f"{aside}.")
-        for message in result.warnings:
-            self._warn(message)
+    _migrate_format1 = _migration.migrate_format1
+    _migrate_sessions = _migration.migrate_sessions
+    _move_format1 = _migration.move_format1
+    _copy_local_history = _sync.copy_local_history
+    _name_this_computer = _sync.name_this_computer
+    _all_answers = _queries.all_answers
+    _scan = _queries.scan
 
-    def _migrate_sessions(self, old: Mapping[str, Any], pending: dict[str, Any] | None
-                          ) -> None:
-        """Sessions travel as ``session`` records; a paused block goes to ``pending.json``
-        (both idempotent: a rerun after a kill writes the same again)."""
-        sessions = [{"t": "session", **x, "at": x.get("ended") or x["started"]}
-                    for x in old.values()]
-        if sessions:
-            self._write_own(sessions)
-            self._uncovered = 0  # taken in by the rebuild that follows the migration
-        if pending is not None:
-            self._save_pending(pending)
+    def keep_history_locally(self) -> int:
+        return _sync.keep_history_locally(self)
 
-    def _move_format1(self, aside: Path) -> None:
-        aside.mkdir(exist_ok=True)
-        for name in (SNAPSHOT_NAME, JOURNAL_NAME, PREVIOUS_NAME, BACKUP_DIR):
-            if os.path.lexists(self.folder / name):
-                os.replace(self.folder / name, aside / name)
-        fileio.fsync_dir(aside)
-        fileio.fsync_dir(self.folder)
+    def check_sync(self) -> SyncNews:
+        return _sync.check_sync(self)
+
+    def sync_status(self) -> list[DeviceStatus]:
+        return _sync.sync_status(self)
+
+    def iter_answers(self, since: datetime | None = None, until: datetime | None = None
+                     ) -> Iterator[dict[str, Any]]:
+        return _queries.iter_answers(self, since, until)
+
+    def attempts(self, *, unit: Any = None, deck_id: str | None = None,
+                 session_id: str | None = None, since: datetime | None = None
+                 ) -> Iterator[Attempt]:
+        return _queries.attempts(self, unit=unit, deck_id=deck_id, session_id=session_id,
+                                 since=since)
+
+    # export and import run on a worker while the window runs: with the collector paused,
+    # no collection walking the whole history holds the GIL (a GUI stall) meanwhile
+    def export_json(self, path: str | os.PathLike[str]) -> None:
+        with gc_paused():
+            _queries.export_json(self, path)
+
+    def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
+        with gc_paused():
+            return _queries.plan_import(self, path)
+
+    def apply_import(self, plan: ImportPlan) -> ImportCounts:
+        with gc_paused():
+            return _queries.apply_import(self, plan)
 
     # -- the hot state ----------------------------------------------------------------------
 
@@ -394,14 +376,14 @@ class HistoryStore(Store):
             self._hlc.observe(hot.clock)
         self._state, self._meta, self._undone, self._seen = (hot.state, hot.metas, hot.undone,
                                                              hot.seen)
-        self._devices, self._answers = hot.devices, hot.answers
+        self._devices, self._answers, self._names = hot.devices, hot.answers, hot.names
         self._damage, self._agg_id = hot.damage, hot.aggregates_id
 
     def _state_document(self) -> dict[str, Any]:
         assert self._hlc is not None
         return hot_state_document(HotStateData(
             state=self._state, metas=self._meta, undone=self._undone, seen=self._seen,
-            devices=self._devices, answers=self._answers, damage=self._damage,
+            devices=self._devices, answers=self._answers, damage=self._damage, names=self._names,
             clock=self._hlc.last, aggregates_id=self._agg_id), self.device, str(self._root))
 
     def _save_state(self) -> None:
@@ -554,6 +536,7 @@ class HistoryStore(Store):
         self._state = HotState()
         self._state.pending = pending
         self._meta, self._undone, self._seen, self._devices = {}, set(), {}, {}
+        self._names = {}
         self._answers = 0
         self._dirty = False
         self._aggregates = Aggregates()
@@ -592,134 +575,16 @@ class HistoryStore(Store):
             self._take(rec, dev)
         self._uncovered = max(self._uncovered, 1)  # save the rebuilt state
 
-    # -- merging one record ---------------------------------------------------------------------
+    # -- merging one record (in .history_records) --------------------------------------------
 
-    def _take(self, rec: Mapping[str, Any], device: str) -> int:
-        """Merge one checked record; 1 if it added a live answer."""
-        kind = rec["t"]
-        if kind == "answer":
-            return self._take_answer(dict(rec), device)
-        if kind == "undo":
-            self._take_undo(rec)
-        elif kind == "set":
-            self._take_set(rec)
-        elif kind == "base":
-            self._take_base(rec)
-        elif kind == "session":
-            self._take_session(rec)
-        return 0
-
-    def _take_answer(self, rec: dict[str, Any], device: str) -> int:
-        rid, key = rec["id"], rec["unit"]
-        if rid in self._undone:
-            return 0
-        meta = self._meta.get(key)
-        when = tkey(rec["at"])
-        if meta is not None and meta.last is not None and (when, rid) <= _order(*meta.last):
-            entry = self._state.items.get(key)
-            if rid != meta.last[1] and not (
-                    entry and any(u["attempt"] == rid for u in entry.undo)):
-                self._dirty = True  # older than the unit's last answer: replay the unit
-            return 0
-        if meta is None:
-            meta = self._meta[key] = UnitMeta()
-        entry = self._state.item(key)
-        entry.undo.append({"attempt": rid, "fsrs": entry.card,
-                           "last_correct": entry.last_correct, "last_seen": entry.last_seen,
-                           "last": None if meta.last is None else list(meta.last),
-                           "rec": rec})
-        del entry.undo[:-UNDO_DEPTH]
-        if rec["rating"] is not None and (meta.base is None or when > tkey(meta.base[1])):
-            entry.set_card(self._scheduler.review(entry.card, Rating(rec["rating"]),
-                                                  parse_timestamp(rec["at"]), seed=rid))
-        entry.last_correct = rec["correct"]
-        entry.last_seen = rec["at"]
-        meta.last = (rec["at"], rid)
-        self._count(key, rec["correct"], 1)
-        self._answers += 1
-        row = self._devices.setdefault(device, [0, None])
-        row[0] += 1
-        if row[1] is None or when > tkey(row[1]):
-            row[1] = rec["at"]
-        self._news[device] = self._news.get(device, 0) + 1
-        self._figures(1, rec)
-        return 1
-
-    def _take_undo(self, rec: Mapping[str, Any]) -> None:
-        rid = rec["id"]
-        if rid in self._undone:
-            return
-        self._undone.add(rid)
-        keys = [rec["unit"]] if "unit" in rec else [
-            k for k, e in self._state.items.items() if any(u["attempt"] == rid for u in e.undo)]
-        for key in keys:
-            entry = self._state.items.get(key)
-            if entry is not None and entry.undo and entry.undo[-1]["attempt"] == rid:
-                u = entry.undo.pop()
-                entry.set_card(u["fsrs"])
-                entry.last_correct, entry.last_seen = u["last_correct"], u["last_seen"]
-                self._meta[key].last = None if u["last"] is None else tuple(u["last"])
-                self._count(key, u["rec"]["correct"], -1)
-                self._answers -= 1
-                self._figures(-1, u["rec"])
-                return
-            meta = self._meta.get(key)
-            if meta is not None and meta.last is not None:
-                self._dirty = True  # an older answer of the unit, or not here yet
-
-    def _take_set(self, rec: Mapping[str, Any]) -> None:
-        stamp = parse_stamp(rec["hlc"])
-        assert self._hlc is not None
-        self._hlc.observe(stamp)
-        meta = self._meta.setdefault(rec["unit"], UnitMeta())
-        held = meta.sets.get(rec["field"])
-        if held is not None and held[0] >= stamp:
-            return
-        meta.sets[rec["field"]] = (stamp, rec["value"])
-        if rec["field"] == "flagged":
-            self._state.item(rec["unit"]).flagged = rec["value"]
-
-    def _take_base(self, rec: Mapping[str, Any]) -> None:
-        stamp = parse_stamp(rec["hlc"])
-        assert self._hlc is not None
-        self._hlc.observe(stamp)
-        meta = self._meta.setdefault(rec["unit"], UnitMeta())
-        if meta.base is not None and meta.base[0] >= stamp:
-            return
-        meta.base = (stamp, rec["at"], dict(rec["card"]))
-        if meta.last is None:
-            self._state.item(rec["unit"]).set_card(dict(rec["card"]))
-        else:
-            self._dirty = True
-
-    def _take_session(self, rec: Mapping[str, Any]) -> None:
-        s = {k: rec[k] for k in ("id", "mode", "settings", "deck_ids", "started", "ended",
-                                 "score")}
-        try:
-            check_session(s, f"session {s['id']!r:.40}")
-        except StoreDataError as exc:
-            self._problem(f"a session record was set aside: {exc}")
-            return
-        held = self._state.sessions.get(s["id"])
-        if held is None or _session_rank(s) > _session_rank(held):
-            self._state.sessions[s["id"]] = s
-
-    def _count(self, key: str, correct: bool, sign: int) -> None:
-        t = self._state.totals.get(key)
-        if t is None:
-            t = self._state.totals[key] = [0, 0]
-        t[0] += sign
-        t[1] += sign if correct else 0
-        if not t[0]:
-            del self._state.totals[key]
-
-    def _figures(self, sign: int, rec: dict[str, Any]) -> None:
-        if self._agg_loaded:
-            assert self._aggregates is not None
-            (self._aggregates.add if sign > 0 else self._aggregates.remove)(rec)
-            self._agg_changed = True
-        else:
-            self._agg_todo.append((sign, rec))
+    _take = _records.take
+    _take_answer = _records.take_answer
+    _take_undo = _records.take_undo
+    _take_set = _records.take_set
+    _take_base = _records.take_base
+    _take_session = _records.take_session
+    _count = _records.count
+    _figures = _records.figures
 
     # -- writing this computer's records --------------------------------------------------------
 
@@ -902,49 +767,6 @@ class HistoryStore(Store):
             self._dirty = True  # the hot state disagreed with the history: trust the history
             self._rebuild(None)
 
-    def iter_answers(self, since: datetime | None = None, until: datetime | None = None
-                     ) -> Iterator[dict[str, Any]]:
-        """The live answers with ``since <= at < until`` in time order, reading only the
-        monthly files that can hold them (a record goes to the file of its own month or a
-        later one)."""
-        low = None if since is None else to_utc(since)
-        high = None if until is None else to_utc(until)
-        first = "" if low is None else f"{low.year:04d}-{low.month:02d}"
-        found: dict[str, dict[str, Any]] = {}
-        for _dev, _rel, path in self._history_files(others_only=False):
-            month = _month_key(path.name)
-            if month and month < first:
-                continue
-            got = self._read_file(path)
-            if got is None:
-                continue
-            data = got[0]
-            for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
-                if rec["t"] != "answer" or rec["id"] in self._undone:
-                    continue
-                at = parse_timestamp(rec["at"])
-                if (low is not None and at < low) or (high is not None and at >= high):
-                    continue
-                held = found.get(rec["id"])
-                if held is None or _canonical(rec) < _canonical(held):
-                    found[rec["id"]] = rec
-        # in time order; the same time in the order written (files are read in order)
-        yield from sorted(found.values(), key=lambda r: parse_timestamp(r["at"]))
-
-    def attempts(self, *, unit: Any = None, deck_id: str | None = None,
-                 session_id: str | None = None, since: datetime | None = None
-                 ) -> Iterator[Attempt]:
-        """Recorded answers (undone ones excluded) in time order, optionally filtered."""
-        for rec in self.iter_answers(since):
-            if unit is not None and rec["unit"] != unit.key:
-                continue
-            a = _attempt(rec)
-            if deck_id is not None and a.deck_id != deck_id:
-                continue
-            if session_id is not None and a.session_id != session_id:
-                continue
-            yield a
-
     @property
     def attempt_count(self) -> int:
         return self._answers
@@ -987,120 +809,5 @@ class HistoryStore(Store):
         assert self._aggregates is not None
         return self._aggregates
 
-    # -- sync -------------------------------------------------------------------------------------
-
-    def check_sync(self) -> SyncNews:
-        """Take in what the other computers wrote since the last call (see the module)."""
-        self._check_open()
-        if self._sync_dir is None:
-            return SyncNews()
-        before = self._answers
-        self._news = {}
-        self._catch_up(others_only=True)
-        problems = tuple(self._fresh_problems)
-        news = {d: n for d, n in self._news.items() if d != self.device and n}
-        if self._dirty:
-            self._rebuild(None)
-            added = max(0, self._answers - before)
-        else:
-            added = sum(news.values())
-        for message in problems:
-            self._warn(message)
-        if self._persistent and self._uncovered > self._compact_threshold():
-            self._save_state()
-        return SyncNews(added, tuple(sorted(news)), problems)
-
-    def sync_status(self) -> list[DeviceStatus]:
-        rows = dict(self._devices)
-        rows.setdefault(self.device, [0, None])
-        last = {d: None if r[1] is None else parse_timestamp(r[1]) for d, r in rows.items()}
-        newest = max((t for t in last.values() if t is not None), default=None)
-        return [DeviceStatus(
-            device=d, answers=rows[d][0], last_answer=last[d],
-            behind=None if newest is None or last[d] is None else newest - last[d],  # type: ignore[operator]
-            this_computer=d == self.device) for d in sorted(rows)]
-
-    # -- export and import ------------------------------------------------------------------------
-
-    def export_json(self, path: str | os.PathLike[str]) -> None:
-        """Write every record (answers, undos, flags, bases, sessions) as one JSON Lines file
-        that another quizapp imports; the first line is ``{"quizapp_progress": 2, ...}``."""
-        self._check_open()
-        answers, bases = self._scan(bases=True)
-        fileio.atomic_write(Path(path), export_document(
-            answers.values(), bases, self._undone,
-            {k: m.sets for k, m in self._meta.items()}, self._state.sessions.values(),
-            self.device, self._now()))
-
-    def _all_answers(self) -> dict[str, dict[str, Any]]:
-        return self._scan()[0]
-
-    def _scan(self, *, bases: bool = False
-              ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        """Every answer in the history by id, and (with ``bases``) the winning ``base``
-        record of every unit."""
-        found: dict[str, dict[str, Any]] = {}
-        won: dict[str, dict[str, Any]] = {}
-        for _dev, _rel, path in self._history_files(others_only=False):
-            got = self._read_file(path)
-            if got is not None:
-                data = got[0]
-                for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
-                    if rec["t"] == "answer":
-                        found.setdefault(rec["id"], rec)
-                    elif bases and rec["t"] == "base":
-                        held = won.get(rec["unit"])
-                        if held is None or parse_stamp(held["hlc"]) < parse_stamp(rec["hlc"]):
-                            won[rec["unit"]] = rec
-        return found, won
-
-    def plan_import(self, path: str | os.PathLike[str]) -> ImportPlan:
-        """Read a progress file (format 2 export, or format 1) and say what importing it
-        would change; merged as sync merges (answers by id, undo tombstones, last writer wins
-        per setting)."""
-        self._check_open()
-        source = Path(path)
-        records = read_progress_records(source, self.device, self._warn)
-        return plan_from_records(source, records, set(self._all_answers()), self._undone,
-                                 set(self._state.sessions), set(self._meta))
-
-    def apply_import(self, plan: ImportPlan) -> ImportCounts:
-        self._check_open()
-        if not isinstance(plan, HistoryImportPlan):
-            plan = self.plan_import(plan.source)
-        assert isinstance(plan, HistoryImportPlan)
-        records = [dict(r) for r in plan.records]
-        if self._persistent:
-            try:
-                self._check_lock()
-                self._write_own(records)
-            except OSError as exc:
-                raise StoreError(f"The import was not saved, and nothing changed: "
-                                 f"{exc.strerror or exc}") from None
-        for rec in records:
-            self._take(rec, self.device)
-        if self._dirty:
-            self._rebuild(None)
-        self._save_state()
-        return ImportCounts(attempts_added=plan.attempts_added,
-                            attempts_skipped=plan.attempts_skipped,
-                            attempts_undone=len(plan.attempts_undone),
-                            sessions_added=plan.sessions_added,
-                            units_updated=plan.units_added + len(plan.units_replaced))
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _canonical(rec: Mapping[str, Any]) -> str:
-    return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _attempt(rec: Mapping[str, Any]) -> Attempt:
-    unit = parse_unit_key(rec["unit"])
-    return Attempt.from_dict({
-        "id": rec["id"], "deck_id": unit.deck_id, "item_id": unit.item_id, "part": unit.part,
-        "answer": rec["answer"], "correct": rec["correct"], "marks": rec["marks"],
-        "confidence": rec["confidence"], "mode": rec["mode"], "time_ms": rec["time_ms"],
-        "timestamp": rec["at"], "session_id": rec["session"], "rating": rec["rating"]})

@@ -9,29 +9,54 @@ JSON written back. Its size is O(units + sessions + undone answers), never O(ans
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from quizapp import __version__
-from quizapp.core.model import parse_unit_key
+from quizapp.core.model import MODES, parse_unit_key
 from quizapp.core.progress.hlc import DEVICE_ID, Stamp, parse_stamp
-from quizapp.core.progress.records import FIELDS
+from quizapp.core.progress.records import FIELDS, MAX_DEPTH, MAX_NAME, check_record, depth_ok
 from quizapp.core.scheduling import CardData, parse_timestamp, to_utc
-from quizapp.core.store import HotState, check_session, check_unit_entry
+from quizapp.core.store import (
+    UNDO_DEPTH,
+    HotState,
+    UnitEntry,
+    check_session,
+    check_unit_entry,
+)
 
-__all__ = ["FORMAT", "TAIL_BYTES", "UNDO_KEPT", "Coverage", "HotStateData", "NewerFormatError",
+__all__ = ["FORMAT", "STATE_FORMAT", "TAIL_BYTES", "UNDO_KEPT", "Coverage", "HotStateData",
+           "NewerFormatError",
            "OtherFolderError", "UnitMeta", "hot_state_document", "parse_hot_state",
            "tail_hash", "tkey"]
 
-#: The hot-state format this code writes.
+#: The score-store format (history records, exports, aggregates.json, pending.json).
 FORMAT = 2
+#: The hot state's own version, which this code writes (2, one object per unit, is still
+#: read): bumped without the store's format, since the hot state is a local cache.
+STATE_FORMAT = 3
+#: The columns of ``units`` in format 3.
+UNIT_COLUMNS = ("key", "card", "flagged", "last_correct", "last_seen", "updated", "last",
+                "base", "sets", "n", "ok", "undo")
+#: A card's keys, in the order of its list form.
+CARD_KEYS = ("card_id", "state", "step", "stability", "difficulty", "due", "last_review")
+#: An answer record's keys (beside ``t`` and ``unit``), in the order of its list form.
+ANSWER_KEYS = ("id", "at", "rating", "correct", "marks", "confidence", "mode", "time_ms",
+               "answer", "session")
 #: How many bytes before a covered offset are hashed to recognise the same file content.
 TAIL_BYTES = 4096
 #: Undo entries per unit kept in state.json (in memory: up to UNDO_DEPTH); an undo beyond
 #: them reads the unit's answers from the history again.
 UNDO_KEPT = 1
+
+_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass
@@ -66,6 +91,7 @@ class HotStateData:
     damage: list[str] = field(default_factory=list)
     clock: Stamp | None = None
     aggregates_id: str | None = None
+    names: dict[str, tuple[Stamp, str]] = field(default_factory=dict)  # device -> name
 
 
 class NewerFormatError(ValueError):
@@ -78,16 +104,39 @@ class OtherFolderError(ValueError):
     """The hot state belongs to another device id or history root: rebuilt silently."""
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused meanwhile: reading a history or a hot state makes
+    many small objects that are all kept, and each collection would walk all of them again
+    (at a million answers most of a migration's time went there)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
-    """The hot state in ``raw``, every field checked (see the module)."""
+    """The hot state in ``raw``, every field checked (see the module): the compact form this
+    code writes (format 3) or the one before it (format 2, one object per unit)."""
+    with gc_paused():
+        try:
+            return _parse(raw, device, root)
+        finally:
+            _TIMES.clear()
+
+
+def _parse(raw: bytes, device: str, root: str) -> HotStateData:
     doc = json.loads(raw, parse_constant=_no_constant)
     if not isinstance(doc, dict):
         raise ValueError("not a JSON object")
     fmt = doc.get("format")
-    if type(fmt) is int and fmt > FORMAT:
+    if type(fmt) is int and fmt > STATE_FORMAT:
         raise NewerFormatError(fmt)
-    if fmt != FORMAT:
-        raise ValueError(f"format {fmt!r:.20} is not {FORMAT}")
+    if fmt not in (STATE_FORMAT, 2):
+        raise ValueError(f"format {fmt!r:.20} is not {STATE_FORMAT}")
     if not isinstance(doc.get("device"), str) or not isinstance(doc.get("root"), str):
         raise ValueError("device or root is missing")
     if doc["device"] != device or doc["root"] != root:
@@ -95,36 +144,15 @@ def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
     state = HotState()
     metas: dict[str, UnitMeta] = {}
     totals: dict[str, list[int]] = {}
-    units = doc["units"]
-    if not isinstance(units, dict):
-        raise ValueError("units is not an object")
-    for key, value in units.items():
-        parse_unit_key(key)
-        where = f"units[{key!r:.60}]"
-        entry = check_unit_entry(value, where)
-        for u in entry.undo:
-            rec = u.get("rec")
-            if not (isinstance(rec, dict) and rec.get("t") == "answer"
-                    and rec.get("id") == u["attempt"] and rec.get("unit") == key):
-                raise ValueError(f"{where}.undo: not an answer of this unit")
-            _pair(u.get("last"), f"{where}.undo.last")
-        state.items[key] = entry
-        meta = UnitMeta(last=_pair(value.get("last"), f"{where}.last"))
-        base = value.get("base")
-        if base is not None:  # [hlc, at]: the card itself stays in the history
-            stamp, at = base
-            parse_timestamp(at)
-            meta.base = (parse_stamp(stamp), at, None)
-        for name, (stamp, v) in (value.get("sets") or {}).items():
-            if name not in FIELDS or type(v) is not FIELDS[name]:
-                raise ValueError(f"{where}.sets.{name!s:.40}: not a setting")
-            meta.sets[name] = (parse_stamp(stamp), v)
-        n, ok = value.get("n", 0), value.get("ok", 0)
-        if type(n) is not int or type(ok) is not int or not 0 <= ok <= n:
-            raise ValueError(f"{where}: impossible counts")
-        if n:
-            totals[key] = [n, ok]
-        metas[key] = meta
+    if fmt == 2:  # the hot state's version 2
+        _units_v2(doc["units"], state, metas, totals)
+    else:
+        _units(doc["units"], state, metas, totals)
+    return _rest(doc, state, metas, totals)
+
+
+def _rest(doc: dict[str, Any], state: HotState, metas: dict[str, UnitMeta],
+          totals: dict[str, list[int]]) -> HotStateData:
     sessions = doc["sessions"]
     if not isinstance(sessions, dict):
         raise ValueError("sessions is not an object")
@@ -156,35 +184,242 @@ def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
     agg = doc.get("aggregates_id")
     if agg is not None and not isinstance(agg, str):
         raise ValueError("aggregates_id is not an id")
+    names: dict[str, tuple[Stamp, str]] = {}
+    for dev, pair in (doc.get("names") or {}).items():
+        if not (DEVICE_ID.fullmatch(dev) and isinstance(pair, list) and len(pair) == 2
+                and isinstance(pair[1], str) and 0 < len(pair[1]) <= MAX_NAME
+                and pair[1].isprintable()):
+            raise ValueError("names: not a computer name")
+        names[dev] = (parse_stamp(pair[0]), pair[1])
     state.totals = totals
     return HotStateData(state=state, metas=metas, undone=set(undone), seen=seen,
                         devices={d: list(v) for d, v in devices.items()}, answers=answers,
-                        damage=list(damage), clock=clock, aggregates_id=agg)
+                        damage=list(damage), clock=clock, aggregates_id=agg, names=names)
+
+
+def _units(units: object, state: HotState, metas: dict[str, UnitMeta],
+           totals: dict[str, list[int]]) -> None:
+    """Format 3: one list per field ("column"), the i-th value of each for the i-th key. Each
+    column is checked with a few type tests per value; a value is parsed further only where
+    the unit's state needs it (timestamps, cards)."""
+    if not isinstance(units, dict) or set(units) != set(UNIT_COLUMNS):
+        raise ValueError("units is not an object of the columns " + ", ".join(UNIT_COLUMNS))
+    keys = units["key"]
+    if not isinstance(keys, list):
+        raise ValueError("units.key is not a list")
+    for name in UNIT_COLUMNS:
+        if not isinstance(units[name], list) or len(units[name]) != len(keys):
+            raise ValueError(f"units.{name} is not a list as long as units.key")
+    if len(set(keys)) != len(keys):
+        raise ValueError("units.key names a unit twice")
+    for key in keys:
+        if type(key) is not str:
+            raise ValueError("units.key holds something other than unit keys")
+        parse_unit_key(key)
+    _column(units, "flagged", lambda v: type(v) is bool)
+    _column(units, "last_correct", lambda v: v is None or type(v) is bool)
+    _column(units, "n", lambda v: type(v) is int and v >= 0)
+    _column(units, "ok", lambda v: type(v) is int and v >= 0)
+    for name in ("last_seen", "updated"):
+        for i, v in enumerate(units[name]):
+            if v is not None:
+                _when(v, f"units.{name}[{i}]")
+    items, ns, oks = state.items, units["n"], units["ok"]
+    for i, (key, card, flagged, lc, ls, upd, last, base, sets, undo) in enumerate(zip(
+            keys, units["card"], units["flagged"], units["last_correct"], units["last_seen"],
+            units["updated"], units["last"], units["base"], units["sets"], units["undo"],
+            strict=True)):
+        where = f"units[{key!r:.60}]"
+        entry = UnitEntry()
+        if card is not None:
+            entry.card, entry.due = _card(card, f"{where}.card")
+        entry.flagged, entry.last_correct, entry.last_seen, entry.updated = flagged, lc, ls, upd
+        meta = UnitMeta(last=_pair(last, f"{where}.last", checked=False))
+        if undo is not None:
+            entry.undo = _undo(undo, key, f"{where}.undo")
+        if base is not None:  # [hlc, at]: the card itself stays in the history
+            if not (isinstance(base, list) and len(base) == 2):
+                raise ValueError(f"{where}.base: not [hlc, time]")
+            meta.base = (parse_stamp(base[0]), _text_time(base[1], f"{where}.base"), None)
+        if sets is not None:
+            if not isinstance(sets, dict):
+                raise ValueError(f"{where}.sets: not an object")
+            for name, pair in sets.items():
+                if not (isinstance(pair, list) and len(pair) == 2 and name in FIELDS
+                        and type(pair[1]) is FIELDS[name]):
+                    raise ValueError(f"{where}.sets.{name!s:.40}: not a setting")
+                meta.sets[name] = (parse_stamp(pair[0]), pair[1])
+        n, ok = ns[i], oks[i]
+        if ok > n:
+            raise ValueError(f"{where}: impossible counts")
+        if n:
+            totals[key] = [n, ok]
+        items[key] = entry
+        metas[key] = meta
+
+
+def _check_answer(rec: dict[str, Any], where: str) -> None:
+    """The checks a history line's answer gets (:func:`records.check_record`), done inline:
+    the one of each unit is checked at every start."""
+    rating, conf, marks, ms, session = (rec.get("rating"), rec.get("confidence"),
+                                        rec.get("marks"), rec.get("time_ms"), rec.get("session"))
+    if not (type(rec.get("id")) is str and _ID.fullmatch(rec["id"])
+            and (rating is None or (type(rating) is int and 1 <= rating <= 4))
+            and (conf is None or (type(conf) is int and 1 <= conf <= 3))
+            and type(rec.get("correct")) is bool
+            and type(marks) in (int, float) and -1e6 <= marks <= 1e6  # type: ignore[operator]
+            and rec.get("mode") in MODES and type(ms) is int and 0 <= ms < 2**53
+            and (session is None or (type(session) is str and len(session) <= 64))
+            and "answer" in rec):
+        check_record(rec)  # names what is wrong
+        raise ValueError(f"{where}: not a usable answer")
+    if not (type(rec["answer"]) is str or depth_ok(rec["answer"], MAX_DEPTH)):
+        raise ValueError(f"{where}: the answer is nested too deeply")
+    _when(rec.get("at"), f"{where}.at")
+
+
+def _column(units: dict[str, Any], name: str, ok: Callable[[Any], bool]) -> None:
+    if not all(map(ok, units[name])):
+        i = next(i for i, v in enumerate(units[name]) if not ok(v))
+        raise ValueError(f"units.{name}[{i}]: impossible value {units[name][i]!r:.40}"
+                         + (" (impossible counts)" if name in ("n", "ok") else ""))
+
+
+def _card(value: object, where: str) -> tuple[CardData, datetime]:
+    """A stored card: ``[card_id, state, step, stability, difficulty, due, last_review]``
+    (the usual seven keys, as a list) or the card object itself (any other keys)."""
+    if not isinstance(value, list):
+        entry = check_unit_entry({"fsrs": value}, where)
+        assert entry.card is not None and entry.due is not None
+        return entry.card, entry.due
+    if len(value) != len(CARD_KEYS):
+        raise ValueError(f"{where}: not {len(CARD_KEYS)} values")
+    card_id, state, step, stability, difficulty, due, last_review = value
+    if type(card_id) is not int or type(state) is not int or state not in (1, 2, 3):
+        raise ValueError(f"{where}: impossible card id or state")
+    if step is None:
+        if state != 2:
+            raise ValueError(f"{where}.step: a card in learning or relearning needs a step")
+    elif type(step) is not int or step < 0:
+        raise ValueError(f"{where}.step: not a whole number >= 0")
+    for name, v, low, high in (("stability", stability, 1e-9, 1e15),
+                               ("difficulty", difficulty, 1.0, 10.0)):
+        if v is None:
+            if state != 1:
+                raise ValueError(f"{where}: a card in review or relearning needs {name}")
+        elif not (type(v) in (int, float) and low <= v <= high):  # NaN fails the range
+            raise ValueError(f"{where}.{name}: not a number from {low} to {high}")
+    when = _when(due, f"{where}.due")
+    if last_review is not None:
+        _when(last_review, f"{where}.last_review")
+    return dict(zip(CARD_KEYS, value, strict=True)), when
+
+
+def _undo(value: object, key: str, where: str) -> list[dict[str, Any]]:
+    """``[[answer, card before, last_correct before, last_seen before, last before], ...]``;
+    the answer as the list of :data:`ANSWER_KEYS` values or the record itself."""
+    if not (isinstance(value, list) and len(value) <= UNDO_DEPTH):
+        raise ValueError(f"{where}: not a list of undo entries")
+    out = []
+    for u in value:
+        if not (isinstance(u, list) and len(u) == 5):
+            raise ValueError(f"{where}: not [answer, card, last_correct, last_seen, last]")
+        rec, card, lc, ls, last = u
+        if isinstance(rec, list) and len(rec) == len(ANSWER_KEYS):
+            rec = {"t": "answer", "unit": key, **dict(zip(ANSWER_KEYS, rec, strict=True))}
+        if not (isinstance(rec, dict) and rec.get("t") == "answer" and rec.get("unit") == key):
+            raise ValueError(f"{where}: not an answer of this unit")
+        _check_answer(rec, where)
+        if lc is not None and type(lc) is not bool:
+            raise ValueError(f"{where}.last_correct: not true, false or null")
+        if ls is not None:
+            _when(ls, f"{where}.last_seen")
+        _pair(last, f"{where}.last")
+        out.append({"attempt": rec["id"], "fsrs": None if card is None else _card(card, where)[0],
+                    "last_correct": lc, "last_seen": ls, "last": last, "rec": rec})
+    return out
+
+
+def _units_v2(units: object, state: HotState, metas: dict[str, UnitMeta],
+              totals: dict[str, list[int]]) -> None:
+    """Format 2: one object per unit (read, never written)."""
+    if not isinstance(units, dict):
+        raise ValueError("units is not an object")
+    for key, value in units.items():
+        parse_unit_key(key)
+        where = f"units[{key!r:.60}]"
+        entry = check_unit_entry(value, where)
+        for u in entry.undo:
+            rec = u.get("rec")
+            if not (isinstance(rec, dict) and rec.get("t") == "answer"
+                    and rec.get("id") == u["attempt"] and rec.get("unit") == key):
+                raise ValueError(f"{where}.undo: not an answer of this unit")
+            _pair(u.get("last"), f"{where}.undo.last")
+        state.items[key] = entry
+        meta = UnitMeta(last=_pair(value.get("last"), f"{where}.last"))
+        base = value.get("base")
+        if base is not None:  # [hlc, at]: the card itself stays in the history
+            stamp, at = base
+            parse_timestamp(at)
+            meta.base = (parse_stamp(stamp), at, None)
+        for name, (stamp, v) in (value.get("sets") or {}).items():
+            if name not in FIELDS or type(v) is not FIELDS[name]:
+                raise ValueError(f"{where}.sets.{name!s:.40}: not a setting")
+            meta.sets[name] = (parse_stamp(stamp), v)
+        n, ok = value.get("n", 0), value.get("ok", 0)
+        if type(n) is not int or type(ok) is not int or not 0 <= ok <= n:
+            raise ValueError(f"{where}: impossible counts")
+        if n:
+            totals[key] = [n, ok]
+        metas[key] = meta
 
 
 def hot_state_document(hot: HotStateData, device: str, root: str) -> dict[str, Any]:
-    """The JSON object ``state.json`` holds."""
-    units: dict[str, Any] = {}
+    """The JSON object ``state.json`` holds (format 3: the units as columns)."""
+    cols: dict[str, list[Any]] = {name: [] for name in UNIT_COLUMNS}
     for key, entry in hot.state.items.items():
         meta = hot.metas.get(key) or UnitMeta()
         n, ok = hot.state.totals.get(key, (0, 0))
-        units[key] = {
-            **entry.to_dict(), "undo": entry.undo[-UNDO_KEPT:],
-            "last": None if meta.last is None else list(meta.last),
-            "base": None if meta.base is None else [meta.base[0].to_json(), meta.base[1]],
-            "sets": {k: [s.to_json(), v] for k, (s, v) in meta.sets.items()},
-            "n": n, "ok": ok,
-        }
+        cols["key"].append(key)
+        cols["card"].append(_compact_card(entry.card))
+        cols["flagged"].append(entry.flagged)
+        cols["last_correct"].append(entry.last_correct)
+        cols["last_seen"].append(entry.last_seen)
+        cols["updated"].append(entry.updated)
+        cols["last"].append(None if meta.last is None else list(meta.last))
+        cols["base"].append(None if meta.base is None
+                            else [meta.base[0].to_json(), meta.base[1]])
+        cols["sets"].append({k: [s.to_json(), v] for k, (s, v) in meta.sets.items()}
+                            if meta.sets else None)
+        cols["n"].append(n)
+        cols["ok"].append(ok)
+        cols["undo"].append([
+            [_compact_answer(u["rec"]), _compact_card(u["fsrs"]), u["last_correct"],
+             u["last_seen"], u["last"]] for u in entry.undo[-UNDO_KEPT:]] or None)
     return {
-        "format": FORMAT, "app": __version__, "device": device,
-        "root": root, "answers": hot.answers, "units": units,
+        "format": STATE_FORMAT, "app": __version__, "device": device,
+        "root": root, "answers": hot.answers, "units": cols,
         "sessions": hot.state.sessions, "undone": sorted(hot.undone),
         "offsets": {rel: [s.ino, s.size, s.lines, s.tail]
                     for rel, s in sorted(hot.seen.items())},
         "devices": hot.devices, "damage": hot.damage[-200:],
         "clock": None if hot.clock is None else hot.clock.to_json(),
         "aggregates_id": hot.aggregates_id,
+        "names": {d: [s.to_json(), name] for d, (s, name) in sorted(hot.names.items())},
     }
+
+
+def _compact_card(card: CardData | None) -> Any:
+    if card is not None and len(card) == len(CARD_KEYS) and all(k in card for k in CARD_KEYS):
+        return [card[k] for k in CARD_KEYS]
+    return card
+
+
+def _compact_answer(rec: Mapping[str, Any]) -> Any:
+    if (len(rec) == len(ANSWER_KEYS) + 2 and rec.get("t") == "answer" and "unit" in rec
+            and all(k in rec for k in ANSWER_KEYS)):
+        return [rec[k] for k in ANSWER_KEYS]
+    return rec
 
 
 def tkey(at: str) -> str:
@@ -203,11 +438,49 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _pair(value: object, where: str) -> tuple[str, str] | None:
+def _pair(value: object, where: str, checked: bool = True) -> tuple[str, str] | None:
     if value is None:
         return None
     if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str)
                                                                 for v in value)):
         raise ValueError(f"{where}: not [time, id]")
-    parse_timestamp(value[0])
+    if checked:
+        parse_timestamp(value[0])
+    else:
+        _when(value[0], where)
     return value[0], value[1]
+
+
+#: Times already checked while one hot state is read (a unit's answer time recurs in its
+#: ``last_seen``, ``last`` and undo entry); emptied when it is read.
+_TIMES: dict[str, datetime] = {}
+
+
+def _when(value: object, where: str) -> datetime:
+    """``value`` as an aware UTC time, or :class:`ValueError` naming ``where``: quick for
+    the usual forms, :func:`parse_timestamp` for the rest."""
+    if type(value) is str:
+        known = _TIMES.get(value)
+        if known is not None:
+            return known
+    if type(value) is str and 19 <= len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1] in "Zz"
+                                            else value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                if moment.tzinfo is not timezone.utc:
+                    moment = moment.astimezone(timezone.utc)
+                _TIMES[value] = moment
+                return moment
+    try:
+        return parse_timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"{where}: not a timestamp with a zone: {value!r:.40}") from None
+
+
+def _text_time(value: object, where: str) -> str:
+    _when(value, where)
+    return value  # type: ignore[return-value]

@@ -42,19 +42,24 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from quizapp.core.model import MODES, parse_unit_key, unit_key
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.scheduling import parse_timestamp, validate_card
 
-__all__ = ["FIELDS", "MAX_LINE", "Reading", "answer_from_attempt", "encode", "read_lines"]
+__all__ = ["FIELDS", "MAX_LINE", "Reading", "answer_from_attempt", "check_record", "depth_ok",
+           "encode",
+           "read_lines"]
 
 MAX_LINE = 64 * 1024
 MAX_DEPTH = 16
 #: the per-unit settings a ``set`` record may change, and the type of each
 FIELDS: dict[str, type] = {"flagged": bool, "suspended": bool}
-KNOWN = ("answer", "undo", "set", "base", "session")
+KNOWN = ("answer", "undo", "set", "base", "session", "device")
+#: The longest computer name a ``device`` record may give.
+MAX_NAME = 64
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -103,6 +108,9 @@ def _depth_ok(value: object, limit: int) -> bool:
     return True
 
 
+depth_ok = _depth_ok
+
+
 def _unit_ok(value: object) -> bool:
     try:
         parse_unit_key(value)
@@ -112,6 +120,16 @@ def _unit_ok(value: object) -> bool:
 
 
 def _ts(value: object, name: str) -> None:
+    if type(value) is str and len(value) == 24 and value[23] == "Z" and value[10] == "T" \
+            and value[19] == ".":
+        # quizapp's own form, YYYY-MM-DDTHH:MM:SS.mmmZ: checked without the general parser
+        # (every history line holds one; a history is read whole at a migration or rebuild)
+        try:
+            datetime.fromisoformat(value[:23])
+        except ValueError:
+            pass
+        else:
+            return
     try:
         parse_timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError, OverflowError):
@@ -135,6 +153,15 @@ def _check(rec: dict[str, Any]) -> str | None:
         return None
     if kind == "session":
         _check_session(rec)
+        return None
+    if kind == "device":  # the name of the computer whose folder holds the record
+        name = rec.get("name")
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME or not name.isprintable():
+            raise _Bad(f"name is not a computer name of 1-{MAX_NAME} printable characters")
+        try:
+            parse_stamp(rec.get("hlc"))
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
         return None
     if not _unit_ok(rec.get("unit")):
         raise _Bad(f"unit {rec.get('unit')!r:.60} is not a unit key")
@@ -181,6 +208,13 @@ def _check(rec: dict[str, Any]) -> str | None:
     if session is not None and (not isinstance(session, str) or len(session) > 64):
         raise _Bad("session is not an id or null")
     return None
+
+
+def check_record(rec: dict[str, Any]) -> None:
+    """Raise :class:`ValueError` naming the problem when ``rec`` is not a usable record of a
+    type this quizapp knows (the check a history line gets)."""
+    if _check(rec) is not None:
+        raise ValueError(f"a record of type {rec.get('t')!r:.40} that is not usable here")
 
 
 def _check_session(rec: dict[str, Any]) -> None:

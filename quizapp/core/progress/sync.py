@@ -62,6 +62,7 @@ class DeviceStatus:
     last_answer: datetime | None
     behind: timedelta | None  # newest answer of any computer minus this one's newest
     this_computer: bool
+    name: str = ""  # the name the computer gave itself (a ``device`` record), or ""
 
 
 @dataclass
@@ -227,12 +228,13 @@ def format_status(root: Path, rows: list[DeviceStatus]) -> str:
         if not r.answers and not r.this_computer:
             continue
         me = " (this computer)" if r.this_computer else ""
+        label = f"{r.name} ({short_name(r.device)})" if r.name else r.device
         if r.last_answer is None:
-            lines.append(f"  {r.device}{me}: no answers here yet")
+            lines.append(f"  {label}{me}: no answers here yet")
             continue
         ago = "" if r.behind is None else _ago(r.behind)
         behind = "" if r.behind is None else ", the newest" if not r.behind else \
             ", up to date" if ago == "up to date" else f", {ago} behind the newest"
-        lines.append(f"  {r.device}{me}: {_plural(r.answers, 'answer')}, last answer "
+        lines.append(f"  {label}{me}: {_plural(r.answers, 'answer')}, last answer "
                      f"{r.last_answer.strftime('%Y-%m-%d %H:%M')} UTC{behind}")
     return "\n".join(lines) + "\n"

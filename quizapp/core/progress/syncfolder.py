@@ -211,3 +211,37 @@ def _fsync_dir(folder: Path) -> None:
     file systems refuse to sync a folder) failing to is not an error."""
     with contextlib.suppress(OSError):
         fileio.fsync_dir(folder)
+
+
+def _identity(rec: Mapping[str, Any]) -> object:
+    if rec["t"] in ("answer", "undo", "session"):
+        return rec["t"], rec["id"]
+    return encode(rec)  # set, base, or a type a newer quizapp wrote: the whole line
+
+
+def copy_history(src_root: Path, dst_root: Path, devices: Iterable[str]) -> tuple[int, list[str]]:
+    """Append to ``dst_root/devices/<d>/`` every record of ``src_root/devices/<d>/`` that it
+    does not hold yet (answers, undos and sessions by id, anything else by its line), for
+    each device ``d``: the two copies then hold the same history, however often this runs.
+    Each destination file is ``fsync``-ed once. Returns (records appended, problems found
+    reading either side: damaged lines are reported, never copied)."""
+    added, problems = 0, []
+    for dev in devices:
+        src = src_root / DEVICES / dev
+        if not DEVICE_ID.fullmatch(dev) or not os.path.isdir(src) or os.path.islink(src):
+            continue
+        theirs = read_device(src, dev)
+        problems.extend(theirs.problems)
+        dst = dst_root / DEVICES / dev
+        have = {_identity(r) for r in read_device(dst, dev).records} if os.path.isdir(dst) \
+            else set()
+        todo = []
+        for rec in theirs.records:
+            ident = _identity(rec)
+            if ident not in have:
+                have.add(ident)
+                todo.append(rec)
+        if todo:
+            append(dst_root, dev, todo)
+            added += len(todo)
+    return added, problems
