@@ -128,8 +128,8 @@ def test_computers_are_shown_by_their_names_not_their_ids(
         monkeypatch.setattr(history_sync, "computer_name", lambda: "old laptop")
         with HistoryStore.open(tmp_path / "pc1", clock=Clock(5), sync_dir=sync) as s:
             _answer(s, 3)  # renamed: the newer name wins
-        news = other.check_sync()
-        assert news.new_answers == 1 and news.computers == ("old laptop",)
+        news = other.check_sync()  # the first check also says the 3 read when it opened
+        assert news.new_answers == 4 and news.computers == ("old laptop",)
     finally:
         other.close()
     # the name is written once, not at every start
@@ -177,3 +177,24 @@ def test_an_import_never_renames_this_computer(tmp_path: Path,
         s.apply_import(s.plan_import(tmp_path / "laptop.jsonl"))
         assert s.attempt_count == 1
         assert [r.name for r in s.sync_status() if r.this_computer] == ["desk"]
+
+
+def test_answers_made_while_this_computer_was_off_are_said_at_the_first_check(
+        tmp_path: Path) -> None:
+    """The store takes in the other computer's answers when it opens; the first check says
+    so once ("4 new answers from laptop" in the window), later checks say only what is new."""
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    with HistoryStore.open(tmp_path / "pc1", clock=Clock(0), sync_dir=sync) as laptop:
+        for i in range(4):
+            _answer(laptop, i)
+    other = HistoryStore.open(tmp_path / "pc2", clock=Clock(1), sync_dir=sync)
+    try:
+        assert other.attempt_count == 4  # merged at the open
+        news = other.check_sync()
+        assert news.new_answers == 4 and len(news.computers) == 1
+        assert other.check_sync().new_answers == 0  # said once
+        _answer(other, 0)  # this computer's own answers are never news
+        assert other.check_sync().new_answers == 0
+    finally:
+        other.close()

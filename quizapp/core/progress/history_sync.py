@@ -89,14 +89,20 @@ def check_sync(self: HistoryStore) -> SyncNews:
     if self._sync_dir is None:
         return SyncNews()
     before = self._answers
+    # answers of other computers taken in since the last check without being said: at the
+    # first check, those read when the store opened (made while quizapp was closed)
+    unsaid = {d: n for d, n in self._news.items() if d != self.device and n}
     self._news = {}
     self._catch_up(others_only=True)
     problems = tuple(self._fresh_problems)
     news = {d: n for d, n in self._news.items() if d != self.device and n}
+    self._news = {}
+    for d, n in unsaid.items():
+        news[d] = news.get(d, 0) + n
     names = {d: self._names[d][1] if d in self._names else d for d in news}
     if self._dirty:
         self._rebuild(None)
-        added = max(0, self._answers - before)
+        added = max(0, self._answers - before) + sum(unsaid.values())
     else:
         added = sum(news.values())
     for message in problems:

@@ -222,7 +222,8 @@ def format_status(root: Path, rows: list[DeviceStatus]) -> str:
         else:
             lines.append("No answers from any computer here yet.")
     else:
-        lines.append(f"Computers seen: {len([r for r in rows if r.answers])}"
+        listed = [r for r in rows if r.answers or r.this_computer]  # the lines below
+        lines.append(f"Computers seen: {len(listed)}"
                      + ("" if others else " (only this one so far)"))
     for r in rows:
         if not r.answers and not r.this_computer:
