@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from quizapp.core.dashboard import Filters, compute
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question, Stage, StudyUnit
 from quizapp.core.progress.aggregates import Aggregates
+from quizapp.core.progress.history_store import HistoryStore
 from quizapp.core.stats import deck_stats, format_stats
 from quizapp.core.store import Store
 from tests.core import dashboard_oracle
@@ -121,6 +122,15 @@ def test_compute_equals_the_old_figures(tmp_path_factory: pytest.TempPathFactory
     _same_figures(tmp_path_factory, scenario)
 
 
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(scenarios())
+def test_compute_equals_the_old_figures_format2(tmp_path_factory: pytest.TempPathFactory,
+                                                scenario: tuple[list[Any], list[Any]]) -> None:
+    """The same on a score store in format 2 (its hot state, aggregates and monthly files)."""
+    _same_figures(tmp_path_factory, scenario, HistoryStore)
+
+
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -131,11 +141,11 @@ def test_compute_equals_the_old_figures_long_run(tmp_path_factory: pytest.TempPa
 
 
 def _same_figures(tmp_path_factory: pytest.TempPathFactory,
-                  scenario: tuple[list[Any], list[Any]]) -> None:
+                  scenario: tuple[list[Any], list[Any]], kind: type[Store] = Store) -> None:
     evs, views = scenario
     folder = tmp_path_factory.mktemp("data")
     clock = datetime(2030, 1, 1, tzinfo=UTC)
-    with Store.open(folder, clock=lambda: clock) as store:
+    with kind.open(folder, clock=lambda: clock) as store:
         assert store.aggregates.total == 0  # kept current from here on, not rebuilt
         _history(store, evs)
         for flt, tz, now in views:
@@ -143,7 +153,7 @@ def _same_figures(tmp_path_factory: pytest.TempPathFactory,
             old = dashboard_oracle.compute(store, DECKS, flt, now, tz=tz)
             assert dataclasses.asdict(new) == dataclasses.asdict(old), (flt, tz, now)
         assert store.aggregates.to_json() == _fresh(store)
-    with Store.open(folder, read_only=True) as again:  # built from the history this time
+    with kind.open(folder, read_only=True) as again:  # built from the history this time
         flt, tz, now = views[0]
         new = compute(again, DECKS, flt, now, tz=tz)
         old = dashboard_oracle.compute(again, DECKS, flt, now, tz=tz)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -44,11 +45,16 @@ def iter_answers(self: HistoryStore, since: datetime | None = None, until: datet
                  ) -> Iterator[dict[str, Any]]:
     """The live answers with ``since <= at < until`` in time order, reading only the
     monthly files that can hold them (a record goes to the file of its own month or a
-    later one)."""
+    later one). Lines that cannot hold an answer are not parsed, and times are compared as
+    text (:func:`time_key`), so a month of answers is read quickly (the Statistics page reads
+    the months its period cuts in two)."""
     low = None if since is None else to_utc(since)
     high = None if until is None else to_utc(until)
+    low_key = None if low is None else low.isoformat(timespec="microseconds")[:26]
+    high_key = None if high is None else high.isoformat(timespec="microseconds")[:26]
     first = "" if low is None else f"{low.year:04d}-{low.month:02d}"
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    undone = self._undone
     for _dev, _rel, path in self._history_files(others_only=False):
         month = month_key(path.name)
         if month and month < first:
@@ -57,17 +63,31 @@ def iter_answers(self: HistoryStore, since: datetime | None = None, until: datet
         if got is None:
             continue
         data = got[0]
-        for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path)).records:
-            if rec["t"] != "answer" or rec["id"] in self._undone:
+        for rec in read_lines(data[:data.rfind(b"\n") + 1], str(path),
+                              answers_only=True).records:
+            if rec["t"] != "answer" or rec["id"] in undone:
                 continue
-            at = parse_timestamp(rec["at"])
-            if (low is not None and at < low) or (high is not None and at >= high):
+            key = time_key(rec["at"])
+            if (low_key is not None and key < low_key) or (high_key is not None
+                                                           and key >= high_key):
                 continue
             held = found.get(rec["id"])
-            if held is None or canonical(rec) < canonical(held):
-                found[rec["id"]] = rec
+            if held is None or canonical(rec) < canonical(held[1]):
+                found[rec["id"]] = (key, rec)
     # in time order; the same time in the order written (files are read in order)
-    yield from sorted(found.values(), key=lambda r: parse_timestamp(r["at"]))
+    yield from (rec for _key, rec in sorted(found.values(), key=lambda kr: kr[0]))
+
+
+_CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+
+
+def time_key(at: str) -> str:
+    """A checked timestamp as text that sorts as the instants do: UTC
+    ``YYYY-MM-DDTHH:MM:SS.ffffff``. quizapp's own form (``...SS.mmmZ``) is turned into it
+    without parsing."""
+    if len(at) == 24 and _CANONICAL_TIME.fullmatch(at):
+        return at[:23] + "000"
+    return parse_timestamp(at).isoformat(timespec="microseconds")[:26]
 
 
 def attempts(self: HistoryStore, *, unit: Any = None, deck_id: str | None = None,

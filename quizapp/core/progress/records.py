@@ -97,6 +97,10 @@ def _reject_constant(name: str) -> Any:
     raise _Bad(f"{name} is not a number JSON allows")
 
 
+#: ``json.loads(text, parse_constant=_reject_constant)``, made once (not once per line).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _depth_ok(value: object, limit: int) -> bool:
     todo: list[tuple[object, int]] = [(value, 0)]
     while todo:
@@ -237,14 +241,20 @@ def _check_session(rec: dict[str, Any]) -> None:
         raise _Bad("score is not an object or null")
 
 
-def read_lines(data: bytes, source: str, first_line: int = 1) -> Reading:
+def read_lines(data: bytes, source: str, first_line: int = 1, *,
+               answers_only: bool = False) -> Reading:
     """Every record in ``data`` (the bytes of the file ``source``, named in messages, from
-    its line ``first_line`` on)."""
+    its line ``first_line`` on). With ``answers_only``, lines that cannot be an answer record
+    (no ``answer`` and no escape in them: a base, set, session... record) are passed over
+    unread, for a reader that wants only the answers."""
     out = Reading()
     lines = data.split(b"\n")
     if lines[-1]:
         out.torn = True  # no final newline: cut short; ignored, never damage
+    decode = _DECODER.decode
     for number, raw in enumerate(lines[:-1], start=first_line):
+        if answers_only and b'"answer"' not in raw and b"\\" not in raw:
+            continue  # an answer record has "t": "answer" (unless written with escapes)
         if not raw.strip():
             continue
         where = f"{source}, line {number}"
@@ -252,7 +262,7 @@ def read_lines(data: bytes, source: str, first_line: int = 1) -> Reading:
             out.problems.append(f"{where}: longer than {MAX_LINE} bytes; not read")
             continue
         try:
-            rec = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            rec = decode(raw.decode("utf-8"))
             if not isinstance(rec, dict):
                 raise _Bad("it is not a JSON object")
             warning = _check(rec)
