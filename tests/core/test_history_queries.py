@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from quizapp.core.model import StudyUnit
 from quizapp.core.progress.history_queries import time_key
 from quizapp.core.progress.history_store import HistoryStore
+from quizapp.core.progress.records import depth_ok
 from quizapp.core.scheduling import format_timestamp, parse_timestamp
 
 UTC = timezone.utc
@@ -73,3 +74,23 @@ def test_times_compared_as_text_compare_as_instants(a: str, b: str) -> None:
     ta, tb = parse_timestamp(a), parse_timestamp(b)
     assert (time_key(a) < time_key(b)) == (ta < tb)
     assert (time_key(a) == time_key(b)) == (ta == tb)
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=2), inner, max_size=3), max_leaves=12)
+
+
+@given(JSON, st.integers(0, 5))
+def test_an_answer_nested_deeper_than_the_limit_is_refused(value: object, limit: int) -> None:
+    """The nesting check on a line's answer (its quick path for flat answers included) agrees
+    with counting the levels."""
+    assert depth_ok(value, limit) == (_depth(value) <= limit)

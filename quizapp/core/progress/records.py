@@ -102,6 +102,11 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _depth_ok(value: object, limit: int) -> bool:
+    if not isinstance(value, (list, dict)):
+        return True
+    if limit >= 1 and isinstance(value, list) and not any(
+            isinstance(c, (list, dict)) for c in value):
+        return True  # most answers: a text, a number or a list of option letters
     todo: list[tuple[object, int]] = [(value, 0)]
     while todo:
         v, depth = todo.pop()
