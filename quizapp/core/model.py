@@ -168,6 +168,15 @@ def unit_key(deck_id: str, item_id: str, part: str = "") -> str:
     return f"{deck_id}::{item_id}::{part}" if part else f"{deck_id}::{item_id}"
 
 
+def is_unit_key(key: object) -> bool:
+    """Whether :func:`parse_unit_key` reads ``key`` (checked without making the unit: every
+    history line names one)."""
+    if not isinstance(key, str) or not 0 < len(key) <= MAX_UNIT_KEY:
+        return False
+    parts = key.split("::")
+    return 2 <= len(parts) <= 3 and all(parts)
+
+
 def parse_unit_key(key: object) -> StudyUnit:
     """The unit a key names; :class:`ValueError` saying what is wrong otherwise."""
     if not isinstance(key, str) or not 0 < len(key) <= MAX_UNIT_KEY:

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quizapp.core.model import StudyUnit
+from quizapp.core.model import StudyUnit, is_unit_key, parse_unit_key
 from quizapp.core.progress.history_queries import time_key
 from quizapp.core.progress.history_store import HistoryStore
 from quizapp.core.progress.records import depth_ok
@@ -94,3 +94,21 @@ def test_an_answer_nested_deeper_than_the_limit_is_refused(value: object, limit:
     """The nesting check on a line's answer (its quick path for flat answers included) agrees
     with counting the levels."""
     assert depth_ok(value, limit) == (_depth(value) <= limit)
+
+
+KEYS = st.one_of(
+    st.lists(st.sampled_from(["deck", "i1", "", ":", "s1/q1", "x" * 300]), max_size=4).map(
+        "::".join),
+    st.text(alphabet=":ab", max_size=8), st.none(), st.integers(), st.lists(st.text()))
+
+
+@given(KEYS)
+def test_a_unit_key_is_checked_as_it_is_read(key: object) -> None:
+    """The quick check of a line's unit agrees with reading the unit."""
+    try:
+        parse_unit_key(key)
+    except ValueError:
+        readable = False
+    else:
+        readable = True
+    assert is_unit_key(key) == readable

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from quizapp.core.model import MODES, parse_unit_key, unit_key
+from quizapp.core.model import MODES, is_unit_key, unit_key
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.scheduling import parse_timestamp, validate_card
 
@@ -121,11 +121,7 @@ depth_ok = _depth_ok
 
 
 def _unit_ok(value: object) -> bool:
-    try:
-        parse_unit_key(value)
-    except ValueError:
-        return False
-    return True
+    return is_unit_key(value)
 
 
 def _ts(value: object, name: str) -> None:
@@ -262,9 +258,9 @@ def read_lines(data: bytes, source: str, first_line: int = 1, *,
             continue  # an answer record has "t": "answer" (unless written with escapes)
         if not raw.strip():
             continue
-        where = f"{source}, line {number}"
         if len(raw) > MAX_LINE:
-            out.problems.append(f"{where}: longer than {MAX_LINE} bytes; not read")
+            out.problems.append(
+                f"{source}, line {number}: longer than {MAX_LINE} bytes; not read")
             continue
         try:
             rec = decode(raw.decode("utf-8"))
@@ -272,19 +268,19 @@ def read_lines(data: bytes, source: str, first_line: int = 1, *,
                 raise _Bad("it is not a JSON object")
             warning = _check(rec)
         except UnicodeDecodeError:
-            out.problems.append(f"{where}: not UTF-8 text")
+            out.problems.append(f"{source}, line {number}: not UTF-8 text")
             continue
         except json.JSONDecodeError as exc:
-            out.problems.append(f"{where}: not JSON ({exc.msg})")
+            out.problems.append(f"{source}, line {number}: not JSON ({exc.msg})")
             continue
         except RecursionError:
-            out.problems.append(f"{where}: nested too deeply")
+            out.problems.append(f"{source}, line {number}: nested too deeply")
             continue
         except ValueError as exc:  # _Bad, or an integer too long to convert
-            out.problems.append(f"{where}: {exc}")
+            out.problems.append(f"{source}, line {number}: {exc}")
             continue
         if warning:
-            out.warnings.append(f"{where}: skipped {warning}")
+            out.warnings.append(f"{source}, line {number}: skipped {warning}")
         else:
             out.records.append(rec)
     return out
