@@ -122,12 +122,21 @@ def test_compute_equals_the_old_figures(tmp_path_factory: pytest.TempPathFactory
     _same_figures(tmp_path_factory, scenario)
 
 
-@settings(max_examples=100, deadline=None,
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(scenarios())
 def test_compute_equals_the_old_figures_format2(tmp_path_factory: pytest.TempPathFactory,
                                                 scenario: tuple[list[Any], list[Any]]) -> None:
     """The same on a score store in format 2 (its hot state, aggregates and monthly files)."""
+    _same_figures(tmp_path_factory, scenario, HistoryStore)
+
+
+@pytest.mark.slow
+@settings(max_examples=500, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(scenarios())
+def test_compute_equals_the_old_figures_format2_long_run(
+        tmp_path_factory: pytest.TempPathFactory, scenario: tuple[list[Any], list[Any]]) -> None:
     _same_figures(tmp_path_factory, scenario, HistoryStore)
 
 
