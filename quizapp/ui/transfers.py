@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from quizapp.ui.tasks import TaskContext, TaskRunner
 
 if TYPE_CHECKING:  # the core's modules are imported on first use (not at start-up)
+    from quizapp.core.coordinator import LibraryRow
     from quizapp.core.interchange.apart import ImportSummary
     from quizapp.core.store import ImportCounts, ImportPlan
     from quizapp.ui.mainwindow import MainWindow
@@ -239,10 +240,16 @@ class Transfers(QObject):
             self.window.statusBar().showMessage(f"{name} was not imported; nothing changed.",
                                                 8000)
             return
-        store = self.window.store
-        self.tasks.run(lambda _ctx: store.apply_import(plan),
-                       label=f"Merging {plan.source.name}…", block_input=True,
-                       on_done=self._progress_imported,
+        store, registry = self.window.store, self.window.registry
+
+        def merge(_ctx: object) -> tuple[ImportCounts, list[LibraryRow]]:
+            counts = store.apply_import(plan)
+            # the library's counts too, here: counting every deck held the window for
+            # hundreds of milliseconds with a long history (input is blocked meanwhile)
+            return counts, registry.rows(store)
+
+        self.tasks.run(merge, label=f"Merging {plan.source.name}…", block_input=True,
+                       on_done=lambda done: self._progress_imported(*done),
                        on_error=lambda exc: self._import_failed(name, exc))
 
     def _import_failed(self, name: str, exc: BaseException) -> None:
@@ -250,11 +257,11 @@ class Transfers(QObject):
             raise exc
         QMessageBox.warning(self.window, "Import failed", f"{name} could not be imported:\n{exc}")
 
-    def _progress_imported(self, counts: ImportCounts) -> None:
+    def _progress_imported(self, counts: ImportCounts, rows: list[LibraryRow]) -> None:
         QMessageBox.information(self.window, "Progress imported",
                                 f"{counts.attempts_added} answers added, "
                                 f"{counts.attempts_skipped} already here, "
                                 f"{counts.attempts_undone} removed as undone; "
                                 f"{counts.units_updated} items took the file's state.")
-        self.window.refresh_library()
+        self.window.refresh_library(rows)
         self.progress_imported.emit()

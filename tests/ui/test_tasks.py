@@ -192,7 +192,9 @@ def test_the_chart_library_is_imported_off_the_gui_thread(  # type: ignore[no-un
     monkeypatch.setattr(stats, "_import_charts",
                         lambda: threads.append(threading.current_thread()
                                                is threading.main_thread()))
-    window.show_stats()
+    window.show_stats()  # the page is built once the charts' modules are imported (off the
+    # GUI thread when no earlier test of this process imported them): wait for it
+    qtbot.waitUntil(lambda: window.stats_page is not None, timeout=GUI_WAIT)
     page = window.stats_page
     assert page is not None
     qtbot.waitUntil(lambda: page.dashboard is not None, timeout=GUI_WAIT)
