@@ -1,4 +1,4 @@
-"""Aggregates for the dashboard and ``quizapp stats``, computed from the score store.
+"""``quizapp stats``: per-deck figures from the score store, and the report the CLI prints.
 
 Nothing here scans the whole attempt history: per-unit totals and scheduler state are kept
 up to date by the store, so the figures for a deck cost time in proportion to its units.

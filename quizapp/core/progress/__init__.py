@@ -1,11 +1,13 @@
-"""Building blocks of score-store format 2 and of sync through a shared folder (issue 15).
+"""The score store (formats 1 and 2) and sync through a shared folder (issue 15).
 
-The app still opens format 1 (:mod:`quizapp.core.store`); format 2 is complete behind
-:func:`quizapp.core.progress.history_store.open_store` (format 2 when asked for, or when the
-folder already holds it) and is switched on by making the app open stores with it:
+The app and the command line open every data folder with
+:func:`quizapp.core.progress.history_store.open_store`: format 2, the format quizapp writes (a
+format-1 folder opened for writing is migrated first; ``QUIZAPP_STORE_FORMAT=1`` keeps format 1):
 
 * :mod:`.history_store` -- the format-2 store (:class:`HistoryStore`, the API of
-  :class:`~quizapp.core.store.Store`), its migration from format 1, sync and start-up;
+  :class:`~quizapp.core.store.Store`), with its parts :mod:`.history_records` (one record
+  taken in), :mod:`.history_queries` (answers by time and unit), :mod:`.history_sync` (the
+  sync folder) and :mod:`.history_migration` (the move from format 1, :mod:`.migrate`);
 * :mod:`.hotstate` -- the compacted hot state (``state.json``);
 * :mod:`.exchange` -- export and import of progress;
 * :mod:`.device` -- this computer's id, kept in the local data folder;
