@@ -27,7 +27,7 @@ from quizapp.core.model import unit_key
 from quizapp.core.progress.history_queries import canonical as _canonical
 from quizapp.core.progress.hlc import Clock, Stamp, parse_stamp
 from quizapp.core.progress.records import answer_from_attempt
-from quizapp.core.progress.syncfolder import DEVICES, append, read_device
+from quizapp.core.progress.syncfolder import DEVICES, FileRead, append, read_device
 from quizapp.core.scheduling import (
     CardData,
     Rating,
@@ -115,9 +115,12 @@ def _identity(rec: Mapping[str, Any]) -> tuple[str, ...]:
 
 def migrate(data_folder: Path, root: Path, device: str, *,
             now: datetime | None = None,
-            on_count: Callable[[int], object] | None = None) -> Migration:
+            on_count: Callable[[int], object] | None = None,
+            keep: dict[str, FileRead] | None = None) -> Migration:
     """Migrate ``data_folder`` (format 1) into ``root/devices/<device>/``; see the module.
-    ``on_count`` is told how many answers are being moved, once the old files are read."""
+    ``on_count`` is told how many answers are being moved, once the old files are read.
+    The files read back for the check are put in ``keep`` (see :func:`.read_device`), so
+    that the store's rebuild that follows need not read and parse them again."""
     result = Migration()
     now = now or utc_now()
     with Store.open(data_folder, read_only=True) as store:
@@ -146,7 +149,7 @@ def migrate(data_folder: Path, root: Path, device: str, *,
     root.mkdir(parents=True, exist_ok=True)
     append(root, device, todo)
     result.written = len(todo)
-    _verify(doc, read_device(folder, device), result)
+    _verify(doc, read_device(folder, device, keep), result)
     return result
 
 
