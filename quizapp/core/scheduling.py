@@ -86,6 +86,15 @@ def parse_timestamp(text: str) -> datetime:
     """
     if not isinstance(text, str):
         raise ValueError(f"timestamp must be a string, got {type(text).__name__}")
+    if len(text) == 24 and text[23] == "Z" and text[19] == "." and text.isascii():
+        # quizapp's own form (format_timestamp; millions of calls in a migration): the
+        # general path below without its regex and conversion, which change nothing here
+        return datetime.fromisoformat(text[:23] + "+00:00")
+    return _parse_general(text)
+
+
+def _parse_general(text: str) -> datetime:
+    """:func:`parse_timestamp` for any form it takes (the reference of its fast path)."""
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     # Python 3.10 reads fractions of a second only with 3 or 6 digits; newer ones with 1 to 6

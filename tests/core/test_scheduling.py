@@ -215,3 +215,55 @@ def test_unseeded_review_is_unchanged() -> None:
     card = _mature_card(Scheduler(enable_fuzzing=False))
     now = _T0 + timedelta(days=60)
     assert s.review(card, Rating.GOOD, now) == s.review(card, Rating.GOOD, now, seed="x")
+
+
+# -- the fast path of parse_timestamp (quizapp's own form) is exactly the general parser ----
+
+_DIGITS = st.text(st.sampled_from("0123456789"), min_size=1, max_size=1)
+
+
+def _general_or_error(text: str) -> datetime | str:
+    from quizapp.core.scheduling import _parse_general
+
+    try:
+        return _parse_general(text)
+    except ValueError:
+        return "ValueError"
+
+
+def _fast_or_error(text: str) -> datetime | str:
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        return "ValueError"
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31),
+                    timezones=st.just(timezone.utc)))
+def test_parse_timestamp_reads_its_own_form_as_the_general_parser(moment: datetime) -> None:
+    text = format_timestamp(moment)
+    got = parse_timestamp(text)
+    assert got == _general_or_error(text)
+    assert got.tzinfo is timezone.utc
+    assert format_timestamp(got) == text
+
+
+@given(st.lists(_DIGITS, min_size=17, max_size=17), st.sampled_from(["Z", "z", "+00:00", ""]),
+       st.sampled_from(["T", " ", "t"]))
+def test_parse_timestamp_canonical_shapes_any_digits(digits: list[str], zone: str,
+                                                       sep: str) -> None:
+    """Impossible dates and times (month 13, hour 24, day 0, year 0) in the canonical shape
+    are refused as the general parser refuses them, and the rest read the same."""
+    d = "".join(digits)
+    text = f"{d[0:4]}-{d[4:6]}-{d[6:8]}{sep}{d[8:10]}:{d[10:12]}:{d[12:14]}.{d[14:17]}{zone}"
+    assert _fast_or_error(text) == _general_or_error(text)
+
+
+@given(st.text(st.sampled_from("0123456789-T:.Z+ \u0661\uff10z"), max_size=30))
+def test_parse_timestamp_any_text_as_the_general_parser(text: str) -> None:
+    assert _fast_or_error(text) == _general_or_error(text)
+
+
+def test_parse_timestamp_fast_path_refuses_non_ascii_digits() -> None:
+    with pytest.raises(ValueError):
+        parse_timestamp("2025-03-01T09:30:12.34\u0665Z")

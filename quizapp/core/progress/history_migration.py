@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quizapp.core import fileio
+from quizapp.core.progress.hotstate import TAIL_BYTES, Coverage, tail_hash
 from quizapp.core.progress.migrate import migrate
+from quizapp.core.progress.records import Reading, read_lines
+from quizapp.core.progress.syncfolder import FileRead
 from quizapp.core.store import (
     BACKUP_DIR,
     JOURNAL_NAME,
@@ -50,9 +53,11 @@ def migrate_format1(self: HistoryStore, now: datetime) -> None:
         return
     if self._on_migrating is not None:
         self._on_migrating(None)
+    self._pre_read = {}
     result = migrate(self.folder, self._root, self.device, now=now,
-                     on_count=self._on_migrating)
+                     on_count=self._on_migrating, keep=self._pre_read)
     if not result.ok:
+        self._pre_read = {}
         raise MigrationRefusedError(
             "Your progress was NOT moved to score-store format 2, because a check after "
             f"copying it found a difference ({'; '.join(result.problems[:3])}). It stays "
@@ -102,3 +107,26 @@ def migrated_message(answers: int, undone: int, flags: int, aside: Path) -> str:
             f"nothing was lost). Moved and checked, counted before and after: "
             f"{', '.join(what)}. The old files are kept, untouched, in {aside}; you may "
             f"delete that folder once you are happy.")
+
+
+def read_for_rebuild(self: HistoryStore, path: Path, pre_read: Mapping[str, FileRead]
+                     ) -> tuple[Reading, Coverage] | None:
+    """One history file for :meth:`HistoryStore._rebuild`: as the migration's check has
+    just read it (``pre_read``, by path) if it is unchanged since (same inode, size and
+    modification time), else read now; None if it cannot be read (reported)."""
+    done = pre_read.get(str(path))
+    try:
+        same = done is not None and done.still(os.lstat(path)) and \
+            len(done.last) >= min(TAIL_BYTES, done.info.st_size)
+    except OSError:
+        same = False
+    if done is not None and same:
+        return done.reading, Coverage(done.info.st_ino, done.info.st_size, done.lines,
+                                      tail_hash(done.last))
+    got = self._read_file(path)
+    if got is None:
+        return None
+    data, info = got
+    end = data.rfind(b"\n") + 1
+    return read_lines(data[:end], str(path)), Coverage(
+        info.st_ino, end, data.count(b"\n", 0, end), tail_hash(data[:end]))

@@ -72,6 +72,7 @@ from quizapp.core.progress.sync import DeviceStatus, SyncNews
 from quizapp.core.progress.syncfolder import (
     DEVICES,
     MAX_FILE,
+    FileRead,
     cut_torn_tail,
     is_leftover,
 )
@@ -173,6 +174,7 @@ class HistoryStore(Store):
         self._news: dict[str, int] = {}
         self._fresh_problems: list[str] = []
         self._migrated = False
+        self._pre_read: dict[str, FileRead] = {}
         self._unsaved: list[dict[str, Any]] = []
         self._on_migrating: Callable[[int | None], object] | None = None
 
@@ -543,19 +545,16 @@ class HistoryStore(Store):
         self._agg_loaded, self._agg_changed, self._agg_todo = True, True, []
         answers: dict[str, tuple[dict[str, Any], str]] = {}
         others: list[tuple[dict[str, Any], str]] = []
+        pre_read, self._pre_read = self._pre_read, {}
         for dev, rel, path in self._history_files(others_only=False):
-            got = self._read_file(path)
+            got = _migration.read_for_rebuild(self, path, pre_read)
             if got is None:
                 continue
-            data, info = got
-            end = data.rfind(b"\n") + 1
-            reading = read_lines(data[:end], str(path))
+            reading, self._seen[rel] = got
             for message in reading.problems:
                 self._problem(message)
             for message in reading.warnings:
                 self._warn(message)
-            self._seen[rel] = Coverage(info.st_ino, end, data.count(b"\n", 0, end),
-                                    tail_hash(data[:end]))
             for rec in reading.records:
                 if rec["t"] == "answer":
                     held = answers.get(rec["id"])

@@ -24,11 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core.model import unit_key
-from quizapp.core.progress.hlc import Clock
-from quizapp.core.progress.merge import Replica
+from quizapp.core.progress.history_queries import canonical as _canonical
+from quizapp.core.progress.hlc import Clock, Stamp, parse_stamp
 from quizapp.core.progress.records import answer_from_attempt
-from quizapp.core.progress.syncfolder import DEVICES, append, read_device
-from quizapp.core.scheduling import format_timestamp, parse_timestamp, utc_now
+from quizapp.core.progress.syncfolder import DEVICES, FileRead, append, read_device
+from quizapp.core.scheduling import (
+    CardData,
+    Rating,
+    Scheduler,
+    format_timestamp,
+    parse_timestamp,
+    utc_now,
+)
 from quizapp.core.store import Store
 
 __all__ = ["Migration", "migrate", "records_from_format1"]
@@ -108,9 +115,12 @@ def _identity(rec: Mapping[str, Any]) -> tuple[str, ...]:
 
 def migrate(data_folder: Path, root: Path, device: str, *,
             now: datetime | None = None,
-            on_count: Callable[[int], object] | None = None) -> Migration:
+            on_count: Callable[[int], object] | None = None,
+            keep: dict[str, FileRead] | None = None) -> Migration:
     """Migrate ``data_folder`` (format 1) into ``root/devices/<device>/``; see the module.
-    ``on_count`` is told how many answers are being moved, once the old files are read."""
+    ``on_count`` is told how many answers are being moved, once the old files are read.
+    The files read back for the check are put in ``keep`` (see :func:`.read_device`), so
+    that the store's rebuild that follows need not read and parse them again."""
     result = Migration()
     now = now or utc_now()
     with Store.open(data_folder, read_only=True) as store:
@@ -139,41 +149,112 @@ def migrate(data_folder: Path, root: Path, device: str, *,
     root.mkdir(parents=True, exist_ok=True)
     append(root, device, todo)
     result.written = len(todo)
-    _verify(doc, read_device(folder, device), result)
+    _verify(doc, read_device(folder, device, keep), result)
     return result
 
 
 def _verify(doc: Mapping[str, Any], back: Any, result: Migration) -> None:
+    """Compare what was read back with the format-1 document, straight from the records (a
+    :class:`~.merge.Replica` would replay every answer through the scheduler: a quarter of
+    a migration at a million answers). The rules are the Replica's: an answer counts unless
+    undone; per unit, the base and the flag with the newest clock stamp hold; the scheduler
+    state is the base's, and only a rated answer after the base would change it (the
+    migration places every base at or after its unit's last answer, so only a unit with
+    such an answer is replayed through the scheduler)."""
     result.problems.extend(back.problems)
-    replica = Replica()
-    replica.add_all(back.records)
-    result.problems.extend(replica.problems)
-    result.answers_read_back = len(replica.live())
+    answers: dict[str, dict[str, Any]] = {}
+    tombstones: set[str] = set()
+    bases: dict[str, tuple[Stamp, Mapping[str, Any]]] = {}
+    flags: dict[str, tuple[Stamp, Any]] = {}
+    doubled = 0
+    for rec in back.records:
+        kind = rec["t"]
+        if kind == "answer":
+            held = answers.get(rec["id"])
+            if held is not None and held != rec:
+                doubled += 1
+                if _canonical(held) <= _canonical(rec):
+                    continue
+            answers[rec["id"]] = rec
+        elif kind == "undo":
+            tombstones.add(rec["id"])
+        elif kind == "base":
+            stamp = parse_stamp(rec["hlc"])
+            if rec["unit"] not in bases or bases[rec["unit"]][0] < stamp:
+                bases[rec["unit"]] = (stamp, rec)
+        elif kind == "set" and rec["field"] == "flagged":
+            stamp = parse_stamp(rec["hlc"])
+            if rec["unit"] not in flags or flags[rec["unit"]][0] < stamp:
+                flags[rec["unit"]] = (stamp, rec["value"])
+    if doubled:
+        result.problems.append(f"{doubled} ids carry two different answers")
+    live = set(answers) - tombstones
+    result.answers_read_back = len(live)
     want = {a["id"]: _answer(a) for a in doc["attempts"]}
-    if replica.live() != set(want):
-        missing, extra = set(want) - replica.live(), replica.live() - set(want)
+    if live != set(want):
+        missing, extra = set(want) - live, live - set(want)
         result.problems.append(f"{len(missing)} answers missing and {len(extra)} extra "
                                "after the migration")
     # equal as parsed JSON, and of the same types (1 and 1.0 compare equal)
     changed = sum(1 for rid, rec in want.items()
-                  if rid in replica.answers and (replica.answers[rid] != rec or any(
-                      type(v) is not type(rec.get(k)) for k, v in replica.answers[rid].items())))
+                  if rid in answers and (answers[rid] != rec or any(
+                      type(v) is not type(rec.get(k)) for k, v in answers[rid].items())))
     if changed:
         result.problems.append(f"{changed} answers read back differently")
-    if not set(doc["undone"]) <= replica.tombstones:
+    if not set(doc["undone"]) <= tombstones:
         result.problems.append("some undone answers are not undone after the migration")
     totals: dict[str, list[int]] = {}
     for a in doc["attempts"]:
         t = totals.setdefault(_key(a), [0, 0])
         t[0] += 1
         t[1] += bool(a["correct"])
-    for key in sorted(set(doc["items"]) | set(totals)):
+    counted: dict[str, list[int]] = {}
+    rated: dict[str, datetime] = {}  # per unit, the time of its latest rated answer
+    for rid in live:
+        a = answers[rid]
+        t = counted.setdefault(a["unit"], [0, 0])
+        t[0] += 1
+        t[1] += a["correct"]
+        if a["rating"] is not None:
+            when = parse_timestamp(a["at"])
+            if a["unit"] not in rated or when > rated[a["unit"]]:
+                rated[a["unit"]] = when
+    by_unit: dict[str, list[dict[str, Any]]] | None = None
+    scheduler: Scheduler | None = None
+    for key in sorted(set(doc["items"]) | set(totals) | set(counted) | set(bases)
+                      | set(flags)):
         item = doc["items"].get(key, {})
-        view = replica.unit(key)
-        if [view.attempts, view.correct] != totals.get(key, [0, 0]):
-            result.problems.append(f"{key}: {view.attempts} answers after the migration, "
+        got = counted.get(key, [0, 0])
+        if got != totals.get(key, [0, 0]):
+            result.problems.append(f"{key}: {got[0]} answers after the migration, "
                                    f"{totals.get(key, [0, 0])[0]} before")
-        if view.flagged != bool(item.get("flagged")):
+        if bool(flags[key][1] if key in flags else False) != bool(item.get("flagged")):
             result.problems.append(f"{key}: the flag changed in the migration")
-        if view.card != item.get("fsrs"):
+        base = bases.get(key)
+        card = None if base is None else base[1]["card"]
+        if key in rated and (base is None or rated[key] > parse_timestamp(base[1]["at"])):
+            by_unit = by_unit if by_unit is not None else _by_unit(answers, live)
+            card = _replay(base, by_unit.get(key, []), scheduler := scheduler or Scheduler())
+        if card != item.get("fsrs"):
             result.problems.append(f"{key}: the scheduler state changed in the migration")
+
+
+def _by_unit(answers: Mapping[str, dict[str, Any]], live: set[str]
+             ) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rid in live:
+        out.setdefault(answers[rid]["unit"], []).append(answers[rid])
+    return out
+
+
+def _replay(base: tuple[Stamp, Mapping[str, Any]] | None, answers: list[dict[str, Any]],
+            scheduler: Scheduler) -> CardData | None:
+    """A unit's scheduler state as :meth:`~.merge.Replica.unit` derives it: the base's,
+    then every rated answer after it replayed in time order (only for a unit with such an
+    answer, which a migration does not write: a difference, or damage)."""
+    card: CardData | None = None if base is None else dict(base[1]["card"])
+    since = None if base is None else parse_timestamp(base[1]["at"])
+    for when, rid, a in sorted((parse_timestamp(a["at"]), a["id"], a) for a in answers):
+        if a["rating"] is not None and (since is None or when > since):
+            card = scheduler.review(card, Rating(a["rating"]), when, seed=rid)
+    return card

@@ -81,8 +81,31 @@ def _read_regular(path: Path) -> bytes:
     return fileio.read_regular(path, MAX_FILE)
 
 
-def read_device(folder: Path, device: str) -> DeviceReading:
-    """Every record in one computer's folder, with what could not be read."""
+KEEP_TAIL = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One history file as :func:`read_device` read it, for a reader that would read the
+    same file again (the store's rebuild after a migration): valid while the file's inode,
+    size and modification time are these."""
+
+    info: os.stat_result
+    lines: int  # newlines in the file (every line complete)
+    last: bytes  # its last KEEP_TAIL bytes (for the store's tail hash)
+    reading: Reading
+
+    def still(self, now: os.stat_result) -> bool:
+        """Whether ``now`` (an ``lstat`` of the same path) is the file that was read."""
+        return (stat.S_ISREG(now.st_mode) and now.st_ino == self.info.st_ino
+                and now.st_dev == self.info.st_dev and now.st_size == self.info.st_size
+                and now.st_mtime_ns == self.info.st_mtime_ns)
+
+
+def read_device(folder: Path, device: str, keep: dict[str, FileRead] | None = None
+                ) -> DeviceReading:
+    """Every record in one computer's folder, with what could not be read; each file that
+    ends with a complete line is also put in ``keep`` (by its path), if given."""
     out = DeviceReading(device)
     try:
         names = sorted(os.listdir(folder))
@@ -111,6 +134,8 @@ def read_device(folder: Path, device: str) -> DeviceReading:
             out.problems.append(f"{path}: not read ({exc.strerror or exc})")
             continue
         reading: Reading = read_lines(data, str(path))
+        if keep is not None and len(data) == info.st_size and data[-1:] in (b"", b"\n"):
+            keep[str(path)] = FileRead(info, data.count(b"\n"), data[-KEEP_TAIL:], reading)
         out.files.append(name)
         out.records.extend(reading.records)
         out.problems.extend(reading.problems)
