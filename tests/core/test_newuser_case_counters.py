@@ -9,6 +9,7 @@ the ones still open.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -33,16 +34,25 @@ OTHER = Case(id="c2", title="Lump", stem="A 20-year-old woman...",
 DECK = Deck(id="vignettes", title="Clinical vignettes", sources={}, items=(CASE, OTHER))
 
 
+#: Midday: the questions answered wrong fall due again in minutes, well before the study
+#: day ends (at 4 am); at the real time of day the test failed in the minute before 4 am.
+NOON = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
+
+
+def _noon() -> datetime:
+    return NOON
+
+
 @pytest.fixture
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    s = Store.open(tmp_path / "data")
+    s = Store.open(tmp_path / "data", clock=_noon)
     yield s
     s.close()
 
 
 def _session(store: Store) -> Session:
     st = SessionSettings(mode="tutor", deck_ids=(DECK.id,), shuffle=False, limit=0, seed=1)
-    sess = Session([Entry(DECK.id, CASE), Entry(DECK.id, OTHER)], st, store)
+    sess = Session([Entry(DECK.id, CASE), Entry(DECK.id, OTHER)], st, store, now=_noon)
     sess.start()
     return sess
 
