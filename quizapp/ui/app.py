@@ -194,12 +194,18 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None,
     settings = make_settings(where.settings)
     sync = paths.sync_dir(sync_dir, folder)  # a folder that cannot be used: said on the page
     win = MainWindow(store=None, data_dir=folder, settings=settings,
-                     cache_dir=where.deck_cache, extra_decks=decks or [], sync=sync)
+                     cache_dir=where.deck_cache, extra_decks=decks or [], sync=sync,
+                     defer_menus=True)
     win.show()
-    # the store opens once the first paint is done: the paint was asked for by show(), so it
-    # happens in the event loop's first turn; the open is started in the turn after it
-    QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: open_store_later(
-        win, folder, sync_dir=sync.folder)))
+
+    def after_first_paint() -> None:
+        win.build_actions()  # the menus' actions and every shortcut (the titles are there)
+        open_store_later(win, folder, sync_dir=sync.folder)
+
+    # the menus are filled and the store opens once the first paint is done: the paint was
+    # asked for by show(), so it happens in the event loop's first turn; they come in the
+    # turn after it
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, after_first_paint))
     return app, win, None
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from quizapp.core.paths import SyncChoice
-from quizapp.ui.actions import build_menus
+from quizapp.ui.actions import add_menu_titles, build_menus
 from quizapp.ui.deckloading import DeckLoader
 from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
@@ -58,8 +58,11 @@ class MainWindow(QMainWindow):
 
     def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
                  cache_dir: Path, extra_decks: list[Path] | None = None,
-                 sync: SyncChoice | None = None) -> None:
-        """``store`` None: the window is usable before the score store is open (``quizapp``
+                 sync: SyncChoice | None = None, defer_menus: bool = False) -> None:
+        """``defer_menus``: the menu bar shows only its titles until :meth:`build_actions`
+        (``quizapp`` calls it in the event loop's turn after the first paint).
+
+        ``store`` None: the window is usable before the score store is open (``quizapp``
         opens it in the background); until :meth:`attach_store`, what needs the store
         (studying, Statistics, progress export and import) is disabled, and the decks are
         loaded once it is open (:meth:`start`)."""
@@ -95,14 +98,29 @@ class MainWindow(QMainWindow):
             lambda path: self.flow.on_library_deck_activated(path))
         self.library.stats_button.clicked.connect(self.show_stats)
         self.stack.currentChanged.connect(self.on_stack_current_changed)
-        self.act = build_menus(self)  # by name, e.g. self.act["import"] is Import progress
-        self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
+        #: the actions by name, e.g. self.act["import"] is Import progress; empty until
+        #: :meth:`build_actions` when ``defer_menus``
+        self.act: dict[str, QAction] = {}
+        self.theme_actions: dict[str, QAction] = {}
+        self._menus = add_menu_titles(self)
+        if not defer_menus:
+            self.build_actions()
         self._restore()
         if store is not None:
             self.attach_store(store)
         else:
             self.loader.show_loading("Opening your progress…")
             self.update_actions()
+
+    def build_actions(self) -> None:
+        """Fill the menus and register every shortcut (once)."""
+        if self.act:
+            return
+        self.act = build_menus(self, menus=self._menus)
+        self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
+        theme_name = str(self.settings.value("view/theme", "system"))
+        self.theme_actions.get(theme_name, self.theme_actions["system"]).setChecked(True)
+        self.update_actions()
 
     # -- the score store -------------------------------------------------------------------
 
@@ -210,21 +228,25 @@ class MainWindow(QMainWindow):
     def update_actions(self) -> None:
         studying = self.pages.studying()
         exam = bool(studying and self.study.session and self.study.session.is_exam)
+        if not studying:
+            self.pages.hide_references()
+        has_decks = self.has_store and self.registry.has_decks()
+        for b in (self.library.due_button, self.library.build_button):
+            b.setEnabled(has_decks)
+        self.library.stats_button.setEnabled(self.has_store)
         act = self.act
+        if not act:  # the menus are built after the first paint (:meth:`build_actions`)
+            return
         rates = [n for n in act if n.startswith("rate_")]
         for name in ("reveal", *rates, "undo", "submit", "next", "flag", "end", "references"):
             act[name].setEnabled(studying)
         act["prev"].setEnabled(studying and (exam or self.study.review))
-        if not studying:
-            self.pages.hide_references()
         act["pause"].setEnabled(studying and exam)
         act["submit_block"].setEnabled(studying and exam)
-        has_decks = self.has_store and self.registry.has_decks()
-        for w in (act["due"], act["new"], self.library.due_button, self.library.build_button):
-            w.setEnabled(has_decks)
-        for w in (act["stats"], act["export_csv"], act["export"], act["import"],
-                  self.library.stats_button):
-            w.setEnabled(self.has_store)
+        for a in (act["due"], act["new"]):
+            a.setEnabled(has_decks)
+        for a in (act["stats"], act["export_csv"], act["export"], act["import"]):
+            a.setEnabled(self.has_store)
         act["preferences"].setEnabled(self.has_store)
 
     @Slot(int)
@@ -290,7 +312,8 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, name: str) -> None:
         self.settings.setValue("view/theme", name)
-        self.theme_actions[name].setChecked(True)
+        if name in self.theme_actions:  # else checked once the menus are built
+            self.theme_actions[name].setChecked(True)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_look(app, name, self.zoom_factor())
@@ -316,7 +339,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 800)
         theme_name = str(self.settings.value("view/theme", "system"))
-        self.set_theme(theme_name if theme_name in self.theme_actions else "system")
+        self.set_theme(theme_name if theme_name in ("system", "light", "dark") else "system")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing = True

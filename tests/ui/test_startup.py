@@ -72,11 +72,72 @@ def _launch(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ig
     return win
 
 
+def test_the_menu_titles_come_at_once_and_every_key_works_right_after_the_first_paint(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The menus' actions are built in the event loop's turn after the first paint (issue 15:
+    start-up); the menu bar's titles are there from the start, and then every menu entry and
+    every shortcut of the action table is there and works."""
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QKeySequence
+
+    from quizapp.ui.actions import ACTIONS
+
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        titles = list(dict.fromkeys(spec.menu for spec in ACTIONS))
+        bar = [a.text() for a in win.menuBar().actions()]
+        assert bar == titles  # File, Study, View, Help: in the first frame
+        assert win.act == {}  # the actions come after the first paint (start-up time)
+        QCoreApplication.processEvents()  # the first turn: the first paint
+        QCoreApplication.processEvents()  # the turn after it: the menus are filled
+        assert [a.text() for a in win.menuBar().actions()] == titles  # not twice
+        menus = {a.text(): a.menu() for a in win.menuBar().actions()}
+        for spec in ACTIONS:
+            entries = [a.text().split("\t")[0] for a in menus[spec.menu].actions()
+                       if not a.isSeparator()]
+            assert spec.text in entries, spec.name
+        registered = {k.toString() for a in win.actions() for k in a.shortcuts()}
+        wanted = {QKeySequence(k).toString() for spec in ACTIONS if spec.shortcut
+                  for k in (spec.shortcut, *spec.more_keys)}
+        assert wanted <= registered
+        assert win.theme_actions["system"].isChecked()
+        win.activateWindow()
+        qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier
+                       | Qt.KeyboardModifier.ShiftModifier)  # Ctrl+Shift+2: dark theme
+        assert win.settings.value("view/theme") == "dark"
+        assert win.theme_actions["dark"].isChecked()
+        qtbot.keyClick(win, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)  # zoom in
+        assert win.zoom_factor() > 1.0
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
+
+
+def test_a_saved_theme_is_checked_in_the_menu_built_after_the_first_paint(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from quizapp.core import paths
+    from quizapp.ui.app import make_settings
+
+    monkeypatch.setenv("QUIZAPP_DATA_DIR", str(tmp_path / "data"))
+    make_settings(paths.resolve(None).settings).setValue("view/theme", "light")
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        win.build_actions()
+        assert win.theme_actions["light"].isChecked()
+        assert not win.theme_actions["system"].isChecked()
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
+
+
 def test_until_the_store_is_open_what_needs_it_is_disabled(
         qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     win = _launch(qtbot, tmp_path, monkeypatch)
     try:
         assert not win.has_store
+        win.build_actions()  # what the turn after the first paint does (before the store)
         needs_store = ("due", "new", "stats", "export_csv", "export", "import")
         assert [n for n in needs_store if win.act[n].isEnabled()] == []
         assert not win.library.stats_button.isEnabled()
