@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from quizapp.core.scheduling import Rating
 
-__all__ = ["ACTIONS", "ActionSpec", "add_menu_titles", "build_menus"]
+__all__ = ["ACTIONS", "ActionSpec", "build_menus"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,20 +125,9 @@ def _resolve(window: object, path: str, args: tuple[Any, ...]) -> Callable[[], o
     return call
 
 
-def add_menu_titles(window: QMainWindow, table: tuple[ActionSpec, ...] = ACTIONS
-                    ) -> dict[str, Any]:
-    """Only the menu bar's titles of ``table`` (File, Study, ...), empty: cheap enough for the
-    first frame; :func:`build_menus` given them fills them in. Returns the menus by title."""
-    menus: dict[str, Any] = {}
-    for spec in table:
-        if spec.menu not in menus:
-            menus[spec.menu] = window.menuBar().addMenu(spec.menu)
-    return menus
-
-
 def build_menus(window: QMainWindow, table: tuple[ActionSpec, ...] = ACTIONS,
                 menus: dict[str, Any] | None = None) -> dict[str, QAction]:
-    """Create the menus (or fill ``menus`` from :func:`add_menu_titles`) and actions of
+    """Create the menus (or fill ``menus``, empty menus by title) and actions of
     ``table`` on ``window``; returns the actions by name. Each action's shortcut appears in
     its menu text and tooltip."""
     menus = {} if menus is None else menus

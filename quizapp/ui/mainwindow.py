@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from quizapp.core.paths import SyncChoice
-from quizapp.ui.actions import add_menu_titles, build_menus
 from quizapp.ui.deckloading import DeckLoader
 from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
@@ -43,6 +42,9 @@ if TYPE_CHECKING:  # the other pages are built (and their modules imported) on f
 
 __all__ = ["MainWindow"]
 
+#: the menu bar's titles, there from the first frame; ``quizapp.ui.actions`` fills them after
+#: the first paint (its table's menus, in this order: a test checks)
+MENU_TITLES = ("&File", "&Study", "&View", "&Help")
 ZOOM_STEPS = [0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0]
 
 
@@ -102,7 +104,7 @@ class MainWindow(QMainWindow):
         #: :meth:`build_actions` when ``defer_menus``
         self.act: dict[str, QAction] = {}
         self.theme_actions: dict[str, QAction] = {}
-        self._menus = add_menu_titles(self)
+        self._menus = {t: self.menuBar().addMenu(t) for t in MENU_TITLES}
         if not defer_menus:
             self.build_actions()
         self._restore()
@@ -116,6 +118,8 @@ class MainWindow(QMainWindow):
         """Fill the menus and register every shortcut (once)."""
         if self.act:
             return
+        from quizapp.ui.actions import build_menus  # the table needs the scheduler's ratings
+
         self.act = build_menus(self, menus=self._menus)
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
         theme_name = str(self.settings.value("view/theme", "system"))

@@ -18,7 +18,8 @@ LATER = ("yaml", "pyqtgraph", "numpy", "fsrs", "hashlib", "subprocess",
          "quizapp.core.model", "quizapp.ui.widgets", "quizapp.ui.dialogs",
          "quizapp.core.session", "quizapp.core.coordinator", "quizapp.ui.sessions",
          "quizapp.ui.pages.study", "quizapp.ui.pages.builder", "quizapp.ui.pages.results",
-         "quizapp.ui.pages.stats", "quizapp.ui.reference_panel")
+         "quizapp.ui.pages.stats", "quizapp.ui.reference_panel",
+         "quizapp.ui.actions", "quizapp.core.scheduling")  # the menus' actions: after the paint
 
 
 def test_the_first_window_needs_none_of_the_heavy_modules(tmp_path: Path) -> None:
