@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -26,4 +24,6 @@ def plain_tooltip(text: str) -> str:
     """A tooltip that shows ``text`` as written. Qt reads a tooltip as HTML when its first line
     holds something like a tag, and would then load an ``<img src=...>`` in a deck or tag
     name; escaped, nothing in it is markup."""
-    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
+    # as html.escape(text, quote=False), without importing html before the first paint
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "<p style='white-space:pre-wrap'>" + escaped + "</p>"

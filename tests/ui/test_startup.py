@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +21,8 @@ LATER = ("yaml", "pyqtgraph", "numpy", "fsrs", "hashlib", "subprocess",
          "quizapp.core.session", "quizapp.core.coordinator", "quizapp.ui.sessions",
          "quizapp.ui.pages.study", "quizapp.ui.pages.builder", "quizapp.ui.pages.results",
          "quizapp.ui.pages.stats", "quizapp.ui.reference_panel",
-         "quizapp.ui.actions", "quizapp.core.scheduling")  # the menus' actions: after the paint
+         "quizapp.ui.actions", "quizapp.core.scheduling",  # the menus: after the first paint
+         "html")
 
 
 def test_the_first_window_needs_none_of_the_heavy_modules(tmp_path: Path) -> None:
@@ -325,3 +328,15 @@ def test_a_format1_folder_is_moved_once_saying_so_in_the_busy_bar_then_one_good_
         win.tasks.shutdown()
         if win.has_store:
             win.store.close()
+
+
+@given(st.text())
+def test_a_plain_tooltip_escapes_exactly_as_html_escape(text: str) -> None:
+    """The tooltip's escaping is written out (html is not imported for the first window):
+    nothing in a deck or tag name is ever read as markup."""
+    import html
+
+    from quizapp.ui.labels import plain_tooltip
+
+    assert plain_tooltip(text) == ("<p style='white-space:pre-wrap'>"
+                                   + html.escape(text, quote=False) + "</p>")
