@@ -62,6 +62,8 @@ def take_answer(self: HistoryStore, rec: dict[str, Any], device: str) -> int:
     if rid in self._undone:
         return 0
     meta = self._meta.get(key)
+    if meta is not None and meta.undo_raw is not None:
+        self._kept_undo(key)
     when = tkey(rec["at"])
     if meta is not None and meta.last is not None and (when, rid) <= answer_order(*meta.last):
         entry = self._state.items.get(key)
@@ -99,6 +101,10 @@ def take_undo(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     if rid in self._undone:
         return
     self._undone.add(rid)
+    if "unit" in rec:
+        self._kept_undo(rec["unit"])
+    else:
+        self._all_kept_undo()
     keys = [rec["unit"]] if "unit" in rec else [
         k for k, e in self._state.items.items() if any(u["attempt"] == rid for u in e.undo)]
     for key in keys:

@@ -66,6 +66,7 @@ from quizapp.core.progress.hotstate import (
     hot_state_document,
     parse_hot_state,
     tail_hash,
+    take_kept_undo,
 )
 from quizapp.core.progress.records import encode, read_lines
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
@@ -173,6 +174,7 @@ class HistoryStore(Store):
         self._agg_todo: list[tuple[int, dict[str, Any]]] = []
         self._news: dict[str, int] = {}
         self._fresh_problems: list[str] = []
+        self._catching_up = True  # problems found are said by the caller (open, sync)
         self._migrated = False
         self._pre_read: dict[str, FileRead] = {}
         self._unsaved: list[dict[str, Any]] = []
@@ -238,6 +240,7 @@ class HistoryStore(Store):
         self._load_pending(now)
         for message in self._damage:
             self._warn(message)
+        self._catching_up = False
         if self._persistent and (why is not None or self._uncovered > self._compact_threshold()):
             self._save_state()
 
@@ -381,8 +384,28 @@ class HistoryStore(Store):
         self._devices, self._answers, self._names = hot.devices, hot.answers, hot.names
         self._damage, self._agg_id = hot.damage, hot.aggregates_id
 
+    def _kept_undo(self, key: str) -> None:
+        """Check the unit's undo entries kept in the hot state before they are first used (an
+        undo, an answer, a merge, a save); a damaged one is reported and dropped."""
+        meta = self._meta.get(key)
+        if meta is not None and meta.undo_raw is not None:
+            entry = self._state.items.get(key)
+            if entry is None:
+                meta.undo_raw = None
+                return
+            message = take_kept_undo(key, entry, meta)
+            if message is not None and message not in self._damage:
+                self._problem(message)
+                if not self._catching_up:
+                    self._warn(message)
+
+    def _all_kept_undo(self) -> None:
+        for key in [k for k, m in self._meta.items() if m.undo_raw is not None]:
+            self._kept_undo(key)
+
     def _state_document(self) -> dict[str, Any]:
         assert self._hlc is not None
+        self._all_kept_undo()
         return hot_state_document(HotStateData(
             state=self._state, metas=self._meta, undone=self._undone, seen=self._seen,
             devices=self._devices, answers=self._answers, damage=self._damage, names=self._names,
@@ -486,6 +509,7 @@ class HistoryStore(Store):
     def _catch_up(self, *, others_only: bool) -> None:
         """Take in what was appended to the history files after the covered offsets."""
         self._fresh_problems = []
+        self._catching_up, was = True, self._catching_up
         present = set()
         for dev, rel, path in self._history_files(others_only):
             present.add(rel)
@@ -512,6 +536,7 @@ class HistoryStore(Store):
             if rel not in present and not (others_only and dev == self.device):
                 self._problem(f"{self._root / rel}: a history file quizapp has read is "
                               "missing; the answers it held are kept in the hot state")
+        self._catching_up = was
 
     def _take_bytes(self, dev: str, rel: str, data: bytes, ino: int, start: int,
                     lines: int, source: str) -> None:
@@ -717,6 +742,7 @@ class HistoryStore(Store):
         """Undo the unit's most recent answer (up to the last 10 of the unit); see
         :meth:`Store.undo_last`."""
         self._check_open()
+        self._kept_undo(unit.key)
         entry = self._state.items.get(unit.key)
         if entry is not None and not entry.undo and self._state.totals.get(unit.key):
             self._reload_unit(unit.key)
