@@ -305,8 +305,10 @@ def _card(value: object, where: str) -> tuple[CardData, datetime]:
             raise ValueError(f"{where}.step: a card in learning or relearning needs a step")
     elif type(step) is not int or step < 0:
         raise ValueError(f"{where}.step: not a whole number >= 0")
-    for name, v, low, high in (("stability", stability, 1e-9, 1e15),
-                               ("difficulty", difficulty, 1.0, 10.0)):
+    for name, v, low, high in () if (  # the usual card: no need to say what is wrong
+            type(stability) is float and 1e-9 <= stability <= 1e15
+            and type(difficulty) is float and 1.0 <= difficulty <= 10.0) else (
+            ("stability", stability, 1e-9, 1e15), ("difficulty", difficulty, 1.0, 10.0)):
         if v is None:
             if state != 1:
                 raise ValueError(f"{where}: a card in review or relearning needs {name}")
