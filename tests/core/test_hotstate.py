@@ -275,3 +275,45 @@ def test_the_hot_state_version_is_its_own_the_store_and_its_exports_stay_format_
     with HistoryStore.open(tmp_path / "other", clock=clock) as s:
         plan = s.plan_import(tmp_path / "out.jsonl")
         assert plan.attempts_added == 1
+
+
+_NUMBERS = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**54), st.floats(),
+                     st.text(max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(wall=_NUMBERS, counter=_NUMBERS, device=st.one_of(st.sampled_from(["a1", "dev-2", "-x", ""]),
+                                                         st.integers(0, 3)))
+def test_a_clock_stamp_is_taken_exactly_when_every_part_is_possible(
+        wall: Any, counter: Any, device: Any) -> None:
+    from quizapp.core.progress.hlc import MAX_WALL_MS, parse_stamp
+
+    def whole(n: Any) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool) and 0 <= n < MAX_WALL_MS
+
+    ok = whole(wall) and whole(counter) and device in ("a1", "dev-2")
+    try:
+        got = parse_stamp([wall, counter, device])
+    except ValueError as exc:
+        assert not ok and "clock stamp" in str(exc)
+    else:
+        assert ok and tuple(got) == (wall, counter, device)
+
+
+@settings(max_examples=300, deadline=None)
+@given(stability=_NUMBERS, difficulty=_NUMBERS)
+def test_a_card_is_taken_exactly_when_stability_and_difficulty_are_possible(
+        stability: Any, difficulty: Any) -> None:
+    from quizapp.core.progress.hotstate import _card
+
+    def within(v: Any, low: float, high: float) -> bool:
+        return type(v) in (int, float) and low <= v <= high
+
+    ok = within(stability, 1e-9, 1e15) and within(difficulty, 1.0, 10.0)
+    value = [1, 2, None, stability, difficulty, "2026-03-01T00:00:00+00:00", None]
+    try:
+        card, _due = _card(value, "units['k'].card")
+    except ValueError as exc:
+        assert not ok and "units['k'].card" in str(exc)
+    else:
+        assert ok and card["stability"] == stability and card["difficulty"] == difficulty
