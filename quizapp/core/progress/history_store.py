@@ -66,7 +66,6 @@ from quizapp.core.progress.hotstate import (
     hot_state_document,
     parse_hot_state,
     tail_hash,
-    take_kept_undo,
 )
 from quizapp.core.progress.records import encode, read_lines
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
@@ -174,7 +173,7 @@ class HistoryStore(Store):
         self._agg_todo: list[tuple[int, dict[str, Any]]] = []
         self._news: dict[str, int] = {}
         self._fresh_problems: list[str] = []
-        self._catching_up = True  # problems found are said by the caller (open, sync)
+        self._catching_up = True  # problems found now are said by open or sync
         self._migrated = False
         self._pre_read: dict[str, FileRead] = {}
         self._unsaved: list[dict[str, Any]] = []
@@ -384,25 +383,6 @@ class HistoryStore(Store):
         self._devices, self._answers, self._names = hot.devices, hot.answers, hot.names
         self._damage, self._agg_id = hot.damage, hot.aggregates_id
 
-    def _kept_undo(self, key: str) -> None:
-        """Check the unit's undo entries kept in the hot state before they are first used (an
-        undo, an answer, a merge, a save); a damaged one is reported and dropped."""
-        meta = self._meta.get(key)
-        if meta is not None and meta.undo_raw is not None:
-            entry = self._state.items.get(key)
-            if entry is None:
-                meta.undo_raw = None
-                return
-            message = take_kept_undo(key, entry, meta)
-            if message is not None and message not in self._damage:
-                self._problem(message)
-                if not self._catching_up:
-                    self._warn(message)
-
-    def _all_kept_undo(self) -> None:
-        for key in [k for k, m in self._meta.items() if m.undo_raw is not None]:
-            self._kept_undo(key)
-
     def _state_document(self) -> dict[str, Any]:
         assert self._hlc is not None
         self._all_kept_undo()
@@ -604,6 +584,7 @@ class HistoryStore(Store):
     _take = _records.take
     _take_answer = _records.take_answer
     _take_undo = _records.take_undo
+    _kept_undo, _all_kept_undo = _records.kept_undo, _records.all_kept_undo
     _take_set = _records.take_set
     _take_base = _records.take_base
     _take_session = _records.take_session
