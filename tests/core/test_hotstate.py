@@ -5,6 +5,7 @@ kept: a damaged hot state is set aside and rebuilt from the history."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from quizapp.core.model import StudyUnit
 from quizapp.core.progress.history_store import HistoryStore
 from quizapp.core.progress.hotstate import ANSWER_KEYS, CARD_KEYS, UNIT_COLUMNS
-from tests.core.test_history_store import Tick, answer, view
+from tests.core.test_history_store import T0, Tick, answer, view
 
 UNITS = [StudyUnit("deck", f"i{i}") for i in range(40)]
 
@@ -96,11 +97,80 @@ DAMAGE = [
     ("card", [1, 2, None, 3.0, 11.0, "2026-03-01T00:00:00+00:00", None]),
     ("card", [1, 1, 0, None, None, "2026-02-30T00:00:00+00:00", None]),
     ("card", [1, 1, 0, None, None]), ("card", {"state": 2}),
-    ("undo", [[["x" * 32, "2026-03-01T00:00:00.000Z", 3, True, 1.0, None, "tutor", 1, ["A"],
-                None], None, None, None, None]]),
-    ("undo", [[{"t": "answer", "unit": "deck::other"}, None, None, None, None]]),
-    ("undo", "not a list"),
 ]
+#: Damaged undo entries: checked when first used, not when the hot state is read.
+UNDO_DAMAGE = [
+    [[["x" * 32, "2026-03-01T00:00:00.000Z", 3, True, 1.0, None, "tutor", 1, ["A"],
+       None], None, None, None, None]],
+    [[{"t": "answer", "unit": "deck::other"}, None, None, None, None]],
+    "not a list",
+    [[["0" * 32, "2026-03-01T00:00:00.000Z", 3, True, 1.0, None, "tutor", 1, ["A"], None],
+      [1, 7, 0, 1.0, 5.0, "2026-03-01T00:00:00+00:00", None], None, None, None]],
+    [[["0" * 32, "not a time", 3, True, 1.0, None, "tutor", 1, ["A"], None],
+      None, None, None, None]],
+]
+
+
+def _damaged_undo(tmp_path: Path, value: Any) -> list[Any]:
+    want = _history(tmp_path)
+    doc = json.loads((tmp_path / "state.json").read_bytes())
+    i = doc["units"]["key"].index(UNITS[3].key)
+    assert doc["units"]["undo"][i]  # it holds one
+    doc["units"]["undo"][i] = value
+    (tmp_path / "state.json").write_text(json.dumps(doc))
+    return want
+
+
+def _later() -> Tick:
+    return Tick(T0 + timedelta(days=1))
+
+
+def _undo_damage_said(warnings: Any) -> bool:
+    return any("undo entry of 'deck::i3' was damaged" in w and "from the history" in w
+               for w in warnings)
+
+
+@pytest.mark.parametrize("value", UNDO_DAMAGE)
+def test_a_damaged_undo_entry_found_at_an_undo_is_damage_and_read_from_the_history(
+        tmp_path: Path, value: Any) -> None:
+    want = _damaged_undo(tmp_path, value)
+    with HistoryStore.open(tmp_path, clock=_later()) as s:
+        assert view(s, UNITS) == want and s.is_flagged(UNITS[1])
+        assert not s.warnings  # the hot state is used: its undo column is checked at use
+        undone = s.undo_last(UNITS[3])
+        assert undone is not None and s.state(UNITS[3]).attempts == 2
+        assert _undo_damage_said(s.warnings), s.warnings
+        s.undo_last(UNITS[3])  # and the one before: from the history too
+        assert s.state(UNITS[3]).attempts == 1
+        after = view(s, UNITS)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("state.corrupt")]
+    with HistoryStore.open(tmp_path, clock=_later()) as s:
+        assert view(s, UNITS) == after
+
+
+@pytest.mark.parametrize("value", UNDO_DAMAGE)
+def test_a_damaged_undo_entry_found_at_a_save_is_damage(tmp_path: Path, value: Any) -> None:
+    want = _damaged_undo(tmp_path, value)
+    with HistoryStore.open(tmp_path, clock=_later()) as s:
+        answer(s, UNITS[7], correct=True)
+    assert _undo_damage_said(s.warnings), s.warnings  # closing saved the hot state
+    with HistoryStore.open(tmp_path, clock=_later()) as s:
+        assert view(s, UNITS)[:7] == want[:7]
+        assert s.state(UNITS[3]).attempts == 3
+        s.undo_last(UNITS[3])  # the entry is gone: read from the history
+        assert s.state(UNITS[3]).attempts == 2
+
+
+@pytest.mark.parametrize("value", UNDO_DAMAGE)
+def test_a_damaged_undo_entry_found_at_an_answer_is_damage(tmp_path: Path, value: Any) -> None:
+    _damaged_undo(tmp_path, value)
+    with HistoryStore.open(tmp_path, clock=_later()) as s:
+        answer(s, UNITS[3], correct=True)
+        assert _undo_damage_said(s.warnings), s.warnings
+        assert s.state(UNITS[3]).attempts == 4
+        s.undo_last(UNITS[3])  # the new answer, kept in memory
+        s.undo_last(UNITS[3])  # the damaged entry's answer: from the history
+        assert s.state(UNITS[3]).attempts == 2
 
 
 @pytest.mark.parametrize("column, value", DAMAGE)
@@ -205,3 +275,45 @@ def test_the_hot_state_version_is_its_own_the_store_and_its_exports_stay_format_
     with HistoryStore.open(tmp_path / "other", clock=clock) as s:
         plan = s.plan_import(tmp_path / "out.jsonl")
         assert plan.attempts_added == 1
+
+
+_NUMBERS = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**54), st.floats(),
+                     st.text(max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(wall=_NUMBERS, counter=_NUMBERS, device=st.one_of(st.sampled_from(["a1", "dev-2", "-x", ""]),
+                                                         st.integers(0, 3)))
+def test_a_clock_stamp_is_taken_exactly_when_every_part_is_possible(
+        wall: Any, counter: Any, device: Any) -> None:
+    from quizapp.core.progress.hlc import MAX_WALL_MS, parse_stamp
+
+    def whole(n: Any) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool) and 0 <= n < MAX_WALL_MS
+
+    ok = whole(wall) and whole(counter) and device in ("a1", "dev-2")
+    try:
+        got = parse_stamp([wall, counter, device])
+    except ValueError as exc:
+        assert not ok and "clock stamp" in str(exc)
+    else:
+        assert ok and tuple(got) == (wall, counter, device)
+
+
+@settings(max_examples=300, deadline=None)
+@given(stability=_NUMBERS, difficulty=_NUMBERS)
+def test_a_card_is_taken_exactly_when_stability_and_difficulty_are_possible(
+        stability: Any, difficulty: Any) -> None:
+    from quizapp.core.progress.hotstate import _card
+
+    def within(v: Any, low: float, high: float) -> bool:
+        return type(v) in (int, float) and low <= v <= high
+
+    ok = within(stability, 1e-9, 1e15) and within(difficulty, 1.0, 10.0)
+    value = [1, 2, None, stability, difficulty, "2026-03-01T00:00:00+00:00", None]
+    try:
+        card, _due = _card(value, "units['k'].card")
+    except ValueError as exc:
+        assert not ok and "units['k'].card" in str(exc)
+    else:
+        assert ok and card["stability"] == stability and card["difficulty"] == difficulty

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from quizapp.core.progress.hlc import parse_stamp
 from quizapp.core.progress.hotstate import (
     UnitMeta,
+    take_kept_undo,
     tkey,
 )
 from quizapp.core.scheduling import (
@@ -62,6 +63,8 @@ def take_answer(self: HistoryStore, rec: dict[str, Any], device: str) -> int:
     if rid in self._undone:
         return 0
     meta = self._meta.get(key)
+    if meta is not None and meta.undo_raw is not None:
+        self._kept_undo(key)
     when = tkey(rec["at"])
     if meta is not None and meta.last is not None and (when, rid) <= answer_order(*meta.last):
         entry = self._state.items.get(key)
@@ -94,11 +97,37 @@ def take_answer(self: HistoryStore, rec: dict[str, Any], device: str) -> int:
     return 1
 
 
+def kept_undo(self: HistoryStore, key: str) -> None:
+    """Check the unit's undo entries kept in the hot state before they are first used (an
+    undo, an answer, a merge, a save); a damaged one is reported and dropped."""
+    meta = self._meta.get(key)
+    if meta is None or meta.undo_raw is None:
+        return
+    entry = self._state.items.get(key)
+    if entry is None:
+        meta.undo_raw = None
+        return
+    message = take_kept_undo(key, entry, meta)
+    if message is not None and message not in self._damage:
+        self._problem(message)
+        if not self._catching_up:
+            self._warn(message)
+
+
+def all_kept_undo(self: HistoryStore) -> None:
+    for key in [k for k, m in self._meta.items() if m.undo_raw is not None]:
+        kept_undo(self, key)
+
+
 def take_undo(self: HistoryStore, rec: Mapping[str, Any]) -> None:
     rid = rec["id"]
     if rid in self._undone:
         return
     self._undone.add(rid)
+    if "unit" in rec:
+        self._kept_undo(rec["unit"])
+    else:
+        self._all_kept_undo()
     keys = [rec["unit"]] if "unit" in rec else [
         k for k, e in self._state.items.items() if any(u["attempt"] == rid for u in e.undo)]
     for key in keys:

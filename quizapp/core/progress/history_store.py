@@ -173,6 +173,7 @@ class HistoryStore(Store):
         self._agg_todo: list[tuple[int, dict[str, Any]]] = []
         self._news: dict[str, int] = {}
         self._fresh_problems: list[str] = []
+        self._catching_up = True  # problems found now are said by open or sync
         self._migrated = False
         self._pre_read: dict[str, FileRead] = {}
         self._unsaved: list[dict[str, Any]] = []
@@ -238,6 +239,7 @@ class HistoryStore(Store):
         self._load_pending(now)
         for message in self._damage:
             self._warn(message)
+        self._catching_up = False
         if self._persistent and (why is not None or self._uncovered > self._compact_threshold()):
             self._save_state()
 
@@ -383,6 +385,7 @@ class HistoryStore(Store):
 
     def _state_document(self) -> dict[str, Any]:
         assert self._hlc is not None
+        self._all_kept_undo()
         return hot_state_document(HotStateData(
             state=self._state, metas=self._meta, undone=self._undone, seen=self._seen,
             devices=self._devices, answers=self._answers, damage=self._damage, names=self._names,
@@ -486,6 +489,7 @@ class HistoryStore(Store):
     def _catch_up(self, *, others_only: bool) -> None:
         """Take in what was appended to the history files after the covered offsets."""
         self._fresh_problems = []
+        self._catching_up, was = True, self._catching_up
         present = set()
         for dev, rel, path in self._history_files(others_only):
             present.add(rel)
@@ -512,6 +516,7 @@ class HistoryStore(Store):
             if rel not in present and not (others_only and dev == self.device):
                 self._problem(f"{self._root / rel}: a history file quizapp has read is "
                               "missing; the answers it held are kept in the hot state")
+        self._catching_up = was
 
     def _take_bytes(self, dev: str, rel: str, data: bytes, ino: int, start: int,
                     lines: int, source: str) -> None:
@@ -579,6 +584,7 @@ class HistoryStore(Store):
     _take = _records.take
     _take_answer = _records.take_answer
     _take_undo = _records.take_undo
+    _kept_undo, _all_kept_undo = _records.kept_undo, _records.all_kept_undo
     _take_set = _records.take_set
     _take_base = _records.take_base
     _take_session = _records.take_session
@@ -717,6 +723,7 @@ class HistoryStore(Store):
         """Undo the unit's most recent answer (up to the last 10 of the unit); see
         :meth:`Store.undo_last`."""
         self._check_open()
+        self._kept_undo(unit.key)
         entry = self._state.items.get(unit.key)
         if entry is not None and not entry.undo and self._state.totals.get(unit.key):
             self._reload_unit(unit.key)

@@ -37,6 +37,12 @@ class Stamp(NamedTuple):
 
 def parse_stamp(value: object) -> Stamp:
     """A stamp from its JSON form; :class:`ValueError` saying what is wrong otherwise."""
+    if type(value) is list and len(value) == 3:  # the usual stamp, checked quickly
+        wall, counter, device = value
+        if (type(wall) is int and type(counter) is int and 0 <= wall < MAX_WALL_MS
+                and 0 <= counter < MAX_WALL_MS and type(device) is str
+                and DEVICE_ID.fullmatch(device)):
+            return Stamp(wall, counter, device)
     if not (isinstance(value, list) and len(value) == 3):
         raise ValueError("a clock stamp is a list [milliseconds, counter, device]")
     wall, counter, device = value

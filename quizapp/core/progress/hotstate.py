@@ -35,7 +35,7 @@ from quizapp.core.store import (
 __all__ = ["FORMAT", "STATE_FORMAT", "TAIL_BYTES", "UNDO_KEPT", "Coverage", "HotStateData",
            "NewerFormatError",
            "OtherFolderError", "UnitMeta", "hot_state_document", "parse_hot_state",
-           "tail_hash", "tkey"]
+           "tail_hash", "take_kept_undo", "tkey"]
 
 #: The score-store format (history records, exports, aggregates.json, pending.json).
 FORMAT = 2
@@ -76,6 +76,9 @@ class UnitMeta:
     last: tuple[str, str] | None = None  # (at, id) of the unit's latest live answer
     base: tuple[Stamp, str, CardData | None] | None = None  # the card only until saved
     sets: dict[str, tuple[Stamp, Any]] = field(default_factory=dict)
+    #: The unit's undo entries as ``state.json`` holds them, not yet checked: checked and
+    #: put in front of ``UnitEntry.undo`` by :func:`take_kept_undo` when first used.
+    undo_raw: Any = None
 
 
 @dataclass
@@ -235,8 +238,8 @@ def _units(units: object, state: HotState, metas: dict[str, UnitMeta],
             entry.card, entry.due = _card(card, f"{where}.card")
         entry.flagged, entry.last_correct, entry.last_seen, entry.updated = flagged, lc, ls, upd
         meta = UnitMeta(last=_pair(last, f"{where}.last", checked=False))
-        if undo is not None:
-            entry.undo = _undo(undo, key, f"{where}.undo")
+        if undo is not None:  # checked when first used (take_kept_undo)
+            meta.undo_raw = undo
         if base is not None:  # [hlc, at]: the card itself stays in the history
             if not (isinstance(base, list) and len(base) == 2):
                 raise ValueError(f"{where}.base: not [hlc, time]")
@@ -302,8 +305,10 @@ def _card(value: object, where: str) -> tuple[CardData, datetime]:
             raise ValueError(f"{where}.step: a card in learning or relearning needs a step")
     elif type(step) is not int or step < 0:
         raise ValueError(f"{where}.step: not a whole number >= 0")
-    for name, v, low, high in (("stability", stability, 1e-9, 1e15),
-                               ("difficulty", difficulty, 1.0, 10.0)):
+    for name, v, low, high in () if (  # the usual card: no need to say what is wrong
+            type(stability) is float and 1e-9 <= stability <= 1e15
+            and type(difficulty) is float and 1.0 <= difficulty <= 10.0) else (
+            ("stability", stability, 1e-9, 1e15), ("difficulty", difficulty, 1.0, 10.0)):
         if v is None:
             if state != 1:
                 raise ValueError(f"{where}: a card in review or relearning needs {name}")
@@ -338,6 +343,26 @@ def _undo(value: object, key: str, where: str) -> list[dict[str, Any]]:
         out.append({"attempt": rec["id"], "fsrs": None if card is None else _card(card, where)[0],
                     "last_correct": lc, "last_seen": ls, "last": last, "rec": rec})
     return out
+
+
+def take_kept_undo(key: str, entry: UnitEntry, meta: UnitMeta) -> str | None:
+    """Check the unit's kept undo entries (``meta.undo_raw``, left unchecked when the hot
+    state was read) and put them in front of ``entry.undo``. A damaged one is dropped and
+    described in the message returned (else None): the history is the truth, and an undo
+    of the unit then reads its answers from the history again."""
+    raw, meta.undo_raw = meta.undo_raw, None
+    if raw is None:
+        return None
+    try:
+        kept = _undo(raw, key, f"units[{key!r:.60}].undo")
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        return (f"The hot state's undo entry of {key!r:.60} was damaged ({str(exc)[:160]}); "
+                "it was set aside: an undo of that item reads its answers from the history.")
+    finally:
+        _TIMES.clear()
+    entry.undo[:0] = kept
+    del entry.undo[:-UNDO_DEPTH]
+    return None
 
 
 def _units_v2(units: object, state: HotState, metas: dict[str, UnitMeta],
@@ -379,6 +404,7 @@ def hot_state_document(hot: HotStateData, device: str, root: str) -> dict[str, A
     cols: dict[str, list[Any]] = {name: [] for name in UNIT_COLUMNS}
     for key, entry in hot.state.items.items():
         meta = hot.metas.get(key) or UnitMeta()
+        assert meta.undo_raw is None, "take_kept_undo first"
         n, ok = hot.state.totals.get(key, (0, 0))
         cols["key"].append(key)
         cols["card"].append(_compact_card(entry.card))
