@@ -20,6 +20,14 @@ os.environ["QUIZAPP_CACHE_DIR"] = str(_SANDBOX / "cache")
 os.environ["XDG_CONFIG_HOME"] = str(_SANDBOX / "config")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Property tests assert behaviour, never speed: no per-example deadline (hypothesis's default
+# 200 ms failed examples at random on a loaded 2-core CI machine, and on Python 3.10 the
+# explanation of such a failure then traced for minutes) and no "too slow" health check.
+settings.register_profile("quizapp", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("quizapp")
 
 ROOT = Path(__file__).resolve().parent.parent
 DECKS = ROOT / "decks"
