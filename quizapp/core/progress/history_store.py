@@ -53,7 +53,7 @@ from quizapp.core.progress.history_migration import MIGRATION_MARK, MigrationRef
 from quizapp.core.progress.history_queries import attempt_of as _attempt
 from quizapp.core.progress.history_queries import canonical as _canonical
 from quizapp.core.progress.history_records import answer_order as _order
-from quizapp.core.progress.hlc import DEVICE_ID, Clock, Stamp
+from quizapp.core.progress.hlc import Clock, Stamp
 from quizapp.core.progress.hotstate import (
     FORMAT,
     TAIL_BYTES,
@@ -74,6 +74,7 @@ from quizapp.core.progress.syncfolder import (
     MAX_FILE,
     FileRead,
     cut_torn_tail,
+    device_folders,
     is_leftover,
 )
 from quizapp.core.scheduling import (
@@ -434,26 +435,11 @@ class HistoryStore(Store):
     def _history_files(self, others_only: bool) -> Iterator[tuple[str, str, Path]]:
         """(device, path relative to the root, path) of every history file, links and
         leftovers of sync tools left out (a link is reported)."""
-        base = self._root / DEVICES
-        try:
-            devices = sorted(os.listdir(base))
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            self._problem(f"{base}: cannot be read ({exc.strerror or exc})")
-            return
-        for dev in devices:
-            if not DEVICE_ID.fullmatch(dev) or (others_only and dev == self.device):
-                continue
-            folder = base / dev
-            try:
-                info = os.lstat(folder)
-            except OSError:
-                continue
-            if stat.S_ISLNK(info.st_mode):
-                self._problem(f"{folder}: a symbolic link; not followed")
-                continue
-            if not stat.S_ISDIR(info.st_mode):
+        folders, problems = device_folders(self._root)
+        for message in problems:
+            self._problem(message)
+        for dev, folder in folders:
+            if others_only and dev == self.device:
                 continue
             try:
                 names = sorted(os.listdir(folder))

@@ -10,12 +10,12 @@ import socket
 from typing import TYPE_CHECKING
 
 from quizapp.core import fileio
-from quizapp.core.progress.hlc import DEVICE_ID
 from quizapp.core.progress.records import MAX_NAME
 from quizapp.core.progress.sync import DeviceStatus, SyncNews
 from quizapp.core.progress.syncfolder import (
     DEVICES,
     copy_history,
+    device_folders,
     is_leftover,
 )
 from quizapp.core.scheduling import (
@@ -73,12 +73,9 @@ def keep_history_locally(self: HistoryStore) -> int:
     the number of records copied."""
     if self._sync_dir is None or self._read_only or not self._persistent:
         return 0
-    try:
-        devices = [d for d in os.listdir(self._sync_dir / DEVICES) if DEVICE_ID.fullmatch(d)]
-    except OSError:
-        return 0
-    added, problems = copy_history(self._sync_dir, self.folder, sorted(devices))
-    for message in problems:
+    folders, problems = device_folders(self._sync_dir)
+    added, copy_problems = copy_history(self._sync_dir, self.folder, [d for d, _p in folders])
+    for message in problems + copy_problems:
         self._problem(message)
     return added
 

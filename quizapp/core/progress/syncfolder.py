@@ -143,20 +143,22 @@ def read_device(folder: Path, device: str, keep: dict[str, FileRead] | None = No
     return out
 
 
-def read_folder(root: Path) -> tuple[dict[str, DeviceReading], list[str]]:
-    """Every computer's records under ``root/devices``; and problems outside them."""
+def device_folders(root: Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(device id, folder) of every computer's folder under ``root/devices``, sorted, and the
+    problems found there: a link is reported and never followed; a sync tool's own folders
+    (``.stfolder``, ``.dropbox.cache``) and stray names are passed over."""
     base = root / DEVICES
-    devices: dict[str, DeviceReading] = {}
-    problems: list[str] = []
     try:
         names = sorted(os.listdir(base))
     except FileNotFoundError:
-        return devices, problems
+        return [], []
     except OSError as exc:
-        return devices, [f"{base}: cannot be read ({exc.strerror or exc})"]
+        return [], [f"{base}: cannot be read ({exc.strerror or exc})"]
+    folders: list[tuple[str, Path]] = []
+    problems: list[str] = []
     for name in names:
         if not DEVICE_ID.fullmatch(name):
-            continue  # a sync tool's folder (.stfolder, .dropbox.cache) or a stray name
+            continue
         path = base / name
         try:
             info = os.lstat(path)
@@ -164,10 +166,15 @@ def read_folder(root: Path) -> tuple[dict[str, DeviceReading], list[str]]:
             continue
         if stat.S_ISLNK(info.st_mode):
             problems.append(f"{path}: a symbolic link; not followed")
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            devices[name] = read_device(path, name)
-    return devices, problems
+        elif stat.S_ISDIR(info.st_mode):
+            folders.append((name, path))
+    return folders, problems
+
+
+def read_folder(root: Path) -> tuple[dict[str, DeviceReading], list[str]]:
+    """Every computer's records under ``root/devices``; and problems outside them."""
+    folders, problems = device_folders(root)
+    return {name: read_device(path, name) for name, path in folders}, problems
 
 
 def append(root: str | os.PathLike[str], device: str,
