@@ -11,23 +11,15 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from quizapp.core.model import StudyUnit
 from quizapp.core.progress.history_store import HistoryStore
-from quizapp.core.progress.merge import Replica
-from quizapp.core.progress.syncfolder import read_folder
 from quizapp.core.store import Store
 from tests.benchmarks.gen import write_format1_history
-
-ROOT = Path(__file__).resolve().parents[2]
-KILLS = int(os.environ.get("QUIZAPP_CRASH_KILLS", "200"))
+from tests.crash import KILLS, folder_model, run_and_kill
 
 WRITER = r"""
 import os, random, sys
@@ -60,41 +52,15 @@ while True:
 """
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-def _run_and_kill(folder: Path, k: int, start: int, delay: float, *, wait_open: bool
-                  ) -> list[str]:
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(k), str(start)],
-                            stdout=subprocess.PIPE, env=_env(), cwd=ROOT)
-    assert proc.stdout is not None
-    head = proc.stdout.readline() if wait_open else b""
-    time.sleep(delay)
-    proc.send_signal(signal.SIGKILL)
-    out, _ = proc.communicate()
-    return (head + out).decode().splitlines()
-
-
-def _model(folder: Path) -> Replica:
-    devices, problems = read_folder(folder)
-    assert not problems
-    r = Replica()
-    for d in devices.values():
-        assert not d.problems, d.problems[:3]  # a torn last line is not damage
-        r.add_all(d.records)
-    return r
-
-
 def _kill_loop(folder: Path, kills: int, seed: int, *, migrate_first: bool) -> None:
     rng = random.Random(seed)
     acked: set[str] = set()
     undoing: set[str] = set()  # undo asked for (done or in flight at a kill)
     for k in range(kills):
         migrating = migrate_first and k < 3
-        lines = _run_and_kill(folder, k, len(acked), rng.uniform(0.0, 1.5 if migrating
-                                                                 else 0.3),
-                              wait_open=not migrating)
+        lines = run_and_kill(WRITER, [str(folder), str(k), str(len(acked))],
+                             rng.uniform(0.0, 1.5 if migrating else 0.3),
+                             first_line=not migrating)
         for line in lines:
             word, _, rid = line.partition(" ")
             if word == "ack":
@@ -108,7 +74,7 @@ def _kill_loop(folder: Path, kills: int, seed: int, *, migrate_first: bool) -> N
             assert len(ids) == len(set(ids)) == store.attempt_count, f"kill {k}: doubled"
             lost = acked - set(ids) - undoing
             assert not lost, f"kill {k}: {len(lost)} acknowledged answers lost"
-            model = _model(folder)
+            model = folder_model(folder)
             assert set(ids) == model.live() and not (model.live() & model.tombstones)
             for i in range(20):
                 unit = StudyUnit("d", f"q{i}")

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from quizapp.core.progress.merge import Replica
 from quizapp.core.progress.migrate import migrate
-from quizapp.core.progress.syncfolder import read_folder
 from tests.benchmarks.gen import write_format1_history
-
-ROOT = Path(__file__).resolve().parents[2]
-KILLS = int(os.environ.get("QUIZAPP_CRASH_KILLS", "200"))
+from tests.crash import KILLS, folder_model, run_and_kill
 
 WRITER = r"""
 import os, random, sys
@@ -57,45 +49,14 @@ print("done" if m.ok else "failed", flush=True)
 """
 
 
-def _kill_after(proc: subprocess.Popen[bytes], delay: float, *, first_line: bool = False
-                ) -> bytes:
-    """Kill ``proc`` ``delay`` seconds after it started (after its first line of output,
-    with ``first_line``, so a slow start on a loaded machine does not leave it idle)."""
-    head = b""
-    if first_line:
-        assert proc.stdout is not None
-        head = proc.stdout.readline()
-    time.sleep(delay)
-    proc.send_signal(signal.SIGKILL)
-    out, _ = proc.communicate()
-    return head + out
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-def _records(root: Path) -> Replica:
-    devices, problems = read_folder(root)
-    assert not problems
-    r = Replica()
-    for d in devices.values():
-        assert not d.problems, d.problems[:3]  # a torn last line is not damage
-        r.add_all(d.records)
-    return r
-
-
 def _append_kills(tmp_path: Path, kills: int, seed: int) -> None:
     rng = random.Random(seed)
     acked: set[str] = set()
     for k in range(kills):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(k),
-                                 str(len(acked))], stdout=subprocess.PIPE, env=_env(),
-                                cwd=ROOT)
-        out = _kill_after(proc, rng.uniform(0.0, 0.4), first_line=True)
-        acked |= {line.split()[1].decode() for line in out.splitlines()
-                  if line.startswith(b"ack ")}
-        live = _records(tmp_path).live()
+        out = run_and_kill(WRITER, [str(tmp_path), str(k), str(len(acked))],
+                           rng.uniform(0.0, 0.4), first_line=True)
+        acked |= {line.split()[1] for line in out if line.startswith("ack ")}
+        live = folder_model(tmp_path).live()
         assert acked <= live, f"kill {k}: {len(acked - live)} acknowledged answers lost"
         assert len(live - acked) <= k + 1  # at most the one in flight at each kill
     assert len(acked) >= kills  # the writer got going before each kill
@@ -119,11 +80,8 @@ def test_migration_survives_sigkill(tmp_path: Path) -> None:
     write_format1_history(data, 20_000, units=500)
     rng = random.Random(int(os.environ.get("QUIZAPP_CRASH_SEED", "3")))
     for _ in range(max(KILLS // 10, 5)):
-        proc = subprocess.Popen([sys.executable, "-c", MIGRATOR, str(data),
-                                 str(tmp_path / "sync")], stdout=subprocess.PIPE,
-                                env=_env(), cwd=ROOT)
-        _kill_after(proc, rng.uniform(0.3, 2.5))
-        _records(tmp_path / "sync")  # whatever was written reads without damage
+        run_and_kill(MIGRATOR, [str(data), str(tmp_path / "sync")], rng.uniform(0.3, 2.5))
+        folder_model(tmp_path / "sync")  # whatever was written reads without damage
     m = migrate(data, tmp_path / "sync", "pc-2", now=datetime.now(timezone.utc))
     assert m.ok, m.problems[:5]
     assert m.answers == m.answers_read_back == 20_000
