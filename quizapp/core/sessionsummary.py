@@ -26,6 +26,7 @@ def summarize(self: Session) -> Summary:
             r = self.ratings.get(i)
             if r is not None:
                 s.flashcards[r.label] = s.flashcards.get(r.label, 0) + 1
+                s.time_ms += int(1000 * self.seconds_on(i))  # as recorded with the rating
             continue
         case_marks = [0.0, 0.0]
         reached = False

@@ -223,3 +223,24 @@ def test_undo_survives_a_restart(store: Store) -> None:
     assert resumed.undo() is True and resumed.index == 0 and not resumed.ratings
     assert store.state(resumed.current.unit()).is_new
     assert resumed.undo() is False  # nothing more to undo
+
+
+def test_a_mixed_session_counts_the_cards_time_as_statistics_and_the_csv_do(
+        store: Store) -> None:
+    """A daily review mixes flashcards and questions. Its results page said "Time 4 s, 2 s
+    per answer" while Statistics and the exported answers gave 11 s (6.4 s on the card, 5 s
+    on the question): the cards' time was left out of the session's total."""
+    clock = Clock()
+    st = settings(daily=True)
+    entries = [*candidate_entries([DECK], settings(mode="flashcards")),
+               candidate_entries([DECK], settings())[0]]
+    sess = Session(entries, st, store, clock=clock)
+    sess.start()
+    clock.t = 6.4
+    sess.rate(Rating.GOOD)
+    sess.next()
+    clock.t = 11.4
+    sess.answer("", [1])
+    recorded = sum(a.time_ms for a in store.attempts())
+    assert recorded == 11_400
+    assert sess.finish().time_ms == recorded
