@@ -8,8 +8,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from quizapp.core import deckschema as S
 from quizapp.core import resources
@@ -271,26 +272,31 @@ class Builder:
         )
 
 
+T = TypeVar("T")
+
+
+def _each(rec: CheckedRecord, field: str, what: str,
+          unique_id: Callable[[CheckedRecord, dict[str, int], str, str, str], object],
+          make: Callable[[CheckedRecord, str], T | None]) -> list[T]:
+    """Build each record of the list ``field`` (items, reference sheets) with ``make``,
+    checking that their ids are unique (``what`` names the id in messages); records that
+    cannot be built are left out (their problems are collected)."""
+    out: list[T] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rec.get(field) or []):
+        where = f"{field}[{r.index if r.index >= 0 else i}]"
+        rid = r.get("id")
+        unique_id(r, seen, what, "", where)
+        built = make(r, f"{where} ({rid})" if rid else where)
+        if built is not None:
+            out.append(built)
+    return out
+
+
 def build(rec: CheckedRecord, problems: ProblemCollector, path: Path | None) -> Deck | None:
     b = Builder(problems, path, rec)
-    items: list[Item] = []
-    seen: dict[str, int] = {}
-    for i, irec in enumerate(rec.get("items") or []):
-        ipath = f"items[{irec.index if irec.index >= 0 else i}]"
-        iid = irec.get("id")
-        b.unique_id(irec, seen, "item id", "", ipath)
-        it = b.item(irec, f"{ipath} ({iid})" if iid else ipath)
-        if it is not None:
-            items.append(it)
-    refs: list[Reference] = []
-    ref_ids: dict[str, int] = {}
-    for i, rrec in enumerate(rec.get("references") or []):
-        rpath = f"references[{rrec.index if rrec.index >= 0 else i}]"
-        rid = rrec.get("id")
-        b.unique_id(rrec, ref_ids, "reference sheet id", "", rpath)
-        ref = b.reference(rrec, f"{rpath} ({rid})" if rid else rpath)
-        if ref is not None:
-            refs.append(ref)
+    items: list[Item] = _each(rec, "items", "item id", b.unique_id, b.item)
+    refs: list[Reference] = _each(rec, "references", "reference sheet id", b.unique_id, b.reference)
     if problems.items:
         return None
     sources = {
