@@ -19,10 +19,9 @@ the next. Generating the million-answer folder takes about half a minute and 250
 
 Format 2 (the default; ``--format 1`` measures format 1 as before): each generated format-1
 folder is first migrated (``open_store(..., store_format=2)``; the time and the counts
-compared are printed), then every measurement runs on format 2. The app does not open format
-2 by itself yet, so the child processes get a ``sitecustomize`` that makes ``Store.open``
-open the folder with :class:`~quizapp.core.progress.history_store.HistoryStore`: what the app
-will do once format 2 is switched on.
+compared are printed), then every measurement runs on format 2, opened as the app opens it
+(:func:`~quizapp.core.progress.history_store.open_store`). ``--format 1`` sets
+``QUIZAPP_STORE_FORMAT=1`` in the child processes, so the folders stay in format 1.
 
 Figures recorded before format 2 (format 1, 2 shared CPUs under load, offscreen, one run;
 the bare window took 0.12-0.24 s and 44.7 MiB):
@@ -88,21 +87,6 @@ from tests.benchmarks.bench_gui import BARE, PEAK  # noqa: E402
 from tests.benchmarks.gen import write_format1_history  # noqa: E402
 
 SIZES = (0, 100_000, 1_000_000)
-FORMAT2_SITE = """
-import os
-if os.environ.get("QUIZAPP_BENCH_FORMAT") == "2":
-    from quizapp.core import store as _store
-    from pathlib import Path as _Path
-    from quizapp.core.progress.history_store import HistoryStore as _History, folder_format
-    _plain = _store.Store.open.__func__
-
-    def _open(cls, folder, **kw):
-        if cls is _store.Store and folder_format(_Path(folder)) == 2:
-            return _History.open(folder, **kw)
-        return _plain(cls, folder, **kw)
-
-    _store.Store.open = classmethod(_open)
-"""
 STARTS = 3
 RECORDS = 30
 
@@ -133,11 +117,11 @@ import gc, json, os, statistics, sys, time
 from pathlib import Path
 folder = Path(sys.argv[1])
 from quizapp.core.model import StudyUnit
-from quizapp.core.store import Store
+from quizapp.core.progress.history_store import open_store
 from tests.benchmarks.bench_dashboard import bench_deck
 out = {}
 t = time.perf_counter()
-store = Store.open(folder)
+store = open_store(folder)  # as the app: format 2 unless QUIZAPP_STORE_FORMAT=1
 out["open"] = time.perf_counter() - t
 gc.freeze()  # as quizapp.ui.app.launch does
 times = []
@@ -186,12 +170,10 @@ def _env(data: Path, tmp: Path, store_format: int = 2) -> dict[str, str]:
         env["QT_QPA_PLATFORM"] = "offscreen"
     env["QUIZAPP_DATA_DIR"] = str(data)
     env["PYTHONPATH"] = str(ROOT)
-    if store_format == 2:
-        site = tmp / "site"
-        site.mkdir(exist_ok=True)
-        (site / "sitecustomize.py").write_text(FORMAT2_SITE)
-        env["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT)])
-        env["QUIZAPP_BENCH_FORMAT"] = "2"
+    if store_format == 1:
+        env["QUIZAPP_STORE_FORMAT"] = "1"  # the app's escape hatch: the folder stays in format 1
+    else:
+        env.pop("QUIZAPP_STORE_FORMAT", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as an installed wheel, see bench_gui
     env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
     return env
