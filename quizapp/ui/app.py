@@ -1,4 +1,11 @@
-"""Start the GUI: QApplication, settings, the score store, the excepthook, the main window."""
+"""Start the GUI: QApplication, settings, the score store, the excepthook, the main window.
+
+Until the first frame is drawn, this module and those the first window imports use only the
+Qt classes that frame needs: PySide builds a class's Python enums when the class is first
+used, and the ``Qt`` namespace's ninety-odd enums alone cost a fifth of a bare PySide6
+window's start (dialogs, shortcuts and ``Qt.*`` values come after the first paint, or are
+imported where they are used). ``tests/ui/test_startup.py`` checks it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
-from PySide6.QtGui import QFont, QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtGui import QFont, QIcon
+from PySide6.QtWidgets import QApplication
 
 import quizapp
 from quizapp.core import paths
@@ -35,6 +42,8 @@ def make_settings(file: Path | None = None) -> QSettings:
 
 def _install_excepthook(app: QApplication) -> None:
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         text = "".join(traceback.format_exception(kind, exc, tb))
         sys.stderr.write(text)
         if QApplication.instance() is None:
@@ -51,6 +60,8 @@ def _install_excepthook(app: QApplication) -> None:
 def ask_when_locked(e: StoreLockedError) -> str | None:
     """Another quizapp holds the score store: ask what to do. Returns ``"take_over"``,
     ``"read_only"`` or None (quit)."""
+    from PySide6.QtWidgets import QMessageBox
+
     other_host = bool(getattr(e, "other_host", False))
     hint = ("It was left by quizapp on another computer (for example a USB stick that was "
             "unplugged while quizapp ran). If quizapp is not running there any more, take "
@@ -114,6 +125,8 @@ def open_store_later(win: MainWindow, data_dir: Path, *, break_lock: bool = Fals
         elif not isinstance(exc, Exception):
             raise exc
         else:
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.critical(win, "quizapp cannot open your progress",
                                  f"{exc}\n\nNothing was changed. Start quizapp with --data-dir "
                                  "pointing to another folder (or set QUIZAPP_DATA_DIR).")
@@ -155,16 +168,19 @@ def migrating_text(answers: int | None) -> str:
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-        app = QApplication(argv or sys.argv[:1])
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):  # made elsewhere (the tests' one): styled here
+        app = existing
+        app.setStyle("Fusion")
+    else:
+        # Qt 6 scales by the screen's exact factor (PassThrough rounding) by default; the
+        # Fusion style is given as an argument, so Qt builds it once (setStyle would build
+        # a second and materialise QStyle's enums before the first frame)
+        app = QApplication([*(argv or sys.argv[:1]), "-style", "Fusion"])
     app.setApplicationName("quizapp")
     app.setApplicationDisplayName("quizapp")
     app.setApplicationVersion(quizapp.__version__)
     app.setDesktopFileName("quizapp")
-    app.setStyle("Fusion")
     icon = resources_dir() / "icons" / "quizapp.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
@@ -187,6 +203,8 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None,
     folder = where.data
     problem = paths.check_data_dir(folder)
     if problem:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(None, "quizapp cannot use its data folder",
                              f"{problem}\n\nStart quizapp with --data-dir pointing to a folder "
                              "you can write to (or set QUIZAPP_DATA_DIR).")

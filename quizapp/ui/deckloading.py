@@ -7,14 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QMainWindow
+from PySide6 import QtCore, QtWidgets  # looked up when used (see quizapp.ui.app)
+from PySide6.QtWidgets import QMainWindow
 
 from quizapp.ui.pages.library import status_text
 from quizapp.ui.tasks import TaskContext
 
 if TYPE_CHECKING:  # the core's modules are imported once the score store opens
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
     from quizapp.core.coordinator import LibraryRow
     from quizapp.core.library import DeckCache, LoadResult
     from quizapp.ui.mainwindow import MainWindow
@@ -119,7 +120,7 @@ class DeckLoader:
 
     def _choose_deck(self, caption: str) -> Path | None:
         transfers = self.window.transfers
-        name, _ = QFileDialog.getOpenFileName(self.window, caption,
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, caption,
                                               str(transfers.folder("decks")),
                                               "Decks (*.yaml *.yml);;All files (*)")
         transfers.remember_folder("decks", name)
@@ -137,8 +138,8 @@ class DeckLoader:
         from quizapp.ui.preview import PreviewWindow
 
         win = PreviewWindow(path, self.window)
-        win.setWindowFlag(Qt.WindowType.Window)
-        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.setWindowFlag(QtCore.Qt.WindowType.Window)
+        win.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         win.show()
         self.previews.append(win)
 
@@ -150,7 +151,7 @@ class DeckLoader:
         win.settings.setValue("library/opened", [*opened, str(path)])
         self.load_decks([path])
         win.decks_loaded.connect(lambda: win.library.select_path(str(path)),
-                                 Qt.ConnectionType.SingleShotConnection)
+                                 QtCore.Qt.ConnectionType.SingleShotConnection)
         win.show_library(recount=not self.running)  # the load refreshes the library
 
     def opened(self) -> list[str]:

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 __all__ = ["label", "plain_tooltip"]
+
+#: Qt.TextFormat.PlainText, set through the property: the first window's labels come from
+#: here, and naming the enum would build the whole ``Qt`` namespace first (see quizapp.ui.app)
+_PLAIN_TEXT = 0
 
 
 def label(text: str, role: str | None = None) -> QLabel:
     """A label for plain text: deck and case titles, ids and messages are shown as written,
     never read as HTML (a QLabel would otherwise load an ``<img src=...>`` in a title)."""
     w = QLabel(text)
-    w.setTextFormat(Qt.TextFormat.PlainText)
+    w.setProperty("textFormat", _PLAIN_TEXT)
     w.setWordWrap(True)
     if role:
         w.setProperty("role", role)

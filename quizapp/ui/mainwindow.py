@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from quizapp.core.paths import SyncChoice
@@ -26,7 +25,11 @@ from quizapp.ui.tasks import TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
-if TYPE_CHECKING:  # the other pages are built (and their modules imported) on first use;
+if TYPE_CHECKING:
+    # Qt classes the first frame does not need (see quizapp.ui.app)
+    from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
+
+    # the other pages are built (and their modules imported) on first use;
     # the core's modules are imported once the score store opens (off the GUI thread)
     from quizapp.core.coordinator import Coordinator, DeckRegistry, LibraryRow
     from quizapp.core.library import LoadResult

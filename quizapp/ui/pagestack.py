@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
+from PySide6 import QtCore, QtGui, QtWidgets  # looked up when used (see quizapp.ui.app)
+from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDockWidget
+
     from quizapp.ui.mainwindow import MainWindow
     from quizapp.ui.pages.builder import BuilderPage
     from quizapp.ui.pages.results import ResultsPage
@@ -45,8 +46,8 @@ class PageStack:
 
     def _add(self, page: QWidget, esc_to_library: bool = False) -> None:
         if esc_to_library:
-            esc = QShortcut(QKeySequence("Esc"), page)
-            esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            esc = QtGui.QShortcut(QtGui.QKeySequence("Esc"), page)
+            esc.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
             esc.activated.connect(self.window.show_library)
         self.window.stack.addWidget(page)
 
@@ -104,12 +105,12 @@ class PageStack:
             win = self.window
             self._references = ReferencePanel()
             self._references.leave.connect(self.study.setFocus)
-            dock = QDockWidget("Reference sheets", win)
+            dock = QtWidgets.QDockWidget("Reference sheets", win)
             dock.setObjectName("reference-sheets")
             dock.setWidget(self._references)
-            dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
-                                 | Qt.DockWidgetArea.RightDockWidgetArea)
-            win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.setAllowedAreas(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+                                 | QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+            win.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.hide()
             self._ref_dock = dock
         return self._ref_dock
@@ -150,7 +151,7 @@ class PageStack:
         if not self.ref_dock_sized:  # a third of the window, once
             self.ref_dock_sized = True
             win.resizeDocks([self.ref_dock], [max(360, win.width() // 3)],
-                            Qt.Orientation.Horizontal)
+                            QtCore.Qt.Orientation.Horizontal)
         self.references.focus_filter()
 
     def show_stats(self) -> None:
@@ -186,11 +187,11 @@ class PageStack:
         self._stats_importing = False
         if not isinstance(exc, ImportError):  # a broken install without the charting library
             raise exc
-        QMessageBox.warning(self.window, "Statistics unavailable",
+        QtWidgets.QMessageBox.warning(self.window, "Statistics unavailable",
                             f"The charts need pyqtgraph, which could not be loaded "
                             f"({exc}). Reinstall quizapp with pip to fix this.")
 
     def on_study_store_error(self, text: str) -> None:
-        QMessageBox.warning(self.window, "Progress not saved",
+        QtWidgets.QMessageBox.warning(self.window, "Progress not saved",
                             f"{text}\n\nYou can keep studying; quizapp keeps your answers in "
                             "memory and tells you when saving works again.")

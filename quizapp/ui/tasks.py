@@ -21,19 +21,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QObject,
-    Qt,
     QThreadPool,
     QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QProgressDialog
 
 __all__ = ["SHOW_AFTER_MS", "Task", "TaskCancelledError", "TaskContext", "TaskRunner"]
 
@@ -221,11 +224,11 @@ class Task(QObject):
     def on_show_timer_timeout(self) -> None:
         if self.done:
             return
-        dlg = QProgressDialog(self.label, "Cancel", 0, 0, self.parent_widget)
+        dlg = QtWidgets.QProgressDialog(self.label, "Cancel", 0, 0, self.parent_widget)
         dlg.setWindowTitle("quizapp")
         # not modal: a modal QProgressDialog runs a nested event loop in setValue; store
         # work blocks input itself (block_input), other work may go on beside the dialog
-        dlg.setWindowModality(Qt.WindowModality.NonModal)
+        dlg.setWindowModality(QtCore.Qt.WindowModality.NonModal)
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
         dlg.setMinimumDuration(0)

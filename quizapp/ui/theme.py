@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 SPACE = 8  # the spacing unit: margins and gaps are multiples of it
 TEXT_WIDTH = 760  # pixels: a readable measure for stems and explanations (about 90 characters)
+#: the platform's palette, kept by :func:`apply_look` before it first sets quizapp's own (a
+#: Python reference: storing it as an application property would build the Qt namespace)
+_system_palette: list[QPalette] = []
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,14 @@ DARK = Colors(
 
 
 def system_is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    return hints.colorScheme() == Qt.ColorScheme.Dark
+    """The desktop asks for dark colours: the platform's palette (the application's own
+    before :func:`apply_look` first replaced it) has a darker window than its text. Qt
+    derives that palette from the colour scheme ``QStyleHints.colorScheme()`` reports; the
+    palette is read because its enums are already there before the first frame, where
+    ``Qt.ColorScheme`` would build the whole ``Qt`` namespace (see :mod:`quizapp.ui.app`)."""
+    p = _system_palette[0] if _system_palette else QGuiApplication.palette()
+    return p.color(QPalette.ColorRole.Window).lightness() < \
+        p.color(QPalette.ColorRole.WindowText).lightness()
 
 
 def resolve(theme: str) -> str:
@@ -150,6 +158,8 @@ def _dark_indicators(c: Colors) -> str:
 def apply_look(app: QApplication, theme_name: str, zoom: float) -> None:
     """Give the whole application the theme's palette and style sheet, at ``zoom`` times the
     base font size."""
+    if not _system_palette:  # the platform's, for the "system" theme
+        _system_palette.append(app.palette())  # a copy (QPalette(...) would build Qt)
     app.setPalette(palette(theme_name))
     font = QFont(app.property("base_font") or app.font())
     if font.pointSizeF() > 0:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6 import QtWidgets  # its dialogs are looked up when opened (see quizapp.ui.app)
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from quizapp.ui.tasks import TaskContext, TaskRunner
 
@@ -71,7 +71,7 @@ class Transfers(QObject):
         from quizapp.core.interchange.registry import import_suffixes
 
         patterns = " ".join("*" + s for s in (*import_suffixes(), ".zip"))
-        name, _ = QFileDialog.getOpenFileName(
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(
             self.window, "Import questions from Anki or Moodle, or a shared deck",
             str(self.folder("import")),
             f"Anki or Moodle files, deck packages ({patterns});;All files (*)")
@@ -91,7 +91,7 @@ class Transfers(QObject):
         if src.suffix.lower() == ".zip" and deckpack.is_deck_package(src):
             self.import_package(src, folder)
             return
-        out, _ = QFileDialog.getSaveFileName(self.window, "Save the new deck as",
+        out, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the new deck as",
                                              str(suggested_deck_path(src, folder)),
                                              "Decks (*.yaml *.yml)")
         if out:
@@ -131,7 +131,7 @@ class Transfers(QObject):
                 details, text = "", f"{exc.filename or src}: {exc.strerror}"
             else:
                 raise exc
-            ReportDialog.show(self.window, QMessageBox.Icon.Warning, "Nothing imported",
+            ReportDialog.show(self.window, QtWidgets.QMessageBox.Icon.Warning, "Nothing imported",
                               text, details)
             self.questions_imported.emit(False)
 
@@ -152,8 +152,8 @@ class Transfers(QObject):
                  "check each item and name the real source before you share it.")
         details = "\n".join(str(m) for m in result.messages)
         self.window.open_deck(out)
-        ReportDialog.show(self.window, QMessageBox.Icon.Information, "Questions imported", text,
-                          details)
+        ReportDialog.show(self.window, QtWidgets.QMessageBox.Icon.Information,
+                          "Questions imported", text, details)
         self.questions_imported.emit(True)
 
     def import_package(self, src: Path, folder: Path) -> None:
@@ -169,7 +169,7 @@ class Transfers(QObject):
 
         def done(deck: Path) -> None:
             self.window.open_deck(deck)
-            ReportDialog.show(self.window, QMessageBox.Icon.Information, "Deck imported",
+            ReportDialog.show(self.window, QtWidgets.QMessageBox.Icon.Information, "Deck imported",
                               f"{src.name} was checked and unpacked into {deck.parent}.", "")
             self.questions_imported.emit(True)
 
@@ -181,8 +181,8 @@ class Transfers(QObject):
                 text, details = str(exc), ""
             else:
                 raise exc
-            ReportDialog.show(self.window, QMessageBox.Icon.Warning, "Nothing imported", text,
-                              details)
+            ReportDialog.show(self.window, QtWidgets.QMessageBox.Icon.Warning,
+                              "Nothing imported", text, details)
             self.questions_imported.emit(False)
 
         self.tasks.run(unpack, label=f"Unpacking {src.name}…", on_done=done, on_error=failed,
@@ -191,7 +191,7 @@ class Transfers(QObject):
     # -- progress files ----------------------------------------------------------------------
 
     def export_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self.window, "Export attempts", str(
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export attempts", str(
             self.folder("export") / "quizapp-attempts.csv"), "CSV (*.csv)")
         self.remember_folder("export", name)
         if name:
@@ -199,7 +199,7 @@ class Transfers(QObject):
                        f"Attempts saved to {name}.", f"Saving answers to {Path(name).name}…")
 
     def export_progress(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self.window, "Export progress", str(
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export progress", str(
             self.folder("export") / "quizapp-progress.json"), "JSON (*.json)")
         self.remember_folder("export", name)
         if name:
@@ -211,7 +211,7 @@ class Transfers(QObject):
         def failed(exc: BaseException) -> None:
             if not isinstance(exc, _save_errors()):
                 raise exc
-            QMessageBox.warning(self.window, "Could not save", str(exc))
+            QtWidgets.QMessageBox.warning(self.window, "Could not save", str(exc))
 
         self.tasks.run(fn, label=label, block_input=True, on_error=failed,
                        on_done=lambda _r: self.window.statusBar().showMessage(ok, 8000))
@@ -219,7 +219,7 @@ class Transfers(QObject):
     def import_progress(self) -> None:
         """Read the file and plan the merge in the background; ask only before an import
         removes answers or resets scheduling; then merge in the background."""
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import progress",
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Import progress",
                                               str(self.folder("export")), "JSON (*.json)")
         self.remember_folder("export", name)
         if not name:
@@ -255,10 +255,11 @@ class Transfers(QObject):
     def _import_failed(self, name: str, exc: BaseException) -> None:
         if not isinstance(exc, _save_errors()):
             raise exc
-        QMessageBox.warning(self.window, "Import failed", f"{name} could not be imported:\n{exc}")
+        QtWidgets.QMessageBox.warning(self.window, "Import failed",
+                                      f"{name} could not be imported:\n{exc}")
 
     def _progress_imported(self, counts: ImportCounts, rows: list[LibraryRow]) -> None:
-        QMessageBox.information(self.window, "Progress imported",
+        QtWidgets.QMessageBox.information(self.window, "Progress imported",
                                 f"{counts.attempts_added} answers added, "
                                 f"{counts.attempts_skipped} already here, "
                                 f"{counts.attempts_undone} removed as undone; "

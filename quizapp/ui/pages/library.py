@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +21,12 @@ from quizapp.ui.labels import label, plain_tooltip
 from quizapp.ui.theme import SPACE
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import (
+        QListWidget,
+        QTableWidget,
+        QTableWidgetItem,
+    )
+
     from quizapp.core.library import LoadResult
     from quizapp.ui.widgets import Markdown
 
@@ -37,6 +36,8 @@ class Banner(QFrame):
 
     def __init__(self, text: str, actions: list[tuple[str, Callable[[], object]]] | None = None,
                  parent: QWidget | None = None) -> None:
+        from PySide6.QtCore import Qt  # not before the first paint (see quizapp.ui.app)
+
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # shown once, never reused
         self.setProperty("role", "banner")
@@ -153,7 +154,17 @@ class LibraryPage(QWidget):
     def _build_list(self) -> None:
         if "table" in self.__dict__:
             return
-        from quizapp.ui.widgets import Markdown  # the card widgets: not needed before
+        # the list's Qt classes and the card widgets: not needed before (see quizapp.ui.app)
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import (
+            QAbstractItemView,
+            QHeaderView,
+            QListWidget,
+            QSplitter,
+            QTableWidget,
+        )
+
+        from quizapp.ui.widgets import Markdown
 
         outer = self._outer
         outer.takeAt(outer.count() - 1)  # the stretch that held the list's place
@@ -224,6 +235,9 @@ class LibraryPage(QWidget):
 
     def set_rows(self, rows: list[tuple[LoadResult, dict[str, object]]]) -> None:
         """rows: (load result, counts) with counts keys items/new/due/seen/last."""
+        from PySide6.QtCore import QItemSelectionModel, Qt
+        from PySide6.QtWidgets import QTableWidgetItem
+
         keep = self.selected_paths()
         self.results = [r for r, _c in rows]
         self.table.setRowCount(len(rows))
@@ -281,6 +295,8 @@ class LibraryPage(QWidget):
         return None
 
     def _show_details(self) -> None:
+        from PySide6.QtWidgets import QListWidgetItem
+
         r = self._current()
         self.problem_list.clear()
         if r is None:
