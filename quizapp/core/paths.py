@@ -18,14 +18,15 @@ data folder), else there is none: :func:`sync_dir`.
 from __future__ import annotations
 
 import errno
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
+from typing import NamedTuple
 
 import quizapp
+
+# json and platformdirs are imported where they are needed: the first window needs neither
+# when the data folder is given and holds no preferences (start-up, issue 15); NamedTuple
+# rather than dataclasses for the same reason
 
 ENV_DATA_DIR = "QUIZAPP_DATA_DIR"
 ENV_CACHE_DIR = "QUIZAPP_CACHE_DIR"
@@ -52,6 +53,8 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP, appauthor=False, roaming=True))
 
 
@@ -63,6 +66,8 @@ def cache_dir(data_override: str | os.PathLike[str] | None = None) -> Path:
         return Path(env).expanduser()
     if data_override or os.environ.get(ENV_DATA_DIR):
         return data_dir(data_override) / "cache"
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir(APP, appauthor=False))
 
 
@@ -98,8 +103,7 @@ def user_decks_dir(data: Path) -> Path:
     return data / "decks"
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     """Every user folder for one run: what the command line and the GUI are given."""
 
     data: Path  # progress and user decks
@@ -162,8 +166,7 @@ PREFERENCES_NAME = "preferences.json"
 _MAX_PREFERENCES = 64 * 1024
 
 
-@dataclass(frozen=True)
-class SyncChoice:
+class SyncChoice(NamedTuple):
     """Which sync folder to use and where that choice came from.
 
     ``folder`` is None when there is none, or when the one named cannot be used: ``problem``
@@ -238,6 +241,8 @@ def saved_sync_dir(data: Path) -> str | None:
     try:
         with open(data / PREFERENCES_NAME, "rb") as fh:
             raw = fh.read(_MAX_PREFERENCES + 1)
+        import json
+
         prefs = json.loads(raw) if len(raw) <= _MAX_PREFERENCES else None
     except (OSError, ValueError):
         return None
@@ -248,6 +253,8 @@ def saved_sync_dir(data: Path) -> str | None:
 def save_sync_dir(data: Path, folder: Path | None) -> None:
     """Remember (None: forget) the sync folder chosen in Preferences; :class:`OSError` if the
     data folder cannot be written. Written atomically: a crash leaves the old choice."""
+    import json
+
     path = data / PREFERENCES_NAME
     try:
         with open(path, "rb") as fh:

@@ -6,7 +6,7 @@ and are never shown by colour alone: every mark also has a symbol and a word.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
@@ -18,8 +18,7 @@ TEXT_WIDTH = 760  # pixels: a readable measure for stems and explanations (about
 _system_palette: list[QPalette] = []
 
 
-@dataclass(frozen=True)
-class Colors:
+class Colors(NamedTuple):  # not a dataclass: dataclasses is not imported before the first frame
     correct: str
     incorrect: str
     correct_bg: str
