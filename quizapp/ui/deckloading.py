@@ -48,10 +48,7 @@ class DeckLoader:
 
     def show_loading(self, text: str) -> None:
         """The library's busy bar, saying ``text``."""
-        bar = self.window.library.progress
-        bar.setRange(0, 0)
-        bar.setFormat(text)
-        bar.show()
+        self.window.library.show_busy(text)
 
     def deck_paths(self) -> list[Path]:
         from quizapp.core.coordinator import deck_files
@@ -89,7 +86,7 @@ class DeckLoader:
                       on_error=self.on_load_failed, on_cancel=self.on_load_failed)
 
     def on_load_progressed(self, i: int, n: int, name: str) -> None:
-        self.window.library.progress.setFormat(f"Loading {name} ({i + 1} of {n})…")
+        self.window.library.show_busy(f"Loading {name} ({i + 1} of {n})…", i, n)
         self.window.statusBar().showMessage(f"Loading {name}…")
 
     def on_load_succeeded(self, loaded: tuple[list[LoadResult], list[LibraryRow] | None]
@@ -98,7 +95,7 @@ class DeckLoader:
         results, rows = loaded
         self.running -= 1
         win.registry.add(results)
-        win.library.progress.hide()
+        win.library.hide_busy()
         if rows is not None and {str(r.path) for r, _ in rows} != set(win.registry.results):
             rows = None  # another load finished while this one counted: count again here
         win.refresh_library(rows)
@@ -121,8 +118,8 @@ class DeckLoader:
     def _choose_deck(self, caption: str) -> Path | None:
         transfers = self.window.transfers
         name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, caption,
-                                              str(transfers.folder("decks")),
-                                              "Decks (*.yaml *.yml);;All files (*)")
+                                                        str(transfers.folder("decks")),
+                                                        "Decks (*.yaml *.yml);;All files (*)")
         transfers.remember_folder("decks", name)
         return Path(name) if name else None
 

@@ -188,10 +188,10 @@ class PageStack:
         if not isinstance(exc, ImportError):  # a broken install without the charting library
             raise exc
         QtWidgets.QMessageBox.warning(self.window, "Statistics unavailable",
-                            f"The charts need pyqtgraph, which could not be loaded "
-                            f"({exc}). Reinstall quizapp with pip to fix this.")
+                                      f"The charts need pyqtgraph, which could not be loaded "
+                                      f"({exc}). Reinstall quizapp with pip to fix this.")
 
     def on_study_store_error(self, text: str) -> None:
         QtWidgets.QMessageBox.warning(self.window, "Progress not saved",
-                            f"{text}\n\nYou can keep studying; quizapp keeps your answers in "
-                            "memory and tells you when saving works again.")
+                                      f"{text}\n\nYou can keep studying; quizapp keeps your "
+                                      "answers in memory and tells you when saving works again.")

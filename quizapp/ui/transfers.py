@@ -92,8 +92,8 @@ class Transfers(QObject):
             self.import_package(src, folder)
             return
         out, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the new deck as",
-                                             str(suggested_deck_path(src, folder)),
-                                             "Decks (*.yaml *.yml)")
+                                                       str(suggested_deck_path(src, folder)),
+                                                       "Decks (*.yaml *.yml)")
         if out:
             self.import_questions(src, Path(out))
 
@@ -220,7 +220,8 @@ class Transfers(QObject):
         """Read the file and plan the merge in the background; ask only before an import
         removes answers or resets scheduling; then merge in the background."""
         name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Import progress",
-                                              str(self.folder("export")), "JSON (*.json)")
+                                                        str(self.folder("export")),
+                                                        "JSON (*.json)")
         self.remember_folder("export", name)
         if not name:
             return
@@ -260,9 +261,9 @@ class Transfers(QObject):
 
     def _progress_imported(self, counts: ImportCounts, rows: list[LibraryRow]) -> None:
         QtWidgets.QMessageBox.information(self.window, "Progress imported",
-                                f"{counts.attempts_added} answers added, "
-                                f"{counts.attempts_skipped} already here, "
-                                f"{counts.attempts_undone} removed as undone; "
-                                f"{counts.units_updated} items took the file's state.")
+                                          f"{counts.attempts_added} answers added, "
+                                          f"{counts.attempts_skipped} already here, "
+                                          f"{counts.attempts_undone} removed as undone; "
+                                          f"{counts.units_updated} items took the file's state.")
         self.window.refresh_library(rows)
         self.progress_imported.emit()

@@ -60,13 +60,15 @@ def test_the_first_frame_builds_no_qt_class_it_does_not_show(tmp_path: Path) -> 
             f"names = {NOT_BEFORE_THE_FIRST_FRAME!r}\n"
             "mods = {'QtCore': QtCore, 'QtGui': QtGui, 'QtWidgets': QtWidgets}\n"
             "print(sorted(n for m, ns in names.items() for n in ns if n in vars(mods[m])))\n"
-            "print(win.library.due_button.text(), '|', win.library.progress.isVisible())\n")
+            "lib = win.library\n"
+            "print(lib.progress.isVisible(), '|', lib.progress_text.isVisible(), '|',"
+            " lib.progress_text.text())\n")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(tmp_path),
            "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
                          capture_output=True, timeout=120, check=True).stdout.splitlines()
     assert out[0] == "[]"
-    assert out[1].endswith("| True")  # "Opening your progress…" while the store opens
+    assert out[1] == "True | True | Opening your progress…"  # said above the busy bar
 
 
 def test_the_window_is_shown_before_the_decks_load_and_then_fills(
@@ -341,8 +343,9 @@ def test_a_format1_folder_is_moved_once_saying_so_in_the_busy_bar_then_one_good_
                                mode="tutor")
     said: list[str] = []
     real = DeckLoader.show_loading
-    monkeypatch.setattr(DeckLoader, "show_loading",
-                        lambda self, text: (said.append(text), real(self, text))[1])
+    monkeypatch.setattr(DeckLoader, "show_loading",  # what the student reads above the bar
+                        lambda self, text: (real(self, text), said.append(
+                            self.window.library.progress_text.text()))[0])
     win = _launch(qtbot, tmp_path, monkeypatch)
     try:
         with qtbot.waitSignal(win.decks_loaded, timeout=30000):
@@ -350,6 +353,7 @@ def test_a_format1_folder_is_moved_once_saying_so_in_the_busy_bar_then_one_good_
         assert said[0] == "Opening your progress…"
         assert any(t.startswith("Moving your progress to the new format (once)")
                    for t in said[1:]), said
+        assert not win.library.progress_text.isVisible()  # gone with the bar
         banners = [b.message.text() for b in win.library.findChildren(Banner)]
         assert len(banners) == 1 and banners[0].startswith("Done: your progress now uses"), \
             banners

@@ -115,14 +115,31 @@ class LibraryPage(QWidget):
         outer.addLayout(head)
         self.banners = QVBoxLayout()
         outer.addLayout(self.banners)
+        # what the bar is waiting for, said above it: a busy bar draws no text of its own
+        self.progress_text = label("", "muted")
+        self.progress_text.hide()
+        outer.addWidget(self.progress_text)
         self.progress = QProgressBar()
-        self.progress.setFormat("Loading decks… %v of %m")
+        self.progress.setTextVisible(False)
         self.progress.hide()
         outer.addWidget(self.progress)
         outer.addStretch(1)  # where the deck list goes (see _build_list)
         self._outer = outer
         self._list_asked = False
         self.results: list[LoadResult] = []
+
+    def show_busy(self, text: str, done: int = 0, total: int = 0) -> None:
+        """The busy bar, with ``text`` above it; with a ``total``, the bar fills to ``done``
+        of it (else it only moves)."""
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress_text.setText(text)
+        self.progress_text.show()
+        self.progress.show()
+
+    def hide_busy(self) -> None:
+        self.progress_text.hide()
+        self.progress.hide()
 
     # -- the deck list, built once the first window has been painted --------------------------
 
