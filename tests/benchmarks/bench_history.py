@@ -15,7 +15,10 @@ command line, e.g. ``0 100000``), prints beside baselines measured in the same r
   under 500 ms) and closing the store.
 
 Each size runs in its own child processes, so a large history's memory is given back before
-the next. Generating the million-answer folder takes about half a minute and 250 MB of disk.
+the next. They start quizapp as a student does, without ``--data-dir``: the data folder is the
+platform's user data folder (``$XDG_DATA_HOME/quizapp``, the XDG folders pointing into the
+benchmark's temporary folder), so the platform's folders are looked up as on any computer.
+Generating the million-answer folder takes about half a minute and 250 MB of disk.
 
 Format 2 (the default; ``--format 1`` measures format 1 as before): each generated format-1
 folder is first migrated (``open_store(..., store_format=2)``; the time and the counts
@@ -164,11 +167,26 @@ os._exit(0)
 """.replace("RECORDS", str(RECORDS))
 
 
+def _home(tmp: Path, size: int) -> Path:
+    """The data folder for one size where a student's quizapp keeps it: the platform's user
+    data folder (``$XDG_DATA_HOME/quizapp``; see :func:`_env`)."""
+    return tmp / f"home-{size}" / "share" / "quizapp"
+
+
 def _env(data: Path, tmp: Path, store_format: int = 2) -> dict[str, str]:
+    """The child processes' environment: quizapp started as a student starts it, with no
+    ``--data-dir`` or ``QUIZAPP_DATA_DIR`` (so the platform's folders are looked up, as on
+    any computer), the XDG folders pointing into the benchmark's temporary folder."""
     env = dict(os.environ)
     if not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
-    env["QUIZAPP_DATA_DIR"] = str(data)
+    for name in ("QUIZAPP_DATA_DIR", "QUIZAPP_CACHE_DIR", "QUIZAPP_SYNC_DIR"):
+        env.pop(name, None)
+    home = data.parents[1]
+    assert data == home / "share" / "quizapp", data
+    env["XDG_DATA_HOME"] = str(home / "share")
+    env["XDG_CACHE_HOME"] = str(home / "cache")
+    env["XDG_CONFIG_HOME"] = str(home / "config")
     env["PYTHONPATH"] = str(ROOT)
     if store_format == 1:
         env["QUIZAPP_STORE_FORMAT"] = "1"  # the app's escape hatch: the folder stays in format 1
@@ -248,7 +266,7 @@ def main(tmp: Path, sizes: tuple[int, ...] = SIZES, store_format: int = 2) -> No
           "measured beside each size)")
     empty_stats: float | None = None
     for size in sizes:
-        data = tmp / f"history-{size}"
+        data = _home(tmp, size)
         t0 = time.perf_counter()
         if size:
             path = write_format1_history(data, size)
@@ -265,6 +283,7 @@ def main(tmp: Path, sizes: tuple[int, ...] = SIZES, store_format: int = 2) -> No
                  f"{m['answers']:,} answers after)")
             if m["note"]:
                 print(f"    {m['note']}", flush=True)
+        os.sync()  # the generated and migrated files written out: no write-back during timing
         _start(QUIZAPP, env)  # warm the parse cache and the OS file cache
         bare, ours = [], []
         for _ in range(STARTS):  # interleaved, so drifts in machine load hit both alike
