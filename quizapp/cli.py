@@ -7,24 +7,21 @@ machines without a display and start fast.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from quizapp.core import authoring, deckschema, paths
-from quizapp.core.about import version_text
-from quizapp.core.library import (
-    DECK_SUFFIXES,
-    DeckCache,
-    LoadResult,
-    find_deck_files,
-    load_deck,
-)
+from quizapp.core import paths
 from quizapp.core.paths import bundled_decks_dir
-from quizapp.core.problems import DeckError, Problem
+
+# Each command imports what it needs: the window (no command) needs none of the deck, YAML
+# and authoring modules before its first frame (start-up, issue 15).
+if TYPE_CHECKING:
+    from quizapp.core import authoring
+    from quizapp.core.library import LoadResult
+    from quizapp.core.problems import Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +35,8 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
+        from quizapp.core.about import version_text
+
         sys.stdout.write(version_text() + "\n")
         parser.exit()
 
@@ -191,6 +190,8 @@ def _add_authoring_parsers(sub: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _check_paths(given: Sequence[Path]) -> list[Path]:
+    from quizapp.core.library import DECK_SUFFIXES, find_deck_files
+
     for p in given:
         if not p.exists():
             raise UsageError(f"no such file or folder: {p}")
@@ -204,6 +205,11 @@ def _check_paths(given: Sequence[Path]) -> list[Path]:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import json
+
+    from quizapp.core import authoring
+    from quizapp.core.library import DeckCache, load_deck
+
     files = _check_paths(args.paths)
     cache = None if args.no_cache else DeckCache(paths.deck_cache_dir(args.data_dir))
     results: list[LoadResult] = [load_deck(f, cache) for f in files]
@@ -258,16 +264,22 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _warnings(r: LoadResult) -> list[Problem]:
     """Warnings for one checked file (text YAML would change silently, missing explanations)."""
+    from quizapp.core import authoring
+
     return authoring.file_warnings(r.path, r.deck, r.problems)
 
 
 def _deck_stats(r: LoadResult) -> authoring.DeckContentStats:
     """``validate --stats`` for one loaded deck (computed in quizapp.core.authoring)."""
+    from quizapp.core import authoring
+
     assert r.deck is not None
     return authoring.deck_stats(r.deck, str(r.path))
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core import deckschema
+
     out.write(deckschema.json_schema_text())
     return EXIT_OK
 
@@ -278,7 +290,8 @@ def default_deck_paths(data_dir: Path) -> list[Path]:
 
 
 def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import stats
+    from quizapp.core import authoring, stats
+    from quizapp.core.library import DeckCache, find_deck_files, load_deck
     from quizapp.core.store import StoreError
 
     data = paths.data_dir(args.data_dir)
@@ -353,6 +366,9 @@ def cmd_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core import authoring
+    from quizapp.core.library import DECK_SUFFIXES
+
     path: Path = args.path
     try:
         if path.suffix.lower() not in DECK_SUFFIXES:
@@ -370,7 +386,7 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import deckpack
+    from quizapp.core import authoring, deckpack
     from quizapp.core.interchange import conversion
 
     if args.file.suffix.lower() == ".zip" and deckpack.is_deck_package(args.file):
@@ -404,6 +420,8 @@ def _import_package(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """A deck package from ``quizapp pack``: checked like any deck, then unpacked into the
     folder given with -o (the deck keeps its pictures beside it)."""
     from quizapp.core import deckpack
+    from quizapp.core.library import DECK_SUFFIXES
+    from quizapp.core.problems import DeckError
 
     dest: Path = args.output
     if dest.suffix.lower() in DECK_SUFFIXES:
@@ -424,7 +442,8 @@ def _import_package(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_pack(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from quizapp.core import deckpack
+    from quizapp.core import authoring, deckpack
+    from quizapp.core.problems import DeckError
 
     deck: Path = args.deck
     if not deck.is_file():
@@ -472,7 +491,9 @@ def cmd_guide(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from quizapp.core import authoring
     from quizapp.core.interchange import conversion
+    from quizapp.core.problems import DeckError
 
     deck: Path = args.deck
     try:
@@ -517,6 +538,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    if argv is None:
+        argv = sys.argv[1:]
+    if not argv:  # plain ``quizapp`` (a desktop icon): the window, sooner than via the parser
+        return gui(argparse.Namespace(data_dir=None, sync_dir=None, command=None))
     parser = build_parser()
     args = parser.parse_args(argv)
     cmd = COMMANDS.get(args.command or "")
@@ -548,6 +573,9 @@ def gui(args: argparse.Namespace) -> int:
     if message:
         sys.stderr.write(message + "\n")
         return EXIT_USAGE
+    # the platform's folders looked up before Qt is imported: once PySide6 is loaded, every
+    # module imported after it (platformdirs here) takes about twice as long to import
+    paths.resolve(args.data_dir)
     from quizapp.ui.app import run
 
     return run(data_dir=args.data_dir, decks=list(getattr(args, "decks", None) or []),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,6 +124,37 @@ def test_gui_without_display_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", err)
     assert main([]) == 2
     assert "no display found" in err.getvalue()
+
+
+@pytest.mark.parametrize("argv", [[], ["--data-dir", "D", "--sync-dir", "S"], ["gui", "x.yaml"]])
+def test_the_window_gets_what_the_command_line_says(monkeypatch: pytest.MonkeyPatch,
+                                                    argv: list[str]) -> None:
+    """Plain ``quizapp`` opens the window without building the parser (start-up), with the
+    same defaults the parser gives; options and deck files still reach the window."""
+    import quizapp.ui.app
+
+    got: list[dict[str, object]] = []
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setattr(quizapp.ui.app, "run", lambda **kw: got.append(kw) or 0)
+    monkeypatch.setattr(sys, "argv", ["quizapp", *argv])
+    assert main() == 0
+    expected = {"data_dir": None, "decks": [], "sync_dir": None}
+    if "--data-dir" in argv:
+        expected.update(data_dir="D", sync_dir="S")
+    if "gui" in argv:
+        expected["decks"] = [Path("x.yaml")]
+    assert got == [expected]
+
+
+def test_plain_quizapp_imports_none_of_the_deck_modules_before_the_window() -> None:
+    check = ("import sys, quizapp.ui.app as a; a.run = lambda **kw: 0\n"
+             "from quizapp.cli import main; main([])\n"
+             "print(sorted(m for m in ('yaml', 'quizapp.core.library', 'quizapp.core.authoring',"
+             " 'quizapp.core.deckschema', 'importlib.metadata', 'json') if m in sys.modules))")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                         env=env, check=True)
+    assert out.stdout.strip() == "[]", out.stderr
 
 
 def test_data_dir_that_is_a_file_is_refused_clearly(tmp_path: Path) -> None:

@@ -36,8 +36,10 @@ os._exit(0)
 
 QUIZAPP = """
 import os
-from PySide6.QtCore import QEventLoop, QTimer
+import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
+quizapp.cli.paths.resolve(None)  # the platform's folders, then the window
 from quizapp.ui.app import launch
+from PySide6.QtCore import QEventLoop, QTimer
 app, win, store = launch()  # exactly what the quizapp command does before app.exec()
 loop = QEventLoop()  # the event loop's first turn (app.quit() would also close the window)
 QTimer.singleShot(0, lambda: (win.grab(), loop.quit()))  # the first frame drawn
@@ -50,8 +52,10 @@ os._exit(0)
 # is usable before: this is when the student can start studying).
 QUIZAPP_LOADED = """
 import os
-from PySide6.QtCore import QEventLoop
+import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
+quizapp.cli.paths.resolve(None)  # the platform's folders, then the window
 from quizapp.ui.app import launch
+from PySide6.QtCore import QEventLoop
 app, win, store = launch()
 loop = QEventLoop()
 win.decks_loaded.connect(loop.quit)

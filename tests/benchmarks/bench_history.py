@@ -96,8 +96,10 @@ RECORDS = 30
 # As bench_gui.QUIZAPP, then closes the way `quizapp` does after its event loop ends.
 QUIZAPP = """
 import time
-from PySide6.QtCore import QEventLoop, QTimer
+import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
+quizapp.cli.paths.resolve(None)  # the platform's folders, then the window
 from quizapp.ui.app import launch
+from PySide6.QtCore import QEventLoop, QTimer
 app, win, store = launch()  # exactly what the quizapp command does before app.exec()
 loop = QEventLoop()  # the first turn of the event loop, as bench_gui
 QTimer.singleShot(0, lambda: (win.grab(), loop.quit()))  # the first frame
