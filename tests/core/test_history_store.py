@@ -543,7 +543,8 @@ def test_undo_reaches_back_ten_answers_after_a_restart(tmp_path: Path) -> None:
         assert view(s) == after_four  # the twelve new ones undone, one by one
         assert [a.id for a in s.attempts(unit=A)] == ids[:8]
     doc = json.loads((tmp_path / "state.json").read_bytes())
-    assert len(doc["units"]["undo"][doc["units"]["key"].index("deck::a")]) <= UNDO_KEPT
+    assert len(json.loads(doc["units"]["undo"][doc["units"]["key"].index("deck::a")])) \
+        <= UNDO_KEPT
     assert states[0] != states[1]
 
 

@@ -1,6 +1,7 @@
 """The hot state (``state.json``) of score-store format 2: compact (its units as columns,
-format 3), cheap to check, the one before it (format 2) still read, and every damage rule
-kept: a damaged hot state is set aside and rebuilt from the history."""
+each unit's undo entries as a JSON text: format 4), cheap to check, the ones before it
+(formats 3 and 2) still read, and every damage rule kept: a damaged hot state is set aside and
+rebuilt from the history."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from quizapp.core.model import StudyUnit
 from quizapp.core.progress.history_store import HistoryStore
-from quizapp.core.progress.hotstate import ANSWER_KEYS, CARD_KEYS, UNIT_COLUMNS
+from quizapp.core.progress.hotstate import ANSWER_KEYS, CARD_KEYS, STATE_FORMAT, UNIT_COLUMNS
 from tests.core.test_history_store import T0, Tick, answer, view
 
 UNITS = [StudyUnit("deck", f"i{i}") for i in range(40)]
@@ -51,16 +52,23 @@ def _version_2(doc: dict[str, Any]) -> dict[str, Any]:
                       "last": last,
                       "rec": {"t": "answer", "unit": key,
                               **dict(zip(ANSWER_KEYS, rec, strict=True))}}
-                     for rec, c, lc, ls, last in row["undo"] or []],
+                     for rec, c, lc, ls, last in json.loads(row["undo"] or "[]")],
         }
     return {**doc, "format": 2, "units": units}
+
+
+def _version_3(doc: dict[str, Any]) -> dict[str, Any]:
+    """The same hot state as format 3 wrote it: each unit's undo entries as JSON, not a text."""
+    undo = [None if u is None else json.loads(u) for u in doc["units"]["undo"]]
+    return {**doc, "format": 3, "units": {**doc["units"], "undo": undo}}
 
 
 def test_the_hot_state_is_compact_and_read_back_the_same(tmp_path: Path) -> None:
     want = _history(tmp_path)
     raw = (tmp_path / "state.json").read_bytes()
     doc = json.loads(raw)
-    assert doc["format"] == 3 and set(doc["units"]) == set(UNIT_COLUMNS)
+    assert doc["format"] == STATE_FORMAT == 4 and set(doc["units"]) == set(UNIT_COLUMNS)
+    assert all(u is None or type(u) is str for u in doc["units"]["undo"])
     # each unit: a card, one undo entry (the answer and the card before it), counts: the
     # former one-object-per-unit form took about 1 KB per unit
     assert len(raw) / len(UNITS) < 600
@@ -71,16 +79,17 @@ def test_the_hot_state_is_compact_and_read_back_the_same(tmp_path: Path) -> None
         assert s.state(UNITS[5]).attempts == 2
 
 
-def test_a_hot_state_of_format_2_is_still_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("older", [_version_2, _version_3])
+def test_a_hot_state_of_an_older_format_is_still_read(tmp_path: Path, older: Any) -> None:
     want = _history(tmp_path)
     doc = json.loads((tmp_path / "state.json").read_bytes())
-    (tmp_path / "state.json").write_text(json.dumps(_version_2(doc)))
+    (tmp_path / "state.json").write_text(json.dumps(older(doc)))
     with HistoryStore.open(tmp_path, clock=Tick()) as s:
         assert view(s, UNITS) == want and s.is_flagged(UNITS[1])
         assert not s.warnings  # read, not rebuilt
         s.undo_last(UNITS[5])
         assert s.state(UNITS[5]).attempts == 2
-    assert json.loads((tmp_path / "state.json").read_bytes())["format"] == 3
+    assert json.loads((tmp_path / "state.json").read_bytes())["format"] == STATE_FORMAT
 
 
 def _set(doc: dict[str, Any], column: str, value: Any) -> None:
@@ -111,12 +120,21 @@ UNDO_DAMAGE = [
 ]
 
 
-def _damaged_undo(tmp_path: Path, value: Any) -> list[Any]:
+#: where the damaged entry is: in format 4's JSON text of the unit's entries, in a text that
+#: is no JSON at all, or in a format-3 file (the entries as JSON in the file)
+FORMS = ["text", "not json", "format 3"]
+
+
+def _damaged_undo(tmp_path: Path, value: Any, form: str = "text") -> list[Any]:
     want = _history(tmp_path)
     doc = json.loads((tmp_path / "state.json").read_bytes())
     i = doc["units"]["key"].index(UNITS[3].key)
     assert doc["units"]["undo"][i]  # it holds one
-    doc["units"]["undo"][i] = value
+    if form == "format 3":
+        doc = _version_3(doc)
+        doc["units"]["undo"][i] = value
+    else:
+        doc["units"]["undo"][i] = json.dumps(value) if form == "text" else "[[[\"0000"
     (tmp_path / "state.json").write_text(json.dumps(doc))
     return want
 
@@ -130,10 +148,11 @@ def _undo_damage_said(warnings: Any) -> bool:
                for w in warnings)
 
 
+@pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("value", UNDO_DAMAGE)
 def test_a_damaged_undo_entry_found_at_an_undo_is_damage_and_read_from_the_history(
-        tmp_path: Path, value: Any) -> None:
-    want = _damaged_undo(tmp_path, value)
+        tmp_path: Path, value: Any, form: str) -> None:
+    want = _damaged_undo(tmp_path, value, form)
     with HistoryStore.open(tmp_path, clock=_later()) as s:
         assert view(s, UNITS) == want and s.is_flagged(UNITS[1])
         assert not s.warnings  # the hot state is used: its undo column is checked at use
@@ -148,9 +167,10 @@ def test_a_damaged_undo_entry_found_at_an_undo_is_damage_and_read_from_the_histo
         assert view(s, UNITS) == after
 
 
-@pytest.mark.parametrize("value", UNDO_DAMAGE)
-def test_a_damaged_undo_entry_found_at_a_save_is_damage(tmp_path: Path, value: Any) -> None:
-    want = _damaged_undo(tmp_path, value)
+@pytest.mark.parametrize("value", [v for v in UNDO_DAMAGE if type(v) is not str])
+def test_a_damaged_undo_entry_of_format_3_found_at_a_save_is_damage(tmp_path: Path,
+                                                                     value: Any) -> None:
+    want = _damaged_undo(tmp_path, value, "format 3")
     with HistoryStore.open(tmp_path, clock=_later()) as s:
         answer(s, UNITS[7], correct=True)
     assert _undo_damage_said(s.warnings), s.warnings  # closing saved the hot state
@@ -161,9 +181,33 @@ def test_a_damaged_undo_entry_found_at_a_save_is_damage(tmp_path: Path, value: A
         assert s.state(UNITS[3]).attempts == 2
 
 
+@pytest.mark.parametrize("form", ["text", "not json"])
 @pytest.mark.parametrize("value", UNDO_DAMAGE)
-def test_a_damaged_undo_entry_found_at_an_answer_is_damage(tmp_path: Path, value: Any) -> None:
-    _damaged_undo(tmp_path, value)
+def test_an_undo_text_not_read_is_saved_as_it_was_and_its_damage_found_at_use(
+        tmp_path: Path, value: Any, form: str) -> None:
+    """A save does not read the units' undo texts (every start and close would parse them
+    all): one never used is written back as it was, and its damage is found when used."""
+    want = _damaged_undo(tmp_path, value, form)
+    i = [u.key for u in UNITS].index(UNITS[3].key)
+    before = json.loads((tmp_path / "state.json").read_bytes())["units"]
+    with HistoryStore.open(tmp_path, clock=_later()) as s:
+        answer(s, UNITS[7], correct=True)
+    assert not s.warnings
+    after = json.loads((tmp_path / "state.json").read_bytes())["units"]
+    assert after["undo"][after["key"].index(UNITS[3].key)] == \
+        before["undo"][before["key"].index(UNITS[3].key)]
+    with HistoryStore.open(tmp_path, clock=_later()) as s:
+        assert view(s, UNITS)[i] == want[i]
+        s.undo_last(UNITS[3])
+        assert _undo_damage_said(s.warnings), s.warnings
+        assert s.state(UNITS[3]).attempts == 2  # read from the history
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("value", UNDO_DAMAGE)
+def test_a_damaged_undo_entry_found_at_an_answer_is_damage(tmp_path: Path, value: Any,
+                                                           form: str) -> None:
+    _damaged_undo(tmp_path, value, form)
     with HistoryStore.open(tmp_path, clock=_later()) as s:
         answer(s, UNITS[3], correct=True)
         assert _undo_damage_said(s.warnings), s.warnings
@@ -171,6 +215,26 @@ def test_a_damaged_undo_entry_found_at_an_answer_is_damage(tmp_path: Path, value
         s.undo_last(UNITS[3])  # the new answer, kept in memory
         s.undo_last(UNITS[3])  # the damaged entry's answer: from the history
         assert s.state(UNITS[3]).attempts == 2
+
+
+@pytest.mark.parametrize(("column", "value", "said"), [
+    ("card", [1, 7, 0, 1.0, 5.0, "2026-03-01T00:00:00+00:00", None],
+     ".card: impossible card id or state"),
+    ("card", [1, 2, None, 3.0, 5.0, "2026-03-01", None], ".card.due: not a timestamp"),
+    ("last", ["2026-03-01T00:00:00.000Z"], ".last: not [time, id]"),
+    ("ok", 99, ": impossible counts"),
+    ("base", [[1, 2], "now"], ": a clock stamp is a list"),
+    ("sets", {"flagged": [[1, 0, "x"], "yes"]}, ".sets.flagged: not a setting"),
+])
+def test_the_damage_message_names_the_unit_and_its_field(tmp_path: Path, column: str,
+                                                         value: Any, said: str) -> None:
+    _history(tmp_path)
+    doc = json.loads((tmp_path / "state.json").read_bytes())
+    _set(doc, column, value)
+    (tmp_path / "state.json").write_text(json.dumps(doc))
+    with HistoryStore.open(tmp_path, clock=Tick()) as s:
+        named = f"units[{doc['units']['key'][3]!r}]{said}"
+        assert any(named in w for w in s.warnings), s.warnings
 
 
 @pytest.mark.parametrize("column, value", DAMAGE)
@@ -271,7 +335,7 @@ def test_the_hot_state_version_is_its_own_the_store_and_its_exports_stay_format_
     head = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
     assert head["quizapp_progress"] == 2
     assert json.loads((tmp_path / "data" / "aggregates.json").read_bytes())["format"] == 2
-    assert json.loads((tmp_path / "data" / "state.json").read_bytes())["format"] == 3
+    assert json.loads((tmp_path / "data" / "state.json").read_bytes())["format"] == STATE_FORMAT
     with HistoryStore.open(tmp_path / "other", clock=clock) as s:
         plan = s.plan_import(tmp_path / "out.jsonl")
         assert plan.attempts_added == 1

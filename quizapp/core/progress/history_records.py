@@ -114,8 +114,11 @@ def kept_undo(self: HistoryStore, key: str) -> None:
             self._warn(message)
 
 
-def all_kept_undo(self: HistoryStore) -> None:
-    for key in [k for k, m in self._meta.items() if m.undo_raw is not None]:
+def all_kept_undo(self: HistoryStore, texts: bool = True) -> None:
+    """Check every unit's kept undo entries; with ``texts`` False, those still in the JSON
+    text the hot state was read with are left as they are (a save writes them back)."""
+    for key in [k for k, m in self._meta.items()
+                if m.undo_raw is not None and (texts or type(m.undo_raw) is not str)]:
         kept_undo(self, key)
 
 

@@ -386,7 +386,7 @@ class HistoryStore(Store):
 
     def _state_document(self) -> dict[str, Any]:
         assert self._hlc is not None
-        self._all_kept_undo()
+        self._all_kept_undo(texts=False)  # a unit's undo text not read yet is kept as it is
         return hot_state_document(HotStateData(
             state=self._state, metas=self._meta, undone=self._undone, seen=self._seen,
             devices=self._devices, answers=self._answers, damage=self._damage, names=self._names,

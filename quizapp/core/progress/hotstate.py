@@ -20,13 +20,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from quizapp import __version__
-from quizapp.core.model import MODES, parse_unit_key
+from quizapp.core.model import MODES, is_unit_key, parse_unit_key
 from quizapp.core.progress.hlc import DEVICE_ID, Stamp, parse_stamp
 from quizapp.core.progress.records import FIELDS, MAX_DEPTH, MAX_NAME, check_record, depth_ok
 from quizapp.core.scheduling import CardData, parse_timestamp, to_utc
 from quizapp.core.store import (
     UNDO_DEPTH,
     HotState,
+    StoreDataError,
     UnitEntry,
     check_session,
     check_unit_entry,
@@ -41,8 +42,8 @@ __all__ = ["FORMAT", "STATE_FORMAT", "TAIL_BYTES", "UNDO_KEPT", "Coverage", "Hot
 FORMAT = 2
 #: The hot state's own version, which this code writes (2, one object per unit, is still
 #: read): bumped without the store's format, since the hot state is a local cache.
-STATE_FORMAT = 3
-#: The columns of ``units`` in format 3.
+STATE_FORMAT = 4
+#: The columns of ``units`` (formats 3 and 4).
 UNIT_COLUMNS = ("key", "card", "flagged", "last_correct", "last_seen", "updated", "last",
                 "base", "sets", "n", "ok", "undo")
 #: A card's keys, in the order of its list form.
@@ -123,7 +124,8 @@ def gc_paused() -> Iterator[None]:
 
 def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
     """The hot state in ``raw``, every field checked (see the module): the compact form this
-    code writes (format 3) or the one before it (format 2, one object per unit)."""
+    code writes (format 4: the units as columns, each undo list as a JSON text), or those
+    before it (format 3: the undo lists as JSON; format 2: one object per unit)."""
     with gc_paused():
         try:
             return _parse(raw, device, root)
@@ -138,7 +140,7 @@ def _parse(raw: bytes, device: str, root: str) -> HotStateData:
     fmt = doc.get("format")
     if type(fmt) is int and fmt > STATE_FORMAT:
         raise NewerFormatError(fmt)
-    if fmt not in (STATE_FORMAT, 2):
+    if fmt not in (STATE_FORMAT, 3, 2):
         raise ValueError(f"format {fmt!r:.20} is not {STATE_FORMAT}")
     if not isinstance(doc.get("device"), str) or not isinstance(doc.get("root"), str):
         raise ValueError("device or root is missing")
@@ -202,7 +204,7 @@ def _rest(doc: dict[str, Any], state: HotState, metas: dict[str, UnitMeta],
 
 def _units(units: object, state: HotState, metas: dict[str, UnitMeta],
            totals: dict[str, list[int]]) -> None:
-    """Format 3: one list per field ("column"), the i-th value of each for the i-th key. Each
+    """Formats 3 and 4: one list per field ("column"), the i-th value of each for the i-th key. Each
     column is checked with a few type tests per value; a value is parsed further only where
     the unit's state needs it (timestamps, cards)."""
     if not isinstance(units, dict) or set(units) != set(UNIT_COLUMNS):
@@ -218,47 +220,63 @@ def _units(units: object, state: HotState, metas: dict[str, UnitMeta],
     for key in keys:
         if type(key) is not str:
             raise ValueError("units.key holds something other than unit keys")
-        parse_unit_key(key)
+        if not is_unit_key(key):
+            parse_unit_key(key)  # says what is wrong
     _column(units, "flagged", lambda v: type(v) is bool)
     _column(units, "last_correct", lambda v: v is None or type(v) is bool)
     _column(units, "n", lambda v: type(v) is int and v >= 0)
     _column(units, "ok", lambda v: type(v) is int and v >= 0)
+    # where a value is wrong is said by the except clauses: the text naming a unit or a
+    # position is made only then (not for each of thousands of values read)
     for name in ("last_seen", "updated"):
-        for i, v in enumerate(units[name]):
-            if v is not None:
-                _when(v, f"units.{name}[{i}]")
-    items, ns, oks = state.items, units["n"], units["ok"]
-    for i, (key, card, flagged, lc, ls, upd, last, base, sets, undo) in enumerate(zip(
-            keys, units["card"], units["flagged"], units["last_correct"], units["last_seen"],
-            units["updated"], units["last"], units["base"], units["sets"], units["undo"],
-            strict=True)):
-        where = f"units[{key!r:.60}]"
-        entry = UnitEntry()
-        if card is not None:
-            entry.card, entry.due = _card(card, f"{where}.card")
-        entry.flagged, entry.last_correct, entry.last_seen, entry.updated = flagged, lc, ls, upd
-        meta = UnitMeta(last=_pair(last, f"{where}.last", checked=False))
-        if undo is not None:  # checked when first used (take_kept_undo)
-            meta.undo_raw = undo
-        if base is not None:  # [hlc, at]: the card itself stays in the history
-            if not (isinstance(base, list) and len(base) == 2):
-                raise ValueError(f"{where}.base: not [hlc, time]")
-            meta.base = (parse_stamp(base[0]), _text_time(base[1], f"{where}.base"), None)
-        if sets is not None:
-            if not isinstance(sets, dict):
-                raise ValueError(f"{where}.sets: not an object")
-            for name, pair in sets.items():
-                if not (isinstance(pair, list) and len(pair) == 2 and name in FIELDS
-                        and type(pair[1]) is FIELDS[name]):
-                    raise ValueError(f"{where}.sets.{name!s:.40}: not a setting")
-                meta.sets[name] = (parse_stamp(pair[0]), pair[1])
-        n, ok = ns[i], oks[i]
-        if ok > n:
-            raise ValueError(f"{where}: impossible counts")
-        if n:
-            totals[key] = [n, ok]
-        items[key] = entry
-        metas[key] = meta
+        i = 0
+        try:
+            for i, v in enumerate(units[name]):  # noqa: B007 (i is said in the except)
+                if v is not None:
+                    _when(v, "")
+        except ValueError as exc:
+            raise ValueError(f"units.{name}[{i}]{exc}") from None
+    items, times, key = state.items, _TIMES, ""
+    try:
+        for key, card, flagged, lc, ls, upd, last, base, sets, undo, n, ok in zip(
+                keys, units["card"], units["flagged"], units["last_correct"],
+                units["last_seen"], units["updated"], units["last"], units["base"],
+                units["sets"], units["undo"], units["n"], units["ok"], strict=True):
+            entry = UnitEntry()
+            if card is not None:
+                entry.card, entry.due = _card(card, ".card")
+            entry.flagged, entry.last_correct, entry.last_seen, entry.updated = (
+                flagged, lc, ls, upd)
+            if (type(last) is list and len(last) == 2 and type(last[0]) is str
+                    and last[0] in times and type(last[1]) is str):
+                meta = UnitMeta(last=(last[0], last[1]))  # its time read above (last_seen)
+            else:
+                meta = UnitMeta(last=_pair(last, ".last", checked=False))
+            if undo is not None:  # checked when first used (take_kept_undo)
+                meta.undo_raw = undo
+            if base is not None:  # [hlc, at]: the card itself stays in the history
+                if not (isinstance(base, list) and len(base) == 2):
+                    raise ValueError(".base: not [hlc, time]")
+                meta.base = (parse_stamp(base[0]), _text_time(base[1], ".base"), None)
+            if sets is not None:
+                if not isinstance(sets, dict):
+                    raise ValueError(".sets: not an object")
+                for name, pair in sets.items():
+                    if not (isinstance(pair, list) and len(pair) == 2 and name in FIELDS
+                            and type(pair[1]) is FIELDS[name]):
+                        raise ValueError(f".sets.{name!s:.40}: not a setting")
+                    meta.sets[name] = (parse_stamp(pair[0]), pair[1])
+            if ok > n:
+                raise ValueError(": impossible counts")
+            if n:
+                totals[key] = [n, ok]
+            items[key] = entry
+            metas[key] = meta
+    except (ValueError, StoreDataError) as exc:  # the same error, naming the unit
+        kind = StoreDataError if isinstance(exc, StoreDataError) else ValueError
+        said = str(exc)
+        raise kind(f"units[{key!r:.60}]{'' if said.startswith(('.', ':')) else ': '}{said}"
+                   ) from None
 
 
 def _check_answer(rec: dict[str, Any], where: str) -> None:
@@ -314,8 +332,8 @@ def _card(value: object, where: str) -> tuple[CardData, datetime]:
                 raise ValueError(f"{where}: a card in review or relearning needs {name}")
         elif not (type(v) in (int, float) and low <= v <= high):  # NaN fails the range
             raise ValueError(f"{where}.{name}: not a number from {low} to {high}")
-    when = _when(due, f"{where}.due")
-    if last_review is not None:
+    when = _utc_time(due) or _when(due, f"{where}.due")
+    if last_review is not None and _utc_time(last_review) is None:
         _when(last_review, f"{where}.last_review")
     return dict(zip(CARD_KEYS, value, strict=True)), when
 
@@ -354,6 +372,8 @@ def take_kept_undo(key: str, entry: UnitEntry, meta: UnitMeta) -> str | None:
     if raw is None:
         return None
     try:
+        if type(raw) is str:  # format 4: the entries as a JSON text, parsed only now
+            raw = json.loads(raw, parse_constant=_no_constant)
         kept = _undo(raw, key, f"units[{key!r:.60}].undo")
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
         return (f"The hot state's undo entry of {key!r:.60} was damaged ({str(exc)[:160]}); "
@@ -400,11 +420,12 @@ def _units_v2(units: object, state: HotState, metas: dict[str, UnitMeta],
 
 
 def hot_state_document(hot: HotStateData, device: str, root: str) -> dict[str, Any]:
-    """The JSON object ``state.json`` holds (format 3: the units as columns)."""
+    """The JSON object ``state.json`` holds (format 4: the units as columns)."""
     cols: dict[str, list[Any]] = {name: [] for name in UNIT_COLUMNS}
     for key, entry in hot.state.items.items():
         meta = hot.metas.get(key) or UnitMeta()
-        assert meta.undo_raw is None, "take_kept_undo first"
+        kept = meta.undo_raw  # a unit's undo text never read since it was loaded: as it was
+        assert kept is None or (type(kept) is str and not entry.undo), "take_kept_undo first"
         n, ok = hot.state.totals.get(key, (0, 0))
         cols["key"].append(key)
         cols["card"].append(_compact_card(entry.card))
@@ -419,9 +440,9 @@ def hot_state_document(hot: HotStateData, device: str, root: str) -> dict[str, A
                             if meta.sets else None)
         cols["n"].append(n)
         cols["ok"].append(ok)
-        cols["undo"].append([
-            [_compact_answer(u["rec"]), _compact_card(u["fsrs"]), u["last_correct"],
-             u["last_seen"], u["last"]] for u in entry.undo[-UNDO_KEPT:]] or None)
+        undo = [[_compact_answer(u["rec"]), _compact_card(u["fsrs"]), u["last_correct"],
+                 u["last_seen"], u["last"]] for u in entry.undo[-UNDO_KEPT:]]
+        cols["undo"].append(kept if kept is not None else _undo_text(undo) if undo else None)
     return {
         "format": STATE_FORMAT, "app": __version__, "device": device,
         "root": root, "answers": hot.answers, "units": cols,
@@ -433,6 +454,12 @@ def hot_state_document(hot: HotStateData, device: str, root: str) -> dict[str, A
         "aggregates_id": hot.aggregates_id,
         "names": {d: [s.to_json(), name] for d, (s, name) in sorted(hot.names.items())},
     }
+
+
+def _undo_text(entries: list[list[Any]]) -> str:
+    """A unit's kept undo entries as the JSON text format 4 stores: the reader's JSON parser
+    only skips over a string, where it builds every list of the entries (half the file)."""
+    return json.dumps(entries, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _compact_card(card: CardData | None) -> Any:
@@ -505,6 +532,19 @@ def _when(value: object, where: str) -> datetime:
         return parse_timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError, OverflowError):
         raise ValueError(f"{where}: not a timestamp with a zone: {value!r:.40}") from None
+
+
+def _utc_time(value: object) -> datetime | None:
+    """``value`` as an aware UTC time when it is one in the form cards keep their times in
+    (``+00:00``): the quick path for times read once each (not kept in ``_TIMES``); None
+    leaves it to :func:`_when`, which says what is wrong."""
+    if type(value) is str and 25 <= len(value) <= 40 and value.endswith("+00:00"):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return moment if moment.tzinfo is timezone.utc else None
+    return None
 
 
 def _text_time(value: object, where: str) -> str:
