@@ -35,6 +35,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
+from quizapp.core import gcpolicy
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QProgressDialog
 
@@ -323,6 +325,7 @@ class TaskRunner(QObject):
             task.cancelled.connect(on_cancel)
         task.finished.connect(lambda: self._forget(task))
         self.running.append(task)
+        gcpolicy.work_started()  # no full collection holds the window meanwhile
         task.start(self.pool)
         return task
 
@@ -360,6 +363,7 @@ class TaskRunner(QObject):
     def _forget(self, task: Task) -> None:
         if task in self.running:
             self.running.remove(task)
+            gcpolicy.work_finished()
         task.deleteLater()
         if not self.running:
             self.idle.emit()

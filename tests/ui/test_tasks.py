@@ -227,3 +227,35 @@ def test_the_statistics_csv_export_runs_in_the_background_too(  # type: ignore[n
     page.csv_button.click()
     qtbot.waitUntil(lambda: "answers saved to" in page.status.text(), timeout=GUI_WAIT)
     assert target.read_text(encoding="utf-8").startswith("id,timestamp,deck_id")
+
+
+def test_the_garbage_collector_waits_while_work_runs_and_comes_back_after(  # type: ignore[no-untyped-def]
+        runner: TaskRunner, qtbot) -> None:
+    """A full collection during a long job held the GIL, and so the window, for a tenth of a
+    second: the cyclic collector is off while any task runs, and on again once the last one
+    has finished, failed or been cancelled."""
+    import gc
+
+    assert gc.isenabled()
+    seen: list[bool] = []
+    gate = threading.Event()
+
+    def work(ctx: TaskContext) -> None:
+        seen.append(gc.isenabled())
+        gate.wait(GUI_WAIT / 1000)
+
+    def fail(ctx: TaskContext) -> None:
+        raise ValueError("broken")
+
+    with qtbot.waitSignal(runner.idle, timeout=GUI_WAIT):
+        first = runner.run(work, label="Working…", dialog=False)
+        runner.run(fail, label="Failing…", dialog=False, on_error=lambda exc: None)
+        assert not gc.isenabled()  # both running
+        qtbot.waitUntil(lambda: seen == [False], timeout=GUI_WAIT)
+        assert not gc.isenabled()  # the failed one is done, the first still runs
+        assert first in runner.running
+        gate.set()
+    assert gc.isenabled()
+    with qtbot.waitSignal(runner.idle, timeout=GUI_WAIT):
+        runner.run(work, label="Again…", dialog=False, on_cancel=lambda: None).cancel()
+    assert gc.isenabled()

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from quizapp.core import fileio
+from quizapp.core.gcpolicy import gc_paused
 from quizapp.core.model import StudyUnit, parse_unit_key, unit_key
 from quizapp.core.progress import history_migration as _migration
 from quizapp.core.progress import history_queries as _queries
@@ -62,7 +63,6 @@ from quizapp.core.progress.hotstate import (
     NewerFormatError,
     OtherFolderError,
     UnitMeta,
-    gc_paused,
     hot_state_document,
     parse_hot_state,
     tail_hash,

@@ -9,17 +9,16 @@ JSON written back. Its size is O(units + sessions + undone answers), never O(ans
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from quizapp import __version__
+from quizapp.core.gcpolicy import gc_paused
 from quizapp.core.model import MODES, is_unit_key, parse_unit_key
 from quizapp.core.progress.hlc import DEVICE_ID, Stamp, parse_stamp
 from quizapp.core.progress.records import FIELDS, MAX_DEPTH, MAX_NAME, check_record, depth_ok
@@ -106,20 +105,6 @@ class NewerFormatError(ValueError):
 
 class OtherFolderError(ValueError):
     """The hot state belongs to another device id or history root: rebuilt silently."""
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused meanwhile: reading a history or a hot state makes
-    many small objects that are all kept, and each collection would walk all of them again
-    (at a million answers most of a migration's time went there)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def parse_hot_state(raw: bytes, device: str, root: str) -> HotStateData:
