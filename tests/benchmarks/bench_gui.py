@@ -111,8 +111,10 @@ def bench_startup(tmp: Path) -> None:
     platform = "offscreen" if env.get("QT_QPA_PLATFORM") == "offscreen" else "X11"
     print(f"Start-up to first window ({platform}; best of 5 fresh processes)")
     _run(QUIZAPP, env)  # warm the parse cache and the OS file cache, as a second start would
-    bare = [_run(BARE, env) for _ in range(5)]
-    ours = [_run(QUIZAPP, env) for _ in range(5)]
+    bare, ours = [], []
+    for _ in range(5):  # interleaved, so drifts in machine load hit both alike
+        bare.append(_run(BARE, env))
+        ours.append(_run(QUIZAPP, env))
     b_t, b_m, b_c = (min(r[i] for r in bare) for i in range(3))
     o_t, o_m, o_c = (min(r[i] for r in ours) for i in range(3))
     print(f"  {'baseline: bare PySide6 window':<46}{b_t:9.3f} s   {b_m:7.1f} MiB"
