@@ -17,7 +17,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication
 
 import quizapp
@@ -186,12 +185,17 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("quizapp")
     app.setApplicationVersion(quizapp.__version__)
     app.setDesktopFileName("quizapp")
+    return app
+
+
+def set_app_icon(app: QApplication) -> None:
+    """The windows' icon (``quizapp`` sets it once the first frame is drawn: building
+    ``QIcon`` and Qt's SVG icon engine costs the first frame a few milliseconds)."""
+    from PySide6.QtGui import QIcon
+
     icon = resources_dir() / "icons" / "quizapp.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
-    if app.property("base_font") is None:
-        app.setProperty("base_font", QFont(app.font()))
-    return app
 
 
 def launch(data_dir: str | None = None, decks: list[Path] | None = None,
@@ -222,6 +226,8 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None,
     win.show()
 
     def after_first_paint() -> None:
+        set_app_icon(app)
+        win.library.build_list_soon()  # the deck list's widgets, in the next turn
         win.build_actions()  # the menus' actions and every shortcut (the titles are there)
         open_store_later(win, folder, sync_dir=sync.folder)
 
@@ -253,6 +259,7 @@ def _tool_app() -> QApplication:
     """The application for a window opened from the command line on its own (preview, guide),
     with the theme and zoom chosen in the app."""
     app = create_app()
+    set_app_icon(app)
     _install_excepthook(app)
     settings = make_settings()
     try:

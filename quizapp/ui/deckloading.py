@@ -11,7 +11,6 @@ from PySide6 import QtCore, QtWidgets  # looked up when used (see quizapp.ui.app
 from PySide6.QtWidgets import QMainWindow
 
 from quizapp.ui.pages.library import status_text
-from quizapp.ui.tasks import TaskContext
 
 if TYPE_CHECKING:  # the core's modules are imported once the score store opens
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -19,6 +18,7 @@ if TYPE_CHECKING:  # the core's modules are imported once the score store opens
     from quizapp.core.coordinator import LibraryRow
     from quizapp.core.library import DeckCache, LoadResult
     from quizapp.ui.mainwindow import MainWindow
+    from quizapp.ui.tasks import TaskContext
 
 __all__ = ["DeckLoader"]
 

@@ -21,7 +21,6 @@ from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pagestack import PageStack
 from quizapp.ui.storelink import StoreLink
-from quizapp.ui.tasks import TaskRunner
 from quizapp.ui.theme import apply_look
 from quizapp.ui.transfers import Transfers
 
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     from quizapp.ui.pages.study import StudyPage
     from quizapp.ui.sessions import SessionFlow
     from quizapp.ui.syncing import SyncFollower
+    from quizapp.ui.tasks import TaskRunner
 
 __all__ = ["MainWindow"]
 
@@ -78,8 +78,8 @@ class MainWindow(QMainWindow):
         self.cache_dir = cache_dir
         self._registry: DeckRegistry | None = None
         self._flow: SessionFlow | None = None
-        self.tasks = TaskRunner(self)
-        self.transfers = Transfers(self, settings, self.tasks)
+        self._tasks: TaskRunner | None = None  # made on first use (after the first frame)
+        self.transfers = Transfers(self, settings)
         self.help = HelpMenu(self)  # the Help menu's dialogs
         #: the score store (opened after the window) and what needs it
         self.link = StoreLink(self, sync)
@@ -128,6 +128,16 @@ class MainWindow(QMainWindow):
         theme_name = str(self.settings.value("view/theme", "system"))
         self.theme_actions.get(theme_name, self.theme_actions["system"]).setChecked(True)
         self.update_actions()
+
+    @property
+    def tasks(self) -> TaskRunner:
+        """Runs the window's background work (made on first use: the first frame does
+        without the threads' Qt classes)."""
+        if self._tasks is None:
+            from quizapp.ui.tasks import TaskRunner
+
+            self._tasks = TaskRunner(self)
+        return self._tasks
 
     # -- the score store -------------------------------------------------------------------
 
@@ -354,5 +364,6 @@ class MainWindow(QMainWindow):
             self.pages.study_page.leave()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
-        self.tasks.shutdown(5000)
+        if self._tasks is not None:
+            self._tasks.shutdown(5000)
         super().closeEvent(event)

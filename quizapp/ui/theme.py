@@ -160,7 +160,9 @@ def apply_look(app: QApplication, theme_name: str, zoom: float) -> None:
     if not _system_palette:  # the platform's, for the "system" theme
         _system_palette.append(app.palette())  # a copy (QPalette(...) would build Qt)
     app.setPalette(palette(theme_name))
-    font = QFont(app.property("base_font") or app.font())
+    if app.property("base_font") is None:  # the platform's, before any zoom
+        app.setProperty("base_font", QFont(app.font()))
+    font = QFont(app.property("base_font"))
     if font.pointSizeF() > 0:
         font.setPointSizeF(font.pointSizeF() * zoom)
     app.setFont(font)

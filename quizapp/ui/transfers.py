@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 from PySide6 import QtWidgets  # its dialogs are looked up when opened (see quizapp.ui.app)
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from quizapp.ui.tasks import TaskContext, TaskRunner
-
 if TYPE_CHECKING:  # the core's modules are imported on first use (not at start-up)
     from quizapp.core.coordinator import LibraryRow
     from quizapp.core.interchange.apart import ImportSummary
     from quizapp.core.store import ImportCounts, ImportPlan
     from quizapp.ui.mainwindow import MainWindow
+    from quizapp.ui.tasks import TaskContext, TaskRunner
 
 __all__ = ["Transfers"]
 
@@ -43,11 +42,14 @@ class Transfers(QObject):
     questions_imported = Signal(bool)
     progress_imported = Signal()
 
-    def __init__(self, window: MainWindow, settings: QSettings, tasks: TaskRunner) -> None:
+    def __init__(self, window: MainWindow, settings: QSettings) -> None:
         super().__init__(window)
         self.window = window
         self.settings = settings
-        self.tasks = tasks
+
+    @property
+    def tasks(self) -> TaskRunner:
+        return self.window.tasks
 
     # -- remembered folders ----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ LATER = ("yaml", "pyqtgraph", "numpy", "fsrs", "hashlib", "subprocess",
          "quizapp.ui.pages.study", "quizapp.ui.pages.builder", "quizapp.ui.pages.results",
          "quizapp.ui.pages.stats", "quizapp.ui.reference_panel",
          "quizapp.ui.actions", "quizapp.core.scheduling",  # the menus: after the first paint
+         "quizapp.ui.tasks",  # background work starts after the first paint
          "html")
 
 
@@ -43,7 +44,9 @@ def test_the_first_window_needs_none_of_the_heavy_modules(tmp_path: Path) -> Non
 #: (issue 15: start-up within 1.3x a bare PySide6 window)
 NOT_BEFORE_THE_FIRST_FRAME = {
     "QtCore": ("Qt", "QItemSelectionModel"),
-    "QtGui": ("QKeySequence", "QShortcut", "QAction"),
+    "QtGui": ("QKeySequence", "QShortcut", "QAction",
+              "QIcon",  # the window icon is set after the first frame
+              "QPaintEvent"),  # no Python paintEvent in the first frame (QEvent's 180 types)
     "QtWidgets": ("QMessageBox", "QFileDialog", "QDockWidget", "QProgressDialog", "QStyle",
                   "QTableWidget", "QSplitter"),
 }
@@ -69,6 +72,24 @@ def test_the_first_frame_builds_no_qt_class_it_does_not_show(tmp_path: Path) -> 
                          capture_output=True, timeout=120, check=True).stdout.splitlines()
     assert out[0] == "[]"
     assert out[1] == "True | True | Opening your progress…"  # said above the busy bar
+
+
+def test_the_window_gets_its_icon_and_the_deck_list_after_the_first_paint(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QCoreApplication
+
+    win = _launch(qtbot, tmp_path, monkeypatch)
+    try:
+        QCoreApplication.processEvents()  # the first turn: the first paint
+        QCoreApplication.processEvents()  # the turn after it
+        QCoreApplication.processEvents()  # and the deck list, asked for then
+        assert not win.windowIcon().isNull()  # resources/icons/quizapp.svg
+        assert win.windowIcon().pixmap(32, 32).toImage().pixelColor(4, 16).blue() > 150
+        assert "table" in vars(win.library)  # built without being asked for
+    finally:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
 
 
 def test_the_window_is_shown_before_the_decks_load_and_then_fills(

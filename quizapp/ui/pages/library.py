@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -141,7 +140,7 @@ class LibraryPage(QWidget):
         self.progress_text.hide()
         self.progress.hide()
 
-    # -- the deck list, built once the first window has been painted --------------------------
+    # -- the deck list, built on first use or once the first window has been painted ---------
 
     table: QTableWidget
     details: QWidget
@@ -162,9 +161,11 @@ class LibraryPage(QWidget):
             return self.__dict__[name]
         raise AttributeError(name)
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if "table" not in self.__dict__ and not self._list_asked:  # first painted: now the list
+    def build_list_soon(self) -> None:
+        """Build the deck list in the event loop's next turn (``quizapp`` asks once the
+        first window has been painted; a Python ``paintEvent`` would cost the first frame the
+        ``QPaintEvent`` class and ``QEvent``'s 180 event types)."""
+        if "table" not in self.__dict__ and not self._list_asked:
             self._list_asked = True
             QTimer.singleShot(0, self._build_list)
 
