@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 import quizapp
-from quizapp.core import paths
+from quizapp.core import gcpolicy, paths
 from quizapp.core.paths import resources_dir
 from quizapp.ui.theme import apply_look
 
@@ -226,6 +226,7 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None,
     win.show()
 
     def after_first_paint() -> None:
+        gcpolicy.start_up_done()  # the collector, paused by quizapp.cli.prepare_gui
         set_app_icon(app)
         win.library.build_list_soon()  # the deck list's widgets, in the next turn
         win.build_actions()  # the menus' actions and every shortcut (the titles are there)

@@ -26,16 +26,21 @@ LATER = ("yaml", "pyqtgraph", "numpy", "fsrs", "hashlib", "subprocess",
          "html")
 
 
+def _fresh_interpreter(code: str, data: Path) -> list[str]:
+    """The lines ``code`` prints, run in a fresh interpreter (offscreen, data folder ``data``)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(data),
+           "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
+                          capture_output=True, timeout=120, check=True).stdout.splitlines()
+
+
 def test_the_first_window_needs_none_of_the_heavy_modules(tmp_path: Path) -> None:
     """What ``quizapp`` runs before its event loop, in a fresh interpreter: the window is
     shown, and the modules only needed later are not imported yet."""
     code = ("import sys\nfrom quizapp.ui.app import launch\napp, win, store = launch()\n"
             "print(win.isVisible())\n"
             f"print(sorted(m for m in {LATER!r} if m in sys.modules))\n")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(tmp_path),
-           "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
-                         capture_output=True, timeout=120, check=True).stdout.splitlines()
+    out = _fresh_interpreter(code, tmp_path)
     assert out == ["True", "[]"]
 
 
@@ -66,10 +71,7 @@ def test_the_first_frame_builds_no_qt_class_it_does_not_show(tmp_path: Path) -> 
             "lib = win.library\n"
             "print(lib.progress.isVisible(), '|', lib.progress_text.isVisible(), '|',"
             " lib.progress_text.text())\n")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QUIZAPP_DATA_DIR": str(tmp_path),
-           "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
-                         capture_output=True, timeout=120, check=True).stdout.splitlines()
+    out = _fresh_interpreter(code, tmp_path)
     assert out[0] == "[]"
     assert out[1] == "True | True | Opening your progress…"  # said above the busy bar
 
@@ -90,6 +92,21 @@ def test_the_window_gets_its_icon_and_the_deck_list_after_the_first_paint(
         win.tasks.shutdown()
         if win.has_store:
             win.store.close()
+
+
+def test_no_garbage_collection_until_the_first_frame_then_as_usual(tmp_path: Path) -> None:
+    """``quizapp`` in a fresh interpreter (quizapp.cli.gui's steps): the collector waits while
+    Qt is imported and the first window built (about 5 ms of the first frame), and runs again,
+    with start-up's objects frozen, once the window has been drawn."""
+    code = ("import gc, quizapp.cli\nquizapp.cli.prepare_gui(None)\nprint(gc.isenabled())\n"
+            "from PySide6 import QtCore\nfrom quizapp.ui.app import launch\n"
+            "app, win, store = launch()\nprint(gc.isenabled())\n"
+            "loop = QtCore.QEventLoop()\nwin.decks_loaded.connect(loop.quit)\n"
+            "QtCore.QTimer.singleShot(60000, loop.quit)\nloop.exec()\n"
+            "print(win.registry.has_decks(), gc.isenabled(), gc.get_freeze_count() > 10000)\n"
+            "win.close()\nwin.store.close()\n")
+    out = _fresh_interpreter(code, tmp_path)
+    assert out == ["False", "False", "True True True"]
 
 
 def test_the_window_is_shown_before_the_decks_load_and_then_fills(
