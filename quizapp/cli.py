@@ -568,15 +568,13 @@ def _no_display() -> str | None:
     return None
 
 
-def prepare_gui(data_dir: str | None) -> None:
+def prepare_gui() -> None:
     """What ``quizapp`` does before it imports Qt: no garbage collection until the first
     window has been drawn (:func:`quizapp.core.gcpolicy.start_up_begins`; the window turns it
-    back on), and the platform's folders looked up (once PySide6 is loaded, every module
-    imported after it, platformdirs here, takes about twice as long to import)."""
+    back on). The platform's folders are looked up after the first paint."""
     from quizapp.core import gcpolicy
 
     gcpolicy.start_up_begins()
-    paths.resolve(data_dir)
 
 
 def gui(args: argparse.Namespace) -> int:
@@ -584,7 +582,7 @@ def gui(args: argparse.Namespace) -> int:
     if message:
         sys.stderr.write(message + "\n")
         return EXIT_USAGE
-    prepare_gui(args.data_dir)
+    prepare_gui()
     from quizapp.ui.app import run
 
     return run(data_dir=args.data_dir, decks=list(getattr(args, "decks", None) or []),

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 import quizapp
 from quizapp.core import gcpolicy, paths
 from quizapp.core.paths import resources_dir
-from quizapp.ui.theme import apply_look
+from quizapp.ui.theme import apply_look, saved_theme, saved_zoom
 
 if TYPE_CHECKING:
     from quizapp.core.store import Store, StoreLockedError
@@ -199,38 +199,44 @@ def set_app_icon(app: QApplication) -> None:
 
 
 def launch(data_dir: str | None = None, decks: list[Path] | None = None,
-           sync_dir: str | None = None) -> tuple[QApplication, MainWindow, Store | None] | None:
+           sync_dir: str | None = None) -> tuple[QApplication, MainWindow, Store | None]:
     """Everything ``quizapp`` does before its event loop: the window is shown first; once it
-    has been painted, the score store is opened and then the decks are loaded, both off the
-    GUI thread (the store is returned as None; the window's :attr:`~MainWindow.has_store`
-    says when it is open)."""
+    has been painted, the data folder is looked up and checked, the score store is opened and
+    then the decks are loaded, both off the GUI thread (the store is returned as None; the
+    window's :attr:`~MainWindow.has_store` says when it is open). A data folder that cannot be
+    used is said in a message box, and the app then quits with exit status 1."""
     from quizapp.ui.mainwindow import MainWindow
 
     app = create_app()
     _install_excepthook(app)
-    where = paths.resolve(data_dir)
-    folder = where.data
-    problem = paths.check_data_dir(folder)
-    if problem:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.critical(None, "quizapp cannot use its data folder",
-                             f"{problem}\n\nStart quizapp with --data-dir pointing to a folder "
-                             "you can write to (or set QUIZAPP_DATA_DIR).")
-        return None
-    settings = make_settings(where.settings)
-    sync = paths.sync_dir(sync_dir, folder)  # a folder that cannot be used: said on the page
-    win = MainWindow(store=None, data_dir=folder, settings=settings,
-                     cache_dir=where.deck_cache, extra_decks=decks or [], sync=sync,
-                     defer_menus=True)
+    # the settings file is known without the platform's folders (it is inside a chosen data
+    # folder, else where Qt keeps it); those are looked up after the first paint: platformdirs
+    # costs the first frame 3 ms
+    settings = make_settings(paths.settings_file(data_dir))
+    win = MainWindow(store=None, data_dir=None, settings=settings, cache_dir=None,
+                     extra_decks=decks or [], defer_menus=True)
     win.show()
 
     def after_first_paint() -> None:
         gcpolicy.start_up_done()  # the collector, paused by quizapp.cli.prepare_gui
         set_app_icon(app)
+        where = paths.resolve(data_dir)
+        problem = paths.check_data_dir(where.data)
+        if problem:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(win, "quizapp cannot use its data folder",
+                                 f"{problem}\n\nStart quizapp with --data-dir pointing to a "
+                                 "folder you can write to (or set QUIZAPP_DATA_DIR).")
+            QCoreApplication.exit(1)
+            win.close()
+            return
+        # a sync folder that cannot be used is said on the library page
+        sync = paths.sync_dir(sync_dir, where.data)
+        win.set_folders(where.data, where.deck_cache, sync)
         win.library.build_list_soon()  # the deck list's widgets, in the next turn
         win.build_actions()  # the menus' actions and every shortcut (the titles are there)
-        open_store_later(win, folder, sync_dir=sync.folder)
+        open_store_later(win, where.data, sync_dir=sync.folder)
 
     # the menus are filled and the store opens once the first paint is done: the paint was
     # asked for by show(), so it happens in the event loop's first turn; they come in the
@@ -241,10 +247,7 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None,
 
 def run(data_dir: str | None = None, decks: list[Path] | None = None,
         sync_dir: str | None = None) -> int:
-    launched = launch(data_dir, decks, sync_dir)
-    if launched is None:
-        return 1
-    app, win, _store = launched
+    app, win, _store = launch(data_dir, decks, sync_dir)
     try:
         return app.exec()
     finally:
@@ -263,13 +266,7 @@ def _tool_app() -> QApplication:
     set_app_icon(app)
     _install_excepthook(app)
     settings = make_settings()
-    try:
-        zoom = float(str(settings.value("view/zoom", 1.0)))
-    except ValueError:
-        zoom = 1.0
-    theme_name = str(settings.value("view/theme", "system"))
-    apply_look(app, theme_name if theme_name in ("light", "dark", "system") else "system",
-               zoom if 0.5 <= zoom <= 3.0 else 1.0)
+    apply_look(app, saved_theme(settings), saved_zoom(settings))
     return app
 
 

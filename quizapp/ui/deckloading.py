@@ -27,11 +27,13 @@ DECK_ENDINGS = (".yaml", ".yml")
 
 class DeckLoader:
     """Loads, opens and previews ``window``'s deck files; ``extra`` are the decks named on
-    the command line (loaded with the data folder's and the opened ones)."""
+    the command line (loaded with the data folder's and the opened ones); ``cache_dir`` holds
+    their parse cache (None: set before the first load, see :meth:`MainWindow.set_folders`)."""
 
-    def __init__(self, window: MainWindow, extra: list[Path]) -> None:
+    def __init__(self, window: MainWindow, extra: list[Path], cache_dir: Path | None) -> None:
         self.window = window
         self.extra = extra
+        self.cache_dir = cache_dir
         #: loads under way (their worker threads count the library's rows)
         self.running = 0
         self.previews: list[QMainWindow] = []
@@ -43,7 +45,9 @@ class DeckLoader:
         if self._cache is None:
             from quizapp.core.library import DeckCache
 
-            self._cache = DeckCache(self.window.cache_dir)
+            if self.cache_dir is None:
+                raise RuntimeError("the deck cache folder is not known yet (see set_folders)")
+            self._cache = DeckCache(self.cache_dir)
         return self._cache
 
     def show_loading(self, text: str) -> None:

@@ -21,7 +21,7 @@ from quizapp.ui.helpmenu import HelpMenu
 from quizapp.ui.pages.library import LibraryPage, status_text
 from quizapp.ui.pagestack import PageStack
 from quizapp.ui.storelink import StoreLink
-from quizapp.ui.theme import apply_look
+from quizapp.ui.theme import apply_look, saved_theme, saved_zoom
 from quizapp.ui.transfers import Transfers
 
 if TYPE_CHECKING:
@@ -61,11 +61,14 @@ class MainWindow(QMainWindow):
 
     decks_loaded = Signal()
 
-    def __init__(self, *, store: Store | None, data_dir: Path, settings: QSettings,
-                 cache_dir: Path, extra_decks: list[Path] | None = None,
+    def __init__(self, *, store: Store | None, data_dir: Path | None, settings: QSettings,
+                 cache_dir: Path | None, extra_decks: list[Path] | None = None,
                  sync: SyncChoice | None = None, defer_menus: bool = False) -> None:
         """``defer_menus``: the menu bar shows only its titles until :meth:`build_actions`
         (``quizapp`` calls it in the event loop's turn after the first paint).
+
+        ``data_dir`` and ``cache_dir`` None: they are given by :meth:`set_folders` before the
+        store is opened (``quizapp`` looks the platform's folders up after the first paint).
 
         ``store`` None: the window is usable before the score store is open (``quizapp``
         opens it in the background); until :meth:`attach_store`, what needs the store
@@ -73,9 +76,8 @@ class MainWindow(QMainWindow):
         loaded once it is open (:meth:`start`)."""
         super().__init__()
         self.closing = False
-        self.data_dir = data_dir
+        self._data_dir = data_dir
         self.settings = settings
-        self.cache_dir = cache_dir
         self._registry: DeckRegistry | None = None
         self._flow: SessionFlow | None = None
         self._tasks: TaskRunner | None = None  # made on first use (after the first frame)
@@ -83,7 +85,8 @@ class MainWindow(QMainWindow):
         self.help = HelpMenu(self)  # the Help menu's dialogs
         #: the score store (opened after the window) and what needs it
         self.link = StoreLink(self, sync)
-        self.loader = DeckLoader(self, [p.resolve() for p in (extra_decks or [])])
+        self.loader = DeckLoader(self, [p.resolve() for p in (extra_decks or [])],
+                                 cache_dir)
         self.setWindowTitle("quizapp")
         self.setAcceptDrops(True)
         self.setMinimumSize(900, 600)
@@ -125,9 +128,22 @@ class MainWindow(QMainWindow):
 
         self.act = build_menus(self, menus=self._menus)
         self.theme_actions = {n[6:]: a for n, a in self.act.items() if n.startswith("theme_")}
-        theme_name = str(self.settings.value("view/theme", "system"))
-        self.theme_actions.get(theme_name, self.theme_actions["system"]).setChecked(True)
+        self.theme_actions[saved_theme(self.settings)].setChecked(True)
         self.update_actions()
+
+    def set_folders(self, data_dir: Path, cache_dir: Path, sync: SyncChoice) -> None:
+        """The data folder, the deck cache and the sync folder chosen for this run, when
+        they were not known when the window was made."""
+        self._data_dir = data_dir
+        self.loader.cache_dir = cache_dir
+        self.link.sync_choice = sync
+
+    @property
+    def data_dir(self) -> Path:
+        """Progress and the user's decks (see :mod:`quizapp.core.paths`)."""
+        if self._data_dir is None:
+            raise RuntimeError("the data folder is not known yet (see set_folders)")
+        return self._data_dir
 
     @property
     def tasks(self) -> TaskRunner:
@@ -333,20 +349,14 @@ class MainWindow(QMainWindow):
             self.theme_actions[name].setChecked(True)
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            apply_look(app, name, self.zoom_factor())
-
-    def zoom_factor(self) -> float:
-        try:
-            return float(str(self.settings.value("view/zoom", 1.0)))
-        except (TypeError, ValueError):
-            return 1.0
+            apply_look(app, name, saved_zoom(self.settings))
 
     def zoom(self, step: int) -> None:
-        z = self.zoom_factor()
+        z = saved_zoom(self.settings)
         i = min(range(len(ZOOM_STEPS)), key=lambda k: abs(ZOOM_STEPS[k] - z))
         i = ZOOM_STEPS.index(1.0) if step == 0 else max(0, min(len(ZOOM_STEPS) - 1, i + step))
         self.settings.setValue("view/zoom", ZOOM_STEPS[i])
-        self.set_theme(str(self.settings.value("view/theme", "system")))
+        self.set_theme(saved_theme(self.settings))
         self.statusBar().showMessage(f"Text size {ZOOM_STEPS[i]:.0%}", 3000)
 
     def _restore(self) -> None:
@@ -355,8 +365,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         else:
             self.resize(1280, 800)
-        theme_name = str(self.settings.value("view/theme", "system"))
-        self.set_theme(theme_name if theme_name in ("system", "light", "dark") else "system")
+        self.set_theme(saved_theme(self.settings))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing = True

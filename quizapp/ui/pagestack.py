@@ -167,9 +167,10 @@ class PageStack:
                         on_error=self.on_stats_import_failed)
                 return
             from quizapp.ui.pages.stats import StatsPage
+            from quizapp.ui.theme import saved_theme
 
             page = StatsPage(win.store, win.decks,
-                             lambda: str(win.settings.value("view/theme", "system")),
+                             lambda: saved_theme(win.settings),
                              run_task=win.tasks.run)
             # a one-off practice session: never replaces the builder's remembered choices
             page.start_session.connect(lambda s: win.flow.start_session(s, remember=False))

@@ -6,10 +6,13 @@ and are never shown by colour alone: every mark also has a symbol and a word.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
 
 SPACE = 8  # the spacing unit: margins and gaps are multiples of it
 TEXT_WIDTH = 760  # pixels: a readable measure for stems and explanations (about 90 characters)
@@ -168,3 +171,22 @@ def apply_look(app: QApplication, theme_name: str, zoom: float) -> None:
     app.setFont(font)
     app.setStyleSheet(stylesheet(theme_name, font.pointSizeF() if font.pointSizeF() > 0
                                  else 10.0))
+
+
+THEMES = ("system", "light", "dark")
+
+
+def saved_theme(settings: QSettings) -> str:
+    """The theme chosen in View (``system`` when none, or a hand-edited unknown one)."""
+    name = str(settings.value("view/theme", "system"))
+    return name if name in THEMES else "system"
+
+
+def saved_zoom(settings: QSettings) -> float:
+    """The text size chosen in View, as a factor (1.0 when none, or unreadable; kept within
+    0.5 and 3, so a hand-edited settings file cannot make the window unusable)."""
+    try:
+        zoom = float(str(settings.value("view/zoom", 1.0)))
+    except (TypeError, ValueError):
+        return 1.0
+    return zoom if 0.5 <= zoom <= 3.0 else 1.0

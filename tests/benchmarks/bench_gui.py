@@ -37,7 +37,7 @@ os._exit(0)
 QUIZAPP = """
 import os
 import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
-quizapp.cli.prepare_gui(None)  # what it does before Qt (the platform's folders), the window
+quizapp.cli.prepare_gui()  # what it does before it imports Qt, then the window
 from quizapp.ui.app import launch
 from PySide6.QtCore import QEventLoop, QTimer
 app, win, store = launch()  # exactly what the quizapp command does before app.exec()
@@ -53,7 +53,7 @@ os._exit(0)
 QUIZAPP_LOADED = """
 import os
 import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
-quizapp.cli.prepare_gui(None)  # what it does before Qt (the platform's folders), the window
+quizapp.cli.prepare_gui()  # what it does before it imports Qt, then the window
 from quizapp.ui.app import launch
 from PySide6.QtCore import QEventLoop
 app, win, store = launch()

@@ -97,7 +97,7 @@ RECORDS = 30
 QUIZAPP = """
 import time
 import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
-quizapp.cli.prepare_gui(None)  # what it does before Qt (the platform's folders), the window
+quizapp.cli.prepare_gui()  # what it does before it imports Qt, then the window
 from quizapp.ui.app import launch
 from PySide6.QtCore import QEventLoop, QTimer
 app, win, store = launch()  # exactly what the quizapp command does before app.exec()

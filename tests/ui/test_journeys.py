@@ -15,6 +15,7 @@ from quizapp.ui import widgets
 from quizapp.ui.dialogs import ShortcutsDialog, TextDialog
 from quizapp.ui.mainwindow import MainWindow
 from quizapp.ui.pages import study
+from quizapp.ui.theme import saved_zoom
 from tests.helpers import VALID_DECK
 
 K = Qt.Key
@@ -493,7 +494,7 @@ def test_theme_zoom_and_geometry_are_remembered(make_window, tmp_path: Path) -> 
     win.store.close()
     win2 = make_window()
     assert win2.theme_actions["dark"].isChecked()
-    assert win2.zoom_factor() > 1.0
+    assert saved_zoom(win2.settings) > 1.0
     win2.theme_actions["light"].trigger()
     win2.zoom(0)
 

@@ -98,7 +98,7 @@ def test_no_garbage_collection_until_the_first_frame_then_as_usual(tmp_path: Pat
     """``quizapp`` in a fresh interpreter (quizapp.cli.gui's steps): the collector waits while
     Qt is imported and the first window built (about 5 ms of the first frame), and runs again,
     with start-up's objects frozen, once the window has been drawn."""
-    code = ("import gc, quizapp.cli\nquizapp.cli.prepare_gui(None)\nprint(gc.isenabled())\n"
+    code = ("import gc, quizapp.cli\nquizapp.cli.prepare_gui()\nprint(gc.isenabled())\n"
             "from PySide6 import QtCore\nfrom quizapp.ui.app import launch\n"
             "app, win, store = launch()\nprint(gc.isenabled())\n"
             "loop = QtCore.QEventLoop()\nwin.decks_loaded.connect(loop.quit)\n"
@@ -107,6 +107,35 @@ def test_no_garbage_collection_until_the_first_frame_then_as_usual(tmp_path: Pat
             "win.close()\nwin.store.close()\n")
     out = _fresh_interpreter(code, tmp_path)
     assert out == ["False", "False", "True True True"]
+
+
+def test_a_data_folder_that_cannot_be_used_is_said_and_quizapp_quits_with_status_1(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The data folder is looked up and checked once the first window has been drawn (the
+    platform's folders cost the first frame 3 ms): a file in its place is said, nothing is
+    written, and the event loop ends with exit status 1 (the ``quizapp`` command's)."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    from quizapp.ui.app import launch
+
+    blocker = tmp_path / "progress"
+    blocker.write_text("not a folder", encoding="utf-8")
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical",
+                        lambda _parent, title, text: said.append(f"{title}: {text}"))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
+    status: list[int] = []  # what app.exec() returns (the test's app must go on running)
+    monkeypatch.setattr(QCoreApplication, "exit", lambda code=0: status.append(code))
+    _app, win, _store = launch(str(blocker))
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: bool(said), timeout=20000)
+    assert status == [1]
+    assert said == [f"quizapp cannot use its data folder: The data folder {blocker} is a "
+                    "file, not a folder.\n\nStart quizapp with --data-dir pointing to a folder "
+                    "you can write to (or set QUIZAPP_DATA_DIR)."]
+    assert not win.isVisible() and not win.has_store
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
 
 
 def test_the_window_is_shown_before_the_decks_load_and_then_fills(
@@ -156,6 +185,7 @@ def test_the_menu_titles_come_at_once_and_every_key_works_right_after_the_first_
     from PySide6.QtGui import QKeySequence
 
     from quizapp.ui.actions import ACTIONS
+    from quizapp.ui.theme import saved_zoom
 
     win = _launch(qtbot, tmp_path, monkeypatch)
     try:
@@ -182,7 +212,7 @@ def test_the_menu_titles_come_at_once_and_every_key_works_right_after_the_first_
         assert win.settings.value("view/theme") == "dark"
         assert win.theme_actions["dark"].isChecked()
         qtbot.keyClick(win, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)  # zoom in
-        assert win.zoom_factor() > 1.0
+        assert saved_zoom(win.settings) > 1.0
     finally:
         win.tasks.shutdown()
         if win.has_store:
