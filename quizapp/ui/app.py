@@ -225,6 +225,7 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None,
         if problem:
             from PySide6.QtWidgets import QMessageBox
 
+            win.library.hide_busy()  # not "Opening your progress…" behind the message
             QMessageBox.critical(win, "quizapp cannot use its data folder",
                                  f"{problem}\n\nStart quizapp with --data-dir pointing to a "
                                  "folder you can write to (or set QUIZAPP_DATA_DIR).")

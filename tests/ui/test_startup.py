@@ -122,15 +122,17 @@ def test_a_data_folder_that_cannot_be_used_is_said_and_quizapp_quits_with_status
     blocker = tmp_path / "progress"
     blocker.write_text("not a folder", encoding="utf-8")
     said: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical",
-                        lambda _parent, title, text: said.append(f"{title}: {text}"))
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
     status: list[int] = []  # what app.exec() returns (the test's app must go on running)
     monkeypatch.setattr(QCoreApplication, "exit", lambda code=0: status.append(code))
     _app, win, _store = launch(str(blocker))
     qtbot.addWidget(win)
+    busy: list[bool] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, title, text: (
+        said.append(f"{title}: {text}"), busy.append(win.library.progress.isVisible())))
     qtbot.waitUntil(lambda: bool(said), timeout=20000)
     assert status == [1]
+    assert busy == [False]  # no "Opening your progress…" behind the message
     assert said == [f"quizapp cannot use its data folder: The data folder {blocker} is a "
                     "file, not a folder.\n\nStart quizapp with --data-dir pointing to a folder "
                     "you can write to (or set QUIZAPP_DATA_DIR)."]
