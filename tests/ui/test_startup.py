@@ -77,21 +77,16 @@ def test_the_first_frame_builds_no_qt_class_it_does_not_show(tmp_path: Path) -> 
 
 
 def test_the_window_gets_its_icon_and_the_deck_list_after_the_first_paint(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QCoreApplication
 
-    win = _launch(qtbot, tmp_path, monkeypatch)
-    try:
-        QCoreApplication.processEvents()  # the first turn: the first paint
-        QCoreApplication.processEvents()  # the turn after it
-        QCoreApplication.processEvents()  # and the deck list, asked for then
-        assert not win.windowIcon().isNull()  # resources/icons/quizapp.svg
-        assert win.windowIcon().pixmap(32, 32).toImage().pixelColor(4, 16).blue() > 150
-        assert "table" in vars(win.library)  # built without being asked for
-    finally:
-        win.tasks.shutdown()
-        if win.has_store:
-            win.store.close()
+    win = launched()
+    QCoreApplication.processEvents()  # the first turn: the first paint
+    QCoreApplication.processEvents()  # the turn after it
+    QCoreApplication.processEvents()  # and the deck list, asked for then
+    assert not win.windowIcon().isNull()  # resources/icons/quizapp.svg
+    assert win.windowIcon().pixmap(32, 32).toImage().pixelColor(4, 16).blue() > 150
+    assert "table" in vars(win.library)  # built without being asked for
 
 
 def test_no_garbage_collection_until_the_first_frame_then_as_usual(tmp_path: Path) -> None:
@@ -165,21 +160,33 @@ def test_the_window_is_shown_before_the_decks_load_and_then_fills(
             win.store.close()
 
 
-def _launch(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def launched(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``launched()``: what ``quizapp`` runs before its event loop, on the data folder
+    ``tmp_path / "data"``; the window. Afterwards its background work is waited for and its
+    store (if it opened) closed."""
     from quizapp.ui.app import launch
 
-    monkeypatch.setenv("QUIZAPP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
-    launched = launch()
-    assert launched is not None
-    _app, win, store = launched
-    assert store is None  # opened in the background
-    qtbot.addWidget(win)
-    return win
+    windows = []
+
+    def start():  # type: ignore[no-untyped-def]
+        monkeypatch.setenv("QUIZAPP_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # launch installs the app's
+        _app, win, store = launch()
+        assert store is None  # opened in the background
+        qtbot.addWidget(win)
+        windows.append(win)
+        return win
+
+    yield start
+    for win in windows:
+        win.tasks.shutdown()
+        if win.has_store:
+            win.store.close()
 
 
 def test_the_menu_titles_come_at_once_and_every_key_works_right_after_the_first_paint(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The menus' actions are built in the event loop's turn after the first paint (issue 15:
     start-up); the menu bar's titles are there from the start, and then every menu entry and
     every shortcut of the action table is there and works."""
@@ -189,97 +196,77 @@ def test_the_menu_titles_come_at_once_and_every_key_works_right_after_the_first_
     from quizapp.ui.actions import ACTIONS
     from quizapp.ui.theme import saved_zoom
 
-    win = _launch(qtbot, tmp_path, monkeypatch)
-    try:
-        titles = list(dict.fromkeys(spec.menu for spec in ACTIONS))
-        bar = [a.text() for a in win.menuBar().actions()]
-        assert bar == titles  # File, Study, View, Help: in the first frame
-        assert win.act == {}  # the actions come after the first paint (start-up time)
-        QCoreApplication.processEvents()  # the first turn: the first paint
-        QCoreApplication.processEvents()  # the turn after it: the menus are filled
-        assert [a.text() for a in win.menuBar().actions()] == titles  # not twice
-        menus = {a.text(): a.menu() for a in win.menuBar().actions()}
-        for spec in ACTIONS:
-            entries = [a.text().split("\t")[0] for a in menus[spec.menu].actions()
-                       if not a.isSeparator()]
-            assert spec.text in entries, spec.name
-        registered = {k.toString() for a in win.actions() for k in a.shortcuts()}
-        wanted = {QKeySequence(k).toString() for spec in ACTIONS if spec.shortcut
-                  for k in (spec.shortcut, *spec.more_keys)}
-        assert wanted <= registered
-        assert win.theme_actions["system"].isChecked()
-        win.activateWindow()
-        qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier
-                       | Qt.KeyboardModifier.ShiftModifier)  # Ctrl+Shift+2: dark theme
-        assert win.settings.value("view/theme") == "dark"
-        assert win.theme_actions["dark"].isChecked()
-        qtbot.keyClick(win, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)  # zoom in
-        assert saved_zoom(win.settings) > 1.0
-    finally:
-        win.tasks.shutdown()
-        if win.has_store:
-            win.store.close()
+    win = launched()
+    titles = list(dict.fromkeys(spec.menu for spec in ACTIONS))
+    bar = [a.text() for a in win.menuBar().actions()]
+    assert bar == titles  # File, Study, View, Help: in the first frame
+    assert win.act == {}  # the actions come after the first paint (start-up time)
+    QCoreApplication.processEvents()  # the first turn: the first paint
+    QCoreApplication.processEvents()  # the turn after it: the menus are filled
+    assert [a.text() for a in win.menuBar().actions()] == titles  # not twice
+    menus = {a.text(): a.menu() for a in win.menuBar().actions()}
+    for spec in ACTIONS:
+        entries = [a.text().split("\t")[0] for a in menus[spec.menu].actions()
+                   if not a.isSeparator()]
+        assert spec.text in entries, spec.name
+    registered = {k.toString() for a in win.actions() for k in a.shortcuts()}
+    wanted = {QKeySequence(k).toString() for spec in ACTIONS if spec.shortcut
+              for k in (spec.shortcut, *spec.more_keys)}
+    assert wanted <= registered
+    assert win.theme_actions["system"].isChecked()
+    win.activateWindow()
+    qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)  # Ctrl+Shift+2: dark theme
+    assert win.settings.value("view/theme") == "dark"
+    assert win.theme_actions["dark"].isChecked()
+    qtbot.keyClick(win, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)  # zoom in
+    assert saved_zoom(win.settings) > 1.0
 
 
 def test_a_saved_theme_is_checked_in_the_menu_built_after_the_first_paint(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from quizapp.core import paths
     from quizapp.ui.app import make_settings
 
     monkeypatch.setenv("QUIZAPP_DATA_DIR", str(tmp_path / "data"))
     make_settings(paths.resolve(None).settings).setValue("view/theme", "light")
-    win = _launch(qtbot, tmp_path, monkeypatch)
-    try:
-        win.build_actions()
-        assert win.theme_actions["light"].isChecked()
-        assert not win.theme_actions["system"].isChecked()
-    finally:
-        win.tasks.shutdown()
-        if win.has_store:
-            win.store.close()
+    win = launched()
+    win.build_actions()
+    assert win.theme_actions["light"].isChecked()
+    assert not win.theme_actions["system"].isChecked()
 
 
 def test_until_the_store_is_open_what_needs_it_is_disabled(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    win = _launch(qtbot, tmp_path, monkeypatch)
-    try:
-        assert not win.has_store
-        win.build_actions()  # what the turn after the first paint does (before the store)
-        needs_store = ("due", "new", "stats", "export_csv", "export", "import")
-        assert [n for n in needs_store if win.act[n].isEnabled()] == []
-        assert not win.library.stats_button.isEnabled()
-        assert win.library.progress.isVisible()  # "Opening your progress…"
-        assert win.act["open"].isEnabled() and win.act["shortcuts"].isEnabled()
-        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
-            pass
-        assert win.has_store
-        assert [n for n in needs_store if not win.act[n].isEnabled()] == []
-    finally:
-        win.tasks.shutdown()
-        if win.has_store:
-            win.store.close()
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    win = launched()
+    assert not win.has_store
+    win.build_actions()  # what the turn after the first paint does (before the store)
+    needs_store = ("due", "new", "stats", "export_csv", "export", "import")
+    assert [n for n in needs_store if win.act[n].isEnabled()] == []
+    assert not win.library.stats_button.isEnabled()
+    assert win.library.progress.isVisible()  # "Opening your progress…"
+    assert win.act["open"].isEnabled() and win.act["shortcuts"].isEnabled()
+    with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+        pass
+    assert win.has_store
+    assert [n for n in needs_store if not win.act[n].isEnabled()] == []
 
 
 def test_a_deck_opened_while_the_store_opens_is_loaded_once_it_is_open(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from tests.benchmarks.gen import write_deck
 
     deck = write_deck(tmp_path / "mine", 3)
-    win = _launch(qtbot, tmp_path, monkeypatch)
-    try:
-        win.open_deck(deck)  # e.g. dropped on the window at once
-        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
-            pass
-        assert str(deck.resolve()) in win.registry.results
-        assert win.registry.results[str(deck.resolve())].ok
-    finally:
-        win.tasks.shutdown()
-        if win.has_store:
-            win.store.close()
+    win = launched()
+    win.open_deck(deck)  # e.g. dropped on the window at once
+    with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+        pass
+    assert str(deck.resolve()) in win.registry.results
+    assert win.registry.results[str(deck.resolve())].ok
 
 
 def test_a_store_held_by_another_quizapp_asks_after_the_window_is_shown(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from quizapp.core.store import Store
     from quizapp.ui import app as app_module
 
@@ -291,7 +278,7 @@ def test_a_store_held_by_another_quizapp_asks_after_the_window_is_shown(
         return "read_only"
 
     monkeypatch.setattr(app_module, "ask_when_locked", ask)
-    win = _launch(qtbot, tmp_path, monkeypatch)
+    win = launched()
     try:
         with qtbot.waitSignal(win.decks_loaded, timeout=30000):
             pass
@@ -299,29 +286,26 @@ def test_a_store_held_by_another_quizapp_asks_after_the_window_is_shown(
         assert win.store.read_only
         assert win.registry.has_decks()
     finally:
-        win.tasks.shutdown()
-        win.store.close()
         other.close()
 
 
 def test_a_store_held_elsewhere_and_quit_closes_the_window(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from quizapp.core.store import Store
     from quizapp.ui import app as app_module
 
     other = Store.open(tmp_path / "data")
     monkeypatch.setattr(app_module, "ask_when_locked", lambda e: None)
-    win = _launch(qtbot, tmp_path, monkeypatch)
+    win = launched()
     try:
         qtbot.waitUntil(lambda: not win.isVisible(), timeout=30000)
         assert not win.has_store
     finally:
-        win.tasks.shutdown()
         other.close()
 
 
 def test_a_store_that_cannot_be_opened_is_said_in_a_message(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox
 
     from quizapp.core.progress import history_store
@@ -333,13 +317,10 @@ def test_a_store_that_cannot_be_opened_is_said_in_a_message(
     monkeypatch.setattr(history_store, "open_store", broken)
     monkeypatch.setattr(QMessageBox, "critical",
                         staticmethod(lambda parent, title, text: shown.append(text)))
-    win = _launch(qtbot, tmp_path, monkeypatch)
-    try:
-        qtbot.waitUntil(lambda: bool(shown), timeout=30000)
-        assert "Input/output error" in shown[0] and "progress.json" in shown[0]
-        qtbot.waitUntil(lambda: not win.isVisible(), timeout=5000)
-    finally:
-        win.tasks.shutdown()
+    win = launched()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert "Input/output error" in shown[0] and "progress.json" in shown[0]
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=5000)
 
 
 @pytest.mark.parametrize("quit_after_ms", [0, 2000])
@@ -400,7 +381,7 @@ def test_statistics_without_the_charting_library_says_so(
 
 
 def test_a_format1_folder_is_moved_once_saying_so_in_the_busy_bar_then_one_good_banner(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        launched, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from quizapp.core.model import StudyUnit
     from quizapp.core.progress.history_store import folder_format
     from quizapp.core.store import Store
@@ -416,23 +397,18 @@ def test_a_format1_folder_is_moved_once_saying_so_in_the_busy_bar_then_one_good_
     monkeypatch.setattr(DeckLoader, "show_loading",  # what the student reads above the bar
                         lambda self, text: (real(self, text), said.append(
                             self.window.library.progress_text.text()))[0])
-    win = _launch(qtbot, tmp_path, monkeypatch)
-    try:
-        with qtbot.waitSignal(win.decks_loaded, timeout=30000):
-            pass
-        assert said[0] == "Opening your progress…"
-        assert any(t.startswith("Moving your progress to the new format (once)")
-                   for t in said[1:]), said
-        assert not win.library.progress_text.isVisible()  # gone with the bar
-        banners = [b.message.text() for b in win.library.findChildren(Banner)]
-        assert len(banners) == 1 and banners[0].startswith("Done: your progress now uses"), \
-            banners
-        assert "5 answers" in banners[0] and "format1-" in banners[0]
-        assert folder_format(tmp_path / "data") == 2 and win.store.attempt_count == 5
-    finally:
-        win.tasks.shutdown()
-        if win.has_store:
-            win.store.close()
+    win = launched()
+    with qtbot.waitSignal(win.decks_loaded, timeout=30000):
+        pass
+    assert said[0] == "Opening your progress…"
+    assert any(t.startswith("Moving your progress to the new format (once)")
+               for t in said[1:]), said
+    assert not win.library.progress_text.isVisible()  # gone with the bar
+    banners = [b.message.text() for b in win.library.findChildren(Banner)]
+    assert len(banners) == 1 and banners[0].startswith("Done: your progress now uses"), \
+        banners
+    assert "5 answers" in banners[0] and "format1-" in banners[0]
+    assert folder_format(tmp_path / "data") == 2 and win.store.attempt_count == 5
 
 
 @given(st.text())
