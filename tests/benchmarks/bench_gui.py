@@ -34,13 +34,17 @@ print("ready", _peak_kib(), _cpu_s(), flush=True)
 os._exit(0)
 """
 
-QUIZAPP = """
+# What the quizapp command (quizapp.cli.gui) does before app.exec(), in its order.
+LAUNCH = """
 import os
-import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
+import quizapp.cli  # its entry point first,
 quizapp.cli.prepare_gui()  # what it does before it imports Qt, then the window
 from quizapp.ui.app import launch
 from PySide6.QtCore import QEventLoop, QTimer
-app, win, store = launch()  # exactly what the quizapp command does before app.exec()
+app, win, store = launch()
+"""
+
+QUIZAPP = LAUNCH + """
 loop = QEventLoop()  # the event loop's first turn (app.quit() would also close the window)
 QTimer.singleShot(0, lambda: (win.grab(), loop.quit()))  # the first frame drawn
 loop.exec()
@@ -50,13 +54,7 @@ os._exit(0)
 
 # The same start, until the score store is open and the library lists the decks (the window
 # is usable before: this is when the student can start studying).
-QUIZAPP_LOADED = """
-import os
-import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
-quizapp.cli.prepare_gui()  # what it does before it imports Qt, then the window
-from quizapp.ui.app import launch
-from PySide6.QtCore import QEventLoop
-app, win, store = launch()
+QUIZAPP_LOADED = LAUNCH + """
 loop = QEventLoop()
 win.decks_loaded.connect(loop.quit)
 loop.exec()

@@ -101,7 +101,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_gui import BARE, PEAK  # noqa: E402
+from tests.benchmarks.bench_gui import BARE, LAUNCH, PEAK  # noqa: E402
 from tests.benchmarks.gen import write_format1_history  # noqa: E402
 
 SIZES = (0, 100_000, 1_000_000)
@@ -109,13 +109,8 @@ STARTS = 3
 RECORDS = 30
 
 # As bench_gui.QUIZAPP, then closes the way `quizapp` does after its event loop ends.
-QUIZAPP = """
+QUIZAPP = LAUNCH + """
 import time
-import quizapp.cli  # as the quizapp command (quizapp.cli.gui): its entry point first,
-quizapp.cli.prepare_gui()  # what it does before it imports Qt, then the window
-from quizapp.ui.app import launch
-from PySide6.QtCore import QEventLoop, QTimer
-app, win, store = launch()  # exactly what the quizapp command does before app.exec()
 loop = QEventLoop()  # the first turn of the event loop, as bench_gui
 QTimer.singleShot(0, lambda: (win.grab(), loop.quit()))  # the first frame
 loop.exec()
