@@ -142,6 +142,32 @@ def test_computers_are_shown_by_their_names_not_their_ids(
                for p in (sync / "devices" / laptop).iterdir()) == before == 2
 
 
+def test_two_computers_with_one_name_are_told_apart_by_the_start_of_their_ids(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two data folders on one computer (or two laptops both called "laptop"): the news
+    names the other one with the start of its id, as ``sync --status`` does."""
+    from quizapp.core.progress import history_sync
+
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    monkeypatch.setattr(history_sync, "computer_name", lambda: "vm")
+    with HistoryStore.open(tmp_path / "a", clock=Clock(0), sync_dir=sync) as a:
+        for i in range(3):
+            _answer(a, i)
+        first = a.device
+    with HistoryStore.open(tmp_path / "b", clock=Clock(1), sync_dir=sync) as b:
+        news = b.check_sync()
+        assert news.new_answers == 3 and news.computers == (f"vm ({first[:8]})",)
+    monkeypatch.setattr(history_sync, "computer_name", lambda: "desk")
+    with HistoryStore.open(tmp_path / "c", clock=Clock(2), sync_dir=sync) as c:
+        # "vm" is two other computers' name: told apart even where this one is not a "vm"
+        assert c.check_sync().computers == (f"vm ({first[:8]})",)
+        _answer(c, 3)
+    monkeypatch.setattr(history_sync, "computer_name", lambda: "vm")
+    with HistoryStore.open(tmp_path / "a", clock=Clock(3), sync_dir=sync) as a:
+        assert a.check_sync().computers == ("desk",)  # a name nobody shares stays short
+
+
 @pytest.mark.parametrize("name", ["", "x" * 65, "bad\nname", 7])
 def test_a_damaged_computer_name_is_reported_by_file_and_line(tmp_path: Path,
                                                                name: object) -> None:

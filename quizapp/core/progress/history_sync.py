@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from quizapp.core import fileio
 from quizapp.core.progress.records import MAX_NAME
-from quizapp.core.progress.sync import DeviceStatus, SyncNews
+from quizapp.core.progress.sync import DeviceStatus, SyncNews, short_name
 from quizapp.core.progress.syncfolder import (
     DEVICES,
     copy_history,
@@ -96,7 +96,7 @@ def check_sync(self: HistoryStore) -> SyncNews:
     self._news = {}
     for d, n in unsaid.items():
         news[d] = news.get(d, 0) + n
-    names = {d: self._names[d][1] if d in self._names else d for d in news}
+    names = {d: _label(self, d) for d in news}
     if self._dirty:
         self._rebuild(None)
         added = max(0, self._answers - before) + sum(unsaid.values())
@@ -107,6 +107,19 @@ def check_sync(self: HistoryStore) -> SyncNews:
     if self._persistent and self._uncovered > self._compact_threshold():
         self._save_state()
     return SyncNews(added, tuple(sorted(names.values())), problems)
+
+
+def _label(self: HistoryStore, device: str) -> str:
+    """How the status bar names ``device``: by its computer's name, with the start of its id
+    when another computer in the folder (this one included) has the same name (two data
+    folders on one computer, or two laptops both called "laptop"); by its id if unnamed."""
+    if device not in self._names:
+        return device
+    name = self._names[device][1]
+    mine = computer_name() if self.device not in self._names else ""
+    shared = name == mine or any(d != device and held[1] == name
+                                 for d, held in self._names.items())
+    return f"{name} ({short_name(device)})" if shared else name
 
 
 def sync_status(self: HistoryStore) -> list[DeviceStatus]:
