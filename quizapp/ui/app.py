@@ -226,6 +226,7 @@ def launch(data_dir: str | None = None, decks: list[Path] | None = None,
             from PySide6.QtWidgets import QMessageBox
 
             win.library.hide_busy()  # not "Opening your progress…" behind the message
+            sys.stderr.write(f"quizapp: error: {problem}\n")  # also said where it was typed
             QMessageBox.critical(win, "quizapp cannot use its data folder",
                                  f"{problem}\n\nStart quizapp with --data-dir pointing to a "
                                  "folder you can write to (or set QUIZAPP_DATA_DIR).")

@@ -105,7 +105,8 @@ def test_no_garbage_collection_until_the_first_frame_then_as_usual(tmp_path: Pat
 
 
 def test_a_data_folder_that_cannot_be_used_is_said_and_quizapp_quits_with_status_1(
-        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     """The data folder is looked up and checked once the first window has been drawn (the
     platform's folders cost the first frame 3 ms): a file in its place is said, nothing is
     written, and the event loop ends with exit status 1 (the ``quizapp`` command's)."""
@@ -128,6 +129,8 @@ def test_a_data_folder_that_cannot_be_used_is_said_and_quizapp_quits_with_status
     qtbot.waitUntil(lambda: bool(said), timeout=20000)
     assert status == [1]
     assert busy == [False]  # no "Opening your progress…" behind the message
+    assert capsys.readouterr().err == (f"quizapp: error: The data folder {blocker} is a file, "
+                                       "not a folder.\n")  # and in the terminal
     assert said == [f"quizapp cannot use its data folder: The data folder {blocker} is a "
                     "file, not a folder.\n\nStart quizapp with --data-dir pointing to a folder "
                     "you can write to (or set QUIZAPP_DATA_DIR)."]
