@@ -586,7 +586,8 @@ def test_statistics_page_opens_with_ctrl_t_and_starts_practice(window: MainWindo
     press(qtbot, window, K.Key_A, K.Key_Return)
     window.act["end"].trigger()
     assert confirm_yes == ["End session"]
-    assert "1 item you have not finished is left out of the score" in confirm_yes.texts[0]
+    assert ("1 item you have not finished is left out of the score and stays in your decks"
+            in confirm_yes.texts[0])
     qtbot.keyClick(window, K.Key_T, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.stats_page is not None)  # charts imported in the background
     page = window.stats_page

@@ -795,8 +795,8 @@ class StudyPage(QWidget):
         if left and not ConfirmDialog.ask(
                 self, "End session",
                 f"End the session now? {left} item{'s' if left != 1 else ''} you have not "
-                f"finished {'are' if left != 1 else 'is'} left out of the score and stay in "
-                "your decks for next time."):
+                f"finished {'are' if left != 1 else 'is'} left out of the score and "
+                f"{'stay' if left != 1 else 'stays'} in your decks for next time."):
             return
         self._finish()
 
