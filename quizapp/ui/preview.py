@@ -30,7 +30,7 @@ from quizapp.core.library import LoadResult, load_deck
 from quizapp.core.model import Case, Deck, Flashcard, Item, Question
 from quizapp.core.problems import Problem
 from quizapp.core.scoring import mark_question
-from quizapp.ui.reference_panel import sheet_widgets
+from quizapp.ui.reference_panel import sheet_widgets, sources_text
 from quizapp.ui.theme import SPACE, TEXT_WIDTH
 from quizapp.ui.widgets import Markdown, Picture, QuestionView, label
 
@@ -95,8 +95,9 @@ class PreviewWindow(QMainWindow):
         for key in ("F5", "Ctrl+R"):
             sc = QShortcut(QKeySequence(key), self)
             sc.activated.connect(lambda: self.reload())
-        close = QShortcut(QKeySequence("Ctrl+W"), self)
-        close.activated.connect(self.close)
+        for key in ("Ctrl+W", "Ctrl+Q"):  # a window of its own: both close it
+            close = QShortcut(QKeySequence(key), self)
+            close.activated.connect(self.close)
         self.reload()
 
     # -- watching ------------------------------------------------------------------------
@@ -259,9 +260,9 @@ class PreviewWindow(QMainWindow):
                 lay.addWidget(box)
         if item.objective:
             lay.addWidget(Markdown(f"**Learning objective:** {item.objective}"))
-        cites = [d.sources[k].citation for k in item.sources if k in d.sources]
-        if cites:
-            lay.addWidget(Markdown("*Source:* " + "; ".join(cites), "muted"))
+        cited = sources_text(d, item.sources)
+        if cited:
+            lay.addWidget(Markdown(cited, "muted"))
 
     def _question(self, lay: QVBoxLayout, q: Question) -> None:
         view = QuestionView(q.id, q, tuple(range(len(q.options))), confidence=False, exam=False,

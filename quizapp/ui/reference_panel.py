@@ -19,6 +19,13 @@ from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import Markdown, label
 
 
+def sources_text(deck: Deck, keys: Sequence[str]) -> str:
+    """"*Source:* A; B." for the deck's sources named by ``keys`` ("" when none): each
+    citation without its own closing full stop, so none reads ".;"."""
+    cites = [deck.sources[k].citation.rstrip(". ") for k in keys if k in deck.sources]
+    return "*Source:* " + "; ".join(cites) + "." if cites else ""
+
+
 def sheet_widgets(lay: QVBoxLayout, ref: Reference, text: str, deck: Deck | None,
                   heading: str = "") -> None:
     """Add one sheet (title, text, sources) to ``lay``."""
@@ -27,11 +34,9 @@ def sheet_widgets(lay: QVBoxLayout, ref: Reference, text: str, deck: Deck | None
     body.setMaximumWidth(16_777_215)  # a table uses the panel's whole width
     body.setAccessibleName(ref.title)
     lay.addWidget(body)
-    if deck is not None:
-        cites = [deck.sources[k].citation.rstrip(". ") for k in ref.sources
-                 if k in deck.sources]
-        if cites:
-            lay.addWidget(Markdown("*Source:* " + "; ".join(cites) + ".", "muted"))
+    cited = sources_text(deck, ref.sources) if deck is not None else ""
+    if cited:
+        lay.addWidget(Markdown(cited, "muted"))
 
 
 class _FilterBox(QLineEdit):

@@ -73,3 +73,26 @@ def test_text_yaml_would_change_is_warned_in_the_preview(qtbot, tmp_path: Path) 
     rows = [win.problems.item(i).text() for i in range(win.problems.count())]
     assert win.problems.isVisibleTo(win) and len(rows) == 1
     assert rows[0].startswith(f"{deck}:9:28: warning: item 1 (fc1): ' #' starts a YAML comment")
+
+
+def test_sources_read_as_one_sentence_and_ctrl_q_or_ctrl_w_closes(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A bundled deck whose items cite two sources, each citation ending in a full stop:
+    the line reads "A; B." (never ".;"), as in the reference panel. The preview is a window
+    of its own: Ctrl+Q closes it, like Ctrl+W."""
+    from PySide6.QtCore import Qt
+
+    from quizapp.core.paths import bundled_decks_dir
+    from quizapp.ui.widgets import Markdown
+
+    win = make(qtbot, bundled_decks_dir() / "back-pain-red-flags.yaml")
+    deck = win.deck()
+    assert deck is not None
+    row = next(i for i, item in enumerate(deck.items) if len(item.sources) >= 2)
+    win.items.setCurrentRow(row)
+    lines = [w.text() for w in win.findChildren(Markdown) if "Source:" in w.text()]
+    assert lines and all(".;" not in t and t.rstrip().endswith(".") for t in lines), lines
+    assert any(";" in t for t in lines)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not win.isVisible()
