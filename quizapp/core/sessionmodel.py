@@ -204,6 +204,9 @@ class Summary:
     """What the session is called (:attr:`SessionSettings.label`)."""
     time_ms: int = 0
     flashcards: dict[str, int] = field(default_factory=dict)
+    """How many ratings of each kind (a card rated Again and then Good counts in both)."""
+    cards: int = 0
+    """How many different cards were rated (each side of a two-sided card counts)."""
     per_tag: list[TagScore] = field(default_factory=list)
     calibration: dict[int, tuple[int, int]] = field(default_factory=dict)
     missed: list[tuple[int, str]] = field(default_factory=list)

@@ -21,11 +21,13 @@ def summarize(self: Session) -> Summary:
                 label=self.settings.label)
     tags: dict[str, TagScore] = {}
     cal: dict[int, list[int]] = {}
+    rated: set[str] = set()
     for i, e in enumerate(self.entries):
         if isinstance(e.item, Flashcard):
             r = self.ratings.get(i)
             if r is not None:
                 s.flashcards[r.label] = s.flashcards.get(r.label, 0) + 1
+                rated.add(e.unit().key)
                 s.time_ms += int(1000 * self.seconds_on(i))  # as recorded with the rating
             continue
         case_marks = [0.0, 0.0]
@@ -66,6 +68,7 @@ def summarize(self: Session) -> Summary:
                 ts.credit += credit
         if isinstance(e.item, Case) and reached:
             s.case_marks.append((i, case_marks[0], case_marks[1]))
+    s.cards = len(rated)
     s.per_tag = sorted(tags.values(), key=lambda t: (t.percent, t.tag))
     s.calibration = {k: (v[0], v[1]) for k, v in sorted(cal.items())}
     if self.is_exam:  # the exam clock: every second of the block, none of the pauses

@@ -173,6 +173,8 @@ def test_again_comes_back_in_the_same_session(tmp_path: Path) -> None:
     assert sess.next() and sess.current.item.id == "f1"
     sess.rate(Rating.EASY)
     assert not sess.next()
+    s = sess.finish()  # five ratings of three cards (f1 both ways, f2): "Cards reviewed 3"
+    assert s.cards == 3 and s.flashcards == {"Again": 1, "Good": 1, "Easy": 3}
 
 
 def test_undo_takes_back_the_rating_and_its_relearning_step(tmp_path: Path) -> None:

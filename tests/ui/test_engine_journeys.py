@@ -124,6 +124,13 @@ def test_flashcard_rated_again_comes_back_with_counters(window: MainWindow, qtbo
     assert [a.answer for a in window.store.attempts()] == ["Again", "Easy", "Easy"]
     missed = window.results_page.missed_list
     assert missed is not None and missed.count() == 1  # the card, once
+    # two cards, three ratings (found by a new-user pass: "Cards reviewed" counted ratings)
+    from PySide6.QtWidgets import QLabel
+
+    shown = [w.accessibleName() or w.text() for w in window.results_page.findChildren(QLabel)
+             if w.isVisibleTo(window.results_page)]
+    assert "Cards reviewed: 2" in shown and "3 ratings: Again 1, Easy 2" in shown
+    assert "0 s per rating" in shown  # the pace divides by the ratings
 
 
 def test_study_what_is_due_mixes_cards_and_questions(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

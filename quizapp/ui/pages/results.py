@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quizapp.core.scoring import calibration_band, count_of, format_marks
+from quizapp.core.scoring import calibration_band, count_of, format_marks, plural
 from quizapp.core.session import Session, Summary
 from quizapp.core.sessionmodel import MODE_LABELS
 from quizapp.ui.theme import SPACE
@@ -140,15 +140,16 @@ class ResultsPage(QWidget):
                                       f"{format_marks(s.credit)} / {format_marks(s.questions)}",
                                       "partial credit on select-all"))
         if s.flashcards:
-            total = sum(s.flashcards.values())
-            cards.addWidget(_card("Cards reviewed", str(total), ", ".join(
-                f"{k} {v}" for k, v in s.flashcards.items())))
+            total = sum(s.flashcards.values())  # a card rated Again, then Good: 1 card
+            cards.addWidget(_card("Cards reviewed", str(s.cards), plural(total, "rating")
+                                  + ": " + ", ".join(f"{k} {v}"
+                                                     for k, v in s.flashcards.items())))
         # the pace in what was counted: "per item" divided by questions said 3 s per item
         # for an exam of three cases (13 questions) that took 46 s
         n_cards = sum(s.flashcards.values())
         n = s.questions + n_cards
         unit = ("answer" if s.questions and n_cards else
-                "question" if s.questions else "card")
+                "question" if s.questions else "rating")  # a card may be rated twice
         cards.addWidget(_card("Time", _duration(s.time_ms),
                               f"{_duration(s.time_ms // n)} per {unit}" if n else ""))
         cards.addStretch(1)
