@@ -208,3 +208,16 @@ def test_daily_queue_counters_count_every_kind(window: MainWindow, qtbot) -> Non
     assert "flashcard" in kinds and len(kinds) > 1  # a mixed queue
     where = window.study.where.text()
     assert f"item 1 of {n} · New {n} · Learning 0 · Due 0" in where
+
+
+def test_the_library_says_what_each_column_counts(window: MainWindow) -> None:
+    """Found by a new-user pass: the library's Last score (a session's questions), Seen
+    (items) and Statistics' accuracy (every answer, cards included) read as the same thing.
+    Each column's header now says what it counts."""
+    table = window.library.table
+    tips = {table.horizontalHeaderItem(c).text(): table.horizontalHeaderItem(c).toolTip()
+            for c in range(table.columnCount())}
+    assert set(tips) == {"Deck", "Items", "New", "Due", "Seen", "Last score"}
+    assert all(tips.values())
+    assert "questions" in tips["Last score"] and "flashcards" in tips["Last score"]
+    assert "case" in tips["Items"]

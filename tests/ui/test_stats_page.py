@@ -93,7 +93,8 @@ def test_page_shows_figures_and_draws_every_chart(make_page: Any) -> None:
     page = make_page()
     assert page.body.currentIndex() == 0
     assert page.tiles["answers"].value.text() == "7"
-    assert page.tiles["accuracy"].value.text() == "71%"  # 5 of 7
+    assert page.tiles["accuracy"].value.text() == "71%"
+    assert page.tiles["accuracy"].note.text() == "5 of 7 answers right"  # cards included
     assert page.tiles["seen"].value.text() == "6"
     assert page.tiles["days"].value.text() == "7"
     assert "of 30 days" in page.tiles["days"].note.text()

@@ -81,6 +81,16 @@ class LibraryPage(QWidget):
     deck_activated = Signal(str)  # path: start studying this deck
 
     COLUMNS = ("Deck", "Items", "New", "Due", "Seen", "Last score")
+    #: what each column counts, said on its header (Statistics counts answers, and questions
+    #: and card sides, so the words say which is which)
+    COLUMN_TIPS = (
+        "The deck's title: double-click or Enter studies it",
+        "Flashcards, questions and cases (a case holds several questions)",
+        "Items you have never answered",
+        "Items due by the end of today's study day (overdue included)",
+        "Items you have answered at least once",
+        "The last session's score on this deck's questions (flashcards are rated, not scored)",
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -189,6 +199,10 @@ class LibraryPage(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        for c, tip in enumerate(self.COLUMN_TIPS):
+            head = self.table.horizontalHeaderItem(c)  # made by the labels above
+            if head is not None:
+                head.setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

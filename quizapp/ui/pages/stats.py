@@ -251,7 +251,8 @@ class StatsPage(QWidget):
         self.tile_grid = tiles
         self.tiles = {
             "answers": _Tile("Answers", "Questions answered and flashcards rated in the period"),
-            "accuracy": _Tile("Accuracy", "Share of answers that were right"),
+            "accuracy": _Tile("Accuracy", "Share of answers that were right: questions fully "
+                              "right, and flashcards rated Hard, Good or Easy"),
             "seen": _Tile("Practised", "Different questions and cards (each question of a "
                           "case counts) answered in the period"),
             "days": _Tile("Days studied", "Days with at least one answer"),
@@ -489,8 +490,9 @@ class StatsPage(QWidget):
         self.tiles["answers"].set(f"{t.attempts:,}", f"in {t.sessions:,} session"
                                   f"{'' if t.sessions == 1 else 's'}"
                                   if t.sessions else "in this period")
-        self.tiles["accuracy"].set(pct(t.accuracy), f"{t.correct:,} right" if t.attempts
-                                   else "no answers")
+        # "of N answers": cards included, unlike a session's score (its questions only)
+        self.tiles["accuracy"].set(pct(t.accuracy), f"{t.correct:,} of {t.attempts:,} answers "
+                                   "right" if t.attempts else "no answers")
         self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} questions and cards"
                                if units else "questions and cards")
         span = len(d.days)
