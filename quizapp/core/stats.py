@@ -153,6 +153,15 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _deck_cell(title: str, deck_id: str, width: int = 44) -> str:
+    """"Title [deck-id]" within ``width``: a long title is shortened, not the id (what
+    ``--deck`` and the other commands take), unless the id alone is too long."""
+    tag = f" [{deck_id}]"
+    if len(title) + len(tag) <= width or len(tag) > width // 2:
+        return _clip(title + tag, width)
+    return _clip(title, width - len(tag)) + tag
+
+
 def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> str:
     """A short aligned table, one line per deck, for ``quizapp stats``."""
     if not stats:
@@ -171,7 +180,7 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
                     f"({session_label(s.last_session)}, {when:%Y-%m-%d})")
         rows.append(
             (
-                _clip(f"{s.title} [{s.deck_id}]", 44),
+                _deck_cell(s.title, s.deck_id),
                 str(s.items),
                 str(s.units),
                 str(s.seen),

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quizapp.core.model import Case, Deck, Flashcard, Option, Question, Stage, StudyUnit
 from quizapp.core.planner import deck_counts
@@ -185,3 +187,17 @@ def test_statistics_page_due_today_is_the_library_due_column(tmp_path: Path) -> 
             d = compute(s, [ASPS, FLAGS], now=moment, tz=timezone.utc)
             library = sum(deck_counts(s, deck, moment).due for deck in (ASPS, FLAGS))
             assert d.totals.due_today == library
+
+
+@given(st.text(st.characters(codec="utf-8"), min_size=1, max_size=80),
+       st.from_regex(r"[a-z0-9][a-z0-9-]{0,39}", fullmatch=True))
+def test_a_long_deck_title_is_shortened_never_its_id(title: str, deck_id: str) -> None:
+    """Found by a new-user pass: "Clinical vignettes: back pain and soft-tiss…" hid the deck
+    id that the other commands take. The cell keeps the id whole whenever it fits."""
+    from quizapp.core.stats import _deck_cell
+
+    cell = _deck_cell(title, deck_id)
+    assert len(cell) <= 44
+    if len(deck_id) + 3 <= 22:
+        assert cell.endswith(f" [{deck_id}]")
+        assert cell == f"{title} [{deck_id}]" or "…" in cell
