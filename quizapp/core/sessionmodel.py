@@ -207,6 +207,8 @@ class Summary:
     """How many ratings of each kind (a card rated Again and then Good counts in both)."""
     cards: int = 0
     """How many different cards were rated (each side of a two-sided card counts)."""
+    select_all: int = 0
+    """How many of the questions were select-all (the only ones marked with partial credit)."""
     per_tag: list[TagScore] = field(default_factory=list)
     calibration: dict[int, tuple[int, int]] = field(default_factory=dict)
     missed: list[tuple[int, str]] = field(default_factory=list)

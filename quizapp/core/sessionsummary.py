@@ -32,12 +32,13 @@ def summarize(self: Session) -> Summary:
             continue
         case_marks = [0.0, 0.0]
         reached = False
-        for part, _q, _st in e.parts():
+        for part, q, _st in e.parts():
             resp = self.responses.get((i, part))
             if resp is None and not self.is_exam:
                 continue  # not reached (the session ended early): not part of the score
             reached = True
             s.questions += 1
+            s.select_all += q.kind == "multi"
             mark = resp.mark if resp else None
             ok = bool(mark and mark.correct)
             credit = mark.fraction if mark else 0.0

@@ -165,6 +165,7 @@ def test_summary_tags_calibration_and_missed(store: Store) -> None:
     sess.answer("s1/q1", [0], confidence=1)  # wrong
     s = sess.finish()
     assert (s.questions, s.correct) == (3, 1)
+    assert s.select_all == 1  # m1: the results' Marks card then speaks of partial credit
     assert s.marks == 3 - 2 + 0 and s.max_marks == 9
     assert s.calibration == {1: (0, 1), 2: (0, 1), 3: (1, 1)}
     assert [m[0] for m in s.missed] == [1, 2]

@@ -110,6 +110,10 @@ def test_results_pace_names_what_it_divides_by(window: MainWindow, qtbot,
     shown = [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page)]
     assert not any("per item" in t for t in shown)
     assert any(t.endswith("per question") for t in shown)
+    # "partial credit on select-all" only when there was one (found by a new-user pass: it
+    # was said after every session)
+    multi = any(q.kind == "multi" for e in s.entries for _p, q, _st in e.parts())
+    assert ("partial credit on select-all" if multi else "1 per question fully right") in shown
 
 
 def test_submit_dialog_does_not_call_a_case_with_nothing_saved_partly_answered(
@@ -221,3 +225,24 @@ def test_the_library_says_what_each_column_counts(window: MainWindow) -> None:
     assert all(tips.values())
     assert "questions" in tips["Last score"] and "flashcards" in tips["Last score"]
     assert "case" in tips["Items"]
+
+
+def test_marks_speak_of_partial_credit_only_after_a_select_all_question(
+        window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel
+
+    from quizapp.core.model import Question
+
+    deck = window.decks()["asps-essentials"]
+    single = next(it for it in deck.items if isinstance(it, Question) and it.kind == "single")
+    s = Session([Entry(deck.id, single)],
+                SessionSettings(mode="tutor", deck_ids=(deck.id,), shuffle=False),
+                window.store)
+    window.flow.run_session(s)
+    press(qtbot, window, K.Key_1, K.Key_Return)  # choose the first option and submit
+    window.act["end"].trigger()
+    page = window.results_page
+    assert window.stack.currentWidget() is page
+    shown = [w.text() for w in page.findChildren(QLabel) if w.isVisibleTo(page)]
+    assert "1 per question fully right" in shown
+    assert not any("select-all" in t for t in shown)

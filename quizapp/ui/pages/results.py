@@ -138,7 +138,8 @@ class ResultsPage(QWidget):
             else:
                 cards.addWidget(_card("Marks",
                                       f"{format_marks(s.credit)} / {format_marks(s.questions)}",
-                                      "partial credit on select-all"))
+                                      "partial credit on select-all" if s.select_all else
+                                      "1 per question fully right"))
         if s.flashcards:
             total = sum(s.flashcards.values())  # a card rated Again, then Good: 1 card
             cards.addWidget(_card("Cards reviewed", str(s.cards), plural(total, "rating")
