@@ -187,6 +187,12 @@ def test_flashcard_review_with_keys_and_undo(window: MainWindow, qtbot) -> None:
     card = st.session.current.item  # type: ignore[union-attr]
     assert isinstance(card, Flashcard)
     assert not st.back_box.isVisibleTo(st) and st.reveal_button.isVisibleTo(st)
+    # the keys are said on the card, as a question says its own (found by a new-user pass)
+    from PySide6.QtWidgets import QLabel
+
+    hints = [w.text() for w in st.findChildren(QLabel) if w.isVisibleTo(st)
+             and "Space or Enter shows it" in w.text()]
+    assert hints and "1–4" in hints[0]
     press(qtbot, window, K.Key_Space)
     assert st.back_box.isVisibleTo(st)
     assert all(b.isVisibleTo(st) for b in st.rate_buttons.values())

@@ -51,6 +51,9 @@ def render_flashcard(lay: QVBoxLayout, entry: Entry, card: Flashcard, sources: s
     lay.addWidget(f)
     if card.image is not None and not entry.reverse:
         lay.addWidget(Picture(card.image, card.image_alt))
+    if not review:  # as a question says its keys (true before and after the answer shows)
+        lay.addWidget(label("Recall the answer, then Space or Enter shows it; rate how well "
+                            "you knew it with keys 1–4", "muted"))
     back_box = QWidget()
     bl = QVBoxLayout(back_box)
     bl.setContentsMargins(0, 0, 0, 0)
