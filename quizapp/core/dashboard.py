@@ -95,6 +95,11 @@ MAX_EMPTY_LEAD_DAYS = 365
 PRACTICE_LIMIT = 20
 
 
+
+def items_of(unit_keys: Iterable[str]) -> int:
+    """How many items the unit keys name (``deck::item`` and ``deck::item::part`` are one)."""
+    return len({tuple(k.split("::", 2)[:2]) for k in unit_keys})
+
 def time_bin_labels() -> tuple[str, ...]:
     """Human labels for :data:`TIME_BINS_S`: ``"<5 s"``, ``"5–10 s"``, ..., ``"90 s–2 min"``,
     ``"2–3 min"``, ``"3–5 min"``, ``"5 min+"``."""
@@ -266,6 +271,11 @@ class Totals:
     due_week: int = 0
     """Items due by the end of the 7th study day, today included (``quizapp stats``' "due 7
     days" counts the same)."""
+    items_seen: int = 0
+    """Items (a case is one, a card with its reverse one) answered in the period: over all
+    time the library's and ``quizapp stats``' Seen count the same."""
+    items: int = 0
+    """Items in the filtered decks (the library's Items column, summed)."""
 
     @property
     def accuracy(self) -> float | None:
@@ -765,6 +775,8 @@ def compute(
         sessions=sessions,
         due_today=due_items,
         due_week=due_week_items,
+        items_seen=items_of(latest),
+        items=sum(len(d.items) for d in chosen),
     )
     return Dashboard(
         filters=flt,

@@ -34,9 +34,10 @@ class DeckStats:
     """Progress on one deck.
 
     ``units`` counts study units (a reversible flashcard is two, a case one per stage
-    question); ``seen`` those with at least one attempt. ``items`` counts items (a case is
-    one), and ``due_today`` / ``due_week`` count *items* due by the end of this study day /
-    of the 7th study day, as the library does (:func:`quizapp.core.planner.deck_counts`).
+    question). ``items`` counts items (a case is one); ``seen`` the items with at least one
+    answer, and ``due_today`` / ``due_week`` the *items* due by the end of this study day /
+    of the 7th study day: all three as the library does
+    (:func:`quizapp.core.planner.deck_counts`), so its columns and this agree.
     """
 
     deck_id: str
@@ -95,12 +96,11 @@ def deck_stats(
     out: list[DeckStats] = []
     for deck in decks:
         units = deck.study_units()
-        attempts = correct = seen = 0
+        attempts = correct = 0
         for unit in units:
             n, ok = store.unit_totals(unit)
             attempts += n
             correct += ok
-            seen += n > 0
         counts = deck_counts(store, deck, moment)
         last = last_session_on(sessions, deck.id)
         out.append(
@@ -108,7 +108,7 @@ def deck_stats(
                 deck_id=deck.id,
                 title=deck.title,
                 units=len(units),
-                seen=seen,
+                seen=counts.seen,
                 attempts=attempts,
                 correct=correct,
                 due_today=counts.due,
@@ -167,7 +167,7 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
     if not stats:
         return "No decks.\n"
     moment = now if now is not None else _local_now()
-    header = ("deck", "items", "questions+cards", "seen", "accuracy", "due today",
+    header = ("deck", "items", "seen", "questions+cards", "accuracy", "due today",
               "due 7 days", "last session")
     rows: list[tuple[str, ...]] = []
     for s in stats:
@@ -182,8 +182,8 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
             (
                 _deck_cell(s.title, s.deck_id),
                 str(s.items),
-                str(s.units),
                 str(s.seen),
+                str(s.units),
                 acc,
                 str(s.due_today),
                 str(s.due_week),
@@ -198,12 +198,13 @@ def format_stats(stats: Sequence[DeckStats], *, now: datetime | None = None) -> 
         return "  ".join([first, *middle, cells[-1]]).rstrip()
 
     total_units = sum(s.units for s in stats)
+    total_items = sum(s.items for s in stats)
     total_seen = sum(s.seen for s in stats)
     total_attempts = sum(s.attempts for s in stats)
     total_correct = sum(s.correct for s in stats)
     summary = (
-        f"{plural(len(stats), 'deck')}, {plural(sum(s.items for s in stats), 'item')}: "
-        f"{total_seen} of {total_units} questions and cards seen, "
+        f"{plural(len(stats), 'deck')}, {plural(total_items, 'item')} "
+        f"({total_units} questions and cards): {total_seen} of {total_items} items seen, "
         f"{plural(total_attempts, 'answer')}"
         + (f", {total_correct / total_attempts * 100:.0f}% correct" if total_attempts else "")
         + f"; {plural(sum(s.due_today for s in stats), 'item')} due today, "

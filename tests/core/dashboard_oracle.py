@@ -347,6 +347,8 @@ def compute(
         sessions=sessions,
         due_today=due_items,
         due_week=due_week_items,
+        items_seen=len({(deck_id, item_id) for deck_id, item_id, _part in latest}),
+        items=sum(len(d.items) for d in chosen),
     )
     return Dashboard(
         filters=flt,

@@ -112,14 +112,14 @@ def test_format_stats_table(tmp_path: Path) -> None:
     with Store.open(tmp_path, read_only=True) as s:
         text = format_stats(deck_stats(s, [ASPS, FLAGS], now=T0), now=T0)
     lines = text.splitlines()
-    assert lines[0].split() == ["deck", "items", "questions+cards", "seen", "accuracy", "due",
+    assert lines[0].split() == ["deck", "items", "seen", "questions+cards", "accuracy", "due",
                                 "today", "due", "7", "days", "last", "session"]
     assert lines[1].startswith("ASPS essentials [asps]")
     assert "75%" in lines[1] and "67% marks 4/9 (Tutor quiz, 2025-03-01)" in lines[1]
     assert lines[2].startswith("Red flags of back pain [red-flags]")
     assert " - " in lines[2]
     assert lines[-1].startswith(
-        "2 decks, 4 items: 3 of 6 questions and cards seen, 4 answers, 75% correct")
+        "2 decks, 4 items (6 questions and cards): 3 of 4 items seen, 4 answers, 75% correct")
     # columns line up
     assert lines[1].index("75%") + 3 == lines[0].index("accuracy") + len("accuracy")
     assert format_stats([]) == "No decks.\n"
@@ -139,8 +139,8 @@ def test_stats_report_while_the_gui_holds_the_lock(tmp_path: Path) -> None:
         gui.record_attempt(StudyUnit("red-flags", "rf1"), answer=["A"], correct=True, mode="exam")
         text = stats_report(tmp_path, [ASPS, FLAGS], now=T0)
         assert "warning" not in text
-        assert "3 of 6 questions and cards seen" not in text
-        assert "4 of 6 questions and cards seen, 5 answers" in text
+        assert "3 of 4 items seen" not in text
+        assert "4 of 4 items seen, 5 answers" in text
         assert gui.persistent
 
 
@@ -187,6 +187,31 @@ def test_statistics_page_due_today_is_the_library_due_column(tmp_path: Path) -> 
             d = compute(s, [ASPS, FLAGS], now=moment, tz=timezone.utc)
             library = sum(deck_counts(s, deck, moment).due for deck in (ASPS, FLAGS))
             assert d.totals.due_today == library
+
+
+def test_seen_counts_items_on_every_screen(tmp_path: Path) -> None:
+    """Found by a new-user pass: the library's Seen counted items, ``quizapp stats`` and the
+    Statistics tile counted questions and card sides, so a case answered in full said 1 in
+    one place and 2 in the others. All three count items now (over all time; the tile in its
+    period, which here holds every answer)."""
+    from quizapp.core.dashboard import Filters, compute
+
+    _populate(tmp_path)
+    with Store.open(tmp_path, clock=lambda: T0) as s:  # both questions of the case c1
+        s.record_attempt(StudyUnit("asps", "c1", "s1/b"), answer=["A"], correct=True,
+                         mode="tutor")
+        s.record_attempt(StudyUnit("asps", "fc1", "reverse"), answer="Good", correct=True,
+                         mode="flashcards", rating=Rating.GOOD)
+    with Store.open(tmp_path, read_only=True) as s:
+        moment = T0 + timedelta(hours=1)
+        library = [deck_counts(s, deck, moment).seen for deck in (ASPS, FLAGS)]
+        assert library == [3, 0]  # fc1 (both sides), q1, c1 (both questions)
+        assert [x.seen for x in deck_stats(s, [ASPS, FLAGS], now=moment)] == library
+        d = compute(s, [ASPS, FLAGS], Filters(), now=moment, tz=timezone.utc)
+        assert (d.totals.items_seen, d.totals.items) == (3, 4)
+        assert d.totals.units_seen == 5  # what the mastery rows count: questions and cards
+        text = format_stats(deck_stats(s, [ASPS, FLAGS], now=moment), now=moment)
+        assert "2 decks, 4 items (6 questions and cards): 3 of 4 items seen" in text
 
 
 @given(st.text(st.characters(codec="utf-8"), min_size=1, max_size=80),

@@ -253,8 +253,9 @@ class StatsPage(QWidget):
             "answers": _Tile("Answers", "Questions answered and flashcards rated in the period"),
             "accuracy": _Tile("Accuracy", "Share of answers that were right: questions fully "
                               "right, and flashcards rated Hard, Good or Easy"),
-            "seen": _Tile("Practised", "Different questions and cards (each question of a "
-                          "case counts) answered in the period"),
+            "seen": _Tile("Practised", "Items answered in the period (a case is one item, "
+                          "however many of its questions) — over all time, the library's Seen "
+                          "column summed"),
             "days": _Tile("Days studied", "Days with at least one answer"),
             "due": _Tile("Due today", "Items (a case is one) the scheduler wants to see by "
                          "the end of this study day (4 am), overdue included — the library's "
@@ -486,15 +487,15 @@ class StatsPage(QWidget):
 
     def _fill_tiles(self, d: Dashboard) -> None:
         t = d.totals
-        units = sum(r.units for r in d.decks)
         self.tiles["answers"].set(f"{t.attempts:,}", f"in {t.sessions:,} session"
                                   f"{'' if t.sessions == 1 else 's'}"
                                   if t.sessions else "in this period")
         # "of N answers": cards included, unlike a session's score (its questions only)
         self.tiles["accuracy"].set(pct(t.accuracy), f"{t.correct:,} of {t.attempts:,} answers "
                                    "right" if t.attempts else "no answers")
-        self.tiles["seen"].set(f"{t.units_seen:,}", f"of {units:,} questions and cards"
-                               if units else "questions and cards")
+        # items, as the library's Seen (a case is one item, whatever its questions)
+        self.tiles["seen"].set(f"{t.items_seen:,}", f"of {t.items:,} item"
+                               f"{'' if t.items == 1 else 's'}" if t.items else "items")
         span = len(d.days)
         self.tiles["days"].set(f"{t.active_days:,}", f"of {span:,} days" if span else "")
         self.tiles["due"].set(f"{t.due_today:,}",  # items, as the library and quizapp stats
