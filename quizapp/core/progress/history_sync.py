@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from quizapp.core import fileio
@@ -96,7 +98,7 @@ def check_sync(self: HistoryStore) -> SyncNews:
     self._news = {}
     for d, n in unsaid.items():
         news[d] = news.get(d, 0) + n
-    names = {d: _label(self, d) for d in news}
+    names = _labels(self, news)
     if self._dirty:
         self._rebuild(None)
         added = max(0, self._answers - before) + sum(unsaid.values())
@@ -109,17 +111,18 @@ def check_sync(self: HistoryStore) -> SyncNews:
     return SyncNews(added, tuple(sorted(names.values())), problems)
 
 
-def _label(self: HistoryStore, device: str) -> str:
-    """How the status bar names ``device``: by its computer's name, with the start of its id
-    when another computer in the folder (this one included) has the same name (two data
-    folders on one computer, or two laptops both called "laptop"); by its id if unnamed."""
-    if device not in self._names:
-        return device
-    name = self._names[device][1]
-    mine = computer_name() if self.device not in self._names else ""
-    shared = name == mine or any(d != device and held[1] == name
-                                 for d, held in self._names.items())
-    return f"{name} ({short_name(device)})" if shared else name
+def _labels(self: HistoryStore, devices: Iterable[str]) -> dict[str, str]:
+    """How the status bar names each of ``devices``: by its computer's name, with the start
+    of its id when another computer in the folder (this one included) has the same name (two
+    data folders on one computer, or two laptops both called "laptop"); by its id if
+    unnamed."""
+    held = {d: n for d, (_stamp, n) in self._names.items()}
+    if self.device not in held:
+        held[self.device] = computer_name()
+    uses = Counter(held.values())
+    return {d: d if d not in self._names else
+            f"{held[d]} ({short_name(d)})" if uses[held[d]] > 1 else held[d]
+            for d in devices}
 
 
 def sync_status(self: HistoryStore) -> list[DeviceStatus]:

@@ -140,17 +140,16 @@ class ResultsPage(QWidget):
                                       f"{format_marks(s.credit)} / {format_marks(s.questions)}",
                                       "partial credit on select-all" if s.select_all else
                                       "1 per question fully right"))
-        if s.flashcards:
-            total = sum(s.flashcards.values())  # a card rated Again, then Good: 1 card
-            cards.addWidget(_card("Cards reviewed", str(s.cards), plural(total, "rating")
+        ratings = sum(s.flashcards.values())  # a card rated Again, then Good: 1 card, 2
+        if ratings:
+            cards.addWidget(_card("Cards reviewed", str(s.cards), plural(ratings, "rating")
                                   + ": " + ", ".join(f"{k} {v}"
                                                      for k, v in s.flashcards.items())))
         # the pace in what was counted: "per item" divided by questions said 3 s per item
         # for an exam of three cases (13 questions) that took 46 s
-        n_cards = sum(s.flashcards.values())
-        n = s.questions + n_cards
-        unit = ("answer" if s.questions and n_cards else
-                "question" if s.questions else "rating")  # a card may be rated twice
+        n = s.questions + ratings
+        unit = ("answer" if s.questions and ratings else
+                "question" if s.questions else "rating")
         cards.addWidget(_card("Time", _duration(s.time_ms),
                               f"{_duration(s.time_ms // n)} per {unit}" if n else ""))
         cards.addStretch(1)
