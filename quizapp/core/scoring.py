@@ -48,6 +48,7 @@ __all__ = [
     "cbm_mark",
     "check_answer",
     "count_of",
+    "duration_text",
     "format_marks",
     "indices_from_letters",
     "letters_for",
@@ -99,6 +100,19 @@ def check_answer(selected: Collection[int]) -> None:
     """Raise :class:`BlankAnswerError` if nothing is chosen (the one rule for every mode)."""
     if not selected:
         raise BlankAnswerError("choose at least one option before saving the answer")
+
+
+def duration_text(ms: float) -> str:
+    """A time for display, rounded to the second: ``6 s``, ``1 min 08 s``, ``12 min``,
+    ``1 h 05 min``. Every screen (results, Statistics, the charts) says times through this,
+    so the same time reads the same everywhere."""
+    s = round(ms / 1000)
+    if s < 60:
+        return f"{s} s"
+    m = s // 60
+    if m < 60:
+        return f"{m} min {s % 60:02d} s" if m < 10 else f"{m} min"
+    return f"{m // 60} h {m % 60:02d} min"
 
 
 def format_marks(value: float, signed: bool = False) -> str:

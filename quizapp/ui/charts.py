@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from quizapp.core.dashboard import FORECAST_DAYS, Bucket, Dashboard, MasteryRow, time_bin_labels
-from quizapp.core.scoring import calibration_band
+from quizapp.core.scoring import calibration_band, duration_text
 from quizapp.core.sessionmodel import MODE_LABELS
 from quizapp.ui import theme as look
 from quizapp.ui.theme import SPACE
@@ -149,16 +149,6 @@ class ChartPanel(QWidget):
 
 def pct(x: float | None) -> str:
     return "–" if x is None else f"{x * 100:.0f}%"
-
-
-def duration(ms: float) -> str:
-    s = round(ms / 1000)
-    if s < 60:
-        return f"{s} s"
-    m = s // 60
-    if m < 60:
-        return f"{m} min {s % 60:02d} s" if m < 10 else f"{m} min"
-    return f"{m // 60} h {m % 60:02d} min"
 
 
 def day(d: date) -> str:
@@ -463,8 +453,8 @@ def draw_time(plot: Any, d: Dashboard, p: Palette, *, scope: str, theme: str) ->
     plot.setXRange(-0.6, len(labels) - 0.4, padding=0)
     return ChartText(
         [(colours[t.mode], f"{MODE_LABELS.get(t.mode, t.mode)}: median "
-          f"{duration(t.median_ms or 0)} ({t.count:,} answers)") for t in stats],
+          f"{duration_text(t.median_ms or 0)} ({t.count:,} answers)") for t in stats],
         "How long each answer took, as a share of that mode's answers. "
         + " ".join(f"{MODE_LABELS.get(t.mode, t.mode)}: half your answers took under "
-                   f"{duration(t.median_ms or 0)}, 9 in 10 under "
-                   f"{duration(t.p90_ms or 0)}." for t in stats))
+                   f"{duration_text(t.median_ms or 0)}, 9 in 10 under "
+                   f"{duration_text(t.p90_ms or 0)}." for t in stats))

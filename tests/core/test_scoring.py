@@ -223,3 +223,15 @@ def test_counts_name_their_unit() -> None:
 
 def test_calibration_band_is_said_once() -> None:
     assert [calibration_band(c) for c in (1, 2, 3)] == ["under 67%", "67–80%", "over 80%"]
+
+
+@pytest.mark.parametrize(("ms", "text"), [
+    (0, "0 s"), (5_750, "6 s"), (5_499, "5 s"), (59_600, "1 min 00 s"), (68_000, "1 min 08 s"),
+    (725_000, "12 min"), (3_900_000, "1 h 05 min")])
+def test_a_time_reads_the_same_on_every_screen(ms: float, text: str) -> None:
+    """Found as a new user: 23 s over 4 answers read "5 s per answer" on the results page
+    (cut to the second) and "6 s per answer" on Statistics (rounded). Both, and the charts,
+    now say a time through duration_text."""
+    from quizapp.core.scoring import duration_text
+
+    assert duration_text(ms) == text

@@ -21,16 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from quizapp.core.scoring import calibration_band, count_of, format_marks, plural
+from quizapp.core.scoring import (
+    calibration_band,
+    count_of,
+    duration_text,
+    format_marks,
+    plural,
+)
 from quizapp.core.session import Session, Summary
 from quizapp.core.sessionmodel import MODE_LABELS
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import CONFIDENCE_LABELS, label
-
-
-def _duration(ms: int) -> str:
-    s = ms // 1000
-    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
 
 
 def _card(title: str, value: str, note: str = "") -> QFrame:
@@ -150,8 +151,8 @@ class ResultsPage(QWidget):
         n = s.questions + ratings
         unit = ("answer" if s.questions and ratings else
                 "question" if s.questions else "rating")
-        cards.addWidget(_card("Time", _duration(s.time_ms),
-                              f"{_duration(s.time_ms // n)} per {unit}" if n else ""))
+        cards.addWidget(_card("Time", duration_text(s.time_ms),  # as Statistics says it
+                              f"{duration_text(s.time_ms / n)} per {unit}" if n else ""))
         cards.addStretch(1)
         lay.addLayout(cards)
 

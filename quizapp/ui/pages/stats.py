@@ -50,10 +50,11 @@ from quizapp.core.dashboard import (
     compute,
 )
 from quizapp.core.model import Deck
+from quizapp.core.scoring import duration_text
 from quizapp.core.store import Store, StoreError
 from quizapp.ui import charts
 from quizapp.ui import theme as look
-from quizapp.ui.charts import clip, day, duration, pct
+from quizapp.ui.charts import clip, day, pct
 from quizapp.ui.theme import SPACE
 from quizapp.ui.widgets import InkLabel, label, plain_tooltip, restyle
 
@@ -490,10 +491,9 @@ class StatsPage(QWidget):
         self.tiles["answers"].set(f"{t.attempts:,}", f"in {t.sessions:,} session"
                                   f"{'' if t.sessions == 1 else 's'}"
                                   if t.sessions else "in this period")
-        # "of N answers": cards included, unlike a session's score (its questions only)
+        # cards included, unlike a session's score; Practised counts items, as the library
         self.tiles["accuracy"].set(pct(t.accuracy), f"{t.correct:,} of {t.attempts:,} answers "
                                    "right" if t.attempts else "no answers")
-        # items, as the library's Seen (a case is one item, whatever its questions)
         self.tiles["seen"].set(f"{t.items_seen:,}", f"of {t.items:,} item"
                                f"{'' if t.items == 1 else 's'}" if t.items else "items")
         span = len(d.days)
@@ -502,8 +502,8 @@ class StatsPage(QWidget):
                               f"item{'' if t.due_today == 1 else 's'}; "
                               f"{t.due_week:,} within 7 days")
         per = t.study_ms / t.attempts if t.attempts and t.study_ms else None
-        self.tiles["time"].set(duration(t.study_ms) if t.study_ms else "–",
-                               f"{duration(per)} per answer" if per else "")
+        self.tiles["time"].set(duration_text(t.study_ms) if t.study_ms else "–",
+                               f"{duration_text(per)} per answer" if per else "")
 
     def _fill_weak_table(self, d: Dashboard) -> None:
         rows = list(d.weakest)
